@@ -1,0 +1,55 @@
+# homelab-spec: the two commands a newcomer needs are `make specs` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# System packages a fresh Debian/Ubuntu machine with Rust and Terraform lacks.
+APT_PACKAGES := bats bats-assert bats-support bats-file prometheus prometheus-node-exporter \
+                protobuf-compiler shellcheck
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CARGO ?= cargo
+REPORTS ?= reports
+
+.PHONY: setup specs test provider bench summary
+
+## setup: install the missing system packages (apt-get update once, then only what is missing)
+setup:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "setup: all system packages present"; \
+	else echo "setup: installing$$missing"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@command -v terraform >/dev/null || { echo "setup: terraform >= 1.9 is required (HashiCorp's apt repository: apt-get install terraform)"; exit 1; }
+
+## provider: build the schema-only offline Terraform provider the suite points terraform at
+provider:
+	$(CARGO) build --quiet --release -p tf-offline-provider
+
+## specs: the acceptance suite against SPEC_ROOT (default: this checkout), then a summary
+specs: setup provider
+	@status=0; $(CARGO) test --test acceptance -- $(ARGS) || status=$$?; \
+	$(MAKE) --no-print-directory summary; exit $$status
+
+summary:
+	@if [ -f $(REPORTS)/junit.xml ]; then \
+	  tests=$$(grep -o '<testcase ' $(REPORTS)/junit.xml | wc -l); \
+	  failed=$$(grep -oE '<(failure|error)[ >]' $(REPORTS)/junit.xml | wc -l); \
+	  echo "summary: $$tests test cases, $$failed failed; JUnit in $(REPORTS)/junit.xml, cucumber events in $(REPORTS)/cucumber.json"; \
+	else echo "summary: no report was written (see the errors above)"; fi
+
+## test: everything CI runs
+test: setup provider
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
+	$(CARGO) test --workspace
+	@if [ -d tests/restore ] && ls tests/restore/*.bats >/dev/null 2>&1; then bats tests/restore; fi
+	@files=$$(find scripts -name '*.sh' -type f 2>/dev/null); \
+	if [ -n "$$files" ]; then shellcheck --severity=warning $$files; fi
+	terraform fmt -check -recursive infrastructure/
+
+## bench: lint/promtool and parallel-terraform timings (figures recorded in the README)
+bench: setup provider
+	$(CARGO) bench --quiet

@@ -1,0 +1,12 @@
+//! homelab-spec: the acceptance criteria of a Proxmox homelab's v1.1 release, as a library.
+//!
+//! This crate knows nothing of cucumber: the step definitions in `steps/` parse a Gherkin
+//! sentence, call a function here, and assert on the typed result it returns.
+
+pub mod alerts;
+pub mod report;
+pub mod retry;
+pub mod shell;
+pub mod spec_root;
+pub mod terraform;
+pub mod tools;

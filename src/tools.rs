@@ -1,0 +1,498 @@
+//! External tools the suite drives (terraform, bats, promtool, prometheus): finding them,
+//! checking their versions, and running them with an argument list and a timeout.
+//!
+//! A missing or too old tool is one sentence: which tool, the version known to work, and the
+//! command that installs it. A command that fails shows its exit status, stdout and stderr.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// One external tool the suite needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tool {
+    Terraform,
+    Bats,
+    Promtool,
+    Prometheus,
+}
+
+impl Tool {
+    pub const ALL: [Tool; 4] = [
+        Tool::Terraform,
+        Tool::Bats,
+        Tool::Promtool,
+        Tool::Prometheus,
+    ];
+
+    pub fn program(self) -> &'static str {
+        match self {
+            Tool::Terraform => "terraform",
+            Tool::Bats => "bats",
+            Tool::Promtool => "promtool",
+            Tool::Prometheus => "prometheus",
+        }
+    }
+
+    /// The oldest version the suite accepts.
+    pub fn minimum(self) -> Version {
+        match self {
+            // `terraform test` with mock_provider and override blocks needs 1.9 (SPEC: IaC).
+            Tool::Terraform => Version(1, 9, 0),
+            // bats_require_minimum_version and `run -N` appeared in 1.5.
+            Tool::Bats => Version(1, 5, 0),
+            // `promtool test rules` and the rules API have been stable since 2.x.
+            Tool::Promtool | Tool::Prometheus => Version(2, 30, 0),
+        }
+    }
+
+    /// The version this suite is developed and run against.
+    pub fn known_good(self) -> &'static str {
+        match self {
+            Tool::Terraform => "1.11.4",
+            Tool::Bats => "1.8.2",
+            Tool::Promtool | Tool::Prometheus => "2.42.0",
+        }
+    }
+
+    /// The command that installs it on Debian/Ubuntu.
+    pub fn install_hint(self) -> &'static str {
+        match self {
+            Tool::Terraform => {
+                "install Terraform >= 1.9 (HashiCorp's apt repository: `apt-get install terraform`)"
+            }
+            Tool::Bats => {
+                "run `make setup` (apt-get install bats bats-assert bats-support bats-file)"
+            }
+            Tool::Promtool | Tool::Prometheus => "run `make setup` (apt-get install prometheus)",
+        }
+    }
+
+    fn version_args(self) -> &'static [&'static str] {
+        match self {
+            Tool::Terraform => &["version"],
+            Tool::Bats | Tool::Promtool | Tool::Prometheus => &["--version"],
+        }
+    }
+}
+
+impl fmt::Display for Tool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.program())
+    }
+}
+
+/// A `major.minor.patch` version as tools print it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version(pub u32, pub u32, pub u32);
+
+impl Version {
+    /// The first `N.N[.N]` in a tool's `--version` output.
+    pub fn find_in(text: &str) -> Option<Version> {
+        static RE: OnceLock<regex::Regex> = OnceLock::new();
+        let re = RE.get_or_init(|| regex::Regex::new(r"(\d+)\.(\d+)(?:\.(\d+))?").unwrap());
+        let caps = re.captures(text)?;
+        let part = |i: usize| caps.get(i).map_or(Some(0), |m| m.as_str().parse().ok());
+        Some(Version(part(1)?, part(2)?, part(3)?))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
+/// A tool found on PATH, with the version it reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolInfo {
+    pub tool: Tool,
+    pub path: PathBuf,
+    pub version: Version,
+}
+
+/// Why a tool cannot be used: one sentence for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ToolError {
+    #[error("{tool} was not found on PATH; version {known} is known to work: {hint}", known = .tool.known_good(), hint = .tool.install_hint())]
+    Missing { tool: Tool },
+    #[error("{tool} {found} at {path} is older than {min}; version {known} is known to work: {hint}", min = .tool.minimum(), known = .tool.known_good(), hint = .tool.install_hint(), path = .path.display())]
+    TooOld {
+        tool: Tool,
+        found: Version,
+        path: PathBuf,
+    },
+    #[error("{tool} at {path} did not report a version ({detail}); version {known} is known to work: {hint}", known = .tool.known_good(), hint = .tool.install_hint(), path = .path.display())]
+    Unusable {
+        tool: Tool,
+        path: PathBuf,
+        detail: String,
+    },
+}
+
+/// Looks `program` up on PATH the way a shell would.
+pub fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Finds a tool and checks its version (once per process; the answer is cached).
+pub fn find(tool: Tool) -> Result<ToolInfo, ToolError> {
+    static CACHE: OnceLock<Mutex<HashMap<Tool, Result<ToolInfo, ToolError>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&tool) {
+        return hit.clone();
+    }
+    let found = probe(tool);
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(tool, found.clone());
+    found
+}
+
+fn probe(tool: Tool) -> Result<ToolInfo, ToolError> {
+    let path = which(tool.program()).ok_or(ToolError::Missing { tool })?;
+    let args: Vec<OsString> = tool.version_args().iter().map(OsString::from).collect();
+    let out =
+        run(&Command::new(path.clone(), args).timeout(Duration::from_secs(20))).map_err(|e| {
+            ToolError::Unusable {
+                tool,
+                path: path.clone(),
+                detail: e.to_string(),
+            }
+        })?;
+    // promtool and prometheus print their version on stderr in some releases.
+    let text = format!("{}\n{}", out.stdout, out.stderr);
+    let version = Version::find_in(&text).ok_or_else(|| ToolError::Unusable {
+        tool,
+        path: path.clone(),
+        detail: format!("output was {:?}", text.trim()),
+    })?;
+    if version < tool.minimum() {
+        return Err(ToolError::TooOld {
+            tool,
+            found: version,
+            path,
+        });
+    }
+    Ok(ToolInfo {
+        tool,
+        path,
+        version,
+    })
+}
+
+/// An external command to run: program, argument list (never a shell string), working
+/// directory, extra environment, and a timeout.
+#[derive(Debug, Clone)]
+pub struct Command {
+    /// A name looked up on PATH, or a path. Kept as a string: duct treats a `Path` without
+    /// a separator as relative to the working directory rather than looking it up.
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    pub dir: Option<PathBuf>,
+    pub env: Vec<(OsString, OsString)>,
+    pub env_remove: Vec<OsString>,
+    pub stdin: Option<Vec<u8>>,
+    pub timeout: Duration,
+}
+
+impl Command {
+    pub fn new<I, S>(program: impl Into<OsString>, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        Self {
+            program: program.into(),
+            args: args.into_iter().map(Into::into).collect(),
+            dir: None,
+            env: Vec::new(),
+            env_remove: Vec::new(),
+            stdin: None,
+            timeout: Duration::from_secs(120),
+        }
+    }
+
+    /// A tool found by [`find`], with its arguments.
+    pub fn tool<I, S>(tool: Tool, args: I) -> Result<Self, ToolError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        Ok(Self::new(find(tool)?.path, args))
+    }
+
+    pub fn dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn env_remove(mut self, key: impl Into<OsString>) -> Self {
+        self.env_remove.push(key.into());
+        self
+    }
+
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The command line as a user would type it, for messages.
+    pub fn display(&self) -> String {
+        std::iter::once(self.program.to_string_lossy().into_owned())
+            .chain(self.args.iter().map(|a| a.to_string_lossy().into_owned()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// What a finished command did.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub command: String,
+    /// The exit code; `None` when a signal ended it.
+    pub status: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub duration: Duration,
+}
+
+impl Output {
+    pub fn success(&self) -> bool {
+        self.status == Some(0)
+    }
+
+    /// Turns a non-zero exit into an error carrying status, stdout and stderr.
+    pub fn checked(self) -> Result<Output, RunError> {
+        if self.success() {
+            Ok(self)
+        } else {
+            Err(RunError::Failed(Box::new(self)))
+        }
+    }
+}
+
+impl fmt::Display for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = self.status.map_or("killed by a signal".to_string(), |s| {
+            format!("exit status {s}")
+        });
+        writeln!(
+            f,
+            "`{}` ended with {status} after {:.1?}",
+            self.command, self.duration
+        )?;
+        writeln!(f, "--- stdout ---\n{}", self.stdout.trim_end())?;
+        write!(f, "--- stderr ---\n{}", self.stderr.trim_end())
+    }
+}
+
+/// Why a command did not give a usable result.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("could not start `{command}`: {source}")]
+    Spawn {
+        command: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "`{command}` did not finish within {timeout:?} and was killed\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
+    )]
+    TimedOut {
+        command: String,
+        timeout: Duration,
+        stdout: String,
+        stderr: String,
+    },
+    #[error("{0}")]
+    Failed(Box<Output>),
+    #[error(transparent)]
+    Tool(#[from] ToolError),
+}
+
+/// Runs a command to completion (or its timeout), capturing stdout and stderr.
+///
+/// The child runs in its own process group so that a timeout kills everything it started
+/// (terraform's provider plugins, a server's children), not just the direct child.
+pub fn run(cmd: &Command) -> Result<Output, RunError> {
+    use std::os::unix::process::CommandExt;
+
+    let command = cmd.display();
+    let mut expr = duct::cmd(&cmd.program, &cmd.args)
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked()
+        .before_spawn(|c| {
+            c.process_group(0);
+            Ok(())
+        });
+    if let Some(dir) = &cmd.dir {
+        expr = expr.dir(dir);
+    }
+    for (k, v) in &cmd.env {
+        expr = expr.env(k, v);
+    }
+    for k in &cmd.env_remove {
+        expr = expr.env_remove(k);
+    }
+    expr = match &cmd.stdin {
+        Some(bytes) => expr.stdin_bytes(bytes.clone()),
+        None => expr.stdin_null(),
+    };
+    let started = Instant::now();
+    let handle = expr.start().map_err(|source| RunError::Spawn {
+        command: command.clone(),
+        source,
+    })?;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match handle.try_wait() {
+            Ok(Some(out)) => {
+                return Ok(Output {
+                    command,
+                    status: out.status.code(),
+                    stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                    stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                    duration: started.elapsed(),
+                });
+            }
+            Ok(None) if started.elapsed() >= cmd.timeout => {
+                kill_group(&handle);
+                let out = handle.wait().ok();
+                let text = |b: Option<&Vec<u8>>| {
+                    b.map(|b| String::from_utf8_lossy(b).into_owned())
+                        .unwrap_or_default()
+                };
+                return Err(RunError::TimedOut {
+                    command,
+                    timeout: cmd.timeout,
+                    stdout: text(out.map(|o| &o.stdout)),
+                    stderr: text(out.map(|o| &o.stderr)),
+                });
+            }
+            Ok(None) => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            Err(source) => return Err(RunError::Spawn { command, source }),
+        }
+    }
+}
+
+fn kill_group(handle: &duct::Handle) {
+    for pid in handle.pids() {
+        // The child leads its own group (process_group(0)), so -pid names the whole group.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+    let _ = handle.kill();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_read_from_tool_banners() {
+        assert_eq!(
+            Version::find_in("Terraform v1.11.4\non linux_amd64"),
+            Some(Version(1, 11, 4))
+        );
+        assert_eq!(Version::find_in("Bats 1.8.2"), Some(Version(1, 8, 2)));
+        assert_eq!(
+            Version::find_in("promtool, version 2.42.0+ds (branch: debian/sid)"),
+            Some(Version(2, 42, 0))
+        );
+        assert_eq!(Version::find_in("no digits"), None);
+    }
+
+    #[test]
+    fn a_missing_tool_is_one_sentence_with_the_fix() {
+        let msg = ToolError::Missing { tool: Tool::Bats }.to_string();
+        assert_eq!(
+            msg,
+            "bats was not found on PATH; version 1.8.2 is known to work: run `make setup` \
+             (apt-get install bats bats-assert bats-support bats-file)"
+        );
+    }
+
+    #[test]
+    fn a_too_old_tool_names_the_minimum() {
+        let msg = ToolError::TooOld {
+            tool: Tool::Terraform,
+            found: Version(1, 5, 7),
+            path: "/usr/bin/terraform".into(),
+        }
+        .to_string();
+        assert!(
+            msg.starts_with("terraform 1.5.7 at /usr/bin/terraform is older than 1.9.0"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn output_and_status_are_captured() {
+        let out = run(&Command::new(
+            "sh",
+            ["-c", "echo out; echo err >&2; exit 3"],
+        ))
+        .unwrap();
+        assert_eq!(out.status, Some(3));
+        assert_eq!(out.stdout, "out\n");
+        assert_eq!(out.stderr, "err\n");
+        let err = out.checked().unwrap_err().to_string();
+        assert!(
+            err.contains("exit status 3") && err.contains("out") && err.contains("err"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_hung_command_and_its_children_are_killed_at_the_timeout() {
+        let started = Instant::now();
+        let cmd =
+            Command::new("sh", ["-c", "sleep 30 & sleep 30"]).timeout(Duration::from_millis(300));
+        let err = run(&cmd).unwrap_err();
+        assert!(matches!(err, RunError::TimedOut { .. }), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_program_that_does_not_exist_is_a_spawn_error() {
+        let err = run(&Command::new("/no/such/program", Vec::<String>::new())).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("could not start `/no/such/program`"),
+            "{err}"
+        );
+    }
+}
