@@ -10,3 +10,31 @@ Feature: The repository has the layout the v1.1 plan names
     And it has the file "README.md"
     And it has the directory "features"
     And it has the directory "steps"
+
+  @US1
+  Scenario: The alert rules live in the monitoring-stack module
+    Given the module directory "infrastructure/proxmox/modules/monitoring-stack"
+    Then it has the file "files/prometheus/alerts/default.yml"
+
+  @US2
+  Scenario Outline: Every Terraform module has its regression tests
+    Given the module directory "infrastructure/proxmox/modules/<module>"
+    Then it has the file "main.tf"
+    And it has the file "variables.tf"
+    And it has the file "outputs.tf"
+    And it has the file "versions.tf"
+    And it has the file "tests/regression.tftest.hcl"
+
+    Examples:
+      | module           |
+      | vm               |
+      | lxc              |
+      | backup           |
+      | minio            |
+      | monitoring-stack |
+
+  @US3
+  Scenario: The Bash library and its BATS tests are in place
+    Given the repository under test
+    Then it has the file "scripts/lib/common.sh"
+    And it has the file "tests/restore/test_common.bats"

@@ -4,6 +4,7 @@
 //! sentence, call a function here, and assert on the typed result it returns.
 
 pub mod alerts;
+pub mod cargo_args;
 pub mod report;
 pub mod retry;
 pub mod shell;

@@ -12,61 +12,12 @@ use cucumber::cli::Parser as _;
 use cucumber::{World as _, WriterExt as _, cli, writer};
 use homelab_spec::{report, spec_root::SpecRoot};
 
+#[path = "acceptance/compact.rs"]
+mod compact;
 #[path = "../steps/mod.rs"]
 mod steps;
 
 use steps::World;
-
-/// libtest flags `cargo test` may hand to every test binary; they mean nothing here.
-const LIBTEST_FLAGS: &[&str] = &[
-    "--nocapture",
-    "--show-output",
-    "--quiet",
-    "-q",
-    "--exact",
-    "--include-ignored",
-    "--ignored",
-    "--test",
-    "--bench",
-];
-const LIBTEST_FLAGS_WITH_VALUE: &[&str] = &["--test-threads", "--format", "--skip", "-Z"];
-
-/// Turns `cargo test` arguments into cucumber's: drops libtest flags, and maps a bare
-/// filter word (one not following a flag) to `--name <filter>`.
-fn cucumber_args(raw: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut raw = raw.into_iter();
-    let mut out = vec![raw.next().unwrap_or_else(|| "acceptance".into())];
-    let mut names = Vec::new();
-    let mut previous_was_flag = false;
-    while let Some(arg) = raw.next() {
-        if LIBTEST_FLAGS.contains(&arg.as_str()) {
-            previous_was_flag = false;
-            continue;
-        }
-        if LIBTEST_FLAGS_WITH_VALUE.contains(&arg.as_str()) {
-            raw.next();
-            previous_was_flag = false;
-            continue;
-        }
-        if LIBTEST_FLAGS_WITH_VALUE
-            .iter()
-            .any(|f| arg.starts_with(&format!("{f}=")))
-        {
-            continue;
-        }
-        if !arg.starts_with('-') && !previous_was_flag {
-            names.push(regex::escape(&arg));
-            continue;
-        }
-        previous_was_flag = arg.starts_with('-') && !arg.contains('=');
-        out.push(arg);
-    }
-    if !names.is_empty() {
-        out.push("--name".into());
-        out.push(names.join("|"));
-    }
-    out
-}
 
 fn reports_dir() -> PathBuf {
     std::env::var_os("SPEC_REPORTS")
@@ -99,7 +50,9 @@ fn main() -> ExitCode {
     // print it a second time with a backtrace hint.
     std::panic::set_hook(Box::new(|_| {}));
 
-    let opts = match cli::Opts::<_, _, _>::try_parse_from(cucumber_args(std::env::args())) {
+    let opts = match cli::Opts::<_, _, _>::try_parse_from(homelab_spec::cargo_args::cucumber_args(
+        std::env::args(),
+    )) {
         Ok(opts) => opts,
         Err(e) => {
             let _ = e.print();
@@ -113,10 +66,11 @@ fn main() -> ExitCode {
         .build()
         .expect("tokio runtime");
     let features = Path::new(env!("CARGO_MANIFEST_DIR")).join("features");
+    let tally = std::sync::Arc::new(compact::Tally::default());
     let result = runtime.block_on(
         World::cucumber()
             .with_writer(
-                writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
+                compact::Compact::new(tally.clone())
                     .summarized()
                     .tee::<World, _>(writer::JUnit::for_tee(junit, 0))
                     .tee::<World, _>(writer::Json::for_tee(json))
@@ -144,6 +98,12 @@ fn main() -> ExitCode {
         junit_path.display(),
         tool_suites.len(),
         reports.join("cucumber.json").display()
+    );
+    // The plain closing line CI reads.
+    println!(
+        "scenarios: {} passed, {} failed",
+        tally.passed(),
+        tally.failed()
     );
     if failed || tool_failures > 0 {
         ExitCode::FAILURE

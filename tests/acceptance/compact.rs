@@ -1,0 +1,195 @@
+//! Console output of the acceptance run: one line per scenario, and a failure in full (the
+//! step, where it is, the message), so a long run stays readable and a red one explains itself.
+
+use std::fmt::Debug;
+use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use cucumber::{Event, World, cli, event, parser, writer};
+
+/// Scenario counts for the closing line, shared with the runner (the writer itself ends up
+/// deep inside cucumber's writer wrappers).
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub passed: AtomicUsize,
+    pub failed: AtomicUsize,
+}
+
+impl Tally {
+    pub fn passed(&self) -> usize {
+        self.passed.load(Ordering::Relaxed)
+    }
+
+    pub fn failed(&self) -> usize {
+        self.failed.load(Ordering::Relaxed)
+    }
+}
+
+/// A [`writer`] printing one line per finished scenario. Wrap it in `.normalized()`: it
+/// relies on each scenario's events arriving together.
+#[derive(Debug, Default)]
+pub struct Compact {
+    started: Option<Instant>,
+    /// The failure of the running scenario, already formatted.
+    failure: Option<String>,
+    logs: Vec<String>,
+    tally: Arc<Tally>,
+}
+
+impl Compact {
+    pub fn new(tally: Arc<Tally>) -> Self {
+        Self {
+            tally,
+            ..Self::default()
+        }
+    }
+}
+
+impl Compact {
+    fn print(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+    }
+
+    fn scenario(
+        &mut self,
+        feature: &cucumber::gherkin::Feature,
+        sc: &cucumber::gherkin::Scenario,
+        ev: &event::Scenario<impl World>,
+    ) {
+        match ev {
+            event::Scenario::Started => {
+                self.started = Some(Instant::now());
+                self.failure = None;
+                self.logs.clear();
+            }
+            event::Scenario::Step(step, event::Step::Failed(_, _, _, err))
+            | event::Scenario::Background(step, event::Step::Failed(_, _, _, err)) => {
+                if self.failure.is_none() {
+                    self.failure = Some(format!(
+                        "      step: {} {}  ({}:{})\n{}",
+                        step.keyword.trim(),
+                        step.value,
+                        path_of(feature),
+                        step.position.line,
+                        indent(&step_error(err))
+                    ));
+                }
+            }
+            event::Scenario::Hook(kind, event::Hook::Failed(_, info)) => {
+                if self.failure.is_none() {
+                    self.failure = Some(format!(
+                        "      {kind:?} hook failed:\n{}",
+                        indent(&panic_text(info))
+                    ));
+                }
+            }
+            event::Scenario::Log(msg) => self.logs.push(msg.clone()),
+            event::Scenario::Finished => {
+                let secs = self
+                    .started
+                    .take()
+                    .map_or(0.0, |t| t.elapsed().as_secs_f64());
+                let place = format!("{}:{}", path_of(feature), sc.position.line);
+                match self.failure.take() {
+                    None => {
+                        self.tally.passed.fetch_add(1, Ordering::Relaxed);
+                        self.print(&format!("  ok    {} ({place}, {secs:.2}s)", sc.name));
+                    }
+                    Some(failure) => {
+                        self.tally.failed.fetch_add(1, Ordering::Relaxed);
+                        self.print(&format!(
+                            "  FAIL  {} ({place}, {secs:.2}s)\n{failure}",
+                            sc.name
+                        ));
+                        for log in std::mem::take(&mut self.logs) {
+                            self.print(&indent(&log));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn path_of(feature: &cucumber::gherkin::Feature) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    feature
+        .path
+        .as_ref()
+        .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
+        .unwrap_or_else(|| feature.name.clone())
+}
+
+/// An error with its causes: gherkin puts the line and column of a parse error in the source.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let said = c.to_string();
+        // Some wrappers already repeat their cause's message in their own.
+        if !text.contains(&said) {
+            text.push_str(&format!(": {said}"));
+        }
+        cause = c.source();
+    }
+    text
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("        {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn panic_text(info: &event::Info) -> String {
+    info.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| info.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "(a panic without a message)".into())
+}
+
+fn step_error(err: &event::StepError) -> String {
+    match err {
+        event::StepError::Panic(info) => panic_text(info),
+        other => other.to_string(),
+    }
+}
+
+impl<W: World + Debug> cucumber::Writer<W> for Compact {
+    type Cli = cli::Empty;
+
+    async fn handle_event(&mut self, ev: parser::Result<Event<event::Cucumber<W>>>, _: &Self::Cli) {
+        match ev.map(Event::into_inner) {
+            Err(e) => {
+                self.tally.failed.fetch_add(1, Ordering::Relaxed);
+                self.print(&format!("  FAIL  {}", error_chain(&e)));
+            }
+            Ok(event::Cucumber::Feature(feature, event::Feature::Started)) => {
+                self.print(&format!("{} ({})", feature.name, path_of(&feature)));
+            }
+            Ok(event::Cucumber::Feature(feature, event::Feature::Scenario(sc, ev))) => {
+                self.scenario(&feature, &sc, &ev.event);
+            }
+            Ok(event::Cucumber::Feature(
+                feature,
+                event::Feature::Rule(_, event::Rule::Scenario(sc, ev)),
+            )) => {
+                self.scenario(&feature, &sc, &ev.event);
+            }
+            Ok(_) => {}
+        }
+    }
+}
+
+impl<W: World + Debug> writer::Arbitrary<W, String> for Compact {
+    async fn write(&mut self, val: String) {
+        self.print(&val);
+    }
+}
+
+impl writer::NonTransforming for Compact {}
