@@ -66,25 +66,23 @@ impl Compact {
                 self.logs.clear();
             }
             event::Scenario::Step(step, event::Step::Failed(_, _, _, err))
-            | event::Scenario::Background(step, event::Step::Failed(_, _, _, err)) => {
-                if self.failure.is_none() {
-                    self.failure = Some(format!(
-                        "      step: {} {}  ({}:{})\n{}",
-                        step.keyword.trim(),
-                        step.value,
-                        path_of(feature),
-                        step.position.line,
-                        indent(&step_error(err))
-                    ));
-                }
+            | event::Scenario::Background(step, event::Step::Failed(_, _, _, err))
+                if self.failure.is_none() =>
+            {
+                self.failure = Some(format!(
+                    "      step: {} {}  ({}:{})\n{}",
+                    step.keyword.trim(),
+                    step.value,
+                    path_of(feature),
+                    step.position.line,
+                    indent(&step_error(err))
+                ));
             }
-            event::Scenario::Hook(kind, event::Hook::Failed(_, info)) => {
-                if self.failure.is_none() {
-                    self.failure = Some(format!(
-                        "      {kind:?} hook failed:\n{}",
-                        indent(&panic_text(info))
-                    ));
-                }
+            event::Scenario::Hook(kind, event::Hook::Failed(_, info)) if self.failure.is_none() => {
+                self.failure = Some(format!(
+                    "      {kind:?} hook failed:\n{}",
+                    indent(&panic_text(info))
+                ));
             }
             event::Scenario::Log(msg) => self.logs.push(msg.clone()),
             event::Scenario::Finished => {
