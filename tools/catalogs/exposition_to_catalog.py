@@ -10,7 +10,8 @@ that fails against a fake API) come from a supplement file, one metric per line:
 
     name <TAB> type <TAB> label,label <TAB> source <TAB> help
 
-with source `documentation` or `source-code`. Supplement entries never override scraped ones.
+with source `documentation`, `source-code`, `contract`, or `scrape` for series observed on a
+real server by other means than its /metrics page. Supplement entries never override scraped ones.
 
 Standard library only, so it runs on any machine with python3.
 """
@@ -126,8 +127,8 @@ def read_supplement(path):
                 sys.exit(f"{path}:{number}: expected 5 tab-separated columns "
                          f"(name, type, labels, source, help), found {len(cols)}")
             name, kind, labels, source, help_text = cols
-            if source not in ("documentation", "source-code", "contract"):
-                sys.exit(f"{path}:{number}: source must be documentation, source-code or contract, found {source!r}")
+            if source not in ("scrape", "documentation", "source-code", "contract"):
+                sys.exit(f"{path}:{number}: source must be scrape, documentation, source-code or contract, found {source!r}")
             label_set = {label for label in labels.split(",") if label}
             series = {name: label_set}
             if kind == "histogram":
