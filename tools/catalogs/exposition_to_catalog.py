@@ -75,6 +75,9 @@ def family_of(series, families):
     """The family a sample belongs to: itself, or the histogram/summary it is a part of."""
     if series in families:
         return series
+    # OpenMetrics-style counters declare the family without `_total`.
+    if series.endswith("_total") and families.get(series[:-6], {}).get("type") == "counter":
+        return series[:-6]
     for suffix in ("_bucket", "_sum", "_count"):
         if series.endswith(suffix):
             base = series[: -len(suffix)]
