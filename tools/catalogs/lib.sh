@@ -1,7 +1,10 @@
+# shellcheck shell=bash
 # Shared by the scrape-*.sh scripts: a free port on 127.0.0.1, waiting for a server, stopping it.
 # Sourced, not run.
 
+# shellcheck disable=SC2034  # used by the scripts that source this file
 CATALOG_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../src/alerts/catalogs" && pwd)"
+# shellcheck disable=SC2034
 TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 # A port the kernel just handed out and released: free unless someone races us for it.

@@ -4,6 +4,7 @@
 # collector on 127.0.0.1, so the catalog holds exactly what Prometheus would see (and a file
 # node-exporter rejects fails here). Entries are marked source: contract.
 set -euo pipefail
+# shellcheck source=tools/catalogs/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 contract_version=${HOMELAB_TEXTFILE_VERSION:-1.1}

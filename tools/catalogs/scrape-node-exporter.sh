@@ -3,6 +3,7 @@
 # prometheus-node-exporter on 127.0.0.1, plus the collectors a container cannot run (systemd),
 # taken from node-exporter's documentation/source for that version (supplements/).
 set -euo pipefail
+# shellcheck source=tools/catalogs/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 binary=${NODE_EXPORTER:-prometheus-node-exporter}

@@ -4,6 +4,7 @@
 # the per-rule-group metrics (prometheus_rule_*{rule_group}) exist, and scrapes itself so the
 # scrape-time series (up, scrape_*) can be read back from its own TSDB.
 set -euo pipefail
+# shellcheck source=tools/catalogs/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 binary=${PROMETHEUS:-prometheus}

@@ -8,6 +8,7 @@
 # families, and the ones fakepve has no data for (QDevice, a paid subscription's due date), come
 # from the exporter's source (supplements/prometheus-pve-exporter-source.tsv).
 set -euo pipefail
+# shellcheck source=tools/catalogs/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 work=$(mktemp -d)
