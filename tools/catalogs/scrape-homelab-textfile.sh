@@ -9,6 +9,7 @@ source "$(dirname "$0")/lib.sh"
 
 contract_version=${HOMELAB_TEXTFILE_VERSION:-1.1}
 binary=${NODE_EXPORTER:-prometheus-node-exporter}
+require_tool "$binary" "apt-get install prometheus-node-exporter"
 work=$(mktemp -d)
 trap 'stop_started; rm -rf "$work"' EXIT
 mkdir "$work/textfile"
@@ -19,7 +20,7 @@ port=$(free_port)
 "$binary" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults --collector.textfile \
     --collector.textfile.directory="$work/textfile" >"$work/exporter.log" 2>&1 &
 STARTED_PIDS+=($!)
-wait_http "http://127.0.0.1:$port/metrics"
+wait_http "http://127.0.0.1:$port/metrics" "$work/exporter.log"
 curl -fsS "http://127.0.0.1:$port/metrics" >"$work/scrape.txt"
 if grep -q '^node_textfile_scrape_error 1' "$work/scrape.txt"; then
     echo "node-exporter rejected tools/catalogs/homelab-textfile.prom:" >&2

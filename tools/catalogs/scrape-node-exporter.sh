@@ -7,6 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 binary=${NODE_EXPORTER:-prometheus-node-exporter}
+require_tool "$binary" "apt-get install prometheus-node-exporter (1.5.0 is the version this catalog describes)"
 version=$("$binary" --version 2>&1 | awk '/^node_exporter, version/ {print $3; exit}')
 work=$(mktemp -d)
 trap 'stop_started; rm -rf "$work"' EXIT
@@ -25,7 +26,7 @@ port=$(free_port)
     --collector.cpu.info --collector.mountstats --collector.meminfo_numa \
     >"$work/exporter.log" 2>&1 &
 STARTED_PIDS+=($!)
-wait_http "http://127.0.0.1:$port/metrics"
+wait_http "http://127.0.0.1:$port/metrics" "$work/exporter.log"
 curl -fsS "http://127.0.0.1:$port/metrics" | grep -v '^catalog_probe' >"$work/scrape.txt"
 
 python3 "$TOOLS_DIR/exposition_to_catalog.py" \

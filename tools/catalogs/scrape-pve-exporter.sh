@@ -37,7 +37,7 @@ port=$(free_port)
     --no-collector.replication --collector.pve-api-metrics --collector.target-metrics \
     >"$work/exporter.log" 2>&1 &
 STARTED_PIDS+=($!)
-wait_http "http://127.0.0.1:$port/metrics"
+wait_http "http://127.0.0.1:$port/metrics" "$work/exporter.log"
 deadline=$((SECONDS + 30))
 # Any HTTP answer (even 401) means fakepve is listening.
 until curl -sk -o /dev/null "https://127.0.0.1:$api_port/api2/json/version" 2>/dev/null; do
