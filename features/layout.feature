@@ -17,7 +17,7 @@ Feature: The repository has the layout the v1.1 plan names
     Then it has the file "files/prometheus/alerts/default.yml"
 
   @US2
-  Scenario Outline: Every Terraform module has its regression tests
+  Scenario Outline: The <module> module has its files and regression tests
     Given the module directory "infrastructure/proxmox/modules/<module>"
     Then it has the file "main.tf"
     And it has the file "variables.tf"
