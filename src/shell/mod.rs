@@ -1,1 +1,7 @@
-//! US3: the Bash operations library (BATS runs, calling common.sh functions under stubs).
+//! US3: the Bash operations library under test. [`bats`] runs a BATS file and turns its
+//! per-test results into a JUnit suite; [`harness`] calls one `common.sh` function in a
+//! controlled `bash` (recording fake `ssh`, `sleep` and commands on PATH) and reports what
+//! it did: attempts, waits, final status, messages.
+
+pub mod bats;
+pub mod harness;
