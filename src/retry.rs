@@ -82,9 +82,8 @@ impl RetryPolicy {
         let refuse = || UsageError {
             given: text.to_string(),
         };
-        let valid = text.chars().all(|c| c.is_ascii_digit())
-            && !text.is_empty()
-            && !text.starts_with('0');
+        let valid =
+            text.chars().all(|c| c.is_ascii_digit()) && !text.is_empty() && !text.starts_with('0');
         if !valid {
             return Err(refuse());
         }
@@ -302,6 +301,14 @@ pub struct Run {
     pub dry_run: bool,
 }
 
+impl Run {
+    /// What a check built on this run returns, like `check_ssh_access`: 0 when the last
+    /// attempt succeeded, 1 otherwise (the details are in the run, not the status).
+    pub fn check_status(&self) -> i32 {
+        if self.status == 0 { 0 } else { 1 }
+    }
+}
+
 impl fmt::Display for Run {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let delays: Vec<String> = self.delays.iter().map(|d| format!("{d:?}")).collect();
@@ -375,7 +382,9 @@ mod tests {
     #[test]
     fn succeeding_on_the_second_attempt_waits_once() {
         let mut clock = VirtualClock::default();
-        let run = RetryPolicy::new(3).unwrap().run(&mut clock, scripted(&[1, 0]));
+        let run = RetryPolicy::new(3)
+            .unwrap()
+            .run(&mut clock, scripted(&[1, 0]));
         assert_eq!((run.status, run.attempts), (0, 2));
         assert_eq!(run.delays, secs(&[1]));
         assert_eq!(clock.slept, secs(&[1]));
@@ -480,7 +489,11 @@ mod tests {
     #[test]
     fn jitter_adds_at_most_one_more_delay() {
         let policy = RetryPolicy::new(6).unwrap().with_jitter();
-        for (got, plain) in policy.delays().iter().zip(RetryPolicy::new(6).unwrap().delays()) {
+        for (got, plain) in policy
+            .delays()
+            .iter()
+            .zip(RetryPolicy::new(6).unwrap().delays())
+        {
             assert!(*got >= plain && *got <= plain * 2, "{got:?} vs {plain:?}");
         }
     }
@@ -535,7 +548,11 @@ mod tests {
             .with_base_delay(Duration::from_millis(20))
             .wait_until("a flag", || {
                 polls += 1;
-                if polls < 2 { Err("not yet".into()) } else { Ok(()) }
+                if polls < 2 {
+                    Err("not yet".into())
+                } else {
+                    Ok(())
+                }
             })
             .unwrap();
         assert!(started.elapsed() >= Duration::from_millis(20));

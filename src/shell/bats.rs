@@ -91,7 +91,11 @@ impl BatsRun {
                 classname: self.file.clone(),
                 time: t.time,
                 failure: (!t.passed).then(|| {
-                    format!("BATS test {} failed\n{}", t.number, t.diagnostics.join("\n"))
+                    format!(
+                        "BATS test {} failed\n{}",
+                        t.number,
+                        t.diagnostics.join("\n")
+                    )
                 }),
                 skipped: t.skipped.is_some(),
             })
@@ -133,11 +137,14 @@ pub fn run_file(root: &SpecRoot, file: &str) -> Result<BatsRun, String> {
         return Err(format!("the BATS file {} does not exist", path.display()));
     }
     let scratch = tempfile::tempdir().map_err(|e| format!("cannot create a temp dir: {e}"))?;
-    let command = Command::tool(Tool::Bats, [Path::new("--tap"), Path::new("--timing"), &path])
-        .map_err(|e| e.to_string())?
-        .dir(scratch.path())
-        .env("TMPDIR", scratch.path())
-        .timeout(TIMEOUT);
+    let command = Command::tool(
+        Tool::Bats,
+        [Path::new("--tap"), Path::new("--timing"), &path],
+    )
+    .map_err(|e| e.to_string())?
+    .dir(scratch.path())
+    .env("TMPDIR", scratch.path())
+    .timeout(TIMEOUT);
     let out = tools::run(&command).map_err(|e| e.to_string())?;
     let mut run = parse_tap(file, &out.stdout);
     run.status = out.status;

@@ -230,7 +230,9 @@ fn parse_delay(argument: &str) -> Result<Duration, String> {
         .ok()
         .filter(|s| s.is_finite() && *s >= 0.0)
         .map(Duration::from_secs_f64)
-        .ok_or_else(|| format!("sleep was called with {argument:?}, which is not a number of seconds"))
+        .ok_or_else(|| {
+            format!("sleep was called with {argument:?}, which is not a number of seconds")
+        })
 }
 
 fn write_executable(path: &Path, text: &str) -> Result<(), String> {
@@ -275,7 +277,11 @@ mod tests {
     #[test]
     fn a_call_gets_the_environment_it_asks_for_and_no_library_settings() {
         let (_dir, root) = repo_with_library("show() { echo \"${DRY_RUN:-unset} ${X:-}\"; }\n");
-        let run = call(&root, &BashCall::new("show", Vec::<String>::new()).env("X", "y")).unwrap();
+        let run = call(
+            &root,
+            &BashCall::new("show", Vec::<String>::new()).env("X", "y"),
+        )
+        .unwrap();
         assert_eq!(run.stdout, "unset y\n");
     }
 
@@ -285,7 +291,8 @@ mod tests {
         let root = SpecRoot::resolve(None, dir.path()).unwrap();
         let err = call(&root, &BashCall::new("x", Vec::<String>::new())).unwrap_err();
         assert!(
-            err.starts_with("the Bash library ") && err.ends_with("scripts/lib/common.sh does not exist"),
+            err.starts_with("the Bash library ")
+                && err.ends_with("scripts/lib/common.sh does not exist"),
             "{err}"
         );
     }
