@@ -1,1 +1,9 @@
-//! US3: the Bash operations library (BATS runs, calling common.sh functions under stubs).
+//! US3: the Bash operations library under test. [`bats`] runs a BATS file and turns its
+//! per-test results into a JUnit suite; [`harness`] calls one `common.sh` function in a
+//! controlled `bash` (recording fake `ssh`, `sleep` and commands on PATH) and reports what
+//! it did: attempts, waits, final status, messages; [`twin`] runs one retry case against
+//! the Bash library or the native Rust module and observes both the same way.
+
+pub mod bats;
+pub mod harness;
+pub mod twin;

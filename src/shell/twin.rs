@@ -1,0 +1,298 @@
+//! One retry case, run against either implementation and observed the same way: the Bash
+//! library (`retry_with_backoff`, `ssh_exec_retry`, `check_ssh_access` in a controlled
+//! bash) or the suite's native [`crate::retry`] module (in virtual time). The US3
+//! scenarios run every example against both and require the same attempts, waits and
+//! final status.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::retry::{RetryPolicy, VirtualClock};
+use crate::shell::harness::{self, BashCall};
+use crate::spec_root::SpecRoot;
+
+/// Which implementation runs a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Implementation {
+    /// `scripts/lib/common.sh` from the repository under test.
+    Bash,
+    /// `homelab_spec::retry`.
+    Rust,
+}
+
+impl std::str::FromStr for Implementation {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "bash" => Ok(Self::Bash),
+            "rust" => Ok(Self::Rust),
+            other => Err(format!(
+                "unknown implementation {other:?}: expected \"bash\" or \"rust\""
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Implementation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Bash => "bash",
+            Self::Rust => "rust",
+        })
+    }
+}
+
+/// What is retried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// `retry_with_backoff MAX CMD`: a local command.
+    Command,
+    /// `ssh_exec_retry NODE COMMAND`: the scripted statuses are ssh's.
+    SshCommand { node: String, command: String },
+    /// `check_ssh_access NODE`: the scripted statuses are ssh's.
+    SshAccessCheck { node: String },
+}
+
+/// One case: what runs, how it fails, and the retry settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryCase {
+    pub subject: Subject,
+    /// The attempt count as a script would pass it (may be invalid on purpose). Only
+    /// `Subject::Command` takes it; the SSH functions always make 3 attempts.
+    pub max_attempts: String,
+    /// The statuses of successive attempts; the last one repeats.
+    pub statuses: Vec<i32>,
+    /// `RETRY_BASE_DELAY` / base delay, whole seconds; `None`: the default.
+    pub base_secs: Option<u64>,
+    /// `RETRY_MAX_DELAY` / cap, whole seconds; `None`: the default.
+    pub cap_secs: Option<u64>,
+    /// `RETRY_ON`; `None`: every failure is retried.
+    pub retry_on: Option<Vec<i32>>,
+    pub dry_run: bool,
+}
+
+impl Default for RetryCase {
+    fn default() -> Self {
+        Self {
+            subject: Subject::Command,
+            max_attempts: "3".into(),
+            statuses: vec![0],
+            base_secs: None,
+            cap_secs: None,
+            retry_on: None,
+            dry_run: false,
+        }
+    }
+}
+
+/// What a case did, observed the same way for both implementations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observed {
+    /// How many times the command (or ssh) ran.
+    pub attempts: usize,
+    pub delays: Vec<Duration>,
+    pub status: i32,
+    /// What it reported: bash's stderr, or the Rust run's summary / usage error.
+    pub report: String,
+    /// Bash only: ssh's argument lines, one per call.
+    pub ssh_calls: Vec<String>,
+}
+
+impl fmt::Display for Observed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let delays: Vec<String> = self
+            .delays
+            .iter()
+            .map(|d| format!("{}s", d.as_secs_f64()))
+            .collect();
+        write!(
+            f,
+            "ran {} time(s), waited [{}], final status {}",
+            self.attempts,
+            delays.join(", "),
+            self.status
+        )
+    }
+}
+
+impl RetryCase {
+    /// Runs the case against one implementation.
+    pub fn run(&self, implementation: Implementation, root: &SpecRoot) -> Result<Observed, String> {
+        if self.statuses.is_empty() {
+            return Err("a retry case needs at least one scripted status".into());
+        }
+        match implementation {
+            Implementation::Bash => self.run_bash(root),
+            Implementation::Rust => Ok(self.run_rust()),
+        }
+    }
+
+    fn run_bash(&self, root: &SpecRoot) -> Result<Observed, String> {
+        let (call, counted) = match &self.subject {
+            Subject::Command => (
+                BashCall::new("retry_with_backoff", [self.max_attempts.as_str(), "flaky"])
+                    .scripted("flaky", self.statuses.clone()),
+                "flaky",
+            ),
+            Subject::SshCommand { node, command } => (
+                BashCall::new("ssh_exec_retry", [node.as_str(), command.as_str()])
+                    .scripted("ssh", self.statuses.clone()),
+                "ssh",
+            ),
+            Subject::SshAccessCheck { node } => (
+                BashCall::new("check_ssh_access", [node.as_str()])
+                    .scripted("ssh", self.statuses.clone()),
+                "ssh",
+            ),
+        };
+        let mut call = call;
+        if let Some(base) = self.base_secs {
+            call = call.env("RETRY_BASE_DELAY", base.to_string());
+        }
+        if let Some(cap) = self.cap_secs {
+            call = call.env("RETRY_MAX_DELAY", cap.to_string());
+        }
+        if let Some(codes) = &self.retry_on {
+            let list: Vec<String> = codes.iter().map(i32::to_string).collect();
+            call = call.env("RETRY_ON", list.join(" "));
+        }
+        if self.dry_run {
+            call = call.env("DRY_RUN", "true");
+        }
+        let run = harness::call(root, &call)?;
+        Ok(Observed {
+            attempts: run.runs_of(counted),
+            delays: run.delays.clone(),
+            status: run.status,
+            report: run.stderr.clone(),
+            ssh_calls: run.calls.get("ssh").cloned().unwrap_or_default(),
+        })
+    }
+
+    fn run_rust(&self) -> Observed {
+        let policy = match &self.subject {
+            Subject::Command => match RetryPolicy::parse_attempts(&self.max_attempts) {
+                Ok(policy) => match &self.retry_on {
+                    Some(codes) => policy.retrying_only(codes.iter().copied()),
+                    None => policy,
+                },
+                Err(usage) => {
+                    return Observed {
+                        attempts: 0,
+                        delays: Vec::new(),
+                        status: usage.status(),
+                        report: usage.to_string(),
+                        ssh_calls: Vec::new(),
+                    };
+                }
+            },
+            Subject::SshCommand { .. } | Subject::SshAccessCheck { .. } => {
+                RetryPolicy::ssh_connection()
+            }
+        };
+        let mut policy = policy.with_dry_run(self.dry_run);
+        if let Some(base) = self.base_secs {
+            policy = policy.with_base_delay(Duration::from_secs(base));
+        }
+        if let Some(cap) = self.cap_secs {
+            policy = policy.with_max_delay(Duration::from_secs(cap));
+        }
+        // The access check probes for real even in a dry run, as the Bash one does.
+        if matches!(self.subject, Subject::SshAccessCheck { .. }) {
+            policy = policy.with_dry_run(false);
+        }
+        let statuses = &self.statuses;
+        let mut clock = VirtualClock::default();
+        let run = policy.run(&mut clock, |attempt| {
+            statuses[(attempt as usize - 1).min(statuses.len() - 1)]
+        });
+        let status = match self.subject {
+            Subject::SshAccessCheck { .. } => run.check_status(),
+            _ => run.status,
+        };
+        Observed {
+            attempts: run.attempts as usize,
+            delays: clock.slept,
+            status,
+            report: run.to_string(),
+            ssh_calls: Vec::new(),
+        }
+    }
+}
+
+/// Where two observations of the same case differ; empty when they agree.
+pub fn differences(bash: &Observed, rust: &Observed) -> Vec<String> {
+    let mut found = Vec::new();
+    if bash.attempts != rust.attempts {
+        found.push(format!(
+            "attempts: bash {} but rust {}",
+            bash.attempts, rust.attempts
+        ));
+    }
+    if bash.delays != rust.delays {
+        found.push(format!(
+            "waits: bash {:?} but rust {:?}",
+            bash.delays, rust.delays
+        ));
+    }
+    if bash.status != rust.status {
+        found.push(format!(
+            "final status: bash {} but rust {}",
+            bash.status, rust.status
+        ));
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rust_side_counts_attempts_waits_and_status() {
+        let case = RetryCase {
+            max_attempts: "4".into(),
+            statuses: vec![3, 3, 3, 7],
+            ..RetryCase::default()
+        };
+        let root = SpecRoot::from_env().unwrap();
+        let seen = case.run(Implementation::Rust, &root).unwrap();
+        assert_eq!(seen.attempts, 4);
+        assert_eq!(seen.delays, [1, 2, 4].map(Duration::from_secs).to_vec());
+        assert_eq!(seen.status, 7);
+    }
+
+    #[test]
+    fn a_bad_attempt_count_is_a_usage_error_on_the_rust_side() {
+        let case = RetryCase {
+            max_attempts: "abc".into(),
+            ..RetryCase::default()
+        };
+        let seen = case.run_rust();
+        assert_eq!((seen.attempts, seen.status), (0, 2));
+    }
+
+    #[test]
+    fn differences_name_each_disagreement() {
+        let a = Observed {
+            attempts: 3,
+            delays: vec![Duration::from_secs(1)],
+            status: 1,
+            report: String::new(),
+            ssh_calls: Vec::new(),
+        };
+        let b = Observed {
+            attempts: 2,
+            status: 0,
+            ..a.clone()
+        };
+        assert_eq!(
+            differences(&a, &b),
+            [
+                "attempts: bash 3 but rust 2",
+                "final status: bash 1 but rust 0"
+            ]
+        );
+        assert!(differences(&a, &a).is_empty());
+    }
+}
