@@ -12,11 +12,14 @@
 
 pub mod catalog;
 pub mod catalog_checks;
+pub mod deployment;
 pub mod finding;
 pub mod label_flow;
 pub mod lint;
 pub mod outline;
+pub mod promtool;
 pub mod rule_file;
+pub mod server;
 pub mod static_checks;
 
 pub use finding::{CheckId, Finding};
