@@ -18,6 +18,7 @@ pub mod label_flow;
 pub mod lint;
 pub mod outline;
 pub mod promtool;
+pub mod rule_edit;
 pub mod rule_file;
 pub mod server;
 pub mod static_checks;
