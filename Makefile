@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 REPORTS ?= reports
 
-.PHONY: setup specs test provider bench summary
+.PHONY: setup specs test provider bench summary catalogs
 
 ## setup: install the missing system packages (apt-get update once, then only what is missing)
 setup:
@@ -53,3 +53,7 @@ test: setup provider
 ## bench: lint/promtool and parallel-terraform timings (figures recorded in the README)
 bench: setup provider
 	$(CARGO) bench --quiet
+
+## catalogs: regenerate the exporter catalogs (src/alerts/catalogs/) from real scrapes on 127.0.0.1
+catalogs: setup
+	bash tools/catalogs/regenerate-all.sh

@@ -75,6 +75,9 @@ def family_of(series, families):
     """The family a sample belongs to: itself, or the histogram/summary it is a part of."""
     if series in families:
         return series
+    # OpenMetrics-style counters declare the family without `_total`.
+    if series.endswith("_total") and families.get(series[:-6], {}).get("type") == "counter":
+        return series[:-6]
     for suffix in ("_bucket", "_sum", "_count"):
         if series.endswith(suffix):
             base = series[: -len(suffix)]
@@ -173,6 +176,10 @@ def main():
     p.add_argument("--supplement", action="append", default=[], help="supplement file (repeatable)")
     p.add_argument("--drop-prefix", action="append", default=[],
                    help="leave out families whose name starts with this (e.g. a client library's own)")
+    p.add_argument("--keep-prefix", action="append", default=[],
+                   help="keep only families whose name starts with this (repeatable)")
+    p.add_argument("--source", default="scrape", choices=["scrape", "contract"],
+                   help="source recorded for scraped families (contract: a declared contract served by a real exporter)")
     p.add_argument("--output", required=True)
     args = p.parse_args()
 
@@ -182,9 +189,11 @@ def main():
             for name, fam in parse_exposition(f.read()).items():
                 if any(name.startswith(prefix) for prefix in args.drop_prefix):
                     continue
+                if args.keep_prefix and not any(name.startswith(prefix) for prefix in args.keep_prefix):
+                    continue
                 if not fam["series"]:
                     continue  # HELP/TYPE without samples: no label names to learn
-                for key, e in entries_from_family(name, fam, "scrape").items():
+                for key, e in entries_from_family(name, fam, args.source).items():
                     if key in entries:
                         e["labels"] = sorted(set(e["labels"]) | set(entries[key]["labels"]))
                     entries[key] = e

@@ -3,9 +3,11 @@
 # prometheus-node-exporter on 127.0.0.1, plus the collectors a container cannot run (systemd),
 # taken from node-exporter's documentation/source for that version (supplements/).
 set -euo pipefail
+# shellcheck source=tools/catalogs/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 binary=${NODE_EXPORTER:-prometheus-node-exporter}
+require_tool "$binary" "apt-get install prometheus-node-exporter (1.5.0 is the version this catalog describes)"
 version=$("$binary" --version 2>&1 | awk '/^node_exporter, version/ {print $3; exit}')
 work=$(mktemp -d)
 trap 'stop_started; rm -rf "$work"' EXIT
@@ -24,7 +26,7 @@ port=$(free_port)
     --collector.cpu.info --collector.mountstats --collector.meminfo_numa \
     >"$work/exporter.log" 2>&1 &
 STARTED_PIDS+=($!)
-wait_http "http://127.0.0.1:$port/metrics"
+wait_http "http://127.0.0.1:$port/metrics" "$work/exporter.log"
 curl -fsS "http://127.0.0.1:$port/metrics" | grep -v '^catalog_probe' >"$work/scrape.txt"
 
 python3 "$TOOLS_DIR/exposition_to_catalog.py" \

@@ -4,11 +4,13 @@
 # the per-rule-group metrics (prometheus_rule_*{rule_group}) exist, and scrapes itself so the
 # scrape-time series (up, scrape_*) can be read back from its own TSDB.
 set -euo pipefail
+# shellcheck source=tools/catalogs/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 binary=${PROMETHEUS:-prometheus}
 repo=$(cd "$TOOLS_DIR/../.." && pwd)
 rules="$repo/infrastructure/proxmox/modules/monitoring-stack/files/prometheus/alerts/default.yml"
+require_tool "$binary" "apt-get install prometheus (2.42.0 is the version this catalog describes)"
 version=$("$binary" --version 2>&1 | awk '/^prometheus, version/ {print $3; exit}' | sed 's/+.*//')
 work=$(mktemp -d)
 trap 'stop_started; rm -rf "$work"' EXIT
@@ -28,7 +30,7 @@ CONFIG
 "$binary" --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
     --web.listen-address="127.0.0.1:$port" >"$work/prometheus.log" 2>&1 &
 STARTED_PIDS+=($!)
-wait_http "http://127.0.0.1:$port/-/ready"
+wait_http "http://127.0.0.1:$port/-/ready" "$work/prometheus.log"
 # Let it scrape itself and evaluate the rules a few times (histograms, rule-group gauges).
 deadline=$((SECONDS + 30))
 until curl -fsSG "http://127.0.0.1:$port/api/v1/query" --data-urlencode 'query=up' | grep -q '"value"'; do
