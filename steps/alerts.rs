@@ -1,5 +1,332 @@
-//! Steps for this user story (filled in by its issue).
+//! Steps of `features/us1_*.feature`: the alert rules, checked statically, against the
+//! exporter catalogs, by the real rule engine, loaded by a real Prometheus, and deployed.
+
+mod behaviour;
+mod engine;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use cucumber::{given, then, when};
+use homelab_spec::alerts::catalog::CatalogSet;
+use homelab_spec::alerts::deployment::FileReference;
+use homelab_spec::alerts::finding::listing;
+use homelab_spec::alerts::promtool::{CheckRulesOutcome, InputSeries};
+use homelab_spec::alerts::server::{LoadedRule, PrometheusServer};
+use homelab_spec::alerts::{self, CheckId, Depth, LintReport, rule_edit};
+
+use super::World;
 
 /// This story's part of a scenario's state.
 #[derive(Debug, Default)]
-pub struct AlertsState {}
+pub struct AlertsState {
+    /// The rules file under check: the real one, or a broken copy in `scratch`.
+    rules: Option<PathBuf>,
+    /// How findings name it.
+    display_name: String,
+    scratch: Option<tempfile::TempDir>,
+    /// The line a broken copy changed, when it changed one.
+    changed_line: Option<usize>,
+    report: Option<LintReport>,
+    lint_time: Option<Duration>,
+    series: Vec<InputSeries>,
+    at: Option<Duration>,
+    server: Option<PrometheusServer>,
+    loaded: Option<Vec<LoadedRule>>,
+    promtool_check: Option<CheckRulesOutcome>,
+    module_dir: Option<PathBuf>,
+    reference: Option<FileReference>,
+}
+
+impl AlertsState {
+    fn rules(&self) -> Result<&PathBuf, String> {
+        self.rules
+            .as_ref()
+            .ok_or_else(|| "no rules file was chosen by an earlier step".to_string())
+    }
+
+    fn report(&self) -> Result<&LintReport, String> {
+        self.report
+            .as_ref()
+            .ok_or_else(|| "no check has run in an earlier step".to_string())
+    }
+}
+
+#[given("the homelab's alert rules file")]
+fn the_rules_file(world: &mut World) -> Result<(), String> {
+    let path = world.root().join(alerts::RULES_FILE);
+    if !path.is_file() {
+        return Err(format!(
+            "the rules file {} does not exist",
+            path.display()
+        ));
+    }
+    world.alerts.rules = Some(path);
+    world.alerts.display_name = alerts::RULES_FILE.to_string();
+    Ok(())
+}
+
+/// Writes an edited copy of the real rules file to a scratch directory and checks that one.
+fn use_copy(
+    world: &mut World,
+    edit: impl FnOnce(&str) -> Result<rule_edit::Edited, String>,
+) -> Result<(), String> {
+    let original = world.root().join(alerts::RULES_FILE);
+    let text = std::fs::read_to_string(&original)
+        .map_err(|e| format!("cannot read {}: {e}", original.display()))?;
+    let edited = edit(&text)?;
+    let scratch = tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+    let copy = scratch.path().join("default.yml");
+    std::fs::write(&copy, &edited.text).map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
+    world.alerts.display_name = copy.display().to_string();
+    world.alerts.rules = Some(copy);
+    world.alerts.scratch = Some(scratch);
+    world.alerts.changed_line = edited.line;
+    Ok(())
+}
+
+#[given(regex = r#"^a copy of the rules file where (\w+) has the (severity|summary|description) "([^"]*)"$"#)]
+fn copy_with_value(world: &mut World, alert: String, key: String, value: String) -> Result<(), String> {
+    use_copy(world, |text| rule_edit::set_value(text, &alert, &key, &value))
+}
+
+#[given(regex = r#"^a copy of the rules file where (\w+) waits "([^"]*)" before firing$"#)]
+fn copy_with_for(world: &mut World, alert: String, value: String) -> Result<(), String> {
+    use_copy(world, |text| rule_edit::set_value(text, &alert, "for", &value))
+}
+
+#[given(regex = r#"^a copy of the rules file where (\w+) has no (expression|"for"|description|summary|severity)$"#)]
+fn copy_without(world: &mut World, alert: String, what: String) -> Result<(), String> {
+    let key = match what.as_str() {
+        "expression" => "expr",
+        "\"for\"" => "for",
+        other => other,
+    }
+    .to_string();
+    use_copy(world, |text| rule_edit::remove_key(text, &alert, &key))
+}
+
+#[given(regex = r"^a copy of the rules file where the expression of (\w+) is cut short$")]
+fn copy_with_broken_expr(world: &mut World, alert: String) -> Result<(), String> {
+    use_copy(world, |text| {
+        let expr = rule_edit::value_of(text, &alert, "expr")?;
+        rule_edit::set_value(text, &alert, "expr", &format!("{expr} and ("))
+    })
+}
+
+#[given(regex = r"^a copy of the rules file where (\w+) is renamed (\w+)$")]
+fn copy_with_rename(world: &mut World, alert: String, new_name: String) -> Result<(), String> {
+    use_copy(world, |text| rule_edit::set_value(text, &alert, "alert", &new_name))
+}
+
+#[given(regex = r#"^a copy of the rules file where (\w+) uses the (?:metric|label) "([^"]+)" instead of "([^"]+)"$"#)]
+fn copy_with_replaced_word(world: &mut World, alert: String, new: String, old: String) -> Result<(), String> {
+    use_copy(world, |text| rule_edit::replace_in_expr(text, &alert, &old, &new))
+}
+
+#[given(regex = r#"^a copy of the rules file where the (summary|description) of (\w+) also names the label "(\w+)"$"#)]
+fn copy_with_template_label(world: &mut World, key: String, alert: String, label: String) -> Result<(), String> {
+    use_copy(world, |text| {
+        let value = rule_edit::value_of(text, &alert, &key)?;
+        rule_edit::set_value(text, &alert, &key, &format!("{value} ({{{{ $labels.{label} }}}})"))
+    })
+}
+
+#[given(regex = r#"^a copy of the rules file with an extra top-level key "(\w+)"$"#)]
+fn copy_with_top_level_key(world: &mut World, key: String) -> Result<(), String> {
+    use_copy(world, |text| Ok(rule_edit::add_top_level_key(text, &key)))
+}
+
+#[given(regex = r#"^a copy of the rules file where the "(\w+)" of (\w+) is indented with a tab$"#)]
+fn copy_with_tab(world: &mut World, key: String, alert: String) -> Result<(), String> {
+    use_copy(world, |text| rule_edit::indent_with_tab(text, &alert, &key))
+}
+
+fn lint(world: &mut World, depth: Depth) -> Result<(), String> {
+    let path = world.alerts.rules()?.clone();
+    let started = Instant::now();
+    let report = alerts::lint_file(&path, &world.alerts.display_name, depth)?;
+    world.alerts.lint_time = Some(started.elapsed());
+    world.alerts.report = Some(report);
+    Ok(())
+}
+
+#[when("the static checks run")]
+fn static_checks_run(world: &mut World) -> Result<(), String> {
+    lint(world, Depth::Static)
+}
+
+#[when("the rules are checked against the exporter catalogs")]
+fn catalog_checks_run(world: &mut World) -> Result<(), String> {
+    // Catalogs are read once per process; the timing below is the checks themselves.
+    let catalogs = CatalogSet::bundled()?;
+    lint(world, Depth::Catalog(catalogs))
+}
+
+#[then("no problem is found")]
+fn no_problem(world: &mut World) -> Result<(), String> {
+    let report = world.alerts.report()?;
+    if report.findings.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected no findings, found {}:\n{}",
+            report.findings.len(),
+            listing(&report.findings)
+        ))
+    }
+}
+
+#[then(regex = r"^the checks took less than (\d+) milliseconds$")]
+fn checks_took_less_than(world: &mut World, limit: u64) -> Result<(), String> {
+    let took = world.alerts.lint_time.ok_or("no check has run in an earlier step")?;
+    if took < Duration::from_millis(limit) {
+        Ok(())
+    } else {
+        Err(format!("the checks took {took:?}, expected less than {limit} ms"))
+    }
+}
+
+#[then(regex = r"^the file has (\d+) alerting rules$")]
+fn has_alerting_rules(world: &mut World, count: usize) -> Result<(), String> {
+    let report = world.alerts.report()?;
+    if report.alerting_rules == count {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} has {} alerting rules, expected {count}: {:?}",
+            report.file, report.alerting_rules, report.groups
+        ))
+    }
+}
+
+#[then(regex = r"^the groups are (.+)$")]
+fn the_groups_are(world: &mut World, names: String) -> Result<(), String> {
+    let expected: Vec<String> = names
+        .replace(" and ", ", ")
+        .split(", ")
+        .map(|s| s.trim().to_string())
+        .collect();
+    let report = world.alerts.report()?;
+    let found: Vec<String> = report.groups.iter().map(|(g, _)| g.clone()).collect();
+    if found == expected {
+        Ok(())
+    } else {
+        Err(format!("{} has the groups {found:?}, expected {expected:?}", report.file))
+    }
+}
+
+#[then(regex = r"^(\w+) is in the group ([\w-]+), waits (\w+) before firing and has severity (\w+)$")]
+fn alert_is_in_place(
+    world: &mut World,
+    alert: String,
+    group: String,
+    wait: String,
+    severity: String,
+) -> Result<(), String> {
+    let report = world.alerts.report()?;
+    let found = report
+        .alert(&alert)
+        .ok_or_else(|| format!("{} has no alert named {alert}", report.file))?;
+    let actual = (
+        found.group.as_str(),
+        found.for_duration.as_deref().unwrap_or("(none)"),
+        found.severity.as_deref().unwrap_or("(none)"),
+    );
+    if actual == (group.as_str(), wait.as_str(), severity.as_str()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}:{} {alert}: expected group {group}, for {wait}, severity {severity}; found group {}, for {}, severity {}",
+            report.file, found.line, actual.0, actual.1, actual.2
+        ))
+    }
+}
+
+/// The finding with `id` (for `rule`, when given), checked to name the file and a line.
+fn reported(world: &World, id: &str, rule: Option<&str>) -> Result<(), String> {
+    let check = CheckId::parse(id).ok_or_else(|| format!("\"{id}\" is not a finding id"))?;
+    let report = world.alerts.report()?;
+    let matching: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == check && (rule.is_none() || f.rule.as_deref() == rule))
+        .collect();
+    let about = rule.map(|r| format!(" for {r}")).unwrap_or_default();
+    let Some(finding) = matching.first() else {
+        return Err(format!(
+            "expected a {id} finding{about}, found:\n{}",
+            if report.findings.is_empty() { "  nothing".to_string() } else { listing(&report.findings) }
+        ));
+    };
+    if let Some(line) = world.alerts.changed_line
+        && !matching.iter().any(|f| f.line == line)
+    {
+        return Err(format!(
+            "expected the {id} finding{about} on line {line}, the line that was changed; found:\n{}",
+            listing(&report.findings)
+        ));
+    }
+    let text = finding.to_string();
+    let place = format!("{}:{}", report.file, finding.line);
+    if !text.starts_with(&place) || !text.contains(&format!("[{id}]")) || rule.is_some_and(|r| !text.contains(r)) {
+        return Err(format!("the finding does not name file, line, rule and id: {text}"));
+    }
+    Ok(())
+}
+
+#[then(regex = r#"^the check reports "([\w/-]+)" for (\w+)$"#)]
+fn reports_for_rule(world: &mut World, id: String, rule: String) -> Result<(), String> {
+    reported(world, &id, Some(&rule))
+}
+
+#[then(regex = r#"^the check reports "([\w/-]+)" at the changed line$"#)]
+fn reports_at_line(world: &mut World, id: String) -> Result<(), String> {
+    if world.alerts.changed_line.is_none() {
+        return Err("no earlier step changed a line".into());
+    }
+    reported(world, &id, None)
+}
+
+#[then(regex = r"^there is an exporter catalog for (.+)$")]
+fn there_is_a_catalog_for(_world: &mut World, names: String) -> Result<(), String> {
+    let catalogs = CatalogSet::bundled()?;
+    let have: Vec<&str> = catalogs.catalogs.iter().map(|c| c.exporter.as_str()).collect();
+    let missing: Vec<String> = names
+        .replace(" and ", ", ")
+        .split(", ")
+        .map(|s| s.trim().to_string())
+        .filter(|want| !have.contains(&want.as_str()))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "no catalog for {} in {} (found: {})",
+            missing.join(", "),
+            alerts::catalog::bundled_dir().display(),
+            catalogs.titles()
+        ))
+    }
+}
+
+#[then("every catalog says how it was produced and how to regenerate it")]
+fn catalogs_have_provenance(_world: &mut World) -> Result<(), String> {
+    // Catalog::parse refuses a catalog without produced_by/regenerate; check the sources too.
+    let catalogs = CatalogSet::bundled()?;
+    const SOURCES: [&str; 4] = ["scrape", "documentation", "source-code", "contract"];
+    for catalog in &catalogs.catalogs {
+        if catalog.metrics.is_empty() {
+            return Err(format!("{} lists no metrics", catalog.file.display()));
+        }
+        if let Some((name, entry)) = catalog.metrics.iter().find(|(_, m)| !SOURCES.contains(&m.source.as_str())) {
+            return Err(format!(
+                "{}: metric {name} has source \"{}\", expected one of {}",
+                catalog.file.display(),
+                entry.source,
+                SOURCES.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,1 +1,34 @@
-//! US1: the Prometheus alert rules (model, static checks, exporter catalogs, rule engine runs).
+//! US1: the Prometheus alert rules, checked at three depths.
+//!
+//! 1. static ([`lint`] with [`lint::Depth::Static`]): YAML shape, PromQL syntax, required
+//!    fields, severity values, durations, unique names, annotation templates;
+//! 2. catalog ([`lint::Depth::Catalog`]): every selected metric and label exists in the
+//!    catalog of an exporter the homelab deploys ([`catalog`]);
+//! 3. behaviour: the real rule engine, through `promtool test rules` ([`promtool`]) and a
+//!    real Prometheus server loading the file ([`server`]).
+//!
+//! [`deployment`] checks that the monitoring-stack module ships the very file checked here.
+//! Every finding has a stable id, file, line and rule ([`finding`]).
+
+pub mod catalog;
+pub mod catalog_checks;
+pub mod deployment;
+pub mod finding;
+pub mod label_flow;
+pub mod lint;
+pub mod outline;
+pub mod promtool;
+pub mod rule_edit;
+pub mod rule_file;
+pub mod server;
+pub mod static_checks;
+
+pub use finding::{CheckId, Finding};
+pub use lint::{Depth, LintReport, lint_file, lint_text};
+
+/// Where the rules file lives in the homelab repository.
+pub const RULES_FILE: &str =
+    "infrastructure/proxmox/modules/monitoring-stack/files/prometheus/alerts/default.yml";
+
+/// The monitoring-stack module that deploys it.
+pub const MONITORING_MODULE: &str = "infrastructure/proxmox/modules/monitoring-stack";

@@ -1,0 +1,82 @@
+@US1 @static
+Feature: Every alert rule is complete and well formed
+  As a homelab admin I want every alert rule to be complete and valid, so that Prometheus
+  loads it and the person it pages knows what broke and where.
+  Each problem is reported with a stable id, the file, the line and the rule.
+
+  Background:
+    Given the homelab's alert rules file
+
+  Scenario: The rules file passes every static check, quickly
+    When the static checks run
+    Then no problem is found
+    And the checks took less than 50 milliseconds
+
+  Scenario: There are 28 alerts in the seven groups of the plan
+    When the static checks run
+    Then the file has 28 alerting rules
+    And the groups are node-alerts, proxmox-alerts, prometheus-alerts, backup-alerts, drift-alerts, health-alerts and lifecycle-alerts
+
+  Scenario Outline: The new alert <alert> is in place
+    When the static checks run
+    Then <alert> is in the group <group>, waits <wait> before firing and has severity warning
+
+    Examples:
+      | alert                            | group             | wait |
+      | SystemdServiceFailed             | node-alerts       | 5m   |
+      | HighLoadAverage                  | node-alerts       | 10m  |
+      | HighNetworkErrors                | node-alerts       | 5m   |
+      | NodeFilesystemAlmostOutOfInodes  | node-alerts       | 5m   |
+      | PrometheusRuleEvaluationFailures | prometheus-alerts | 5m   |
+
+  Rule: A mistake is reported with its id, file, line and rule
+
+    Scenario: A file that is not valid YAML
+      Given a copy of the rules file where the "for" of HighLoadAverage is indented with a tab
+      When the static checks run
+      Then the check reports "yaml/syntax" at the changed line
+
+    Scenario: A key Prometheus does not know
+      Given a copy of the rules file with an extra top-level key "alerting"
+      When the static checks run
+      Then the check reports "yaml/unknown-key" at the changed line
+
+    Scenario: A rule without an expression
+      Given a copy of the rules file where HighNetworkErrors has no expression
+      When the static checks run
+      Then the check reports "rule/expr-missing" for HighNetworkErrors
+
+    Scenario: An expression that does not parse
+      Given a copy of the rules file where the expression of HighLoadAverage is cut short
+      When the static checks run
+      Then the check reports "promql/syntax" for HighLoadAverage
+
+    Scenario: Two alerts with the same name
+      Given a copy of the rules file where HighLoadAverage is renamed SystemdServiceFailed
+      When the static checks run
+      Then the check reports "rule/duplicate" for SystemdServiceFailed
+
+    Scenario: An alert that would page on the first blip
+      Given a copy of the rules file where SystemdServiceFailed has no "for"
+      When the static checks run
+      Then the check reports "alerts/for" for SystemdServiceFailed
+
+    Scenario: A wait that is not a duration
+      Given a copy of the rules file where HighNetworkErrors waits "5 minutes" before firing
+      When the static checks run
+      Then the check reports "alerts/for" for HighNetworkErrors
+
+    Scenario: A severity outside info, warning and critical
+      Given a copy of the rules file where SystemdServiceFailed has the severity "urgent"
+      When the static checks run
+      Then the check reports "alerts/severity" for SystemdServiceFailed
+
+    Scenario: An alert without a description
+      Given a copy of the rules file where NodeFilesystemAlmostOutOfInodes has no description
+      When the static checks run
+      Then the check reports "alerts/annotations" for NodeFilesystemAlmostOutOfInodes
+
+    Scenario: A summary that names a label the alert's result does not keep
+      Given a copy of the rules file where the summary of HostHighCpuUsage also names the label "mode"
+      When the static checks run
+      Then the check reports "alerts/template" for HostHighCpuUsage

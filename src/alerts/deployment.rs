@@ -1,0 +1,146 @@
+//! The monitoring-stack module ships the rules file: one of its Terraform files reads
+//! `files/prometheus/alerts/default.yml` (through `file()`, `templatefile()`, ...) into what
+//! it deploys, so the rules checked by this suite are the rules Prometheus runs.
+//!
+//! The module's `*.tf` files are parsed with hcl-edit (which keeps spans, for the line) and
+//! every function call is visited; comments and strings outside a call do not count.
+
+use std::path::{Path, PathBuf};
+
+use hcl_edit::Span;
+use hcl_edit::expr::FuncCall;
+use hcl_edit::visit::{Visit, visit_func_call};
+
+/// Functions that read a file's content into the configuration.
+const READERS: [&str; 4] = ["file", "templatefile", "filebase64", "fileset"];
+
+/// Where the module reads the rules file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileReference {
+    pub tf_file: PathBuf,
+    pub line: usize,
+    pub function: String,
+    /// The path argument as written, e.g. `"${path.module}/files/prometheus/alerts/default.yml"`.
+    pub argument: String,
+}
+
+struct Calls<'a> {
+    wanted: &'a str,
+    found: Vec<(usize, String, String)>,
+}
+
+impl Visit for Calls<'_> {
+    fn visit_func_call(&mut self, node: &FuncCall) {
+        let name = node.name.name.as_str();
+        if READERS.contains(&name)
+            && let Some(first) = node.args.iter().next()
+        {
+            let argument = first.to_string();
+            if argument.contains(self.wanted) {
+                let offset = node.span().map_or(0, |s| s.start);
+                self.found.push((offset, name.to_string(), argument.trim().to_string()));
+            }
+        }
+        visit_func_call(self, node);
+    }
+}
+
+/// Finds the call in `module_dir/*.tf` that reads `relative` (a path inside the module).
+pub fn find_reference(module_dir: &Path, relative: &str) -> Result<FileReference, String> {
+    let entries = std::fs::read_dir(module_dir).map_err(|e| {
+        format!(
+            "the module {} is not there ({e}); it must ship {relative} to Prometheus",
+            module_dir.display()
+        )
+    })?;
+    let mut tf_files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "tf"))
+        .collect();
+    tf_files.sort();
+    if tf_files.is_empty() {
+        return Err(format!(
+            "the module {} has no .tf files yet; it must ship {relative} to Prometheus",
+            module_dir.display()
+        ));
+    }
+    for tf in &tf_files {
+        let text = std::fs::read_to_string(tf)
+            .map_err(|e| format!("cannot read {}: {e}", tf.display()))?;
+        let body = hcl_edit::parser::parse_body(&text)
+            .map_err(|e| format!("{} is not valid HCL: {e}", tf.display()))?;
+        let mut calls = Calls {
+            wanted: relative,
+            found: Vec::new(),
+        };
+        calls.visit_body(&body);
+        if let Some((offset, function, argument)) = calls.found.into_iter().next() {
+            let line = text[..offset.min(text.len())].matches('\n').count() + 1;
+            return Ok(FileReference {
+                tf_file: tf.clone(),
+                line,
+                function,
+                argument,
+            });
+        }
+    }
+    let names: Vec<String> = tf_files
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    Err(format!(
+        "no file(), templatefile() or filebase64() call in {} ({}) reads {relative}; the module does not ship the rules file this suite checks",
+        module_dir.display(),
+        names.join(", ")
+    ))
+}
+
+/// The file a reference points at, when its path is `${path.module}/...` or relative.
+pub fn resolve(reference: &FileReference, module_dir: &Path) -> Option<PathBuf> {
+    let inner = reference.argument.trim().trim_matches('"');
+    let relative = inner
+        .strip_prefix("${path.module}/")
+        .or_else(|| (!inner.contains("${")).then_some(inner))?;
+    Some(module_dir.join(relative))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &str = "files/prometheus/alerts/default.yml";
+
+    fn module(tf: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), tf).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_templatefile_argument_that_reads_the_rules_is_found() {
+        let dir = module(
+            "# file(\"files/prometheus/alerts/default.yml\") in a comment does not count\n\
+             locals {\n  cloud_init = templatefile(\"${path.module}/templates/cloud-init.tftpl\", {\n    alert_rules = file(\"${path.module}/files/prometheus/alerts/default.yml\")\n  })\n}\n",
+        );
+        let found = find_reference(dir.path(), RULES).unwrap();
+        assert_eq!(found.function, "file");
+        assert_eq!(found.line, 4);
+        assert_eq!(
+            resolve(&found, dir.path()).unwrap(),
+            dir.path().join(RULES)
+        );
+    }
+
+    #[test]
+    fn a_comment_or_another_file_is_not_a_reference() {
+        let dir = module("# file(\"${path.module}/files/prometheus/alerts/default.yml\")\nlocals {\n  x = file(\"${path.module}/files/other.yml\")\n}\n");
+        let err = find_reference(dir.path(), RULES).unwrap_err();
+        assert!(err.contains("does not ship the rules file"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_module_is_named() {
+        let err = find_reference(Path::new("/no/such/module"), RULES).unwrap_err();
+        assert!(err.starts_with("the module /no/such/module is not there"), "{err}");
+    }
+}

@@ -1,0 +1,145 @@
+//! What a check found: a stable id in the style of pint, and the file, line and rule it is about.
+
+use std::fmt;
+
+/// The kind of problem, as a stable id (`alerts/severity`, `promql/series`, ...).
+///
+/// Ids never change meaning: reports, scenarios and people refer to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CheckId {
+    /// The file is not valid YAML.
+    YamlSyntax,
+    /// A key Prometheus does not know (top level, group or rule).
+    YamlUnknownKey,
+    /// Valid YAML, but not shaped like a rules file (`groups` not a list, a rule that is
+    /// neither `alert` nor `record`, labels that are not a map, ...).
+    YamlShape,
+    /// A rule without an `expr`.
+    RuleExprMissing,
+    /// Two rules (or two groups) with the same name.
+    RuleDuplicate,
+    /// The expression is not valid PromQL.
+    PromqlSyntax,
+    /// The expression selects a metric no deployed exporter exposes.
+    PromqlSeries,
+    /// The expression uses a label the metric does not have.
+    PromqlLabel,
+    /// An alert's `for` (or `keep_firing_for`) is missing or not a duration.
+    AlertsFor,
+    /// An alert's `severity` label is missing or not one of info, warning, critical.
+    AlertsSeverity,
+    /// An alert's `summary` or `description` annotation is missing or empty.
+    AlertsAnnotations,
+    /// A template uses a label the expression's result does not carry.
+    AlertsTemplate,
+}
+
+impl CheckId {
+    pub const ALL: [CheckId; 12] = [
+        CheckId::YamlSyntax,
+        CheckId::YamlUnknownKey,
+        CheckId::YamlShape,
+        CheckId::RuleExprMissing,
+        CheckId::RuleDuplicate,
+        CheckId::PromqlSyntax,
+        CheckId::PromqlSeries,
+        CheckId::PromqlLabel,
+        CheckId::AlertsFor,
+        CheckId::AlertsSeverity,
+        CheckId::AlertsAnnotations,
+        CheckId::AlertsTemplate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::YamlSyntax => "yaml/syntax",
+            CheckId::YamlUnknownKey => "yaml/unknown-key",
+            CheckId::YamlShape => "yaml/shape",
+            CheckId::RuleExprMissing => "rule/expr-missing",
+            CheckId::RuleDuplicate => "rule/duplicate",
+            CheckId::PromqlSyntax => "promql/syntax",
+            CheckId::PromqlSeries => "promql/series",
+            CheckId::PromqlLabel => "promql/label",
+            CheckId::AlertsFor => "alerts/for",
+            CheckId::AlertsSeverity => "alerts/severity",
+            CheckId::AlertsAnnotations => "alerts/annotations",
+            CheckId::AlertsTemplate => "alerts/template",
+        }
+    }
+
+    /// The id for its text form, e.g. from a Gherkin step.
+    pub fn parse(text: &str) -> Option<CheckId> {
+        CheckId::ALL.into_iter().find(|id| id.as_str() == text)
+    }
+
+    /// Whether the check needs the exporter catalogs (the second depth).
+    pub fn is_catalog(self) -> bool {
+        matches!(self, CheckId::PromqlSeries | CheckId::PromqlLabel)
+    }
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem: where it is and what was expected and found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub check: CheckId,
+    /// The file as the user named it.
+    pub file: String,
+    /// 1-based line of the rule, or of the key the problem is about.
+    pub line: usize,
+    /// The rule's name (`alert` or `record`), or the group's for group-level problems.
+    pub rule: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)?;
+        if let Some(rule) = &self.rule {
+            write!(f, " {rule}")?;
+        }
+        write!(f, " [{}] {}", self.check, self.message)
+    }
+}
+
+/// Findings as one block of text, one per line, for a step's failure message.
+pub fn listing(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| format!("  {f}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finding_names_file_line_rule_and_id() {
+        let finding = Finding {
+            check: CheckId::AlertsSeverity,
+            file: "default.yml".into(),
+            line: 42,
+            rule: Some("SystemdServiceFailed".into()),
+            message: "severity \"warn\" is not one of info, warning, critical".into(),
+        };
+        assert_eq!(
+            finding.to_string(),
+            "default.yml:42 SystemdServiceFailed [alerts/severity] severity \"warn\" is not one of info, warning, critical"
+        );
+    }
+
+    #[test]
+    fn every_id_reads_back() {
+        for id in CheckId::ALL {
+            assert_eq!(CheckId::parse(id.as_str()), Some(id));
+        }
+        assert_eq!(CheckId::parse("alerts/unknown"), None);
+    }
+}

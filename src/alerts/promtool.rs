@@ -1,0 +1,320 @@
+//! The third depth, by the real rule engine: `promtool test rules` files built from input
+//! series and expectations ("fires with severity warning", "does not fire"), run against
+//! the real rules file; and `promtool check rules`.
+//!
+//! Expectations on firing read Prometheus's own `ALERTS` series (which the rule engine
+//! writes while promtool evaluates), so a scenario can ask "does it fire, and with which
+//! severity" without spelling out every label of every alert. "Does not fire" uses
+//! promtool's `alert_rule_test` with no expected alerts.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::report::{self, ToolCase, ToolSuite};
+use crate::tools::{self, Command, Tool};
+
+/// One input series: a series selector and promtool's expanding notation (`3+0x20`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputSeries {
+    pub series: String,
+    pub values: String,
+}
+
+impl InputSeries {
+    /// Checks the selector before promtool sees it, so that a typo in a scenario table is
+    /// named as such.
+    pub fn new(series: &str, values: &str) -> Result<Self, String> {
+        let series = series.trim();
+        match promql_parser::parser::parse(series) {
+            Ok(promql_parser::parser::Expr::VectorSelector(_)) => {}
+            Ok(_) => return Err(format!("input series `{series}` must be one series, like name{{label=\"value\"}}")),
+            Err(e) => return Err(format!("input series `{series}` is not a series: {}", e.trim())),
+        }
+        if values.trim().is_empty() {
+            return Err(format!("input series `{series}` has no values"));
+        }
+        Ok(Self {
+            series: series.to_string(),
+            values: values.trim().to_string(),
+        })
+    }
+}
+
+/// What should be true of one alert at the evaluation time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expectation {
+    /// At least one instance of the alert is firing, and all firing ones have this severity.
+    Fires { alert: String, severity: String },
+    /// The condition holds, but `for` has not elapsed: the alert is pending.
+    Pending { alert: String },
+    /// No instance of the alert is firing.
+    Silent { alert: String },
+}
+
+impl Expectation {
+    pub fn alert(&self) -> &str {
+        match self {
+            Expectation::Fires { alert, .. }
+            | Expectation::Pending { alert }
+            | Expectation::Silent { alert } => alert,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Expectation::Fires { alert, severity } => {
+                format!("{alert} fires with severity {severity}")
+            }
+            Expectation::Pending { alert } => format!("{alert} is pending"),
+            Expectation::Silent { alert } => format!("{alert} does not fire"),
+        }
+    }
+}
+
+/// A behaviour test: series, a point in time, expectations, against one rules file.
+#[derive(Debug, Clone)]
+pub struct BehaviourTest {
+    pub rules_file: PathBuf,
+    /// Scrape interval of the input series.
+    pub interval: Duration,
+    pub series: Vec<InputSeries>,
+    /// When the expectations are checked, from the first sample.
+    pub at: Duration,
+    pub expectations: Vec<Expectation>,
+}
+
+#[derive(Serialize)]
+struct TestFile<'a> {
+    rule_files: Vec<String>,
+    evaluation_interval: String,
+    tests: Vec<TestGroup<'a>>,
+}
+
+#[derive(Serialize)]
+struct TestGroup<'a> {
+    interval: String,
+    input_series: &'a [InputSeries],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    alert_rule_test: Vec<AlertRuleTest>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    promql_expr_test: Vec<PromqlExprTest>,
+}
+
+#[derive(Serialize)]
+struct AlertRuleTest {
+    eval_time: String,
+    alertname: String,
+    exp_alerts: Vec<()>,
+}
+
+#[derive(Serialize)]
+struct PromqlExprTest {
+    expr: String,
+    eval_time: String,
+    exp_samples: Vec<Sample>,
+}
+
+#[derive(Serialize)]
+struct Sample {
+    labels: String,
+    value: f64,
+}
+
+/// A Go-style duration promtool reads (`90s`, `6m`).
+fn duration_text(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs % 60 == 0 {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+/// Alert names go into PromQL strings: only names Prometheus itself allows.
+fn valid_alert_name(name: &str) -> Result<&str, String> {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*$").unwrap());
+    if re.is_match(name) {
+        Ok(name)
+    } else {
+        Err(format!("\"{name}\" is not an alert name (letters, digits and _ only)"))
+    }
+}
+
+impl BehaviourTest {
+    /// The `promtool test rules` file for this test.
+    pub fn to_yaml(&self) -> Result<String, String> {
+        let eval_time = duration_text(self.at);
+        let mut alert_rule_test = Vec::new();
+        let mut promql_expr_test = Vec::new();
+        for expectation in &self.expectations {
+            let alert = valid_alert_name(expectation.alert())?;
+            match expectation {
+                Expectation::Fires { severity, .. } => promql_expr_test.push(PromqlExprTest {
+                    expr: format!(
+                        "group by (alertname, severity) (ALERTS{{alertname=\"{alert}\", alertstate=\"firing\"}})"
+                    ),
+                    eval_time: eval_time.clone(),
+                    exp_samples: vec![Sample {
+                        labels: format!(
+                            "{{alertname=\"{alert}\", severity=\"{}\"}}",
+                            severity.replace('\\', "\\\\").replace('"', "\\\"")
+                        ),
+                        value: 1.0,
+                    }],
+                }),
+                Expectation::Pending { .. } => promql_expr_test.push(PromqlExprTest {
+                    expr: format!(
+                        "group by (alertname) (ALERTS{{alertname=\"{alert}\", alertstate=\"pending\"}})"
+                    ),
+                    eval_time: eval_time.clone(),
+                    exp_samples: vec![Sample {
+                        labels: format!("{{alertname=\"{alert}\"}}"),
+                        value: 1.0,
+                    }],
+                }),
+                Expectation::Silent { .. } => alert_rule_test.push(AlertRuleTest {
+                    eval_time: eval_time.clone(),
+                    alertname: alert.to_string(),
+                    exp_alerts: Vec::new(),
+                }),
+            }
+        }
+        let file = TestFile {
+            rule_files: vec![self.rules_file.display().to_string()],
+            evaluation_interval: duration_text(self.interval),
+            tests: vec![TestGroup {
+                interval: duration_text(self.interval),
+                input_series: &self.series,
+                alert_rule_test,
+                promql_expr_test,
+            }],
+        };
+        serde_yaml::to_string(&file).map_err(|e| format!("cannot write the promtool test file: {e}"))
+    }
+
+    pub fn describe(&self) -> String {
+        let what: Vec<String> = self.expectations.iter().map(Expectation::describe).collect();
+        format!("after {}: {}", duration_text(self.at), what.join(", "))
+    }
+}
+
+/// What promtool said about one behaviour test.
+#[derive(Debug, Clone)]
+pub struct BehaviourOutcome {
+    pub passed: bool,
+    pub report: String,
+    pub duration: Duration,
+}
+
+/// Runs one behaviour test with `promtool test rules` in a scratch directory and records it
+/// in the JUnit report as one case of the suite `promtool test rules: <rules file name>`.
+pub fn run_behaviour_test(test: &BehaviourTest) -> Result<BehaviourOutcome, String> {
+    let scratch = tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+    let test_file = scratch.path().join("behaviour_test.yml");
+    let yaml = test.to_yaml()?;
+    std::fs::write(&test_file, &yaml)
+        .map_err(|e| format!("cannot write {}: {e}", test_file.display()))?;
+    let cmd = Command::tool(Tool::Promtool, ["test".into(), "rules".into(), test_file.clone().into_os_string()])
+        .map_err(|e| e.to_string())?
+        .dir(scratch.path())
+        .timeout(Duration::from_secs(60));
+    let out = tools::run(&cmd).map_err(|e| e.to_string())?;
+    let passed = out.success();
+    let report = format!(
+        "{} — promtool test rules {}:\n{}\n--- test file ---\n{}",
+        test.describe(),
+        if passed { "passed" } else { "failed" },
+        format!("{}\n{}", out.stdout.trim_end(), out.stderr.trim_end()).trim(),
+        yaml
+    );
+    let file_name = test
+        .rules_file
+        .file_name()
+        .map_or_else(|| test.rules_file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    report::record(ToolSuite {
+        name: format!("promtool test rules: {file_name}"),
+        cases: vec![ToolCase {
+            name: test.describe(),
+            classname: file_name,
+            time: out.duration,
+            failure: (!passed).then(|| report.clone()),
+            skipped: false,
+        }],
+    });
+    Ok(BehaviourOutcome {
+        passed,
+        report,
+        duration: out.duration,
+    })
+}
+
+/// What `promtool check rules` said.
+#[derive(Debug, Clone)]
+pub struct CheckRulesOutcome {
+    pub passed: bool,
+    /// The rule count promtool reported (`SUCCESS: N rules found`).
+    pub rules: Option<usize>,
+    pub output: String,
+    pub duration: Duration,
+}
+
+/// Runs `promtool check rules` on a file.
+pub fn check_rules(path: &Path) -> Result<CheckRulesOutcome, String> {
+    static COUNT: OnceLock<regex::Regex> = OnceLock::new();
+    let cmd = Command::tool(Tool::Promtool, ["check".into(), "rules".into(), path.as_os_str().to_owned()])
+        .map_err(|e| e.to_string())?
+        .timeout(Duration::from_secs(300));
+    let out = tools::run(&cmd).map_err(|e| e.to_string())?;
+    let text = format!("{}\n{}", out.stdout, out.stderr);
+    let re = COUNT.get_or_init(|| regex::Regex::new(r"SUCCESS: (\d+) rules found").unwrap());
+    let rules = re.captures(&text).and_then(|c| c[1].parse().ok());
+    Ok(CheckRulesOutcome {
+        passed: out.success(),
+        rules,
+        output: text.trim().to_string(),
+        duration: out.duration,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_series_table_row_is_checked_before_promtool_runs() {
+        assert!(InputSeries::new("node_load15{instance=\"pve1\"}", "3+0x20").is_ok());
+        let err = InputSeries::new("node_load15{instance=", "1").unwrap_err();
+        assert!(err.starts_with("input series `node_load15{instance=` is not a series"), "{err}");
+        let err = InputSeries::new("rate(x[5m])", "1").unwrap_err();
+        assert!(err.contains("must be one series"), "{err}");
+    }
+
+    #[test]
+    fn the_test_file_asks_alerts_about_firing_and_pending() {
+        let test = BehaviourTest {
+            rules_file: "/x/default.yml".into(),
+            interval: Duration::from_secs(60),
+            series: vec![InputSeries::new("up{job=\"node\"}", "0x10").unwrap()],
+            at: Duration::from_secs(360),
+            expectations: vec![
+                Expectation::Fires { alert: "HostDown".into(), severity: "critical".into() },
+                Expectation::Silent { alert: "Other".into() },
+            ],
+        };
+        let yaml = test.to_yaml().unwrap();
+        assert!(yaml.contains("- /x/default.yml"), "{yaml}");
+        assert!(yaml.contains("eval_time: 6m"), "{yaml}");
+        assert!(yaml.contains("firing") && yaml.contains("ALERTS"), "{yaml}");
+        assert!(yaml.contains("exp_alerts: []"), "{yaml}");
+        assert_eq!(test.describe(), "after 6m: HostDown fires with severity critical, Other does not fire");
+        let bad = BehaviourTest {
+            expectations: vec![Expectation::Silent { alert: "x\"}".into() }],
+            ..test
+        };
+        assert!(bad.to_yaml().is_err());
+    }
+}
