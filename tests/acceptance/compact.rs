@@ -5,7 +5,7 @@ use std::fmt::Debug;
 use std::io::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::SystemTime;
 
 use cucumber::{Event, World, cli, event, parser, writer};
 
@@ -31,7 +31,9 @@ impl Tally {
 /// relies on each scenario's events arriving together.
 #[derive(Debug, Default)]
 pub struct Compact {
-    started: Option<Instant>,
+    /// When the running scenario started, from cucumber's event timestamps (the writer sees
+    /// a scenario's events only once it is over, so its own clock would say nothing).
+    started: Option<SystemTime>,
     /// The failure of the running scenario, already formatted.
     failure: Option<String>,
     logs: Vec<String>,
@@ -55,13 +57,14 @@ impl Compact {
 
     fn scenario(
         &mut self,
+        at: SystemTime,
         feature: &cucumber::gherkin::Feature,
         sc: &cucumber::gherkin::Scenario,
         ev: &event::Scenario<impl World>,
     ) {
         match ev {
             event::Scenario::Started => {
-                self.started = Some(Instant::now());
+                self.started = Some(at);
                 self.failure = None;
                 self.logs.clear();
             }
@@ -89,7 +92,8 @@ impl Compact {
                 let secs = self
                     .started
                     .take()
-                    .map_or(0.0, |t| t.elapsed().as_secs_f64());
+                    .and_then(|t| at.duration_since(t).ok())
+                    .map_or(0.0, |d| d.as_secs_f64());
                 let place = format!("{}:{}", path_of(feature), sc.position.line);
                 match self.failure.take() {
                     None => {
@@ -162,6 +166,7 @@ impl<W: World + Debug> cucumber::Writer<W> for Compact {
     type Cli = cli::Empty;
 
     async fn handle_event(&mut self, ev: parser::Result<Event<event::Cucumber<W>>>, _: &Self::Cli) {
+        let at = ev.as_ref().map_or_else(|_| SystemTime::now(), |e| e.at);
         match ev.map(Event::into_inner) {
             Err(e) => {
                 self.tally.failed.fetch_add(1, Ordering::Relaxed);
@@ -171,13 +176,13 @@ impl<W: World + Debug> cucumber::Writer<W> for Compact {
                 self.print(&format!("{} ({})", feature.name, path_of(&feature)));
             }
             Ok(event::Cucumber::Feature(feature, event::Feature::Scenario(sc, ev))) => {
-                self.scenario(&feature, &sc, &ev.event);
+                self.scenario(at, &feature, &sc, &ev.event);
             }
             Ok(event::Cucumber::Feature(
                 feature,
                 event::Feature::Rule(_, event::Rule::Scenario(sc, ev)),
             )) => {
-                self.scenario(&feature, &sc, &ev.event);
+                self.scenario(at, &feature, &sc, &ev.event);
             }
             Ok(_) => {}
         }

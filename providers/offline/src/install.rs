@@ -31,7 +31,11 @@ pub fn install(
         if !PROVIDERS.iter().any(|p| p.name == name) {
             return Err(format!(
                 "--schema {name}=...: no bundled provider is called {name} (known: {})",
-                PROVIDERS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+                PROVIDERS
+                    .iter()
+                    .map(|p| p.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
     }
@@ -41,8 +45,8 @@ pub fn install(
         .map_err(|e| format!("cannot resolve {}: {e}", dir.display()))?;
     let executable = std::env::current_exe()
         .map_err(|e| format!("cannot find this program's own executable: {e}"))?;
-    let executable = fs::read(&executable)
-        .map_err(|e| format!("cannot read {}: {e}", executable.display()))?;
+    let executable =
+        fs::read(&executable).map_err(|e| format!("cannot read {}: {e}", executable.display()))?;
 
     let mut written = Vec::new();
     let mut overrides = Vec::new();
@@ -72,7 +76,11 @@ pub fn install(
         overrides.push((provider.source, provider_dir));
     }
     let config = dir.join(CLI_CONFIG_FILE_NAME);
-    written.push(write_file(&config, cli_config(&overrides).as_bytes(), 0o644)?);
+    written.push(write_file(
+        &config,
+        cli_config(&overrides).as_bytes(),
+        0o644,
+    )?);
     Ok(written)
 }
 
@@ -145,7 +153,8 @@ fn tempfile_in(parent: &Path, target: &Path) -> Result<(PathBuf, fs::File), Stri
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let path = parent.join(format!(".{stem}.{}.tmp", std::process::id()));
-    let file = fs::File::create(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    let file =
+        fs::File::create(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
     Ok((path, file))
 }
 
@@ -159,8 +168,14 @@ mod tests {
             ("bpg/proxmox", PathBuf::from("/t/p/proxmox")),
             ("hashicorp/tls", PathBuf::from("/t/p/tls")),
         ]);
-        assert!(config.contains("    \"bpg/proxmox\" = \"/t/p/proxmox\"\n"), "{config}");
-        assert!(config.contains("    \"hashicorp/tls\" = \"/t/p/tls\"\n"), "{config}");
+        assert!(
+            config.contains("    \"bpg/proxmox\" = \"/t/p/proxmox\"\n"),
+            "{config}"
+        );
+        assert!(
+            config.contains("    \"hashicorp/tls\" = \"/t/p/tls\"\n"),
+            "{config}"
+        );
         assert!(config.contains("  direct {}\n"), "{config}");
     }
 

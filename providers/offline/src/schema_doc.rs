@@ -230,7 +230,9 @@ impl Block {
                 ));
             }
             if nested.min_items < 0 || nested.max_items < 0 {
-                return Err(format!("{here}: min_items and max_items cannot be negative"));
+                return Err(format!(
+                    "{here}: min_items and max_items cannot be negative"
+                ));
             }
             nested.block.check(&here)?;
         }
@@ -317,7 +319,10 @@ mod tests {
         let error = parse(&MINIMAL.replace("\"1.0\"", "\"2.0\"")).unwrap_err();
         let message = error.to_string();
         assert!(message.starts_with("x.json: "), "{message}");
-        assert!(message.contains("unknown format_version \"2.0\""), "{message}");
+        assert!(
+            message.contains("unknown format_version \"2.0\""),
+            "{message}"
+        );
     }
 
     #[test]
@@ -343,9 +348,13 @@ mod tests {
             message.contains("resource b_thing, attribute size: invalid cty type \"numbr\""),
             "{message}"
         );
-        let message = parse(&MINIMAL.replace("\"required\":true", "\"required\":true,\"computed\":true"))
-            .unwrap_err()
-            .to_string();
-        assert!(message.contains("block disk, attribute size: required cannot"), "{message}");
+        let message =
+            parse(&MINIMAL.replace("\"required\":true", "\"required\":true,\"computed\":true"))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            message.contains("block disk, attribute size: required cannot"),
+            "{message}"
+        );
     }
 }

@@ -57,7 +57,10 @@ impl ServedProvider {
             format!(" for {type_name}")
         };
         vec![protocol::error(
-            format!("{} is a schema-only offline provider: {call}{what} must be mocked", self.address),
+            format!(
+                "{} is a schema-only offline provider: {call}{what} must be mocked",
+                self.address
+            ),
             "This provider (tf-offline-provider) only knows the schema of the real provider. \
              Use it in `terraform test` with `mock_provider` (or override_resource), or switch to \
              the real provider (SPEC_TF_PROVIDERS=registry and terraform init) for plan and apply \
@@ -92,11 +95,15 @@ impl pb::provider_server::Provider for ServedProvider {
             Ok(s) => (
                 s.resources
                     .keys()
-                    .map(|t| pb::get_metadata::ResourceMetadata { type_name: t.clone() })
+                    .map(|t| pb::get_metadata::ResourceMetadata {
+                        type_name: t.clone(),
+                    })
                     .collect(),
                 s.data_sources
                     .keys()
-                    .map(|t| pb::get_metadata::DataSourceMetadata { type_name: t.clone() })
+                    .map(|t| pb::get_metadata::DataSourceMetadata {
+                        type_name: t.clone(),
+                    })
                     .collect(),
             ),
             Err(_) => Default::default(),
