@@ -435,3 +435,15 @@ TFVARS
     assert_success
     assert_equal "$(call_count ssh)" 2
 }
+
+@test "check-node-access.sh gets through two lost connections and fails after three" {
+    script_statuses ssh 255 255 0
+    run "${BATS_TEST_DIRNAME}/../../scripts/check-node-access.sh" pve1
+    assert_success
+    assert_equal "$(call_count ssh)" 3
+    script_statuses ssh 255
+    run --separate-stderr "${BATS_TEST_DIRNAME}/../../scripts/check-node-access.sh" pve2
+    assert_failure 1
+    assert_equal "$(call_count ssh)" 6
+    [[ "$stderr" == *"tried 3 times"* ]]
+}
