@@ -18,6 +18,8 @@
 #   RETRY_ON           exit codes retry_with_backoff retries (space or comma separated);
 #                      empty means every non-zero status is retried
 #
+# Needs bash 4.3 or later (namerefs, mapfile), as on every supported Proxmox VE and Debian.
+#
 # Exit statuses used throughout: 0 success, 1 a check failed, 2 a usage error (bad or
 # missing arguments), anything else is passed through from the command that ran.
 #
@@ -354,8 +356,9 @@ create_backup_point() {
 #   a shell function (bash's rule); its status is still what counts.
 retry_with_backoff() {
     local max="${1:-}"
-    if [[ ! "$max" =~ ^[1-9][0-9]*$ ]]; then
-        log_error "usage: retry_with_backoff MAX CMD [ARGS...]: MAX must be a positive whole number, got '${max}'"
+    # At most 9 digits: larger numbers would overflow bash arithmetic and mean nothing here.
+    if [[ ! "$max" =~ ^[1-9][0-9]{0,8}$ ]]; then
+        log_error "usage: retry_with_backoff MAX CMD [ARGS...]: MAX must be a positive whole number (at most 999999999), got '${max}'"
         return 2
     fi
     shift

@@ -354,7 +354,7 @@ TFVARS
 
 @test "retry_with_backoff refuses a MAX that is not a positive whole number" {
     local max
-    for max in 0 -1 abc 2.5 ""; do
+    for max in 0 -1 abc 2.5 07 1000000000 ""; do
         run --separate-stderr retry_with_backoff "$max" flaky
         assert_failure 2
         [[ "$stderr" == *"usage: retry_with_backoff MAX CMD"* ]]
