@@ -28,13 +28,18 @@
 #       get_pve_node, get_pve_ip, create_backup_point.
 # v1.1: retry_with_backoff, ssh_exec_retry; check_ssh_access retries the connection.
 
-# Sourcing twice is harmless but would reset nothing useful; skip the second time.
+# A second `source` keeps the first load, and the settings a script made since.
 if [[ -n "${_HOMELAB_COMMON_SH_LOADED:-}" ]]; then
     return 0
 fi
 _HOMELAB_COMMON_SH_LOADED=1
 
-COMMON_SH_DIR="$(cd "${BASH_SOURCE[0]%/*}" && pwd)"
+_common_sh_path="${BASH_SOURCE[0]}"
+if [[ "$_common_sh_path" != */* ]]; then
+    _common_sh_path="./${_common_sh_path}"
+fi
+COMMON_SH_DIR="$(cd "${_common_sh_path%/*}" && pwd)"
+unset _common_sh_path
 # The library lives in <root>/scripts/lib.
 HOMELAB_ROOT="${HOMELAB_ROOT:-${COMMON_SH_DIR%/*/*}}"
 

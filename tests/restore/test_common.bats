@@ -270,6 +270,13 @@ TFVARS
     assert_output "lenient"
 }
 
+@test "the library can be sourced from its own directory by its bare name" {
+    cd "${BATS_TEST_DIRNAME}/../../scripts/lib"
+    run bash -c 'set -euo pipefail; source common.sh; printf "%s\n" "$HOMELAB_ROOT"'
+    assert_success
+    assert_output "$(cd ../.. && pwd)"
+}
+
 # ---------------------------------------------------------------------------------------
 # v1.1: retry_with_backoff
 
