@@ -45,15 +45,15 @@ Feature: Operations scripts survive network blips
     And the final status is 1
 
     Examples:
-      | implementation | attempts | base | cap | waits          |
-      | bash           | 4        | 1    | 60  | 1, 2 and 4     |
-      | rust           | 4        | 1    | 60  | 1, 2 and 4     |
-      | bash           | 5        | 2    | 5   | 2, 4, 5 and 5  |
-      | rust           | 5        | 2    | 5   | 2, 4, 5 and 5  |
+      | implementation | attempts | base | cap | waits            |
+      | bash           | 4        | 1    | 60  | 1, 2 and 4       |
+      | rust           | 4        | 1    | 60  | 1, 2 and 4       |
+      | bash           | 5        | 2    | 5   | 2, 4, 5 and 5    |
+      | rust           | 5        | 2    | 5   | 2, 4, 5 and 5    |
       | bash           | 6        | 1    | 8   | 1, 2, 4, 8 and 8 |
       | rust           | 6        | 1    | 8   | 1, 2, 4, 8 and 8 |
-      | bash           | 1        | 1    | 60  | no            |
-      | rust           | 1        | 1    | 60  | no            |
+      | bash           | 1        | 1    | 60  | no               |
+      | rust           | 1        | 1    | 60  | no               |
 
   Scenario Outline: A dry run runs nothing (<implementation>)
     Given the <implementation> retry with at most 3 attempts
@@ -143,18 +143,19 @@ Feature: Operations scripts survive network blips
     Then they ran it the same number of times, waited the same and ended with the same status
 
     Examples:
-      | attempts | base | cap | statuses   | retried | dry run |
-      | 3        | 1    | 60  | 1, 0       | all     | off     |
-      | 4        | 1    | 60  | 3, 3, 3, 7 | all     | off     |
-      | 5        | 2    | 5   | 1          | all     | off     |
-      | 6        | 1    | 8   | 1          | all     | off     |
-      | 3        | 1    | 60  | 1, 0       | 255     | off     |
-      | 3        | 1    | 60  | 255, 1, 0  | 1, 255  | off     |
-      | 3        | 1    | 60  | 1          | all     | on      |
-      | 1        | 1    | 60  | 4          | all     | off     |
-      | 4        | 0    | 60  | 2          | all     | off     |
-      | 3        | 10   | 3   | 1          | all     | off     |
-      | 0        | 1    | 60  | 1          | all     | off     |
+      | attempts   | base | cap | statuses   | retried | dry run |
+      | 3          | 1    | 60  | 1, 0       | all     | off     |
+      | 4          | 1    | 60  | 3, 3, 3, 7 | all     | off     |
+      | 5          | 2    | 5   | 1          | all     | off     |
+      | 6          | 1    | 8   | 1          | all     | off     |
+      | 3          | 1    | 60  | 1, 0       | 255     | off     |
+      | 3          | 1    | 60  | 255, 1, 0  | 1, 255  | off     |
+      | 3          | 1    | 60  | 1          | all     | on      |
+      | 1          | 1    | 60  | 4          | all     | off     |
+      | 4          | 0    | 60  | 2          | all     | off     |
+      | 3          | 10   | 3   | 1          | all     | off     |
+      | 0          | 1    | 60  | 1          | all     | off     |
+      | 1000000000 | 1    | 60  | 1          | all     | off     |
 
   Scenario: The BATS tests of the library pass
     Given the BATS file "tests/restore/test_common.bats"

@@ -46,7 +46,9 @@ pub struct RetryPolicy {
 
 /// An attempt count that is not a positive whole number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the number of attempts must be a positive whole number, got {given:?}")]
+#[error(
+    "the number of attempts must be a positive whole number (at most 999999999), got {given:?}"
+)]
 pub struct UsageError {
     pub given: String,
 }
@@ -76,14 +78,15 @@ impl RetryPolicy {
         })
     }
 
-    /// Reads an attempt count the way `retry_with_backoff` reads MAX: digits only, no
-    /// leading zero, at least 1.
+    /// Reads an attempt count the way `retry_with_backoff` reads MAX: 1 to 9 digits, no
+    /// leading zero.
     pub fn parse_attempts(text: &str) -> Result<Self, UsageError> {
         let refuse = || UsageError {
             given: text.to_string(),
         };
-        let valid =
-            text.chars().all(|c| c.is_ascii_digit()) && !text.is_empty() && !text.starts_with('0');
+        let valid = text.chars().all(|c| c.is_ascii_digit())
+            && (1..=9).contains(&text.len())
+            && !text.starts_with('0');
         if !valid {
             return Err(refuse());
         }
@@ -478,7 +481,8 @@ mod tests {
     #[test]
     fn attempt_counts_are_read_like_the_bash_max() {
         assert_eq!(RetryPolicy::parse_attempts("4").unwrap().max_attempts(), 4);
-        for bad in ["0", "-1", "abc", "2.5", "", "07", "99999999999"] {
+        assert!(RetryPolicy::parse_attempts("999999999").is_ok());
+        for bad in ["0", "-1", "abc", "2.5", "", "07", "1000000000", " 3"] {
             let err = RetryPolicy::parse_attempts(bad).unwrap_err();
             assert_eq!(err.status(), USAGE_STATUS, "{bad:?}");
             assert!(err.to_string().contains(&format!("{bad:?}")), "{err}");

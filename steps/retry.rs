@@ -75,7 +75,7 @@ fn describe(world: &World) -> String {
         .retry
         .implementation
         .map_or("both".to_string(), |i| i.to_string());
-    format!("{who} with {:?}", world.retry.case)
+    format!("{who}, {}", world.retry.case)
 }
 
 // ----- choosing what runs --------------------------------------------------------------
@@ -356,7 +356,7 @@ fn both_agree(world: &mut World) -> Result<(), String> {
         return Ok(());
     }
     Err(format!(
-        "the implementations disagree on {:?}:\n  {}\nbash {bash}; rust {rust}\nbash said:\n{}",
+        "the implementations disagree on {}:\n  {}\nbash {bash}; rust {rust}\nbash said:\n{}",
         world.retry.case,
         differences.join("\n  "),
         bash.report

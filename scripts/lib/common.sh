@@ -18,6 +18,8 @@
 #   RETRY_ON           exit codes retry_with_backoff retries (space or comma separated);
 #                      empty means every non-zero status is retried
 #
+# Needs bash 4.3 or later (namerefs, mapfile), as on every supported Proxmox VE and Debian.
+#
 # Exit statuses used throughout: 0 success, 1 a check failed, 2 a usage error (bad or
 # missing arguments), anything else is passed through from the command that ran.
 #
@@ -26,13 +28,18 @@
 #       get_pve_node, get_pve_ip, create_backup_point.
 # v1.1: retry_with_backoff, ssh_exec_retry; check_ssh_access retries the connection.
 
-# Sourcing twice is harmless but would reset nothing useful; skip the second time.
+# A second `source` keeps the first load, and the settings a script made since.
 if [[ -n "${_HOMELAB_COMMON_SH_LOADED:-}" ]]; then
     return 0
 fi
 _HOMELAB_COMMON_SH_LOADED=1
 
-COMMON_SH_DIR="$(cd "${BASH_SOURCE[0]%/*}" && pwd)"
+_common_sh_path="${BASH_SOURCE[0]}"
+if [[ "$_common_sh_path" != */* ]]; then
+    _common_sh_path="./${_common_sh_path}"
+fi
+COMMON_SH_DIR="$(cd "${_common_sh_path%/*}" && pwd)"
+unset _common_sh_path
 # The library lives in <root>/scripts/lib.
 HOMELAB_ROOT="${HOMELAB_ROOT:-${COMMON_SH_DIR%/*/*}}"
 
@@ -354,8 +361,9 @@ create_backup_point() {
 #   a shell function (bash's rule); its status is still what counts.
 retry_with_backoff() {
     local max="${1:-}"
-    if [[ ! "$max" =~ ^[1-9][0-9]*$ ]]; then
-        log_error "usage: retry_with_backoff MAX CMD [ARGS...]: MAX must be a positive whole number, got '${max}'"
+    # At most 9 digits: larger numbers would overflow bash arithmetic and mean nothing here.
+    if [[ ! "$max" =~ ^[1-9][0-9]{0,8}$ ]]; then
+        log_error "usage: retry_with_backoff MAX CMD [ARGS...]: MAX must be a positive whole number (at most 999999999), got '${max}'"
         return 2
     fi
     shift

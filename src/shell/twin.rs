@@ -115,6 +115,44 @@ impl fmt::Display for Observed {
     }
 }
 
+impl fmt::Display for RetryCase {
+    /// The case as the Bash call it stands for, e.g.
+    /// `RETRY_ON="255" retry_with_backoff 3 CMD`, CMD exiting 1, 0.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
+        let mut words = Vec::new();
+        if let Some(base) = self.base_secs {
+            words.push(format!("RETRY_BASE_DELAY={base}"));
+        }
+        if let Some(cap) = self.cap_secs {
+            words.push(format!("RETRY_MAX_DELAY={cap}"));
+        }
+        if let Some(codes) = &self.retry_on {
+            words.push(format!("RETRY_ON=\"{}\"", list(codes)));
+        }
+        if self.dry_run {
+            words.push("DRY_RUN=true".into());
+        }
+        let (call, exiting) = match &self.subject {
+            Subject::Command => (
+                format!("retry_with_backoff {} CMD", self.max_attempts),
+                "CMD",
+            ),
+            Subject::SshCommand { node, command } => {
+                (format!("ssh_exec_retry {node} \"{command}\""), "ssh")
+            }
+            Subject::SshAccessCheck { node } => (format!("check_ssh_access {node}"), "ssh"),
+        };
+        words.push(call);
+        write!(
+            f,
+            "`{}`, {exiting} exiting {}",
+            words.join(" "),
+            list(&self.statuses)
+        )
+    }
+}
+
 impl RetryCase {
     /// Runs the case against one implementation.
     pub fn run(&self, implementation: Implementation, root: &SpecRoot) -> Result<Observed, String> {
@@ -270,6 +308,20 @@ mod tests {
         };
         let seen = case.run_rust();
         assert_eq!((seen.attempts, seen.status), (0, 2));
+    }
+
+    #[test]
+    fn a_case_reads_as_the_bash_call_it_stands_for() {
+        let case = RetryCase {
+            retry_on: Some(vec![1, 255]),
+            base_secs: Some(2),
+            statuses: vec![255, 0],
+            ..RetryCase::default()
+        };
+        assert_eq!(
+            case.to_string(),
+            "`RETRY_BASE_DELAY=2 RETRY_ON=\"1, 255\" retry_with_backoff 3 CMD`, CMD exiting 255, 0"
+        );
     }
 
     #[test]

@@ -270,6 +270,13 @@ TFVARS
     assert_output "lenient"
 }
 
+@test "the library can be sourced from its own directory by its bare name" {
+    cd "${BATS_TEST_DIRNAME}/../../scripts/lib"
+    run bash -c 'set -euo pipefail; source common.sh; printf "%s\n" "$HOMELAB_ROOT"'
+    assert_success
+    assert_output "$(cd ../.. && pwd)"
+}
+
 # ---------------------------------------------------------------------------------------
 # v1.1: retry_with_backoff
 
@@ -354,7 +361,7 @@ TFVARS
 
 @test "retry_with_backoff refuses a MAX that is not a positive whole number" {
     local max
-    for max in 0 -1 abc 2.5 ""; do
+    for max in 0 -1 abc 2.5 07 1000000000 ""; do
         run --separate-stderr retry_with_backoff "$max" flaky
         assert_failure 2
         [[ "$stderr" == *"usage: retry_with_backoff MAX CMD"* ]]
@@ -434,4 +441,16 @@ TFVARS
     DRY_RUN=true run check_ssh_access pve1
     assert_success
     assert_equal "$(call_count ssh)" 2
+}
+
+@test "check-node-access.sh gets through two lost connections and fails after three" {
+    script_statuses ssh 255 255 0
+    run "${BATS_TEST_DIRNAME}/../../scripts/check-node-access.sh" pve1
+    assert_success
+    assert_equal "$(call_count ssh)" 3
+    script_statuses ssh 255
+    run --separate-stderr "${BATS_TEST_DIRNAME}/../../scripts/check-node-access.sh" pve2
+    assert_failure 1
+    assert_equal "$(call_count ssh)" 6
+    [[ "$stderr" == *"tried 3 times"* ]]
 }
