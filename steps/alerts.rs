@@ -56,10 +56,7 @@ impl AlertsState {
 fn the_rules_file(world: &mut World) -> Result<(), String> {
     let path = world.root().join(alerts::RULES_FILE);
     if !path.is_file() {
-        return Err(format!(
-            "the rules file {} does not exist",
-            path.display()
-        ));
+        return Err(format!("the rules file {} does not exist", path.display()));
     }
     world.alerts.rules = Some(path);
     world.alerts.display_name = alerts::RULES_FILE.to_string();
@@ -75,9 +72,11 @@ fn use_copy(
     let text = std::fs::read_to_string(&original)
         .map_err(|e| format!("cannot read {}: {e}", original.display()))?;
     let edited = edit(&text)?;
-    let scratch = tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+    let scratch =
+        tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
     let copy = scratch.path().join("default.yml");
-    std::fs::write(&copy, &edited.text).map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
+    std::fs::write(&copy, &edited.text)
+        .map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
     world.alerts.display_name = copy.display().to_string();
     world.alerts.rules = Some(copy);
     world.alerts.scratch = Some(scratch);
@@ -85,17 +84,30 @@ fn use_copy(
     Ok(())
 }
 
-#[given(regex = r#"^a copy of the rules file where (\w+) has the (severity|summary|description) "([^"]*)"$"#)]
-fn copy_with_value(world: &mut World, alert: String, key: String, value: String) -> Result<(), String> {
-    use_copy(world, |text| rule_edit::set_value(text, &alert, &key, &value))
+#[given(
+    regex = r#"^a copy of the rules file where (\w+) has the (severity|summary|description) "([^"]*)"$"#
+)]
+fn copy_with_value(
+    world: &mut World,
+    alert: String,
+    key: String,
+    value: String,
+) -> Result<(), String> {
+    use_copy(world, |text| {
+        rule_edit::set_value(text, &alert, &key, &value)
+    })
 }
 
 #[given(regex = r#"^a copy of the rules file where (\w+) waits "([^"]*)" before firing$"#)]
 fn copy_with_for(world: &mut World, alert: String, value: String) -> Result<(), String> {
-    use_copy(world, |text| rule_edit::set_value(text, &alert, "for", &value))
+    use_copy(world, |text| {
+        rule_edit::set_value(text, &alert, "for", &value)
+    })
 }
 
-#[given(regex = r#"^a copy of the rules file where (\w+) has no (expression|"for"|description|summary|severity)$"#)]
+#[given(
+    regex = r#"^a copy of the rules file where (\w+) has no (expression|"for"|description|summary|severity)$"#
+)]
 fn copy_without(world: &mut World, alert: String, what: String) -> Result<(), String> {
     let key = match what.as_str() {
         "expression" => "expr",
@@ -116,19 +128,42 @@ fn copy_with_broken_expr(world: &mut World, alert: String) -> Result<(), String>
 
 #[given(regex = r"^a copy of the rules file where (\w+) is renamed (\w+)$")]
 fn copy_with_rename(world: &mut World, alert: String, new_name: String) -> Result<(), String> {
-    use_copy(world, |text| rule_edit::set_value(text, &alert, "alert", &new_name))
+    use_copy(world, |text| {
+        rule_edit::set_value(text, &alert, "alert", &new_name)
+    })
 }
 
-#[given(regex = r#"^a copy of the rules file where (\w+) uses the (?:metric|label) "([^"]+)" instead of "([^"]+)"$"#)]
-fn copy_with_replaced_word(world: &mut World, alert: String, new: String, old: String) -> Result<(), String> {
-    use_copy(world, |text| rule_edit::replace_in_expr(text, &alert, &old, &new))
+#[given(
+    regex = r#"^a copy of the rules file where (\w+) uses the (?:metric|label) "([^"]+)" instead of "([^"]+)"$"#
+)]
+fn copy_with_replaced_word(
+    world: &mut World,
+    alert: String,
+    new: String,
+    old: String,
+) -> Result<(), String> {
+    use_copy(world, |text| {
+        rule_edit::replace_in_expr(text, &alert, &old, &new)
+    })
 }
 
-#[given(regex = r#"^a copy of the rules file where the (summary|description) of (\w+) also names the label "(\w+)"$"#)]
-fn copy_with_template_label(world: &mut World, key: String, alert: String, label: String) -> Result<(), String> {
+#[given(
+    regex = r#"^a copy of the rules file where the (summary|description) of (\w+) also names the label "(\w+)"$"#
+)]
+fn copy_with_template_label(
+    world: &mut World,
+    key: String,
+    alert: String,
+    label: String,
+) -> Result<(), String> {
     use_copy(world, |text| {
         let value = rule_edit::value_of(text, &alert, &key)?;
-        rule_edit::set_value(text, &alert, &key, &format!("{value} ({{{{ $labels.{label} }}}})"))
+        rule_edit::set_value(
+            text,
+            &alert,
+            &key,
+            &format!("{value} ({{{{ $labels.{label} }}}})"),
+        )
     })
 }
 
@@ -179,11 +214,16 @@ fn no_problem(world: &mut World) -> Result<(), String> {
 
 #[then(regex = r"^the checks took less than (\d+) milliseconds$")]
 fn checks_took_less_than(world: &mut World, limit: u64) -> Result<(), String> {
-    let took = world.alerts.lint_time.ok_or("no check has run in an earlier step")?;
+    let took = world
+        .alerts
+        .lint_time
+        .ok_or("no check has run in an earlier step")?;
     if took < Duration::from_millis(limit) {
         Ok(())
     } else {
-        Err(format!("the checks took {took:?}, expected less than {limit} ms"))
+        Err(format!(
+            "the checks took {took:?}, expected less than {limit} ms"
+        ))
     }
 }
 
@@ -212,11 +252,16 @@ fn the_groups_are(world: &mut World, names: String) -> Result<(), String> {
     if found == expected {
         Ok(())
     } else {
-        Err(format!("{} has the groups {found:?}, expected {expected:?}", report.file))
+        Err(format!(
+            "{} has the groups {found:?}, expected {expected:?}",
+            report.file
+        ))
     }
 }
 
-#[then(regex = r"^(\w+) is in the group ([\w-]+), waits (\w+) before firing and has severity (\w+)$")]
+#[then(
+    regex = r"^(\w+) is in the group ([\w-]+), waits (\w+) before firing and has severity (\w+)$"
+)]
 fn alert_is_in_place(
     world: &mut World,
     alert: String,
@@ -256,7 +301,11 @@ fn reported(world: &World, id: &str, rule: Option<&str>) -> Result<(), String> {
     let Some(finding) = matching.first() else {
         return Err(format!(
             "expected a {id} finding{about}, found:\n{}",
-            if report.findings.is_empty() { "  nothing".to_string() } else { listing(&report.findings) }
+            if report.findings.is_empty() {
+                "  nothing".to_string()
+            } else {
+                listing(&report.findings)
+            }
         ));
     };
     if let Some(line) = world.alerts.changed_line
@@ -269,8 +318,13 @@ fn reported(world: &World, id: &str, rule: Option<&str>) -> Result<(), String> {
     }
     let text = finding.to_string();
     let place = format!("{}:{}", report.file, finding.line);
-    if !text.starts_with(&place) || !text.contains(&format!("[{id}]")) || rule.is_some_and(|r| !text.contains(r)) {
-        return Err(format!("the finding does not name file, line, rule and id: {text}"));
+    if !text.starts_with(&place)
+        || !text.contains(&format!("[{id}]"))
+        || rule.is_some_and(|r| !text.contains(r))
+    {
+        return Err(format!(
+            "the finding does not name file, line, rule and id: {text}"
+        ));
     }
     Ok(())
 }
@@ -291,7 +345,11 @@ fn reports_at_line(world: &mut World, id: String) -> Result<(), String> {
 #[then(regex = r"^there is an exporter catalog for (.+)$")]
 fn there_is_a_catalog_for(_world: &mut World, names: String) -> Result<(), String> {
     let catalogs = CatalogSet::bundled()?;
-    let have: Vec<&str> = catalogs.catalogs.iter().map(|c| c.exporter.as_str()).collect();
+    let have: Vec<&str> = catalogs
+        .catalogs
+        .iter()
+        .map(|c| c.exporter.as_str())
+        .collect();
     let missing: Vec<String> = names
         .replace(" and ", ", ")
         .split(", ")
@@ -319,7 +377,11 @@ fn catalogs_have_provenance(_world: &mut World) -> Result<(), String> {
         if catalog.metrics.is_empty() {
             return Err(format!("{} lists no metrics", catalog.file.display()));
         }
-        if let Some((name, entry)) = catalog.metrics.iter().find(|(_, m)| !SOURCES.contains(&m.source.as_str())) {
+        if let Some((name, entry)) = catalog
+            .metrics
+            .iter()
+            .find(|(_, m)| !SOURCES.contains(&m.source.as_str()))
+        {
             return Err(format!(
                 "{}: metric {name} has source \"{}\", expected one of {}",
                 catalog.file.display(),

@@ -56,7 +56,12 @@ impl Catalog {
             )
         })?;
         catalog.file = file.to_path_buf();
-        for field in [&catalog.exporter, &catalog.version, &catalog.produced_by, &catalog.regenerate] {
+        for field in [
+            &catalog.exporter,
+            &catalog.version,
+            &catalog.produced_by,
+            &catalog.regenerate,
+        ] {
             if field.trim().is_empty() {
                 return Err(format!(
                     "{}: exporter, version, produced_by and regenerate must all be filled in",
@@ -94,8 +99,12 @@ impl CatalogSet {
 
     /// Every `*.yml` catalog in `dir`, sorted by file name.
     pub fn load_dir(dir: &Path) -> Result<Self, String> {
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| format!("cannot read the exporter catalogs in {}: {e}", dir.display()))?;
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            format!(
+                "cannot read the exporter catalogs in {}: {e}",
+                dir.display()
+            )
+        })?;
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
@@ -164,7 +173,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let here = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != *cb)).min(row[j] + 1).min(here + 1);
+            row[j + 1] = (previous + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
             previous = here;
         }
     }
@@ -225,21 +236,31 @@ metrics:
     #[test]
     fn a_catalog_reads_and_indexes() {
         let set = CatalogSet::new(vec![Catalog::parse(Path::new("n.yml"), NODE).unwrap()]);
-        assert_eq!(
-            set.labels("node_systemd_unit_state").unwrap().len(),
-            3
-        );
+        assert_eq!(set.labels("node_systemd_unit_state").unwrap().len(), 3);
         assert!(set.labels("node_load_15").is_none());
         assert_eq!(set.closest("node_load_15"), Some("node_load15"));
-        assert_eq!(set.exporters_of("node_load15")[0].title(), "node-exporter 1.5.0");
+        assert_eq!(
+            set.exporters_of("node_load15")[0].title(),
+            "node-exporter 1.5.0"
+        );
     }
 
     #[test]
     fn a_catalog_without_its_provenance_is_refused() {
-        let err = Catalog::parse(Path::new("n.yml"), &NODE.replace("produced_by: \"test fixture\"", "produced_by: \"\"")).unwrap_err();
-        assert!(err.contains("n.yml") && err.contains("produced_by"), "{err}");
+        let err = Catalog::parse(
+            Path::new("n.yml"),
+            &NODE.replace("produced_by: \"test fixture\"", "produced_by: \"\""),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("n.yml") && err.contains("produced_by"),
+            "{err}"
+        );
         let err = Catalog::parse(Path::new("x.yml"), "exporter: a\n").unwrap_err();
-        assert!(err.starts_with("x.yml: not a valid exporter catalog"), "{err}");
+        assert!(
+            err.starts_with("x.yml: not a valid exporter catalog"),
+            "{err}"
+        );
     }
 
     #[test]

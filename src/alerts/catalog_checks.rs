@@ -56,7 +56,11 @@ pub fn check_selectors(
         }
         // Recorded series carry what their expression carries; only catalog metrics have
         // a fixed label list.
-        let Some(labels) = known.catalogs.labels(metric).filter(|_| !known.recorded.contains_key(metric)) else {
+        let Some(labels) = known
+            .catalogs
+            .labels(metric)
+            .filter(|_| !known.recorded.contains_key(metric))
+        else {
             continue;
         };
         for matcher in label_flow::matchers(vs) {
@@ -103,7 +107,12 @@ fn allowed_list(labels: &std::collections::BTreeSet<String>) -> String {
 
 /// `promql/label` for clauses (`by`, `on`, `group_left`, `label_replace` sources) that rely on
 /// a label their input cannot carry.
-pub fn check_clauses(file: &RuleFile, rule: &Rule, missing: &[MissingLabel], out: &mut Vec<Finding>) {
+pub fn check_clauses(
+    file: &RuleFile,
+    rule: &Rule,
+    missing: &[MissingLabel],
+    out: &mut Vec<Finding>,
+) {
     for m in missing {
         out.push(file.finding(
             CheckId::PromqlLabel,

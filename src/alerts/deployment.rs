@@ -38,7 +38,8 @@ impl Visit for Calls<'_> {
             let argument = first.to_string();
             if argument.contains(self.wanted) {
                 let offset = node.span().map_or(0, |s| s.start);
-                self.found.push((offset, name.to_string(), argument.trim().to_string()));
+                self.found
+                    .push((offset, name.to_string(), argument.trim().to_string()));
             }
         }
         visit_func_call(self, node);
@@ -125,15 +126,14 @@ mod tests {
         let found = find_reference(dir.path(), RULES).unwrap();
         assert_eq!(found.function, "file");
         assert_eq!(found.line, 4);
-        assert_eq!(
-            resolve(&found, dir.path()).unwrap(),
-            dir.path().join(RULES)
-        );
+        assert_eq!(resolve(&found, dir.path()).unwrap(), dir.path().join(RULES));
     }
 
     #[test]
     fn a_comment_or_another_file_is_not_a_reference() {
-        let dir = module("# file(\"${path.module}/files/prometheus/alerts/default.yml\")\nlocals {\n  x = file(\"${path.module}/files/other.yml\")\n}\n");
+        let dir = module(
+            "# file(\"${path.module}/files/prometheus/alerts/default.yml\")\nlocals {\n  x = file(\"${path.module}/files/other.yml\")\n}\n",
+        );
         let err = find_reference(dir.path(), RULES).unwrap_err();
         assert!(err.contains("does not ship the rules file"), "{err}");
     }
@@ -141,6 +141,9 @@ mod tests {
     #[test]
     fn a_missing_module_is_named() {
         let err = find_reference(Path::new("/no/such/module"), RULES).unwrap_err();
-        assert!(err.starts_with("the module /no/such/module is not there"), "{err}");
+        assert!(
+            err.starts_with("the module /no/such/module is not there"),
+            "{err}"
+        );
     }
 }

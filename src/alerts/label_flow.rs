@@ -325,13 +325,12 @@ impl Flow<'_> {
                 }
                 include.labels.iter().fold(rhs, |s, l| s.with(l))
             }
-            VectorMatchCardinality::OneToOne | VectorMatchCardinality::ManyToMany => {
-                match matching {
-                    Some(LabelModifier::Include(on)) => lhs.keep_only(&on.labels),
-                    Some(LabelModifier::Exclude(ignoring)) => lhs.without(&ignoring.labels),
-                    None => lhs,
-                }
-            }
+            VectorMatchCardinality::OneToOne | VectorMatchCardinality::ManyToMany => match matching
+            {
+                Some(LabelModifier::Include(on)) => lhs.keep_only(&on.labels),
+                Some(LabelModifier::Exclude(ignoring)) => lhs.without(&ignoring.labels),
+                None => lhs,
+            },
         }
     }
 
@@ -407,7 +406,10 @@ mod tests {
             ("node_load15", vec![]),
             ("node_cpu_seconds_total", vec!["cpu", "mode"]),
             ("node_uname_info", vec!["nodename", "release"]),
-            ("node_filesystem_files", vec!["device", "fstype", "mountpoint"]),
+            (
+                "node_filesystem_files",
+                vec!["device", "fstype", "mountpoint"],
+            ),
         ]))
     }
 
@@ -490,8 +492,10 @@ mod tests {
         assert_eq!(missing[0].label, "mountpoint");
         assert_eq!(missing[0].clause, "sum by (...)");
         assert_eq!(missing[0].available, "instance, job");
-        let (_, missing) =
-            labels("node_load15 * on (instance) group_left (kernel) node_uname_info", &node());
+        let (_, missing) = labels(
+            "node_load15 * on (instance) group_left (kernel) node_uname_info",
+            &node(),
+        );
         assert_eq!(missing.len(), 1);
         assert_eq!(missing[0].clause, "group_left (...)");
         // Without a catalog nothing is known, so nothing is reported.

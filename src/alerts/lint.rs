@@ -98,9 +98,10 @@ pub fn lint_text(name: &str, text: &str, depth: Depth) -> LintReport {
                         Some(t) => label_flow::analyse(t, &NoCatalog).0,
                         None => LabelSet::open(),
                     };
-                    let labels = rule.labels.iter().fold(labels, |set, (k, _)| {
-                        set.union(LabelSet::of([k.as_str()]))
-                    });
+                    let labels = rule
+                        .labels
+                        .iter()
+                        .fold(labels, |set, (k, _)| set.union(LabelSet::of([k.as_str()])));
                     (rule.name.clone(), labels)
                 })
                 .collect();
@@ -122,7 +123,7 @@ pub fn lint_text(name: &str, text: &str, depth: Depth) -> LintReport {
             catalog_checks::check_selectors(&file, rule, tree, known, &mut findings);
         }
     }
-    findings.sort_by(|a, b| (a.line, a.check).cmp(&(b.line, b.check)));
+    findings.sort_by_key(|f| (f.line, f.check));
 
     LintReport {
         file: name.to_string(),
@@ -130,12 +131,19 @@ pub fn lint_text(name: &str, text: &str, depth: Depth) -> LintReport {
             .groups
             .iter()
             .map(|g| {
-                let alerts = g.rules.iter().filter(|r| r.kind == RuleKind::Alerting).count();
+                let alerts = g
+                    .rules
+                    .iter()
+                    .filter(|r| r.kind == RuleKind::Alerting)
+                    .count();
                 (g.name.clone(), alerts)
             })
             .collect(),
         alerting_rules: file.alerting_rules().count(),
-        recording_rules: file.rules().filter(|r| r.kind == RuleKind::Recording).count(),
+        recording_rules: file
+            .rules()
+            .filter(|r| r.kind == RuleKind::Recording)
+            .count(),
         alerts: file
             .alerting_rules()
             .map(|r| AlertSummary {
@@ -203,7 +211,10 @@ metrics:
 
     #[test]
     fn yaml_syntax() {
-        assert_eq!(ids("groups:\n  - name: a\n    rules: [\n")[0].0, CheckId::YamlSyntax);
+        assert_eq!(
+            ids("groups:\n  - name: a\n    rules: [\n")[0].0,
+            CheckId::YamlSyntax
+        );
     }
 
     #[test]
@@ -234,8 +245,14 @@ metrics:
     #[test]
     fn missing_and_invalid_for() {
         let text = rule("up == 0", "x");
-        assert_eq!(ids(&text.replace("        for: 5m\n", "")), [(CheckId::AlertsFor, 4)]);
-        assert_eq!(ids(&text.replace("for: 5m", "for: 5 minutes")), [(CheckId::AlertsFor, 6)]);
+        assert_eq!(
+            ids(&text.replace("        for: 5m\n", "")),
+            [(CheckId::AlertsFor, 4)]
+        );
+        assert_eq!(
+            ids(&text.replace("for: 5m", "for: 5 minutes")),
+            [(CheckId::AlertsFor, 6)]
+        );
     }
 
     #[test]
@@ -247,13 +264,15 @@ metrics:
             report.findings[0].to_string(),
             "default.yml:8 TestAlert [alerts/severity] severity \"urgent\" is not one of info, warning, critical"
         );
-        let text = rule("up == 0", "x").replace("        labels:\n          severity: warning\n", "");
+        let text =
+            rule("up == 0", "x").replace("        labels:\n          severity: warning\n", "");
         assert_eq!(ids(&text), [(CheckId::AlertsSeverity, 4)]);
     }
 
     #[test]
     fn missing_annotations() {
-        let text = rule("up == 0", "x").replace("          description: \"value {{ $value }}\"\n", "");
+        let text =
+            rule("up == 0", "x").replace("          description: \"value {{ $value }}\"\n", "");
         assert_eq!(ids(&text), [(CheckId::AlertsAnnotations, 9)]);
         let text = rule("up == 0", "");
         assert_eq!(ids(&text), [(CheckId::AlertsAnnotations, 10)]);
@@ -297,7 +316,11 @@ metrics:
         assert_eq!(report.findings.len(), 1);
         let f = &report.findings[0];
         assert_eq!((f.check, f.line), (CheckId::PromqlSeries, 5));
-        assert!(f.message.contains("did you mean node_load15?"), "{}", f.message);
+        assert!(
+            f.message.contains("did you mean node_load15?"),
+            "{}",
+            f.message
+        );
         // The static depth does not know exporters.
         assert!(lint_text("t.yml", &text, Depth::Static).findings.is_empty());
     }
@@ -310,9 +333,15 @@ metrics:
 
     #[test]
     fn unknown_label_in_by_on_and_group_left() {
-        assert_eq!(ids(&rule("sum by (mode2) (node_cpu_seconds_total) > 1", "x")), [(CheckId::PromqlLabel, 5)]);
         assert_eq!(
-            ids(&rule("node_load15 * on (instance) group_left (kernel) node_uname_info > 1", "x")),
+            ids(&rule("sum by (mode2) (node_cpu_seconds_total) > 1", "x")),
+            [(CheckId::PromqlLabel, 5)]
+        );
+        assert_eq!(
+            ids(&rule(
+                "node_load15 * on (instance) group_left (kernel) node_uname_info > 1",
+                "x"
+            )),
             [(CheckId::PromqlLabel, 5)]
         );
         assert_eq!(
@@ -380,7 +409,11 @@ metrics:
         };
         let set = CatalogSet::bundled().unwrap();
         let report = lint_text("default.yml", &text, Depth::Catalog(set));
-        let findings: Vec<_> = report.findings.iter().filter(|f| !f.check.is_catalog()).collect();
+        let findings: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| !f.check.is_catalog())
+            .collect();
         assert!(findings.is_empty(), "{findings:#?}");
         assert_eq!(report.alerting_rules, 28);
     }

@@ -30,8 +30,17 @@ impl InputSeries {
         let series = series.trim();
         match promql_parser::parser::parse(series) {
             Ok(promql_parser::parser::Expr::VectorSelector(_)) => {}
-            Ok(_) => return Err(format!("input series `{series}` must be one series, like name{{label=\"value\"}}")),
-            Err(e) => return Err(format!("input series `{series}` is not a series: {}", e.trim())),
+            Ok(_) => {
+                return Err(format!(
+                    "input series `{series}` must be one series, like name{{label=\"value\"}}"
+                ));
+            }
+            Err(e) => {
+                return Err(format!(
+                    "input series `{series}` is not a series: {}",
+                    e.trim()
+                ));
+            }
         }
         if values.trim().is_empty() {
             return Err(format!("input series `{series}` has no values"));
@@ -126,7 +135,7 @@ struct Sample {
 /// A Go-style duration promtool reads (`90s`, `6m`).
 fn duration_text(d: Duration) -> String {
     let secs = d.as_secs();
-    if secs % 60 == 0 {
+    if secs.is_multiple_of(60) {
         format!("{}m", secs / 60)
     } else {
         format!("{secs}s")
@@ -140,7 +149,9 @@ fn valid_alert_name(name: &str) -> Result<&str, String> {
     if re.is_match(name) {
         Ok(name)
     } else {
-        Err(format!("\"{name}\" is not an alert name (letters, digits and _ only)"))
+        Err(format!(
+            "\"{name}\" is not an alert name (letters, digits and _ only)"
+        ))
     }
 }
 
@@ -193,11 +204,16 @@ impl BehaviourTest {
                 promql_expr_test,
             }],
         };
-        serde_yaml::to_string(&file).map_err(|e| format!("cannot write the promtool test file: {e}"))
+        serde_yaml::to_string(&file)
+            .map_err(|e| format!("cannot write the promtool test file: {e}"))
     }
 
     pub fn describe(&self) -> String {
-        let what: Vec<String> = self.expectations.iter().map(Expectation::describe).collect();
+        let what: Vec<String> = self
+            .expectations
+            .iter()
+            .map(Expectation::describe)
+            .collect();
         format!("after {}: {}", duration_text(self.at), what.join(", "))
     }
 }
@@ -213,15 +229,23 @@ pub struct BehaviourOutcome {
 /// Runs one behaviour test with `promtool test rules` in a scratch directory and records it
 /// in the JUnit report as one case of the suite `promtool test rules: <rules file name>`.
 pub fn run_behaviour_test(test: &BehaviourTest) -> Result<BehaviourOutcome, String> {
-    let scratch = tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+    let scratch =
+        tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
     let test_file = scratch.path().join("behaviour_test.yml");
     let yaml = test.to_yaml()?;
     std::fs::write(&test_file, &yaml)
         .map_err(|e| format!("cannot write {}: {e}", test_file.display()))?;
-    let cmd = Command::tool(Tool::Promtool, ["test".into(), "rules".into(), test_file.clone().into_os_string()])
-        .map_err(|e| e.to_string())?
-        .dir(scratch.path())
-        .timeout(Duration::from_secs(60));
+    let cmd = Command::tool(
+        Tool::Promtool,
+        [
+            "test".into(),
+            "rules".into(),
+            test_file.clone().into_os_string(),
+        ],
+    )
+    .map_err(|e| e.to_string())?
+    .dir(scratch.path())
+    .timeout(Duration::from_secs(60));
     let out = tools::run(&cmd).map_err(|e| e.to_string())?;
     let passed = out.success();
     let report = format!(
@@ -231,10 +255,10 @@ pub fn run_behaviour_test(test: &BehaviourTest) -> Result<BehaviourOutcome, Stri
         format!("{}\n{}", out.stdout.trim_end(), out.stderr.trim_end()).trim(),
         yaml
     );
-    let file_name = test
-        .rules_file
-        .file_name()
-        .map_or_else(|| test.rules_file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let file_name = test.rules_file.file_name().map_or_else(
+        || test.rules_file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     report::record(ToolSuite {
         name: format!("promtool test rules: {file_name}"),
         cases: vec![ToolCase {
@@ -265,9 +289,12 @@ pub struct CheckRulesOutcome {
 /// Runs `promtool check rules` on a file.
 pub fn check_rules(path: &Path) -> Result<CheckRulesOutcome, String> {
     static COUNT: OnceLock<regex::Regex> = OnceLock::new();
-    let cmd = Command::tool(Tool::Promtool, ["check".into(), "rules".into(), path.as_os_str().to_owned()])
-        .map_err(|e| e.to_string())?
-        .timeout(Duration::from_secs(300));
+    let cmd = Command::tool(
+        Tool::Promtool,
+        ["check".into(), "rules".into(), path.as_os_str().to_owned()],
+    )
+    .map_err(|e| e.to_string())?
+    .timeout(Duration::from_secs(300));
     let out = tools::run(&cmd).map_err(|e| e.to_string())?;
     let text = format!("{}\n{}", out.stdout, out.stderr);
     let re = COUNT.get_or_init(|| regex::Regex::new(r"SUCCESS: (\d+) rules found").unwrap());
@@ -288,7 +315,10 @@ mod tests {
     fn a_series_table_row_is_checked_before_promtool_runs() {
         assert!(InputSeries::new("node_load15{instance=\"pve1\"}", "3+0x20").is_ok());
         let err = InputSeries::new("node_load15{instance=", "1").unwrap_err();
-        assert!(err.starts_with("input series `node_load15{instance=` is not a series"), "{err}");
+        assert!(
+            err.starts_with("input series `node_load15{instance=` is not a series"),
+            "{err}"
+        );
         let err = InputSeries::new("rate(x[5m])", "1").unwrap_err();
         assert!(err.contains("must be one series"), "{err}");
     }
@@ -301,8 +331,13 @@ mod tests {
             series: vec![InputSeries::new("up{job=\"node\"}", "0x10").unwrap()],
             at: Duration::from_secs(360),
             expectations: vec![
-                Expectation::Fires { alert: "HostDown".into(), severity: "critical".into() },
-                Expectation::Silent { alert: "Other".into() },
+                Expectation::Fires {
+                    alert: "HostDown".into(),
+                    severity: "critical".into(),
+                },
+                Expectation::Silent {
+                    alert: "Other".into(),
+                },
             ],
         };
         let yaml = test.to_yaml().unwrap();
@@ -310,9 +345,14 @@ mod tests {
         assert!(yaml.contains("eval_time: 6m"), "{yaml}");
         assert!(yaml.contains("firing") && yaml.contains("ALERTS"), "{yaml}");
         assert!(yaml.contains("exp_alerts: []"), "{yaml}");
-        assert_eq!(test.describe(), "after 6m: HostDown fires with severity critical, Other does not fire");
+        assert_eq!(
+            test.describe(),
+            "after 6m: HostDown fires with severity critical, Other does not fire"
+        );
         let bad = BehaviourTest {
-            expectations: vec![Expectation::Silent { alert: "x\"}".into() }],
+            expectations: vec![Expectation::Silent {
+                alert: "x\"}".into(),
+            }],
             ..test
         };
         assert!(bad.to_yaml().is_err());

@@ -43,7 +43,11 @@ fn locate(text: &str, alert: &str, key: &str) -> Result<Located, String> {
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     let own = indent(&lines[key_index]);
     // A `- key:` line's key sits after the dash.
-    let own = if lines[key_index].trim_start().starts_with("- ") { own + 2 } else { own };
+    let own = if lines[key_index].trim_start().starts_with("- ") {
+        own + 2
+    } else {
+        own
+    };
     let mut end = key_index + 1;
     while end < rule.lines.end.min(lines.len())
         && (lines[end].trim().is_empty() || indent(&lines[end]) > own)
@@ -69,8 +73,15 @@ fn join(lines: &[String]) -> String {
 
 /// Sets `key` of alert `alert` to `value` (a one-line scalar), replacing a multi-line value.
 pub fn set_value(text: &str, alert: &str, key: &str, value: &str) -> Result<Edited, String> {
-    let Located { mut lines, key: at, end } = locate(text, alert, key)?;
-    let head = lines[at].split_once(':').map(|(h, _)| h.to_string()).unwrap_or_default();
+    let Located {
+        mut lines,
+        key: at,
+        end,
+    } = locate(text, alert, key)?;
+    let head = lines[at]
+        .split_once(':')
+        .map(|(h, _)| h.to_string())
+        .unwrap_or_default();
     lines[at] = format!("{head}: {}", quoted(value));
     lines.drain(at + 1..end);
     Ok(Edited {
@@ -100,7 +111,11 @@ pub fn value_of(text: &str, alert: &str, key: &str) -> Result<String, String> {
 
 /// Removes `key` (and its value's lines) from alert `alert`.
 pub fn remove_key(text: &str, alert: &str, key: &str) -> Result<Edited, String> {
-    let Located { mut lines, key: at, end } = locate(text, alert, key)?;
+    let Located {
+        mut lines,
+        key: at,
+        end,
+    } = locate(text, alert, key)?;
     lines.drain(at..end);
     Ok(Edited {
         text: join(&lines),
@@ -114,14 +129,23 @@ pub fn replace_in_expr(text: &str, alert: &str, from: &str, to: &str) -> Result<
     let pattern = regex::Regex::new(&format!(r"\b{}\b", regex::escape(from)))
         .map_err(|e| format!("cannot search for {from}: {e}"))?;
     if !pattern.is_match(&expr) {
-        return Err(format!("the expression of {alert} does not use {from}: {expr}"));
+        return Err(format!(
+            "the expression of {alert} does not use {from}: {expr}"
+        ));
     }
-    set_value(text, alert, "expr", &pattern.replace_all(&expr, regex::NoExpand(to)))
+    set_value(
+        text,
+        alert,
+        "expr",
+        &pattern.replace_all(&expr, regex::NoExpand(to)),
+    )
 }
 
 /// Indents `key` of alert `alert` with a tab, which YAML forbids.
 pub fn indent_with_tab(text: &str, alert: &str, key: &str) -> Result<Edited, String> {
-    let Located { mut lines, key: at, .. } = locate(text, alert, key)?;
+    let Located {
+        mut lines, key: at, ..
+    } = locate(text, alert, key)?;
     lines[at] = format!("\t{}", lines[at].trim_start());
     Ok(Edited {
         text: join(&lines),
@@ -163,10 +187,19 @@ groups:
     fn a_multi_line_value_is_replaced_by_one_line() {
         let edited = set_value(FILE, "A", "expr", "node_load15 > 3").unwrap();
         assert_eq!(edited.line, Some(5));
-        assert!(edited.text.contains("        expr: 'node_load15 > 3'\n        for: 5m\n"), "{}", edited.text);
+        assert!(
+            edited
+                .text
+                .contains("        expr: 'node_load15 > 3'\n        for: 5m\n"),
+            "{}",
+            edited.text
+        );
         let (file, findings) = rule_file::parse("x", &edited.text);
         assert!(findings.is_empty());
-        assert_eq!(file.rule("A").unwrap().expr.as_deref(), Some("node_load15 > 3"));
+        assert_eq!(
+            file.rule("A").unwrap().expr.as_deref(),
+            Some("node_load15 > 3")
+        );
     }
 
     #[test]
@@ -180,13 +213,22 @@ groups:
     #[test]
     fn a_word_in_the_expression_is_replaced() {
         let edited = replace_in_expr(FILE, "A", "node_load15", "node_load_15").unwrap();
-        assert_eq!(value_of(&edited.text, "A", "expr").unwrap(), "node_load_15 > 2");
+        assert_eq!(
+            value_of(&edited.text, "A", "expr").unwrap(),
+            "node_load_15 > 2"
+        );
         assert!(replace_in_expr(FILE, "A", "node_load1", "x").is_err());
     }
 
     #[test]
     fn unknown_rules_and_keys_are_named() {
-        assert_eq!(set_value(FILE, "C", "for", "1m").unwrap_err(), "the rules file has no rule named C");
-        assert_eq!(remove_key(FILE, "B", "for").unwrap_err(), "rule B has no \"for\" to change");
+        assert_eq!(
+            set_value(FILE, "C", "for", "1m").unwrap_err(),
+            "the rules file has no rule named C"
+        );
+        assert_eq!(
+            remove_key(FILE, "B", "for").unwrap_err(),
+            "rule B has no \"for\" to change"
+        );
     }
 }

@@ -286,7 +286,11 @@ impl Reader<'_, '_> {
                 CheckId::YamlShape,
                 line,
                 None,
-                format!("group {} must be a map, found {}", index + 1, describe(value)),
+                format!(
+                    "group {} must be a map, found {}",
+                    index + 1,
+                    describe(value)
+                ),
             );
             return None;
         };
@@ -328,7 +332,13 @@ impl Reader<'_, '_> {
         })
     }
 
-    fn rule(&mut self, group_index: usize, group: &str, index: usize, value: &Value) -> Option<Rule> {
+    fn rule(
+        &mut self,
+        group_index: usize,
+        group: &str,
+        index: usize,
+        value: &Value,
+    ) -> Option<Rule> {
         let range = self.rule_range(group_index, index);
         let start = range.as_ref().map_or_else(
             || self.group_range(group_index).map_or(1, |r| r.start + 1),
@@ -492,7 +502,13 @@ groups:
 
     #[test]
     fn unknown_keys_are_named_at_every_level() {
-        let text = format!("alerting: {{}}\n{}", GOOD.replace("        for: 5m\n", "        for: 5m\n        severity: critical\n"));
+        let text = format!(
+            "alerting: {{}}\n{}",
+            GOOD.replace(
+                "        for: 5m\n",
+                "        for: 5m\n        severity: critical\n"
+            )
+        );
         let (_, findings) = parse("default.yml", &text);
         let unknown: Vec<_> = findings
             .iter()

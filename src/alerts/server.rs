@@ -74,12 +74,20 @@ fn free_port() -> Result<u16, String> {
 }
 
 /// A minimal HTTP/1.0 GET on loopback: (status, body).
-pub fn http_get(address: SocketAddr, path: &str, timeout: Duration) -> Result<(u16, String), String> {
+pub fn http_get(
+    address: SocketAddr,
+    path: &str,
+    timeout: Duration,
+) -> Result<(u16, String), String> {
     let fail = |e: std::io::Error| format!("GET http://{address}{path}: {e}");
     let mut stream = TcpStream::connect_timeout(&address, timeout).map_err(fail)?;
     stream.set_read_timeout(Some(timeout)).map_err(fail)?;
     stream.set_write_timeout(Some(timeout)).map_err(fail)?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {address}\r\nAccept: */*\r\n\r\n").map_err(fail)?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {address}\r\nAccept: */*\r\n\r\n"
+    )
+    .map_err(fail)?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).map_err(fail)?;
     let text = String::from_utf8_lossy(&raw);
@@ -90,18 +98,26 @@ pub fn http_get(address: SocketAddr, path: &str, timeout: Duration) -> Result<(u
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("GET http://{address}{path}: bad status line {:?}", head.lines().next()))?;
+        .ok_or_else(|| {
+            format!(
+                "GET http://{address}{path}: bad status line {:?}",
+                head.lines().next()
+            )
+        })?;
     Ok((status, body.to_string()))
 }
 
 impl PrometheusServer {
     /// Starts Prometheus loading `rules_file`, evaluating every second, with no scrape jobs.
     pub fn start(rules_file: &Path) -> Result<Self, String> {
-        let binary = tools::find(Tool::Prometheus).map_err(|e| e.to_string())?.path;
+        let binary = tools::find(Tool::Prometheus)
+            .map_err(|e| e.to_string())?
+            .path;
         let rules_file = rules_file
             .canonicalize()
             .map_err(|e| format!("cannot read the rules file {}: {e}", rules_file.display()))?;
-        let scratch = tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+        let scratch =
+            tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
         let config = scratch.path().join("prometheus.yml");
         // JSON is YAML, and serde_json quotes the path correctly whatever it contains.
         let config_text = serde_json::json!({
@@ -122,7 +138,10 @@ impl PrometheusServer {
         let mut command = std::process::Command::new(&binary);
         command
             .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", scratch.path().join("data").display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                scratch.path().join("data").display()
+            ))
             .arg(format!("--web.listen-address={address}"))
             .current_dir(scratch.path())
             .stdin(Stdio::null())
@@ -195,7 +214,10 @@ impl PrometheusServer {
         let response: RulesResponse = serde_json::from_str(&body)
             .map_err(|e| format!("GET /api/v1/rules: not the expected JSON ({e}): {body}"))?;
         if response.status != "success" {
-            return Err(format!("GET /api/v1/rules: status {}: {body}", response.status));
+            return Err(format!(
+                "GET /api/v1/rules: status {}: {body}",
+                response.status
+            ));
         }
         Ok(response
             .data

@@ -239,7 +239,10 @@ mod tests {
     fn durations_follow_prometheus() {
         assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
         assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("1m500ms"), Some(Duration::from_millis(60_500)));
+        assert_eq!(
+            parse_duration("1m500ms"),
+            Some(Duration::from_millis(60_500))
+        );
         assert_eq!(parse_duration("0"), Some(Duration::ZERO));
         for bad in ["", "5", "5 minutes", "m", "5m1h", "1.5h", "-5m", "5mm"] {
             assert_eq!(parse_duration(bad), None, "{bad}");
@@ -249,7 +252,9 @@ mod tests {
     #[test]
     fn template_labels_are_found_in_every_spelling() {
         assert_eq!(
-            template_labels("{{ $labels.instance }} {{ .Labels.job }} {{ index $labels \"device\" }}"),
+            template_labels(
+                "{{ $labels.instance }} {{ .Labels.job }} {{ index $labels \"device\" }}"
+            ),
             ["instance", "job", "device"]
         );
         assert!(template_labels("no template $labels.x").is_empty());

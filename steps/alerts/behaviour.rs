@@ -12,7 +12,11 @@ use super::super::World;
 
 /// One series per table row: `| series | values |`, values in promtool's notation.
 #[given(regex = r"^Prometheus has scraped (.+):$")]
-fn prometheus_has_scraped(world: &mut World, #[step] step: &Step, _what: String) -> Result<(), String> {
+fn prometheus_has_scraped(
+    world: &mut World,
+    #[step] step: &Step,
+    _what: String,
+) -> Result<(), String> {
     let table = step
         .table
         .as_ref()
@@ -20,17 +24,28 @@ fn prometheus_has_scraped(world: &mut World, #[step] step: &Step, _what: String)
     let mut rows = table.rows.iter();
     match rows.next() {
         Some(header) if header.len() == 2 && header[0] == "series" && header[1] == "values" => {}
-        other => return Err(format!("the table's header must be | series | values |, found {other:?}")),
+        other => {
+            return Err(format!(
+                "the table's header must be | series | values |, found {other:?}"
+            ));
+        }
     }
     for row in rows {
-        world.alerts.series.push(InputSeries::new(&row[0], &row[1])?);
+        world
+            .alerts
+            .series
+            .push(InputSeries::new(&row[0], &row[1])?);
     }
     Ok(())
 }
 
 #[when(regex = r"^(\d+) (minute|minutes|hour|hours) ha(?:s|ve) passed$")]
 fn time_has_passed(world: &mut World, amount: u64, unit: String) {
-    let minutes = if unit.starts_with("hour") { amount * 60 } else { amount };
+    let minutes = if unit.starts_with("hour") {
+        amount * 60
+    } else {
+        amount
+    };
     world.alerts.at = Some(Duration::from_secs(minutes * 60));
 }
 
@@ -42,7 +57,10 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
         rules_file: world.root().join(alerts::RULES_FILE),
         interval: Duration::from_secs(60),
         series: world.alerts.series.clone(),
-        at: world.alerts.at.ok_or("no earlier step said how much time has passed")?,
+        at: world
+            .alerts
+            .at
+            .ok_or("no earlier step said how much time has passed")?,
         expectations,
     };
     let outcome = tokio::task::spawn_blocking(move || promtool::run_behaviour_test(&test))
@@ -56,7 +74,11 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
 }
 
 #[then(regex = r"^(\w+) fires with severity (\w+)$")]
-async fn fires_with_severity(world: &mut World, alert: String, severity: String) -> Result<(), String> {
+async fn fires_with_severity(
+    world: &mut World,
+    alert: String,
+    severity: String,
+) -> Result<(), String> {
     engine_decides(world, vec![Expectation::Fires { alert, severity }]).await
 }
 
@@ -68,7 +90,9 @@ async fn does_not_fire(world: &mut World, alert: String) -> Result<(), String> {
 #[then(regex = r"^(\w+) is pending but does not fire yet$")]
 async fn is_pending(world: &mut World, alert: String) -> Result<(), String> {
     let expectations = vec![
-        Expectation::Pending { alert: alert.clone() },
+        Expectation::Pending {
+            alert: alert.clone(),
+        },
         Expectation::Silent { alert },
     ];
     engine_decides(world, expectations).await

@@ -24,7 +24,11 @@ async fn a_prometheus_server(world: &mut World) -> Result<(), String> {
 
 #[when("it has evaluated every rule at least once")]
 async fn evaluated_every_rule(world: &mut World) -> Result<(), String> {
-    let mut server = world.alerts.server.take().ok_or("no server was started by an earlier step")?;
+    let mut server = world
+        .alerts
+        .server
+        .take()
+        .ok_or("no server was started by an earlier step")?;
     let (server, rules) = tokio::task::spawn_blocking(move || {
         let rules = server.evaluated_rules(Duration::from_secs(20));
         (server, rules)
@@ -39,7 +43,11 @@ async fn evaluated_every_rule(world: &mut World) -> Result<(), String> {
 
 #[then(regex = r"^it reports (\d+) alerting rules in (\d+) groups$")]
 fn it_reports_rules(world: &mut World, count: usize, groups: usize) -> Result<(), String> {
-    let rules = world.alerts.loaded.as_ref().ok_or("no rules were read by an earlier step")?;
+    let rules = world
+        .alerts
+        .loaded
+        .as_ref()
+        .ok_or("no rules were read by an earlier step")?;
     let alerting = rules.iter().filter(|r| r.kind == "alerting").count();
     let mut group_names: Vec<&str> = rules.iter().map(|r| r.group.as_str()).collect();
     group_names.dedup();
@@ -56,7 +64,11 @@ fn it_reports_rules(world: &mut World, count: usize, groups: usize) -> Result<()
 
 #[then("every rule is healthy")]
 fn every_rule_is_healthy(world: &mut World) -> Result<(), String> {
-    let rules = world.alerts.loaded.as_ref().ok_or("no rules were read by an earlier step")?;
+    let rules = world
+        .alerts
+        .loaded
+        .as_ref()
+        .ok_or("no rules were read by an earlier step")?;
     let unhealthy: Vec<String> = rules
         .iter()
         .filter(|r| r.health != "ok")
@@ -66,20 +78,30 @@ fn every_rule_is_healthy(world: &mut World) -> Result<(), String> {
                 r.name,
                 r.group,
                 r.health,
-                r.last_error.as_deref().map(|e| format!(", last error: {e}")).unwrap_or_default()
+                r.last_error
+                    .as_deref()
+                    .map(|e| format!(", last error: {e}"))
+                    .unwrap_or_default()
             )
         })
         .collect();
     if unhealthy.is_empty() {
         Ok(())
     } else {
-        Err(format!("rules not healthy in Prometheus:\n{}", unhealthy.join("\n")))
+        Err(format!(
+            "rules not healthy in Prometheus:\n{}",
+            unhealthy.join("\n")
+        ))
     }
 }
 
 #[when("promtool checks the rules file")]
 async fn promtool_checks(world: &mut World) -> Result<(), String> {
-    let path = world.alerts.rules.clone().ok_or("no rules file was chosen by an earlier step")?;
+    let path = world
+        .alerts
+        .rules
+        .clone()
+        .ok_or("no rules file was chosen by an earlier step")?;
     let outcome = tokio::task::spawn_blocking(move || promtool::check_rules(&path))
         .await
         .map_err(|e| format!("promtool did not finish: {e}"))??;
@@ -89,21 +111,35 @@ async fn promtool_checks(world: &mut World) -> Result<(), String> {
 
 #[then(regex = r"^promtool finds (\d+) rules and no error$")]
 fn promtool_finds(world: &mut World, count: usize) -> Result<(), String> {
-    let outcome = world.alerts.promtool_check.as_ref().ok_or("promtool has not run in an earlier step")?;
+    let outcome = world
+        .alerts
+        .promtool_check
+        .as_ref()
+        .ok_or("promtool has not run in an earlier step")?;
     if outcome.passed && outcome.rules == Some(count) {
         Ok(())
     } else {
-        Err(format!("expected promtool check rules to find {count} rules and pass; it said:\n{}", outcome.output))
+        Err(format!(
+            "expected promtool check rules to find {count} rules and pass; it said:\n{}",
+            outcome.output
+        ))
     }
 }
 
 #[then(regex = r#"^promtool refuses it, naming "([^"]+)"$"#)]
 fn promtool_refuses(world: &mut World, word: String) -> Result<(), String> {
-    let outcome = world.alerts.promtool_check.as_ref().ok_or("promtool has not run in an earlier step")?;
+    let outcome = world
+        .alerts
+        .promtool_check
+        .as_ref()
+        .ok_or("promtool has not run in an earlier step")?;
     if !outcome.passed && outcome.output.contains(&word) {
         Ok(())
     } else {
-        Err(format!("expected promtool check rules to fail naming \"{word}\"; it said:\n{}", outcome.output))
+        Err(format!(
+            "expected promtool check rules to fail naming \"{word}\"; it said:\n{}",
+            outcome.output
+        ))
     }
 }
 
@@ -114,7 +150,11 @@ fn the_monitoring_stack_module(world: &mut World) {
 
 #[then(regex = r#"^its Terraform reads the rules file "([^"]+)" into what it deploys$"#)]
 fn terraform_reads_the_rules(world: &mut World, relative: String) -> Result<(), String> {
-    let module = world.alerts.module_dir.clone().ok_or("no module was chosen by an earlier step")?;
+    let module = world
+        .alerts
+        .module_dir
+        .clone()
+        .ok_or("no module was chosen by an earlier step")?;
     let reference = deployment::find_reference(&module, &relative)?;
     let target = deployment::resolve(&reference, &module).ok_or_else(|| {
         format!(
@@ -123,12 +163,20 @@ fn terraform_reads_the_rules(world: &mut World, relative: String) -> Result<(), 
         )
     })?;
     let checked = world.root().join(alerts::RULES_FILE);
-    let same = target.canonicalize().ok().zip(checked.canonicalize().ok()).is_some_and(|(a, b)| a == b);
+    let same = target
+        .canonicalize()
+        .ok()
+        .zip(checked.canonicalize().ok())
+        .is_some_and(|(a, b)| a == b);
     if !same {
         return Err(format!(
             "{}:{}: {}({}) reads {}, not the rules file this suite checks ({})",
-            reference.tf_file.display(), reference.line, reference.function, reference.argument,
-            target.display(), checked.display()
+            reference.tf_file.display(),
+            reference.line,
+            reference.function,
+            reference.argument,
+            target.display(),
+            checked.display()
         ));
     }
     world.alerts.reference = Some(reference);
