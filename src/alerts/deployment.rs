@@ -5,6 +5,7 @@
 //! The module's `*.tf` files are parsed with hcl-edit (which keeps spans, for the line) and
 //! every function call is visited; comments and strings outside a call do not count.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use hcl_edit::Span;
@@ -20,13 +21,43 @@ pub struct FileReference {
     pub tf_file: PathBuf,
     pub line: usize,
     pub function: String,
-    /// The path argument as written, e.g. `"${path.module}/files/prometheus/alerts/default.yml"`.
+    /// The path argument as written, with a `local.x` replaced by the local's value, e.g.
+    /// `"${path.module}/files/prometheus/alerts/default.yml"`.
     pub argument: String,
+}
+
+/// The module's `locals` values as HCL text, to follow `file(local.rules)`.
+fn locals(bodies: &[(PathBuf, String, hcl_edit::structure::Body)]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for (_, _, body) in bodies {
+        for block in body.get_blocks("locals") {
+            for attribute in block.body.attributes() {
+                out.insert(
+                    attribute.key.as_str().to_string(),
+                    attribute.value.to_string().trim().to_string(),
+                );
+            }
+        }
+    }
+    out
 }
 
 struct Calls<'a> {
     wanted: &'a str,
+    locals: &'a HashMap<String, String>,
     found: Vec<(usize, String, String)>,
+}
+
+impl Calls<'_> {
+    /// The argument's text, through one `local.x` if it is one.
+    fn argument_text(&self, argument: &str) -> String {
+        let argument = argument.trim();
+        argument
+            .strip_prefix("local.")
+            .and_then(|name| self.locals.get(name))
+            .cloned()
+            .unwrap_or_else(|| argument.to_string())
+    }
 }
 
 impl Visit for Calls<'_> {
@@ -35,18 +66,18 @@ impl Visit for Calls<'_> {
         if READERS.contains(&name)
             && let Some(first) = node.args.iter().next()
         {
-            let argument = first.to_string();
+            let argument = self.argument_text(&first.to_string());
             if argument.contains(self.wanted) {
                 let offset = node.span().map_or(0, |s| s.start);
-                self.found
-                    .push((offset, name.to_string(), argument.trim().to_string()));
+                self.found.push((offset, name.to_string(), argument));
             }
         }
         visit_func_call(self, node);
     }
 }
 
-/// Finds the call in `module_dir/*.tf` that reads `relative` (a path inside the module).
+/// Finds the call in `module_dir/*.tf` that reads `relative` (a path inside the module),
+/// directly or through a local value.
 pub fn find_reference(module_dir: &Path, relative: &str) -> Result<FileReference, String> {
     let entries = std::fs::read_dir(module_dir).map_err(|e| {
         format!(
@@ -65,16 +96,22 @@ pub fn find_reference(module_dir: &Path, relative: &str) -> Result<FileReference
             module_dir.display()
         ));
     }
+    let mut bodies = Vec::new();
     for tf in &tf_files {
         let text = std::fs::read_to_string(tf)
             .map_err(|e| format!("cannot read {}: {e}", tf.display()))?;
         let body = hcl_edit::parser::parse_body(&text)
             .map_err(|e| format!("{} is not valid HCL: {e}", tf.display()))?;
+        bodies.push((tf.clone(), text, body));
+    }
+    let locals = locals(&bodies);
+    for (tf, text, body) in &bodies {
         let mut calls = Calls {
             wanted: relative,
+            locals: &locals,
             found: Vec::new(),
         };
-        calls.visit_body(&body);
+        calls.visit_body(body);
         if let Some((offset, function, argument)) = calls.found.into_iter().next() {
             let line = text[..offset.min(text.len())].matches('\n').count() + 1;
             return Ok(FileReference {
@@ -127,6 +164,30 @@ mod tests {
         assert_eq!(found.function, "file");
         assert_eq!(found.line, 4);
         assert_eq!(resolve(&found, dir.path()).unwrap(), dir.path().join(RULES));
+    }
+
+    #[test]
+    fn a_call_through_a_local_value_is_followed() {
+        let dir = module(
+            "locals {\n  alert_rules_file = \"${path.module}/files/prometheus/alerts/default.yml\"\n}\n\
+             locals {\n  cloud_init = yamlencode({\n    write_files = [\n      { content = file(local.alert_rules_file) },\n    ]\n  })\n}\n",
+        );
+        let found = find_reference(dir.path(), RULES).unwrap();
+        assert_eq!(found.function, "file");
+        assert_eq!(found.line, 7);
+        assert_eq!(
+            found.argument,
+            "\"${path.module}/files/prometheus/alerts/default.yml\""
+        );
+        assert_eq!(resolve(&found, dir.path()).unwrap(), dir.path().join(RULES));
+    }
+
+    #[test]
+    fn a_local_that_is_never_read_is_not_a_reference() {
+        let dir = module(
+            "locals {\n  alert_rules_file = \"${path.module}/files/prometheus/alerts/default.yml\"\n}\n",
+        );
+        assert!(find_reference(dir.path(), RULES).is_err());
     }
 
     #[test]

@@ -123,7 +123,7 @@ pub fn lint_text(name: &str, text: &str, depth: Depth) -> LintReport {
             catalog_checks::check_selectors(&file, rule, tree, known, &mut findings);
         }
     }
-    findings.sort_by(|a, b| (a.line, a.check).cmp(&(b.line, b.check)));
+    findings.sort_by_key(|f| (f.line, f.check));
 
     LintReport {
         file: name.to_string(),

@@ -135,7 +135,7 @@ struct Sample {
 /// A Go-style duration promtool reads (`90s`, `6m`).
 fn duration_text(d: Duration) -> String {
     let secs = d.as_secs();
-    if secs % 60 == 0 {
+    if secs.is_multiple_of(60) {
         format!("{}m", secs / 60)
     } else {
         format!("{secs}s")
@@ -218,6 +218,29 @@ impl BehaviourTest {
     }
 }
 
+/// Every alert a test talks about must be in the rules file: promtool would report "no
+/// alert" for a name it does not know, and "does not fire" would pass without testing anything.
+fn require_alerts(test: &BehaviourTest) -> Result<(), String> {
+    let text = std::fs::read_to_string(&test.rules_file).map_err(|e| {
+        format!(
+            "cannot read the rules file {}: {e}",
+            test.rules_file.display()
+        )
+    })?;
+    let name = test.rules_file.display().to_string();
+    let (file, _) = super::rule_file::parse(&name, &text);
+    for expectation in &test.expectations {
+        let alert = expectation.alert();
+        if !file.alerting_rules().any(|r| r.name == alert) {
+            return Err(format!(
+                "{name} has no alert named {alert}, so \"{}\" cannot be tested",
+                expectation.describe()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// What promtool said about one behaviour test.
 #[derive(Debug, Clone)]
 pub struct BehaviourOutcome {
@@ -229,6 +252,7 @@ pub struct BehaviourOutcome {
 /// Runs one behaviour test with `promtool test rules` in a scratch directory and records it
 /// in the JUnit report as one case of the suite `promtool test rules: <rules file name>`.
 pub fn run_behaviour_test(test: &BehaviourTest) -> Result<BehaviourOutcome, String> {
+    require_alerts(test)?;
     let scratch =
         tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
     let test_file = scratch.path().join("behaviour_test.yml");
@@ -356,5 +380,27 @@ mod tests {
             ..test
         };
         assert!(bad.to_yaml().is_err());
+    }
+
+    #[test]
+    fn an_alert_the_file_does_not_have_is_refused_before_promtool_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules.yml");
+        std::fs::write(
+            &rules,
+            "groups:\n  - name: g\n    rules:\n      - alert: HostDown\n        expr: up == 0\n",
+        )
+        .unwrap();
+        let test = BehaviourTest {
+            rules_file: rules,
+            interval: Duration::from_secs(60),
+            series: vec![InputSeries::new("up", "0x10").unwrap()],
+            at: Duration::from_secs(60),
+            expectations: vec![Expectation::Silent {
+                alert: "HostGone".into(),
+            }],
+        };
+        let err = run_behaviour_test(&test).unwrap_err();
+        assert!(err.contains("has no alert named HostGone"), "{err}");
     }
 }

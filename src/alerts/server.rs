@@ -83,11 +83,9 @@ pub fn http_get(
     let mut stream = TcpStream::connect_timeout(&address, timeout).map_err(fail)?;
     stream.set_read_timeout(Some(timeout)).map_err(fail)?;
     stream.set_write_timeout(Some(timeout)).map_err(fail)?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: {address}\r\nAccept: */*\r\n\r\n"
-    )
-    .map_err(fail)?;
+    // One write: a request split over several segments is harder on minimal servers.
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {address}\r\nAccept: */*\r\n\r\n");
+    stream.write_all(request.as_bytes()).map_err(fail)?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).map_err(fail)?;
     let text = String::from_utf8_lossy(&raw);
@@ -278,5 +276,59 @@ impl Drop for PrometheusServer {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Serves one canned answer on a loopback port.
+    fn serve_once(answer: &'static str) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                // Read the whole request, so closing does not reset the connection.
+                let mut request = Vec::new();
+                let mut chunk = [0u8; 256];
+                while !request.ends_with(b"\r\n\r\n") {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        address
+    }
+
+    #[test]
+    fn status_and_body_are_read() {
+        let address = serve_once(
+            "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nPrometheus Server is Ready.\n",
+        );
+        let (status, body) = http_get(address, "/-/ready", Duration::from_secs(5)).unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(body, "Prometheus Server is Ready.\n");
+    }
+
+    #[test]
+    fn a_closed_port_is_an_error_naming_the_url() {
+        let port = free_port().unwrap();
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        let err = http_get(address, "/-/ready", Duration::from_secs(1)).unwrap_err();
+        assert!(
+            err.starts_with(&format!("GET http://{address}/-/ready:")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_answer_without_headers_is_an_error() {
+        let address = serve_once("garbage");
+        let err = http_get(address, "/api/v1/rules", Duration::from_secs(5)).unwrap_err();
+        assert!(err.contains("no HTTP header"), "{err}");
     }
 }

@@ -143,7 +143,7 @@ fn promtool_refuses(world: &mut World, word: String) -> Result<(), String> {
     }
 }
 
-#[given("the monitoring-stack module")]
+#[given("the homelab's monitoring-stack module")]
 fn the_monitoring_stack_module(world: &mut World) {
     world.alerts.module_dir = Some(world.root().join(alerts::MONITORING_MODULE));
 }
