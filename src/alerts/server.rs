@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use crate::retry::RetryPolicy;
 use crate::tools::{self, Tool};
 
 /// A running Prometheus, owned by the test that started it.
@@ -179,27 +180,32 @@ impl PrometheusServer {
         }
     }
 
-    /// Polls `/-/ready` until it answers 200, the server exits, or `timeout` passes.
+    /// Polls `/-/ready` until it answers 200, the server exits, or about `timeout` passes,
+    /// with the suite's own [`RetryPolicy`] (20 ms doubling, capped at 250 ms).
     pub fn wait_until_ready(&mut self, timeout: Duration) -> Result<(), String> {
-        let started = Instant::now();
-        let mut pause = Duration::from_millis(20);
-        loop {
+        const FIRST: Duration = Duration::from_millis(20);
+        const CAP: Duration = Duration::from_millis(250);
+        let attempts = u32::try_from(timeout.as_millis() / CAP.as_millis())
+            .unwrap_or(u32::MAX)
+            .saturating_add(5);
+        let policy = RetryPolicy::new(attempts)
+            .map_err(|e| e.to_string())?
+            .with_base_delay(FIRST)
+            .with_max_delay(CAP);
+        let address = self.address;
+        // A server that has exited ends the wait at once: `Ok(Err(..))` is "stop, it is dead".
+        let outcome = policy.wait_until(&format!("prometheus on {address} to be ready"), || {
             if let Some(exit) = self.exited() {
-                return Err(exit);
+                return Ok(Err(exit));
             }
-            let answer = http_get(self.address, "/-/ready", Duration::from_secs(2));
-            if let Ok((200, _)) = answer {
-                return Ok(());
+            match http_get(address, "/-/ready", Duration::from_secs(2)) {
+                Ok((200, _)) => Ok(Ok(())),
+                other => Err(format!("last answer: {other:?}")),
             }
-            if started.elapsed() >= timeout {
-                return Err(format!(
-                    "prometheus on {} was not ready after {timeout:?} (last answer: {answer:?}); its log:\n{}",
-                    self.address,
-                    self.log()
-                ));
-            }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(250));
+        });
+        match outcome {
+            Ok(ready_or_exited) => ready_or_exited,
+            Err(not_ready) => Err(format!("{not_ready}; its log:\n{}", self.log())),
         }
     }
 
