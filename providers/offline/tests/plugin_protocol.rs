@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[allow(dead_code, clippy::all)]
 mod pb {
     tonic::include_proto!("tfplugin6");
 }
@@ -50,7 +51,9 @@ fn start(program: &std::path::Path) -> Plugin {
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let fields: Vec<&str> = line.trim_end().split('|').collect();
     assert_eq!(&fields[..3], &["1", "6", "tcp"], "handshake line: {line:?}");
     assert_eq!(fields[4], "grpc", "handshake line: {line:?}");
@@ -61,7 +64,9 @@ fn start(program: &std::path::Path) -> Plugin {
 }
 
 async fn schema_of(plugin: &Plugin) -> pb::get_provider_schema::Response {
-    let mut client = ProviderClient::connect(format!("http://{}", plugin.address)).await.unwrap();
+    let mut client = ProviderClient::connect(format!("http://{}", plugin.address))
+        .await
+        .unwrap();
     client
         .get_provider_schema(pb::get_provider_schema::Request {})
         .await
@@ -72,7 +77,10 @@ async fn schema_of(plugin: &Plugin) -> pb::get_provider_schema::Response {
 #[tokio::test]
 async fn serves_the_schema_with_nesting_and_item_limits_within_budget() {
     let providers = support::installed();
-    let program = providers.dir.path().join("proxmox/terraform-provider-proxmox");
+    let program = providers
+        .dir
+        .path()
+        .join("proxmox/terraform-provider-proxmox");
 
     // Warm the page cache so the figure measures the provider, not the disk.
     drop(start(&program));
@@ -81,10 +89,20 @@ async fn serves_the_schema_with_nesting_and_item_limits_within_budget() {
     let response = schema_of(&plugin).await;
     let elapsed = started.elapsed();
     eprintln!("start-up + GetProviderSchema: {elapsed:?} (budget {BUDGET:?})");
-    assert!(elapsed < BUDGET, "start-up + schema took {elapsed:?}, budget {BUDGET:?}");
+    assert!(
+        elapsed < BUDGET,
+        "start-up + schema took {elapsed:?}, budget {BUDGET:?}"
+    );
 
-    assert!(response.diagnostics.is_empty(), "{:?}", response.diagnostics);
-    let vm = response.resource_schemas["proxmox_virtual_environment_vm"].block.as_ref().unwrap();
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+    let vm = response.resource_schemas["proxmox_virtual_environment_vm"]
+        .block
+        .as_ref()
+        .unwrap();
     let block = |name: &str| {
         vm.block_types
             .iter()
@@ -96,17 +114,31 @@ async fn serves_the_schema_with_nesting_and_item_limits_within_budget() {
     assert_eq!((disk.min_items, disk.max_items), (0, 31));
     let agent = block("agent");
     assert_eq!((agent.nesting(), agent.max_items), (NestingMode::List, 1));
-    let node_name = vm.attributes.iter().find(|a| a.name == "node_name").unwrap();
+    let node_name = vm
+        .attributes
+        .iter()
+        .find(|a| a.name == "node_name")
+        .unwrap();
     assert!(node_name.required && node_name.r#type == b"\"string\"");
-    assert!(response.resource_schemas.contains_key("proxmox_virtual_environment_container"));
-    assert!(response.resource_schemas.contains_key("proxmox_virtual_environment_file"));
+    assert!(
+        response
+            .resource_schemas
+            .contains_key("proxmox_virtual_environment_container")
+    );
+    assert!(
+        response
+            .resource_schemas
+            .contains_key("proxmox_virtual_environment_file")
+    );
 }
 
 #[tokio::test]
 async fn calls_that_need_the_real_provider_are_refused_as_schema_only() {
     let providers = support::installed();
     let plugin = start(&providers.dir.path().join("tls/terraform-provider-tls"));
-    let mut client = ProviderClient::connect(format!("http://{}", plugin.address)).await.unwrap();
+    let mut client = ProviderClient::connect(format!("http://{}", plugin.address))
+        .await
+        .unwrap();
     let planned = client
         .plan_resource_change(pb::plan_resource_change::Request {
             type_name: "tls_private_key".into(),
@@ -128,5 +160,9 @@ fn started_by_hand_it_says_it_is_a_plugin() {
     command.env_remove(MAGIC_COOKIE.0);
     let ran = support::run(command, Duration::from_secs(10));
     assert!(!ran.success);
-    assert!(ran.stderr.contains("this is a Terraform provider plugin"), "{}", ran.output());
+    assert!(
+        ran.stderr.contains("this is a Terraform provider plugin"),
+        "{}",
+        ran.output()
+    );
 }

@@ -13,7 +13,11 @@ fn assert_validate_fails(fixture: &str, expected: &[&str]) {
     let providers = installed();
     let module = module(fixture);
     let ran = terraform(module.path(), &providers.config(), &["validate"]);
-    assert!(!ran.success, "validate should fail for {fixture}: {}", ran.output());
+    assert!(
+        !ran.success,
+        "validate should fail for {fixture}: {}",
+        ran.output()
+    );
     for text in expected {
         assert!(
             ran.all().contains(text),
@@ -29,7 +33,13 @@ fn valid_module_validates_and_its_test_plans_and_applies_with_mocks() {
     let module = module("homelab");
     let validate = terraform(module.path(), &providers.config(), &["validate"]);
     assert!(validate.success, "validate: {}", validate.output());
-    assert!(validate.stdout.contains("Success! The configuration is valid"), "{}", validate.output());
+    assert!(
+        validate
+            .stdout
+            .contains("Success! The configuration is valid"),
+        "{}",
+        validate.output()
+    );
 
     let test = terraform(module.path(), &providers.config(), &["test"]);
     assert!(test.success, "terraform test: {}", test.output());
@@ -40,7 +50,11 @@ fn valid_module_validates_and_its_test_plans_and_applies_with_mocks() {
             test.output()
         );
     }
-    assert!(test.stdout.contains("2 passed, 0 failed"), "{}", test.output());
+    assert!(
+        test.stdout.contains("2 passed, 0 failed"),
+        "{}",
+        test.output()
+    );
     assert!(
         !module.path().join(".terraform.lock.hcl").exists(),
         "no terraform init should have happened"
@@ -53,10 +67,22 @@ fn misspelled_attribute_in_a_tested_module_fails_its_terraform_test() {
     let module = module("homelab");
     let main = module.path().join("main.tf");
     let text = fs::read_to_string(&main).unwrap();
-    fs::write(&main, text.replacen("dedicated = 2048", "dedicatd = 2048", 1)).unwrap();
+    fs::write(
+        &main,
+        text.replacen("dedicated = 2048", "dedicatd = 2048", 1),
+    )
+    .unwrap();
     let test = terraform(module.path(), &providers.config(), &["test"]);
-    assert!(!test.success, "terraform test should fail: {}", test.output());
-    assert!(test.all().contains("Unsupported argument"), "{}", test.output());
+    assert!(
+        !test.success,
+        "terraform test should fail: {}",
+        test.output()
+    );
+    assert!(
+        test.all().contains("Unsupported argument"),
+        "{}",
+        test.output()
+    );
     assert!(test.all().contains("\"dedicatd\""), "{}", test.output());
 }
 
@@ -64,7 +90,10 @@ fn misspelled_attribute_in_a_tested_module_fails_its_terraform_test() {
 fn unsupported_argument_fails_with_terraforms_error() {
     assert_validate_fails(
         "unsupported_argument",
-        &["Error: Unsupported argument", "An argument named \"nmae\" is not expected here"],
+        &[
+            "Error: Unsupported argument",
+            "An argument named \"nmae\" is not expected here",
+        ],
     );
 }
 
@@ -83,7 +112,10 @@ fn string_given_to_a_number_attribute_fails_with_terraforms_error() {
 fn missing_required_argument_fails_with_terraforms_error() {
     assert_validate_fails(
         "missing_required",
-        &["Error: Missing required argument", "The argument \"node_name\" is required"],
+        &[
+            "Error: Missing required argument",
+            "The argument \"node_name\" is required",
+        ],
     );
 }
 
@@ -91,7 +123,10 @@ fn missing_required_argument_fails_with_terraforms_error() {
 fn second_instance_of_an_at_most_one_block_fails_with_terraforms_error() {
     assert_validate_fails(
         "second_single_block",
-        &["Error: Too many agent blocks", "No more than 1 \"agent\" blocks are allowed"],
+        &[
+            "Error: Too many agent blocks",
+            "No more than 1 \"agent\" blocks are allowed",
+        ],
     );
 }
 
@@ -100,7 +135,11 @@ fn plan_without_a_mock_is_refused_as_schema_only() {
     let providers = installed();
     let module = module("unmocked");
     let test = terraform(module.path(), &providers.config(), &["test"]);
-    assert!(!test.success, "an unmocked plan cannot succeed: {}", test.output());
+    assert!(
+        !test.success,
+        "an unmocked plan cannot succeed: {}",
+        test.output()
+    );
     assert!(
         test.all().contains("is a schema-only offline provider"),
         "the error should say the provider is schema-only: {}",
@@ -127,12 +166,27 @@ fn value_validators_are_not_in_the_schema_format() {
 fn broken_installed_schema_is_reported_by_terraform_with_file_and_reason() {
     let providers = installed();
     let schema = providers.dir.path().join("proxmox/schema.json");
-    fs::write(&schema, "{\"format_version\": \"1.0\", \"provider_schemas\": ").unwrap();
+    fs::write(
+        &schema,
+        "{\"format_version\": \"1.0\", \"provider_schemas\": ",
+    )
+    .unwrap();
     let module = module("missing_required");
     let validate = terraform(module.path(), &providers.config(), &["validate"]);
     assert!(!validate.success, "{}", validate.output());
     // Terraform wraps long lines; compare with the whitespace folded.
-    let folded = validate.all().split_whitespace().collect::<Vec<_>>().join(" ");
-    let expected = format!("{}: not valid JSON", schema.canonicalize().unwrap().display());
-    assert!(folded.contains(&expected), "expected {expected:?} in: {}", validate.output());
+    let folded = validate
+        .all()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let expected = format!(
+        "{}: not valid JSON",
+        schema.canonicalize().unwrap().display()
+    );
+    assert!(
+        folded.contains(&expected),
+        "expected {expected:?} in: {}",
+        validate.output()
+    );
 }

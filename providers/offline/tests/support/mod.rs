@@ -32,7 +32,10 @@ pub struct Ran {
 
 impl Ran {
     pub fn output(&self) -> String {
-        format!("{}\n--- stdout ---\n{}\n--- stderr ---\n{}", self.what, self.stdout, self.stderr)
+        format!(
+            "{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.what, self.stdout, self.stderr
+        )
     }
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
@@ -42,8 +45,13 @@ impl Ran {
 /// Runs `command` to completion or kills it after `timeout`.
 pub fn run(mut command: Command, timeout: Duration) -> Ran {
     let what = format!("{command:?}");
-    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
     let drain = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
             let mut text = String::new();
@@ -109,7 +117,11 @@ pub fn installed() -> Installed {
 pub fn module(fixture: &str) -> TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     copy_dir(&fixtures().join(fixture), dir.path());
-    fs::copy(fixtures().join("versions.tf"), dir.path().join("versions.tf")).expect("versions.tf");
+    fs::copy(
+        fixtures().join("versions.tf"),
+        dir.path().join("versions.tf"),
+    )
+    .expect("versions.tf");
     dir
 }
 
