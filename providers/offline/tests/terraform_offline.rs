@@ -43,7 +43,11 @@ fn valid_module_validates_and_its_test_plans_and_applies_with_mocks() {
 
     let test = terraform(module.path(), &providers.config(), &["test"]);
     assert!(test.success, "terraform test: {}", test.output());
-    for run in ["plan_keeps_disks_as_a_list", "apply_with_mocked_providers"] {
+    for run in [
+        "plan_keeps_disks_as_a_list",
+        "apply_with_mocked_providers",
+        "second_apply_updates_existing_state",
+    ] {
         assert!(
             test.stdout.contains(&format!("run \"{run}\"... pass")),
             "run {run} should pass: {}",
@@ -51,7 +55,7 @@ fn valid_module_validates_and_its_test_plans_and_applies_with_mocks() {
         );
     }
     assert!(
-        test.stdout.contains("2 passed, 0 failed"),
+        test.stdout.contains("3 passed, 0 failed"),
         "{}",
         test.output()
     );
