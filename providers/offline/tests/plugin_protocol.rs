@@ -13,6 +13,11 @@ mod pb {
     tonic::include_proto!("tfplugin6");
 }
 
+#[allow(dead_code, clippy::all)]
+mod go_plugin {
+    tonic::include_proto!("plugin");
+}
+
 use pb::provider_client::ProviderClient;
 use pb::schema::nested_block::NestingMode;
 
@@ -151,6 +156,32 @@ async fn calls_that_need_the_real_provider_are_refused_as_schema_only() {
         summary.contains("schema-only") && summary.contains("planning for tls_private_key"),
         "{summary}"
     );
+}
+
+/// Without a served Shutdown, Terraform waits two seconds for every provider process.
+#[tokio::test]
+async fn shutdown_ends_the_process_at_once() {
+    let providers = support::installed();
+    let mut plugin = start(&providers.dir.path().join("tls/terraform-provider-tls"));
+    let mut controller = go_plugin::grpc_controller_client::GrpcControllerClient::connect(format!(
+        "http://{}",
+        plugin.address
+    ))
+    .await
+    .unwrap();
+    controller.shutdown(go_plugin::Empty {}).await.unwrap();
+    let deadline = Instant::now() + Duration::from_millis(1000);
+    loop {
+        if let Some(status) = plugin.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status after Shutdown: {status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 1 s after Shutdown"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 #[test]
