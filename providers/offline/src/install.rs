@@ -45,8 +45,6 @@ pub fn install(
         .map_err(|e| format!("cannot resolve {}: {e}", dir.display()))?;
     let executable = std::env::current_exe()
         .map_err(|e| format!("cannot find this program's own executable: {e}"))?;
-    let executable =
-        fs::read(&executable).map_err(|e| format!("cannot read {}: {e}", executable.display()))?;
 
     let mut written = Vec::new();
     let mut overrides = Vec::new();
@@ -67,7 +65,7 @@ pub fn install(
         fs::create_dir_all(&provider_dir)
             .map_err(|e| format!("cannot create {}: {e}", provider_dir.display()))?;
         let program = provider_dir.join(format!("terraform-provider-{}", provider.name));
-        written.push(write_file(&program, &executable, 0o755)?);
+        written.push(install_executable(&executable, &program)?);
         written.push(write_file(
             &provider_dir.join(SCHEMA_FILE_NAME),
             document.as_bytes(),
@@ -119,6 +117,44 @@ fn hcl_escape(s: &str) -> String {
         .replace('"', "\\\"")
         .replace("${", "$${")
         .replace("%{", "%%{")
+}
+
+/// Puts a copy of this binary at `program`: a hard link when the file system
+/// allows (a debug build is tens of megabytes), else a copy. Like `write_file`, it
+/// goes through a temporary name and leaves an identical file alone.
+fn install_executable(executable: &Path, program: &Path) -> Result<(PathBuf, Outcome), String> {
+    use std::os::unix::fs::MetadataExt;
+    let source = fs::metadata(executable)
+        .map_err(|e| format!("cannot read {}: {e}", executable.display()))?;
+    if let Ok(existing) = fs::metadata(program) {
+        let same_file = existing.dev() == source.dev() && existing.ino() == source.ino();
+        if same_file
+            || (existing.len() == source.len()
+                && existing.permissions().mode() & 0o777 == 0o755
+                && fs::read(program).ok() == fs::read(executable).ok())
+        {
+            return Ok((program.to_path_buf(), Outcome::Unchanged));
+        }
+    }
+    let parent = program.parent().unwrap_or(Path::new("."));
+    let temporary = parent.join(format!(".terraform-provider.{}.tmp", std::process::id()));
+    let _ = fs::remove_file(&temporary);
+    if fs::hard_link(executable, &temporary).is_err() {
+        fs::copy(executable, &temporary).map_err(|e| {
+            format!(
+                "cannot copy {} to {}: {e}",
+                executable.display(),
+                temporary.display()
+            )
+        })?;
+        fs::set_permissions(&temporary, fs::Permissions::from_mode(0o755))
+            .map_err(|e| format!("cannot set permissions on {}: {e}", temporary.display()))?;
+    }
+    fs::rename(&temporary, program).map_err(|e| {
+        let _ = fs::remove_file(&temporary);
+        format!("cannot move {} into place: {e}", program.display())
+    })?;
+    Ok((program.to_path_buf(), Outcome::Wrote))
 }
 
 /// Writes `content` unless the file already holds it. Writes go to a temporary name

@@ -29,6 +29,7 @@ impl std::error::Error for SchemaError {}
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SchemaDocument {
+    #[allow(dead_code)] // checked in `parse` before the typed read
     pub format_version: String,
     #[serde(default)]
     pub provider_schemas: BTreeMap<String, ProviderSchema>,
@@ -44,10 +45,13 @@ pub struct ProviderSchema {
     pub data_source_schemas: BTreeMap<String, Schema>,
     // Newer Terraform versions print these too; they are accepted so a freshly
     // exported schema loads, and not served (see README, known gaps).
+    #[allow(dead_code)]
     #[serde(default)]
     pub ephemeral_resource_schemas: Option<serde_json::Value>,
+    #[allow(dead_code)]
     #[serde(default)]
     pub functions: Option<serde_json::Value>,
+    #[allow(dead_code)]
     #[serde(default)]
     pub resource_identity_schemas: Option<serde_json::Value>,
 }
@@ -104,6 +108,8 @@ pub struct Attribute {
     pub sensitive: bool,
     #[serde(default)]
     pub deprecated: bool,
+    /// Accepted, not served: protocol 6.5 has no write-only flag (README, known gaps).
+    #[allow(dead_code)]
     #[serde(default)]
     pub write_only: bool,
 }
@@ -113,8 +119,12 @@ pub struct Attribute {
 pub struct NestedAttributeType {
     pub attributes: BTreeMap<String, Attribute>,
     pub nesting_mode: NestingMode,
+    // Printed by some Terraform versions for nested attributes; the protocol marks
+    // them deprecated and without effect, so they are accepted and not served.
+    #[allow(dead_code)]
     #[serde(default)]
     pub min_items: i64,
+    #[allow(dead_code)]
     #[serde(default)]
     pub max_items: i64,
 }
@@ -245,6 +255,9 @@ impl Attribute {
         match (&self.cty_type, &self.nested_type) {
             (Some(cty), None) => check_cty_type(cty).map_err(|e| format!("{at}: {e}"))?,
             (None, Some(nested)) => {
+                if nested.nesting_mode == NestingMode::Group {
+                    return Err(format!("{at}: nesting_mode \"group\" is only for blocks"));
+                }
                 for (name, attribute) in &nested.attributes {
                     attribute.check(&format!("{at}, nested attribute {name}"))?;
                 }

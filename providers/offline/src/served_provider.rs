@@ -81,6 +81,8 @@ impl ServedProvider {
 
 type Answer<T> = Result<Response<T>, Status>;
 
+// The error type is tonic's, fixed by the generated service trait.
+#[allow(clippy::result_large_err)]
 fn answer<T>(message: T) -> Answer<T> {
     Ok(Response::new(message))
 }

@@ -43,7 +43,11 @@ fn valid_module_validates_and_its_test_plans_and_applies_with_mocks() {
 
     let test = terraform(module.path(), &providers.config(), &["test"]);
     assert!(test.success, "terraform test: {}", test.output());
-    for run in ["plan_keeps_disks_as_a_list", "apply_with_mocked_providers"] {
+    for run in [
+        "plan_keeps_disks_as_a_list",
+        "apply_with_mocked_providers",
+        "second_apply_updates_existing_state",
+    ] {
         assert!(
             test.stdout.contains(&format!("run \"{run}\"... pass")),
             "run {run} should pass: {}",
@@ -51,7 +55,7 @@ fn valid_module_validates_and_its_test_plans_and_applies_with_mocks() {
         );
     }
     assert!(
-        test.stdout.contains("2 passed, 0 failed"),
+        test.stdout.contains("3 passed, 0 failed"),
         "{}",
         test.output()
     );
@@ -84,6 +88,35 @@ fn misspelled_attribute_in_a_tested_module_fails_its_terraform_test() {
         test.output()
     );
     assert!(test.all().contains("\"dedicatd\""), "{}", test.output());
+}
+
+/// Child modules must be installed; `terraform get` does that offline, where
+/// `terraform init` would try the registry for the overridden providers.
+#[test]
+fn module_with_a_local_child_module_runs_after_terraform_get() {
+    let providers = installed();
+    let module = module("with_child_module");
+    let test = terraform(module.path(), &providers.config(), &["test"]);
+    assert!(
+        !test.success,
+        "without get the child module is missing: {}",
+        test.output()
+    );
+    assert!(
+        test.all().contains("Module not installed"),
+        "{}",
+        test.output()
+    );
+
+    let get = terraform(module.path(), &providers.config(), &["get"]);
+    assert!(get.success, "terraform get: {}", get.output());
+    let test = terraform(module.path(), &providers.config(), &["test"]);
+    assert!(test.success, "terraform test: {}", test.output());
+    assert!(
+        test.stdout.contains("run \"key_reaches_the_vm\"... pass"),
+        "{}",
+        test.output()
+    );
 }
 
 #[test]
