@@ -1,5 +1,199 @@
-//! Placeholder until the offline provider lands (issue 3).
-fn main() {
-    eprintln!("tf-offline-provider: not implemented yet");
-    std::process::exit(2);
+//! tf-offline-provider: a schema-only Terraform provider that replays a real
+//! provider's schema (from `terraform providers schema -json`), so `terraform
+//! validate` and `terraform test` with `mock_provider` run without a registry.
+//!
+//! One binary, three ways to run it:
+//! - `tf-offline-provider install DIR [--schema NAME=FILE]...` lays out the providers;
+//! - as `terraform-provider-<name>` (the installed copy), started by Terraform, it
+//!   serves the `schema.json` next to it;
+//! - `tf-offline-provider check FILE...` checks schema documents;
+//!   `tf-offline-provider serve FILE` serves one document (for tests and debugging).
+
+mod bundled;
+mod install;
+mod plugin_server;
+mod protocol;
+mod schema_doc;
+mod served_provider;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use schema_doc::{SchemaDocument, SchemaError};
+use served_provider::ServedProvider;
+
+const USAGE: &str = "usage:
+  tf-offline-provider install DIR [--schema NAME=FILE]...
+      lay out DIR/<name>/terraform-provider-<name> for every bundled provider and
+      DIR/terraform.rc; then run terraform with TF_CLI_CONFIG_FILE=DIR/terraform.rc
+  tf-offline-provider check FILE...
+      check schema documents (the JSON of `terraform providers schema -json`)
+  tf-offline-provider serve FILE
+      serve the one provider in FILE (Terraform starts plugins this way)
+  tf-offline-provider list
+      the bundled providers";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(name) = invoked_as_provider() {
+        return run_as_provider(&name);
+    }
+    let result = match args.first().map(String::as_str) {
+        Some("install") => run_install(&args[1..]),
+        Some("check") if args.len() > 1 => run_check(&args[1..]),
+        Some("serve") if args.len() == 2 => return run_serve(Path::new(&args[1])),
+        Some("list") => {
+            for p in bundled::PROVIDERS {
+                println!("{}\tterraform-provider-{}\t{}", p.source, p.name, p.file);
+            }
+            Ok(())
+        }
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("tf-offline-provider: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The local name when this executable is an installed `terraform-provider-<name>`.
+fn invoked_as_provider() -> Option<String> {
+    let program = std::env::args_os().next()?;
+    let file_name = Path::new(&program).file_name()?.to_str()?.to_string();
+    file_name
+        .strip_prefix("terraform-provider-")
+        .map(|name| name.split('_').next().unwrap_or(name).to_string())
+}
+
+fn run_install(args: &[String]) -> Result<(), String> {
+    let mut dir = None;
+    let mut overrides = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == "--schema" {
+            let value = rest.next().ok_or("--schema needs NAME=FILE")?;
+            let (name, file) = value
+                .split_once('=')
+                .ok_or_else(|| format!("--schema {value}: expected NAME=FILE"))?;
+            overrides.push((name.to_string(), PathBuf::from(file)));
+        } else if dir.is_none() {
+            dir = Some(PathBuf::from(arg));
+        } else {
+            return Err(format!("unexpected argument {arg}\n{USAGE}"));
+        }
+    }
+    let dir = dir.ok_or_else(|| format!("install needs a directory\n{USAGE}"))?;
+    for (path, outcome) in install::install(&dir, &overrides)? {
+        let verb = match outcome {
+            install::Outcome::Wrote => "wrote",
+            install::Outcome::Unchanged => "unchanged",
+        };
+        println!("{verb} {}", path.display());
+    }
+    let config = dir
+        .canonicalize()
+        .unwrap_or(dir)
+        .join(install::CLI_CONFIG_FILE_NAME);
+    println!("use: TF_CLI_CONFIG_FILE={}", config.display());
+    Ok(())
+}
+
+fn run_check(files: &[String]) -> Result<(), String> {
+    let mut problems = Vec::new();
+    for file in files {
+        match SchemaDocument::load(Path::new(file)) {
+            Ok(document) => {
+                for (address, provider) in &document.provider_schemas {
+                    println!(
+                        "ok {file}: {address}, {} resources, {} data sources",
+                        provider.resource_schemas.len(),
+                        provider.data_source_schemas.len()
+                    );
+                }
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// Started by Terraform as `terraform-provider-<name>`: serve `schema.json` next to us.
+fn run_as_provider(name: &str) -> ExitCode {
+    let schema_file = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join(install::SCHEMA_FILE_NAME)))
+        .unwrap_or_else(|| PathBuf::from(install::SCHEMA_FILE_NAME));
+    serve_file(&schema_file, Some(name))
+}
+
+fn run_serve(file: &Path) -> ExitCode {
+    serve_file(file, None)
+}
+
+/// Loads the document and serves it. A document that does not load is still served,
+/// as an error diagnostic naming the file and the reason: Terraform shows provider
+/// diagnostics to the user, while a plugin's stderr only reaches its debug log.
+fn serve_file(file: &Path, name: Option<&str>) -> ExitCode {
+    if !plugin_server::started_by_terraform() {
+        eprintln!(
+            "tf-offline-provider: this is a Terraform provider plugin; Terraform starts it \
+             through dev_overrides (see `tf-offline-provider install`), it is not run by hand"
+        );
+        return ExitCode::from(1);
+    }
+    let loaded = SchemaDocument::load(file);
+    let refusal = |reason: String| SchemaError {
+        file: file.to_path_buf(),
+        reason,
+    };
+    let (address, provider) = match &loaded {
+        Ok(document) => match name {
+            Some(name) => match document.provider_named(name) {
+                Some((address, provider)) => (address.to_string(), Ok(provider)),
+                None => (
+                    format!("(provider {name})"),
+                    Err(refusal(format!(
+                        "has no provider whose address ends in /{name}"
+                    ))),
+                ),
+            },
+            None if document.provider_schemas.len() == 1 => {
+                let (address, provider) = document.provider_schemas.iter().next().expect("one");
+                (address.clone(), Ok(provider))
+            }
+            None => (
+                "(no provider)".to_string(),
+                Err(refusal(format!(
+                    "holds {} providers; serve needs a document with exactly one",
+                    document.provider_schemas.len()
+                ))),
+            ),
+        },
+        Err(e) => (
+            name.map(|n| format!("(provider {n})"))
+                .unwrap_or_else(|| "(no provider)".to_string()),
+            Err(e.clone()),
+        ),
+    };
+    if let Err(e) = &provider {
+        eprintln!("tf-offline-provider: refused schema {e}");
+    }
+    match plugin_server::serve(ServedProvider::new(&address, provider)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("tf-offline-provider: {message}");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -1,0 +1,171 @@
+//! `install DIR`: lays out one directory per bundled provider (a copy of this binary
+//! named `terraform-provider-<name>` next to the `schema.json` it serves) and a
+//! Terraform CLI config whose `dev_overrides` point Terraform at them.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::bundled::PROVIDERS;
+use crate::schema_doc::SchemaDocument;
+
+/// The file next to each installed executable that it serves.
+pub const SCHEMA_FILE_NAME: &str = "schema.json";
+pub const CLI_CONFIG_FILE_NAME: &str = "terraform.rc";
+
+/// What `install` did to one file.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Wrote,
+    Unchanged,
+}
+
+/// Installs every bundled provider under `dir`; `schema_overrides` replaces the
+/// bundled schema of a provider (by local name) with a document from disk.
+pub fn install(
+    dir: &Path,
+    schema_overrides: &[(String, PathBuf)],
+) -> Result<Vec<(PathBuf, Outcome)>, String> {
+    for (name, _) in schema_overrides {
+        if !PROVIDERS.iter().any(|p| p.name == name) {
+            return Err(format!(
+                "--schema {name}=...: no bundled provider is called {name} (known: {})",
+                PROVIDERS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| format!("cannot resolve {}: {e}", dir.display()))?;
+    let executable = std::env::current_exe()
+        .map_err(|e| format!("cannot find this program's own executable: {e}"))?;
+    let executable = fs::read(&executable)
+        .map_err(|e| format!("cannot read {}: {e}", executable.display()))?;
+
+    let mut written = Vec::new();
+    let mut overrides = Vec::new();
+    for provider in PROVIDERS {
+        let document = match schema_overrides.iter().find(|(n, _)| n == provider.name) {
+            Some((_, file)) => {
+                let text = fs::read_to_string(file)
+                    .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+                check_document(file, &text, provider.name)?;
+                text
+            }
+            None => {
+                check_document(Path::new(provider.file), provider.document, provider.name)?;
+                provider.document.to_string()
+            }
+        };
+        let provider_dir = dir.join(provider.name);
+        fs::create_dir_all(&provider_dir)
+            .map_err(|e| format!("cannot create {}: {e}", provider_dir.display()))?;
+        let program = provider_dir.join(format!("terraform-provider-{}", provider.name));
+        written.push(write_file(&program, &executable, 0o755)?);
+        written.push(write_file(
+            &provider_dir.join(SCHEMA_FILE_NAME),
+            document.as_bytes(),
+            0o644,
+        )?);
+        overrides.push((provider.source, provider_dir));
+    }
+    let config = dir.join(CLI_CONFIG_FILE_NAME);
+    written.push(write_file(&config, cli_config(&overrides).as_bytes(), 0o644)?);
+    Ok(written)
+}
+
+fn check_document(file: &Path, text: &str, name: &str) -> Result<(), String> {
+    let document = SchemaDocument::parse(file, text).map_err(|e| e.to_string())?;
+    match document.provider_named(name) {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "{}: has no provider whose address ends in /{name}",
+            file.display()
+        )),
+    }
+}
+
+/// The CLI config: overrides for our providers, the registry for every other one,
+/// and no version check call home (there is no network to call).
+pub fn cli_config(overrides: &[(&str, PathBuf)]) -> String {
+    let mut text = String::from(
+        "# Written by `tf-offline-provider install`: schema-only providers for offline\n\
+         # `terraform test` with mock_provider. Use with TF_CLI_CONFIG_FILE=<this file>.\n\
+         disable_checkpoint = true\n\n\
+         provider_installation {\n  dev_overrides {\n",
+    );
+    for (source, dir) in overrides {
+        text.push_str(&format!(
+            "    \"{source}\" = \"{}\"\n",
+            hcl_escape(&dir.display().to_string())
+        ));
+    }
+    text.push_str("  }\n  direct {}\n}\n");
+    text
+}
+
+fn hcl_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace("${", "$${")
+        .replace("%{", "%%{")
+}
+
+/// Writes `content` unless the file already holds it. Writes go to a temporary name
+/// and are renamed into place, so a Terraform still running the old executable
+/// never sees a half-written one (and Linux's "text file busy" cannot happen).
+fn write_file(path: &Path, content: &[u8], mode: u32) -> Result<(PathBuf, Outcome), String> {
+    if let Ok(existing) = fs::read(path)
+        && existing == content
+        && fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o777 == mode)
+    {
+        return Ok((path.to_path_buf(), Outcome::Unchanged));
+    }
+    let parent = path.parent().unwrap_or(Path::new("."));
+    let mut temporary = tempfile_in(parent, path)?;
+    temporary
+        .1
+        .write_all(content)
+        .and_then(|_| temporary.1.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", temporary.0.display()))?;
+    fs::set_permissions(&temporary.0, fs::Permissions::from_mode(mode))
+        .map_err(|e| format!("cannot set permissions on {}: {e}", temporary.0.display()))?;
+    fs::rename(&temporary.0, path).map_err(|e| {
+        let _ = fs::remove_file(&temporary.0);
+        format!("cannot move {} into place: {e}", path.display())
+    })?;
+    Ok((path.to_path_buf(), Outcome::Wrote))
+}
+
+fn tempfile_in(parent: &Path, target: &Path) -> Result<(PathBuf, fs::File), String> {
+    let stem = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let path = parent.join(format!(".{stem}.{}.tmp", std::process::id()));
+    let file = fs::File::create(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    Ok((path, file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_config_overrides_each_provider_and_keeps_the_registry_for_the_rest() {
+        let config = cli_config(&[
+            ("bpg/proxmox", PathBuf::from("/t/p/proxmox")),
+            ("hashicorp/tls", PathBuf::from("/t/p/tls")),
+        ]);
+        assert!(config.contains("    \"bpg/proxmox\" = \"/t/p/proxmox\"\n"), "{config}");
+        assert!(config.contains("    \"hashicorp/tls\" = \"/t/p/tls\"\n"), "{config}");
+        assert!(config.contains("  direct {}\n"), "{config}");
+    }
+
+    #[test]
+    fn paths_are_escaped_for_hcl() {
+        assert_eq!(hcl_escape(r#"/a"b\c${x}"#), r#"/a\"b\\c$${x}"#);
+    }
+}

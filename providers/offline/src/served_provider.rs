@@ -1,0 +1,277 @@
+//! The provider service itself: answers schema and validation calls from a schema
+//! document, and refuses every call that would need a real Proxmox or a real key
+//! (plan, apply, read, import, configure) with a diagnostic saying to mock it.
+
+use std::collections::HashMap;
+
+use tonic::{Request, Response, Status};
+
+use crate::protocol::{self, tfplugin6 as pb};
+use crate::schema_doc::{ProviderSchema, SchemaError};
+
+/// What one provider process serves: the schema messages, or why there are none.
+pub struct ServedProvider {
+    address: String,
+    schema: Result<SchemaMessages, SchemaError>,
+}
+
+struct SchemaMessages {
+    provider: pb::Schema,
+    resources: HashMap<String, pb::Schema>,
+    data_sources: HashMap<String, pb::Schema>,
+}
+
+impl ServedProvider {
+    pub fn new(address: &str, schema: Result<&ProviderSchema, SchemaError>) -> Self {
+        let schema = schema.map(|provider| SchemaMessages {
+            provider: provider
+                .provider
+                .as_ref()
+                .map(protocol::schema)
+                .unwrap_or_else(|| pb::Schema {
+                    version: 0,
+                    block: Some(Default::default()),
+                }),
+            resources: provider
+                .resource_schemas
+                .iter()
+                .map(|(name, s)| (name.clone(), protocol::schema(s)))
+                .collect(),
+            data_sources: provider
+                .data_source_schemas
+                .iter()
+                .map(|(name, s)| (name.clone(), protocol::schema(s)))
+                .collect(),
+        });
+        Self {
+            address: address.to_string(),
+            schema,
+        }
+    }
+
+    /// The diagnostic for a call that needs the real provider.
+    fn schema_only(&self, call: &str, type_name: &str) -> Vec<pb::Diagnostic> {
+        let what = if type_name.is_empty() {
+            String::new()
+        } else {
+            format!(" for {type_name}")
+        };
+        vec![protocol::error(
+            format!("{} is a schema-only offline provider: {call}{what} must be mocked", self.address),
+            "This provider (tf-offline-provider) only knows the schema of the real provider. \
+             Use it in `terraform test` with `mock_provider` (or override_resource), or switch to \
+             the real provider (SPEC_TF_PROVIDERS=registry and terraform init) for plan and apply \
+             against real infrastructure.",
+        )]
+    }
+
+    fn schema_diagnostics(&self) -> Vec<pb::Diagnostic> {
+        match &self.schema {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![protocol::error(
+                format!("tf-offline-provider refused the schema of {}", self.address),
+                e.to_string(),
+            )],
+        }
+    }
+}
+
+type Answer<T> = Result<Response<T>, Status>;
+
+fn answer<T>(message: T) -> Answer<T> {
+    Ok(Response::new(message))
+}
+
+#[tonic::async_trait]
+impl pb::provider_server::Provider for ServedProvider {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> Answer<pb::get_metadata::Response> {
+        let (resources, data_sources) = match &self.schema {
+            Ok(s) => (
+                s.resources
+                    .keys()
+                    .map(|t| pb::get_metadata::ResourceMetadata { type_name: t.clone() })
+                    .collect(),
+                s.data_sources
+                    .keys()
+                    .map(|t| pb::get_metadata::DataSourceMetadata { type_name: t.clone() })
+                    .collect(),
+            ),
+            Err(_) => Default::default(),
+        };
+        answer(pb::get_metadata::Response {
+            server_capabilities: Some(Default::default()),
+            diagnostics: self.schema_diagnostics(),
+            data_sources,
+            resources,
+        })
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> Answer<pb::get_provider_schema::Response> {
+        let mut response = pb::get_provider_schema::Response {
+            server_capabilities: Some(Default::default()),
+            diagnostics: self.schema_diagnostics(),
+            ..Default::default()
+        };
+        if let Ok(s) = &self.schema {
+            response.provider = Some(s.provider.clone());
+            response.resource_schemas = s.resources.clone();
+            response.data_source_schemas = s.data_sources.clone();
+        }
+        answer(response)
+    }
+
+    // Terraform itself checks a configuration against the schema (unknown argument,
+    // wrong type, missing required argument, block counts); what a real provider adds
+    // here are value validators, which the schema format does not carry.
+    async fn validate_provider_config(
+        &self,
+        _: Request<pb::validate_provider_config::Request>,
+    ) -> Answer<pb::validate_provider_config::Response> {
+        answer(pb::validate_provider_config::Response {
+            diagnostics: self.schema_diagnostics(),
+        })
+    }
+
+    async fn validate_resource_config(
+        &self,
+        _: Request<pb::validate_resource_config::Request>,
+    ) -> Answer<pb::validate_resource_config::Response> {
+        answer(pb::validate_resource_config::Response {
+            diagnostics: self.schema_diagnostics(),
+        })
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        _: Request<pb::validate_data_resource_config::Request>,
+    ) -> Answer<pb::validate_data_resource_config::Response> {
+        answer(pb::validate_data_resource_config::Response {
+            diagnostics: self.schema_diagnostics(),
+        })
+    }
+
+    // State saved with this schema's version needs no upgrade: hand the JSON back,
+    // which Terraform decodes against the same schema.
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> Answer<pb::upgrade_resource_state::Response> {
+        let request = request.into_inner();
+        let json = request.raw_state.map(|s| s.json).unwrap_or_default();
+        if json.is_empty() {
+            return answer(pb::upgrade_resource_state::Response {
+                upgraded_state: None,
+                diagnostics: self.schema_only("upgrading legacy state", &request.type_name),
+            });
+        }
+        answer(pb::upgrade_resource_state::Response {
+            upgraded_state: Some(pb::DynamicValue {
+                msgpack: Vec::new(),
+                json,
+            }),
+            diagnostics: Vec::new(),
+        })
+    }
+
+    async fn configure_provider(
+        &self,
+        _: Request<pb::configure_provider::Request>,
+    ) -> Answer<pb::configure_provider::Response> {
+        answer(pb::configure_provider::Response {
+            diagnostics: self.schema_only("configuring the provider", ""),
+        })
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Answer<pb::read_resource::Response> {
+        answer(pb::read_resource::Response {
+            diagnostics: self.schema_only("reading", &request.into_inner().type_name),
+        })
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> Answer<pb::plan_resource_change::Response> {
+        answer(pb::plan_resource_change::Response {
+            diagnostics: self.schema_only("planning", &request.into_inner().type_name),
+        })
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> Answer<pb::apply_resource_change::Response> {
+        answer(pb::apply_resource_change::Response {
+            diagnostics: self.schema_only("applying", &request.into_inner().type_name),
+        })
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<pb::import_resource_state::Request>,
+    ) -> Answer<pb::import_resource_state::Response> {
+        answer(pb::import_resource_state::Response {
+            diagnostics: self.schema_only("importing", &request.into_inner().type_name),
+        })
+    }
+
+    async fn move_resource_state(
+        &self,
+        request: Request<pb::move_resource_state::Request>,
+    ) -> Answer<pb::move_resource_state::Response> {
+        answer(pb::move_resource_state::Response {
+            diagnostics: self.schema_only("moving state", &request.into_inner().target_type_name),
+        })
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> Answer<pb::read_data_source::Response> {
+        answer(pb::read_data_source::Response {
+            diagnostics: self.schema_only("reading data source", &request.into_inner().type_name),
+        })
+    }
+
+    async fn get_functions(
+        &self,
+        _: Request<pb::get_functions::Request>,
+    ) -> Answer<pb::get_functions::Response> {
+        answer(pb::get_functions::Response {
+            diagnostics: Vec::new(),
+        })
+    }
+
+    async fn call_function(
+        &self,
+        request: Request<pb::call_function::Request>,
+    ) -> Answer<pb::call_function::Response> {
+        answer(pb::call_function::Response {
+            error: Some(pb::FunctionError {
+                text: format!(
+                    "{} is a schema-only offline provider and has no function {}",
+                    self.address,
+                    request.into_inner().name
+                ),
+            }),
+        })
+    }
+
+    async fn stop_provider(
+        &self,
+        _: Request<pb::stop_provider::Request>,
+    ) -> Answer<pb::stop_provider::Response> {
+        answer(pb::stop_provider::Response {
+            error: String::new(),
+        })
+    }
+}
