@@ -79,7 +79,7 @@ Feature: Every Terraform module has regression tests, and they pass
 
     Scenario: A test run that hangs is stopped at its timeout
       Given a copy of the backup module in which a test run never finishes
-      When its tests run with a timeout of 8 seconds
+      When the run that never finishes is started with a timeout of 8 seconds
       Then the tests fail with a message containing "did not finish within 8s and was killed"
       And no temporary directory is left behind
 

@@ -181,9 +181,14 @@ async fn its_regression_tests_run(world: &mut World) {
     run_modules(world, Some(REGRESSION_FILE), None).await;
 }
 
-#[when(expr = "its tests run with a timeout of {int} seconds")]
-async fn its_tests_run_with_a_timeout(world: &mut World, seconds: u64) {
-    run_modules(world, None, Some(Duration::from_secs(seconds))).await;
+#[when(expr = "the run that never finishes is started with a timeout of {int} seconds")]
+async fn the_hanging_run_is_started(world: &mut World, seconds: u64) {
+    run_modules(
+        world,
+        Some(broken_copies::HANG_FILE),
+        Some(Duration::from_secs(seconds)),
+    )
+    .await;
 }
 
 #[when("the tests of every module run")]

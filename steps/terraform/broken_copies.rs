@@ -4,6 +4,9 @@
 
 use homelab_spec::terraform::ModuleCopy;
 
+/// The test file whose only run never finishes.
+pub const HANG_FILE: &str = "tests/hang.tftest.hcl";
+
 /// A run appended to the vm regression file that breaks all three rules of a regression run.
 pub const UNGUARDED_RUN: &str = "unguarded_apply";
 
@@ -70,8 +73,8 @@ pub fn apply(copy: &ModuleCopy, change: &str) -> Result<(), String> {
                 "resource \"terraform_data\" \"hang\" {\n  provisioner \"local-exec\" {\n    command = \"sleep 600\"\n  }\n}\n",
             )?;
             copy.write(
-                "tests/hang.tftest.hcl",
-                "mock_provider \"proxmox\" {}\n\nrun \"hangs\" {\n  command = apply\n\n  plan_options {\n    target = [terraform_data.hang]\n  }\n}\n",
+                HANG_FILE,
+                "mock_provider \"proxmox\" {}\n\nvariables {\n  node_name = \"pve\"\n}\n\nrun \"hangs\" {\n  command = apply\n\n  plan_options {\n    target = [terraform_data.hang]\n  }\n}\n",
             )
         }
         other => Err(format!(
