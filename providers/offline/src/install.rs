@@ -31,7 +31,11 @@ pub fn install(
         if !PROVIDERS.iter().any(|p| p.name == name) {
             return Err(format!(
                 "--schema {name}=...: no bundled provider is called {name} (known: {})",
-                PROVIDERS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+                PROVIDERS
+                    .iter()
+                    .map(|p| p.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
     }
@@ -41,8 +45,6 @@ pub fn install(
         .map_err(|e| format!("cannot resolve {}: {e}", dir.display()))?;
     let executable = std::env::current_exe()
         .map_err(|e| format!("cannot find this program's own executable: {e}"))?;
-    let executable = fs::read(&executable)
-        .map_err(|e| format!("cannot read {}: {e}", executable.display()))?;
 
     let mut written = Vec::new();
     let mut overrides = Vec::new();
@@ -63,7 +65,7 @@ pub fn install(
         fs::create_dir_all(&provider_dir)
             .map_err(|e| format!("cannot create {}: {e}", provider_dir.display()))?;
         let program = provider_dir.join(format!("terraform-provider-{}", provider.name));
-        written.push(write_file(&program, &executable, 0o755)?);
+        written.push(install_executable(&executable, &program)?);
         written.push(write_file(
             &provider_dir.join(SCHEMA_FILE_NAME),
             document.as_bytes(),
@@ -72,7 +74,11 @@ pub fn install(
         overrides.push((provider.source, provider_dir));
     }
     let config = dir.join(CLI_CONFIG_FILE_NAME);
-    written.push(write_file(&config, cli_config(&overrides).as_bytes(), 0o644)?);
+    written.push(write_file(
+        &config,
+        cli_config(&overrides).as_bytes(),
+        0o644,
+    )?);
     Ok(written)
 }
 
@@ -113,6 +119,44 @@ fn hcl_escape(s: &str) -> String {
         .replace("%{", "%%{")
 }
 
+/// Puts a copy of this binary at `program`: a hard link when the file system
+/// allows (a debug build is tens of megabytes), else a copy. Like `write_file`, it
+/// goes through a temporary name and leaves an identical file alone.
+fn install_executable(executable: &Path, program: &Path) -> Result<(PathBuf, Outcome), String> {
+    use std::os::unix::fs::MetadataExt;
+    let source = fs::metadata(executable)
+        .map_err(|e| format!("cannot read {}: {e}", executable.display()))?;
+    if let Ok(existing) = fs::metadata(program) {
+        let same_file = existing.dev() == source.dev() && existing.ino() == source.ino();
+        if same_file
+            || (existing.len() == source.len()
+                && existing.permissions().mode() & 0o777 == 0o755
+                && fs::read(program).ok() == fs::read(executable).ok())
+        {
+            return Ok((program.to_path_buf(), Outcome::Unchanged));
+        }
+    }
+    let parent = program.parent().unwrap_or(Path::new("."));
+    let temporary = parent.join(format!(".terraform-provider.{}.tmp", std::process::id()));
+    let _ = fs::remove_file(&temporary);
+    if fs::hard_link(executable, &temporary).is_err() {
+        fs::copy(executable, &temporary).map_err(|e| {
+            format!(
+                "cannot copy {} to {}: {e}",
+                executable.display(),
+                temporary.display()
+            )
+        })?;
+        fs::set_permissions(&temporary, fs::Permissions::from_mode(0o755))
+            .map_err(|e| format!("cannot set permissions on {}: {e}", temporary.display()))?;
+    }
+    fs::rename(&temporary, program).map_err(|e| {
+        let _ = fs::remove_file(&temporary);
+        format!("cannot move {} into place: {e}", program.display())
+    })?;
+    Ok((program.to_path_buf(), Outcome::Wrote))
+}
+
 /// Writes `content` unless the file already holds it. Writes go to a temporary name
 /// and are renamed into place, so a Terraform still running the old executable
 /// never sees a half-written one (and Linux's "text file busy" cannot happen).
@@ -145,7 +189,8 @@ fn tempfile_in(parent: &Path, target: &Path) -> Result<(PathBuf, fs::File), Stri
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let path = parent.join(format!(".{stem}.{}.tmp", std::process::id()));
-    let file = fs::File::create(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    let file =
+        fs::File::create(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
     Ok((path, file))
 }
 
@@ -159,8 +204,14 @@ mod tests {
             ("bpg/proxmox", PathBuf::from("/t/p/proxmox")),
             ("hashicorp/tls", PathBuf::from("/t/p/tls")),
         ]);
-        assert!(config.contains("    \"bpg/proxmox\" = \"/t/p/proxmox\"\n"), "{config}");
-        assert!(config.contains("    \"hashicorp/tls\" = \"/t/p/tls\"\n"), "{config}");
+        assert!(
+            config.contains("    \"bpg/proxmox\" = \"/t/p/proxmox\"\n"),
+            "{config}"
+        );
+        assert!(
+            config.contains("    \"hashicorp/tls\" = \"/t/p/tls\"\n"),
+            "{config}"
+        );
         assert!(config.contains("  direct {}\n"), "{config}");
     }
 

@@ -70,7 +70,9 @@ async fn serve_async(provider: ServedProvider) -> Result<(), String> {
     };
     let serving = server
         .add_service(ProviderServer::new(provider))
-        .add_service(grpc_controller_server::GrpcControllerServer::new(controller))
+        .add_service(grpc_controller_server::GrpcControllerServer::new(
+            controller,
+        ))
         .serve_with_incoming_shutdown(
             tokio_stream::wrappers::TcpListenerStream::new(listener),
             async move { shutdown.notified().await },
@@ -81,7 +83,9 @@ async fn serve_async(provider: ServedProvider) -> Result<(), String> {
         "{CORE_PROTOCOL_VERSION}|{PLUGIN_PROTOCOL_VERSION}|tcp|{address}|grpc|{}",
         base64::engine::general_purpose::STANDARD_NO_PAD.encode(&certificate_der)
     );
-    serving.await.map_err(|e| format!("gRPC server failed: {e}"))
+    serving
+        .await
+        .map_err(|e| format!("gRPC server failed: {e}"))
 }
 
 /// A fresh self-signed certificate for `localhost`, the name go-plugin verifies.

@@ -29,6 +29,7 @@ impl std::error::Error for SchemaError {}
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SchemaDocument {
+    #[allow(dead_code)] // checked in `parse` before the typed read
     pub format_version: String,
     #[serde(default)]
     pub provider_schemas: BTreeMap<String, ProviderSchema>,
@@ -44,10 +45,13 @@ pub struct ProviderSchema {
     pub data_source_schemas: BTreeMap<String, Schema>,
     // Newer Terraform versions print these too; they are accepted so a freshly
     // exported schema loads, and not served (see README, known gaps).
+    #[allow(dead_code)]
     #[serde(default)]
     pub ephemeral_resource_schemas: Option<serde_json::Value>,
+    #[allow(dead_code)]
     #[serde(default)]
     pub functions: Option<serde_json::Value>,
+    #[allow(dead_code)]
     #[serde(default)]
     pub resource_identity_schemas: Option<serde_json::Value>,
 }
@@ -104,6 +108,8 @@ pub struct Attribute {
     pub sensitive: bool,
     #[serde(default)]
     pub deprecated: bool,
+    /// Accepted, not served: protocol 6.5 has no write-only flag (README, known gaps).
+    #[allow(dead_code)]
     #[serde(default)]
     pub write_only: bool,
 }
@@ -113,8 +119,12 @@ pub struct Attribute {
 pub struct NestedAttributeType {
     pub attributes: BTreeMap<String, Attribute>,
     pub nesting_mode: NestingMode,
+    // Printed by some Terraform versions for nested attributes; the protocol marks
+    // them deprecated and without effect, so they are accepted and not served.
+    #[allow(dead_code)]
     #[serde(default)]
     pub min_items: i64,
+    #[allow(dead_code)]
     #[serde(default)]
     pub max_items: i64,
 }
@@ -230,7 +240,9 @@ impl Block {
                 ));
             }
             if nested.min_items < 0 || nested.max_items < 0 {
-                return Err(format!("{here}: min_items and max_items cannot be negative"));
+                return Err(format!(
+                    "{here}: min_items and max_items cannot be negative"
+                ));
             }
             nested.block.check(&here)?;
         }
@@ -243,6 +255,9 @@ impl Attribute {
         match (&self.cty_type, &self.nested_type) {
             (Some(cty), None) => check_cty_type(cty).map_err(|e| format!("{at}: {e}"))?,
             (None, Some(nested)) => {
+                if nested.nesting_mode == NestingMode::Group {
+                    return Err(format!("{at}: nesting_mode \"group\" is only for blocks"));
+                }
                 for (name, attribute) in &nested.attributes {
                     attribute.check(&format!("{at}, nested attribute {name}"))?;
                 }
@@ -317,7 +332,10 @@ mod tests {
         let error = parse(&MINIMAL.replace("\"1.0\"", "\"2.0\"")).unwrap_err();
         let message = error.to_string();
         assert!(message.starts_with("x.json: "), "{message}");
-        assert!(message.contains("unknown format_version \"2.0\""), "{message}");
+        assert!(
+            message.contains("unknown format_version \"2.0\""),
+            "{message}"
+        );
     }
 
     #[test]
@@ -343,9 +361,13 @@ mod tests {
             message.contains("resource b_thing, attribute size: invalid cty type \"numbr\""),
             "{message}"
         );
-        let message = parse(&MINIMAL.replace("\"required\":true", "\"required\":true,\"computed\":true"))
-            .unwrap_err()
-            .to_string();
-        assert!(message.contains("block disk, attribute size: required cannot"), "{message}");
+        let message =
+            parse(&MINIMAL.replace("\"required\":true", "\"required\":true,\"computed\":true"))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            message.contains("block disk, attribute size: required cannot"),
+            "{message}"
+        );
     }
 }

@@ -57,7 +57,10 @@ impl ServedProvider {
             format!(" for {type_name}")
         };
         vec![protocol::error(
-            format!("{} is a schema-only offline provider: {call}{what} must be mocked", self.address),
+            format!(
+                "{} is a schema-only offline provider: {call}{what} must be mocked",
+                self.address
+            ),
             "This provider (tf-offline-provider) only knows the schema of the real provider. \
              Use it in `terraform test` with `mock_provider` (or override_resource), or switch to \
              the real provider (SPEC_TF_PROVIDERS=registry and terraform init) for plan and apply \
@@ -78,6 +81,8 @@ impl ServedProvider {
 
 type Answer<T> = Result<Response<T>, Status>;
 
+// The error type is tonic's, fixed by the generated service trait.
+#[allow(clippy::result_large_err)]
 fn answer<T>(message: T) -> Answer<T> {
     Ok(Response::new(message))
 }
@@ -92,11 +97,15 @@ impl pb::provider_server::Provider for ServedProvider {
             Ok(s) => (
                 s.resources
                     .keys()
-                    .map(|t| pb::get_metadata::ResourceMetadata { type_name: t.clone() })
+                    .map(|t| pb::get_metadata::ResourceMetadata {
+                        type_name: t.clone(),
+                    })
                     .collect(),
                 s.data_sources
                     .keys()
-                    .map(|t| pb::get_metadata::DataSourceMetadata { type_name: t.clone() })
+                    .map(|t| pb::get_metadata::DataSourceMetadata {
+                        type_name: t.clone(),
+                    })
                     .collect(),
             ),
             Err(_) => Default::default(),

@@ -1,0 +1,136 @@
+//! `tf-offline-provider install DIR`: the layout the suite relies on, idempotence,
+//! and refusal of a bad schema document with the file and the reason.
+
+mod support;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use support::{install, install_into, installed};
+
+#[test]
+fn install_lays_out_one_executable_per_provider_and_a_cli_config() {
+    let providers = installed();
+    let dir = providers.dir.path().canonicalize().unwrap();
+    for name in ["proxmox", "tls"] {
+        let program = dir.join(name).join(format!("terraform-provider-{name}"));
+        let mode = fs::metadata(&program)
+            .unwrap_or_else(|e| panic!("{}: {e}", program.display()))
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o111,
+            0o111,
+            "{} should be executable",
+            program.display()
+        );
+        assert!(dir.join(name).join("schema.json").is_file());
+    }
+    let config = fs::read_to_string(dir.join("terraform.rc")).unwrap();
+    assert!(
+        config.contains(&format!(
+            "\"bpg/proxmox\" = \"{}\"",
+            dir.join("proxmox").display()
+        )),
+        "{config}"
+    );
+    assert!(
+        config.contains(&format!(
+            "\"hashicorp/tls\" = \"{}\"",
+            dir.join("tls").display()
+        )),
+        "{config}"
+    );
+    assert!(config.contains("direct {}"), "{config}");
+    assert_eq!(
+        providers.printed.stdout.matches("wrote ").count(),
+        5,
+        "{}",
+        providers.printed.output()
+    );
+}
+
+#[test]
+fn install_twice_changes_nothing_and_says_so() {
+    let providers = installed();
+    let before = fs::read(providers.config()).unwrap();
+    let again = install_into(providers.dir.path(), &[]);
+    assert!(again.success, "{}", again.output());
+    assert_eq!(
+        again.stdout.matches("unchanged ").count(),
+        5,
+        "{}",
+        again.output()
+    );
+    assert_eq!(
+        again.stdout.matches("wrote ").count(),
+        0,
+        "{}",
+        again.output()
+    );
+    assert_eq!(fs::read(providers.config()).unwrap(), before);
+}
+
+#[test]
+fn malformed_schema_json_is_refused_with_file_and_reason() {
+    let scratch = tempfile::tempdir().unwrap();
+    let bad = scratch.path().join("proxmox.json");
+    fs::write(
+        &bad,
+        "{\"format_version\": \"1.0\", \"provider_schemas\": {",
+    )
+    .unwrap();
+    let ran = install(&["--schema", &format!("proxmox={}", bad.display())]);
+    assert!(!ran.success, "{}", ran.output());
+    assert!(
+        ran.stderr
+            .contains(&format!("{}: not valid JSON", bad.display())),
+        "{}",
+        ran.output()
+    );
+}
+
+#[test]
+fn unknown_format_version_is_refused_with_file_and_reason() {
+    let scratch = tempfile::tempdir().unwrap();
+    let bad = scratch.path().join("proxmox.json");
+    fs::write(
+        &bad,
+        "{\"format_version\": \"0.2\", \"provider_schemas\": {}}",
+    )
+    .unwrap();
+    let ran = install(&["--schema", &format!("proxmox={}", bad.display())]);
+    assert!(!ran.success, "{}", ran.output());
+    assert!(
+        ran.stderr.contains(&format!(
+            "{}: unknown format_version \"0.2\"",
+            bad.display()
+        )),
+        "{}",
+        ran.output()
+    );
+}
+
+#[test]
+fn check_accepts_the_bundled_schemas() {
+    let schemas = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    let mut command = std::process::Command::new(support::provider_binary());
+    command
+        .arg("check")
+        .arg(schemas.join("bpg-proxmox.json"))
+        .arg(schemas.join("hashicorp-tls.json"));
+    let ran = support::run(command, std::time::Duration::from_secs(30));
+    assert!(ran.success, "{}", ran.output());
+    assert!(
+        ran.stdout
+            .contains("registry.terraform.io/bpg/proxmox, 3 resources"),
+        "{}",
+        ran.output()
+    );
+    assert!(
+        ran.stdout
+            .contains("registry.terraform.io/hashicorp/tls, 1 resources"),
+        "{}",
+        ran.output()
+    );
+}

@@ -1,0 +1,199 @@
+//! Talks plugin protocol 6 to the provider directly, as Terraform does: the
+//! handshake, the schema it serves (nesting and item limits intact), the refusal
+//! of calls that need the real provider, and the start-up-plus-schema time.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[allow(dead_code, clippy::all)]
+mod pb {
+    tonic::include_proto!("tfplugin6");
+}
+
+#[allow(dead_code, clippy::all)]
+mod go_plugin {
+    tonic::include_proto!("plugin");
+}
+
+use pb::provider_client::ProviderClient;
+use pb::schema::nested_block::NestingMode;
+
+const MAGIC_COOKIE: (&str, &str) = (
+    "TF_PLUGIN_MAGIC_COOKIE",
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+);
+
+/// The start-up budget of the issue (release build); a debug build gets ten times it.
+const BUDGET: Duration = if cfg!(debug_assertions) {
+    Duration::from_millis(500)
+} else {
+    Duration::from_millis(50)
+};
+
+struct Plugin {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Plugin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts an installed `terraform-provider-<name>` without TLS and reads its handshake.
+fn start(program: &std::path::Path) -> Plugin {
+    let mut child = Command::new(program)
+        .env(MAGIC_COOKIE.0, MAGIC_COOKIE.1)
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let fields: Vec<&str> = line.trim_end().split('|').collect();
+    assert_eq!(&fields[..3], &["1", "6", "tcp"], "handshake line: {line:?}");
+    assert_eq!(fields[4], "grpc", "handshake line: {line:?}");
+    Plugin {
+        address: fields[3].to_string(),
+        child,
+    }
+}
+
+async fn schema_of(plugin: &Plugin) -> pb::get_provider_schema::Response {
+    let mut client = ProviderClient::connect(format!("http://{}", plugin.address))
+        .await
+        .unwrap();
+    client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+#[tokio::test]
+async fn serves_the_schema_with_nesting_and_item_limits_within_budget() {
+    let providers = support::installed();
+    let program = providers
+        .dir
+        .path()
+        .join("proxmox/terraform-provider-proxmox");
+
+    // Warm the page cache so the figure measures the provider, not the disk.
+    drop(start(&program));
+    let started = Instant::now();
+    let plugin = start(&program);
+    let response = schema_of(&plugin).await;
+    let elapsed = started.elapsed();
+    eprintln!("start-up + GetProviderSchema: {elapsed:?} (budget {BUDGET:?})");
+    assert!(
+        elapsed < BUDGET,
+        "start-up + schema took {elapsed:?}, budget {BUDGET:?}"
+    );
+
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+    let vm = response.resource_schemas["proxmox_virtual_environment_vm"]
+        .block
+        .as_ref()
+        .unwrap();
+    let block = |name: &str| {
+        vm.block_types
+            .iter()
+            .find(|b| b.type_name == name)
+            .unwrap_or_else(|| panic!("vm has no {name} block"))
+    };
+    let disk = block("disk");
+    assert_eq!(disk.nesting(), NestingMode::List);
+    assert_eq!((disk.min_items, disk.max_items), (0, 31));
+    let agent = block("agent");
+    assert_eq!((agent.nesting(), agent.max_items), (NestingMode::List, 1));
+    let node_name = vm
+        .attributes
+        .iter()
+        .find(|a| a.name == "node_name")
+        .unwrap();
+    assert!(node_name.required && node_name.r#type == b"\"string\"");
+    assert!(
+        response
+            .resource_schemas
+            .contains_key("proxmox_virtual_environment_container")
+    );
+    assert!(
+        response
+            .resource_schemas
+            .contains_key("proxmox_virtual_environment_file")
+    );
+}
+
+#[tokio::test]
+async fn calls_that_need_the_real_provider_are_refused_as_schema_only() {
+    let providers = support::installed();
+    let plugin = start(&providers.dir.path().join("tls/terraform-provider-tls"));
+    let mut client = ProviderClient::connect(format!("http://{}", plugin.address))
+        .await
+        .unwrap();
+    let planned = client
+        .plan_resource_change(pb::plan_resource_change::Request {
+            type_name: "tls_private_key".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let summary = &planned.diagnostics.first().expect("a diagnostic").summary;
+    assert!(
+        summary.contains("schema-only") && summary.contains("planning for tls_private_key"),
+        "{summary}"
+    );
+}
+
+/// Without a served Shutdown, Terraform waits two seconds for every provider process.
+#[tokio::test]
+async fn shutdown_ends_the_process_at_once() {
+    let providers = support::installed();
+    let mut plugin = start(&providers.dir.path().join("tls/terraform-provider-tls"));
+    let mut controller = go_plugin::grpc_controller_client::GrpcControllerClient::connect(format!(
+        "http://{}",
+        plugin.address
+    ))
+    .await
+    .unwrap();
+    controller.shutdown(go_plugin::Empty {}).await.unwrap();
+    let deadline = Instant::now() + Duration::from_millis(1000);
+    loop {
+        if let Some(status) = plugin.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status after Shutdown: {status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 1 s after Shutdown"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn started_by_hand_it_says_it_is_a_plugin() {
+    let providers = support::installed();
+    let mut command = Command::new(providers.dir.path().join("tls/terraform-provider-tls"));
+    command.env_remove(MAGIC_COOKIE.0);
+    let ran = support::run(command, Duration::from_secs(10));
+    assert!(!ran.success);
+    assert!(
+        ran.stderr.contains("this is a Terraform provider plugin"),
+        "{}",
+        ran.output()
+    );
+}

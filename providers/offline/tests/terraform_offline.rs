@@ -1,0 +1,196 @@
+//! Real `terraform validate` and `terraform test` runs against the installed
+//! schema-only providers, without `terraform init` and without network: a valid
+//! module passes (plan and apply under mock_provider), and each kind of mistake fails
+//! with Terraform's own error, as it would with the real provider.
+
+mod support;
+
+use std::fs;
+
+use support::{installed, module, terraform};
+
+fn assert_validate_fails(fixture: &str, expected: &[&str]) {
+    let providers = installed();
+    let module = module(fixture);
+    let ran = terraform(module.path(), &providers.config(), &["validate"]);
+    assert!(
+        !ran.success,
+        "validate should fail for {fixture}: {}",
+        ran.output()
+    );
+    for text in expected {
+        assert!(
+            ran.all().contains(text),
+            "validate of {fixture} should say {text:?}: {}",
+            ran.output()
+        );
+    }
+}
+
+#[test]
+fn valid_module_validates_and_its_test_plans_and_applies_with_mocks() {
+    let providers = installed();
+    let module = module("homelab");
+    let validate = terraform(module.path(), &providers.config(), &["validate"]);
+    assert!(validate.success, "validate: {}", validate.output());
+    assert!(
+        validate
+            .stdout
+            .contains("Success! The configuration is valid"),
+        "{}",
+        validate.output()
+    );
+
+    let test = terraform(module.path(), &providers.config(), &["test"]);
+    assert!(test.success, "terraform test: {}", test.output());
+    for run in [
+        "plan_keeps_disks_as_a_list",
+        "apply_with_mocked_providers",
+        "second_apply_updates_existing_state",
+    ] {
+        assert!(
+            test.stdout.contains(&format!("run \"{run}\"... pass")),
+            "run {run} should pass: {}",
+            test.output()
+        );
+    }
+    assert!(
+        test.stdout.contains("3 passed, 0 failed"),
+        "{}",
+        test.output()
+    );
+    assert!(
+        !module.path().join(".terraform.lock.hcl").exists(),
+        "no terraform init should have happened"
+    );
+}
+
+#[test]
+fn misspelled_attribute_in_a_tested_module_fails_its_terraform_test() {
+    let providers = installed();
+    let module = module("homelab");
+    let main = module.path().join("main.tf");
+    let text = fs::read_to_string(&main).unwrap();
+    fs::write(
+        &main,
+        text.replacen("dedicated = 2048", "dedicatd = 2048", 1),
+    )
+    .unwrap();
+    let test = terraform(module.path(), &providers.config(), &["test"]);
+    assert!(
+        !test.success,
+        "terraform test should fail: {}",
+        test.output()
+    );
+    assert!(
+        test.all().contains("Unsupported argument"),
+        "{}",
+        test.output()
+    );
+    assert!(test.all().contains("\"dedicatd\""), "{}", test.output());
+}
+
+#[test]
+fn unsupported_argument_fails_with_terraforms_error() {
+    assert_validate_fails(
+        "unsupported_argument",
+        &[
+            "Error: Unsupported argument",
+            "An argument named \"nmae\" is not expected here",
+        ],
+    );
+}
+
+#[test]
+fn string_given_to_a_number_attribute_fails_with_terraforms_error() {
+    assert_validate_fails(
+        "string_for_number",
+        &[
+            "Error: Incorrect attribute value type",
+            "Inappropriate value for attribute \"dedicated\": a number is required",
+        ],
+    );
+}
+
+#[test]
+fn missing_required_argument_fails_with_terraforms_error() {
+    assert_validate_fails(
+        "missing_required",
+        &[
+            "Error: Missing required argument",
+            "The argument \"node_name\" is required",
+        ],
+    );
+}
+
+#[test]
+fn second_instance_of_an_at_most_one_block_fails_with_terraforms_error() {
+    assert_validate_fails(
+        "second_single_block",
+        &[
+            "Error: Too many agent blocks",
+            "No more than 1 \"agent\" blocks are allowed",
+        ],
+    );
+}
+
+#[test]
+fn plan_without_a_mock_is_refused_as_schema_only() {
+    let providers = installed();
+    let module = module("unmocked");
+    let test = terraform(module.path(), &providers.config(), &["test"]);
+    assert!(
+        !test.success,
+        "an unmocked plan cannot succeed: {}",
+        test.output()
+    );
+    assert!(
+        test.all().contains("is a schema-only offline provider"),
+        "the error should say the provider is schema-only: {}",
+        test.output()
+    );
+}
+
+/// Known limit, kept visible: the schema format has no value validators, so a value
+/// the real provider rejects (an unknown OS type) passes offline validation.
+#[test]
+fn value_validators_are_not_in_the_schema_format() {
+    let providers = installed();
+    let module = module("unchecked_enum");
+    let validate = terraform(module.path(), &providers.config(), &["validate"]);
+    assert!(
+        validate.success,
+        "offline validation has no allowed-values checks (see README); if this now fails, \
+         update the README's known limits: {}",
+        validate.output()
+    );
+}
+
+#[test]
+fn broken_installed_schema_is_reported_by_terraform_with_file_and_reason() {
+    let providers = installed();
+    let schema = providers.dir.path().join("proxmox/schema.json");
+    fs::write(
+        &schema,
+        "{\"format_version\": \"1.0\", \"provider_schemas\": ",
+    )
+    .unwrap();
+    let module = module("missing_required");
+    let validate = terraform(module.path(), &providers.config(), &["validate"]);
+    assert!(!validate.success, "{}", validate.output());
+    // Terraform wraps long lines; compare with the whitespace folded.
+    let folded = validate
+        .all()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let expected = format!(
+        "{}: not valid JSON",
+        schema.canonicalize().unwrap().display()
+    );
+    assert!(
+        folded.contains(&expected),
+        "expected {expected:?} in: {}",
+        validate.output()
+    );
+}
