@@ -4,7 +4,7 @@
 mod broken_copies;
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -307,7 +307,7 @@ fn finds_no_tests(world: &mut World) -> Result<(), String> {
 #[then(expr = "the check finds that {string} is not valid HCL, with its line")]
 fn finds_a_parse_error(world: &mut World, file: String) -> Result<(), String> {
     let finding = finding_of(world, ids::PARSE)?;
-    if finding.file != PathBuf::from(&file) || finding.line.is_none_or(|l| l == 0) {
+    if finding.file != Path::new(&file) || finding.line.is_none_or(|l| l == 0) {
         return Err(format!(
             "expected a parse finding for {file} with a line, got: {finding}"
         ));
@@ -318,7 +318,7 @@ fn finds_a_parse_error(world: &mut World, file: String) -> Result<(), String> {
 #[then(expr = "the check finds that {string} does not mock the provider {string}")]
 fn finds_a_missing_mock(world: &mut World, file: String, provider: String) -> Result<(), String> {
     let finding = finding_of(world, ids::MOCK_PROVIDER)?;
-    if finding.file == PathBuf::from(&file)
+    if finding.file == Path::new(&file)
         && finding
             .message
             .contains(&format!("mock_provider \"{provider}\""))
@@ -348,7 +348,7 @@ fn finds_the_unguarded_run(world: &mut World) -> Result<(), String> {
     for check in [ids::PLAN_ONLY, ids::ASSERT, ids::RELEASE_COMMENT] {
         let found = world.terraform.findings.iter().any(|f| {
             f.check == check
-                && f.file == PathBuf::from(REGRESSION_FILE)
+                && f.file == Path::new(REGRESSION_FILE)
                 && f.line == Some(line)
                 && f.run.as_deref() == Some(run)
         });

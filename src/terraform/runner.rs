@@ -169,6 +169,9 @@ impl fmt::Display for ModuleOutcome {
     }
 }
 
+/// Environment variables of one module's Terraform commands.
+type RunEnvironment = Vec<(String, PathBuf)>;
+
 /// Runs Terraform on copies of modules.
 #[derive(Debug, Clone)]
 pub struct TestRunner {
@@ -331,7 +334,7 @@ impl TestRunner {
     fn environment(
         &self,
         copy: &ModuleCopy,
-    ) -> Result<(Vec<(String, PathBuf)>, Option<Arc<OfflineProviders>>), String> {
+    ) -> Result<(RunEnvironment, Option<Arc<OfflineProviders>>), String> {
         let mut env = vec![("TF_DATA_DIR".to_string(), copy.scratch().join("tf-data"))];
         let providers = match self.providers {
             ProviderSource::Offline => {

@@ -216,6 +216,7 @@ fn check_regression_runs(module: &Module, file: &TestFile) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn module_with(regression: Option<&str>, versions: &str) -> (tempfile::TempDir, Module) {
         let dir = tempfile::tempdir().unwrap();
@@ -265,7 +266,7 @@ mod tests {
         );
         assert!(findings.iter().all(|f| f.line == Some(4)
             && f.run.as_deref() == Some("tags")
-            && f.file == PathBuf::from(REGRESSION_FILE)));
+            && f.file == Path::new(REGRESSION_FILE)));
         assert_eq!(
             findings[0].to_string(),
             "module m: tests/regression.tftest.hcl:4: run \"tags\": has command = apply; \
