@@ -10,12 +10,21 @@ Feature: Every Terraform module has regression tests, and they pass
     Given the five homelab modules
     Then 5 of 5 modules have a regression test file
 
-  Scenario: Regression runs only plan, check something, and name the release they protect
+  Scenario: Regression runs only plan, so no real Proxmox is touched
     Given the five homelab modules
     Then every regression run only plans
-    And every regression run has at least one assertion
-    And every regression run has a comment just above it naming the release whose fix it protects
-    And every test file mocks each provider its module requires
+
+  Scenario: Regression runs check the behaviour they protect
+    Given the five homelab modules
+    Then every regression run has at least one assertion
+
+  Scenario: Regression runs name the release whose fix they protect
+    Given the five homelab modules
+    Then every regression run has a comment just above it naming the release whose fix it protects
+
+  Scenario: Every test file mocks the providers its module needs
+    Given the five homelab modules
+    Then every test file mocks each provider its module requires
 
   Scenario Outline: The <module> module's tests pass
     Given the <module> module

@@ -139,7 +139,7 @@ pub fn check_module(module: &Module) -> Vec<Finding> {
                     None,
                     format!(
                         "declares no mock_provider \"{}\", which the module requires ({}): \
-                         without it the test would need the real provider and a real Proxmox",
+                         without it the test would configure the real provider and call its API",
                         provider.local_name,
                         provider.source.as_deref().unwrap_or("no literal source")
                     ),
