@@ -128,7 +128,8 @@ fn a_path_with_an_old_terraform(world: &mut World, version: String) -> Result<()
 
 async fn run_modules(world: &mut World, filter: Option<&str>, timeout: Option<Duration>) {
     let state = &mut world.terraform;
-    let is_repository_module = state.copy.is_none() && state.path.is_none() && timeout.is_none();
+    let is_repository_module =
+        state.copy.is_none() && state.path.is_none() && timeout.is_none() && filter.is_none();
     let modules = state.modules.clone();
     if is_repository_module {
         // The repository's own modules: computed once per process, shared between scenarios.
