@@ -46,7 +46,16 @@ impl ProviderSource {
 /// The `tf-offline-provider` binary: `SPEC_OFFLINE_PROVIDER`, or the release (then debug)
 /// build in the cargo target directory this suite was built in.
 pub fn offline_provider_binary() -> Result<PathBuf, String> {
-    if let Some(path) = std::env::var_os(BINARY_VAR).filter(|p| !p.is_empty()) {
+    locate_offline_provider(std::env::var_os(BINARY_VAR), &target_dirs())
+}
+
+/// The binary named by `explicit` (the value of `SPEC_OFFLINE_PROVIDER`), else the first
+/// release or debug build in `target_dirs`.
+pub fn locate_offline_provider(
+    explicit: Option<std::ffi::OsString>,
+    target_dirs: &[PathBuf],
+) -> Result<PathBuf, String> {
+    if let Some(path) = explicit.filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);
         return if path.is_file() {
             Ok(path)
@@ -58,7 +67,7 @@ pub fn offline_provider_binary() -> Result<PathBuf, String> {
             ))
         };
     }
-    let candidates: Vec<PathBuf> = target_dirs()
+    let candidates: Vec<PathBuf> = target_dirs
         .iter()
         .flat_map(|dir| {
             [
@@ -162,6 +171,31 @@ impl OfflineProviders {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_release_build_is_preferred_and_a_missing_one_says_how_to_build_it() {
+        let target = tempfile::tempdir().unwrap();
+        let dirs = vec![target.path().to_path_buf()];
+        let err = locate_offline_provider(None, &dirs).unwrap_err();
+        assert!(
+            err.contains("run `make provider`")
+                && err.contains(&target.path().display().to_string()),
+            "{err}"
+        );
+        for profile in ["debug", "release"] {
+            std::fs::create_dir_all(target.path().join(profile)).unwrap();
+            std::fs::write(target.path().join(profile).join(BINARY), "").unwrap();
+        }
+        assert_eq!(
+            locate_offline_provider(None, &dirs).unwrap(),
+            target.path().join("release").join(BINARY)
+        );
+        let err = locate_offline_provider(Some("/no/such/binary".into()), &dirs).unwrap_err();
+        assert!(
+            err.starts_with("SPEC_OFFLINE_PROVIDER=/no/such/binary does not exist"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn the_source_defaults_to_offline() {
