@@ -42,6 +42,11 @@ Feature: Every Terraform module has regression tests, and they pass
       | minio            | 5    |
       | monitoring-stack | 4    |
 
+  Scenario: The monitoring stack deploys the alert rules that US1 checks
+    Given the monitoring-stack module
+    When its tests run
+    Then the run "user_data_deploys_the_alert_rules_file_verbatim" of "tests/plan_resources.tftest.hcl" passes
+
   Scenario: Terraform test passes in all five modules
     Given the five homelab modules
     When the tests of every module run

@@ -459,6 +459,25 @@ fn the_tests_pass_in(world: &mut World, want: usize, of: usize) -> Result<(), St
     }
 }
 
+#[then(expr = "the run {string} of {string} passes")]
+fn the_run_passes(world: &mut World, run: String, file: String) -> Result<(), String> {
+    let outcome = world.terraform.ran()?;
+    let found = outcome
+        .runs_in(&file)
+        .find(|r| r.run == run)
+        .ok_or_else(|| {
+            format!(
+                "module {}: no run \"{run}\" in {file} was reported",
+                outcome.module
+            )
+        })?;
+    if found.status == RunStatus::Passed {
+        Ok(())
+    } else {
+        Err(problems_of(outcome))
+    }
+}
+
 #[then(expr = "the run {string} fails")]
 fn the_run_fails(world: &mut World, run: String) -> Result<(), String> {
     let outcome = world.terraform.ran()?;
