@@ -19,6 +19,8 @@ const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 const CORE_PROTOCOL_VERSION: u32 = 1;
 const PLUGIN_PROTOCOL_VERSION: u32 = 6;
+/// Time for the Shutdown answer to be written before the process ends.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Whether this process was started by Terraform (or by a test that plays Terraform).
 pub fn started_by_terraform() -> bool {
@@ -73,19 +75,23 @@ async fn serve_async(provider: ServedProvider) -> Result<(), String> {
         .add_service(grpc_controller_server::GrpcControllerServer::new(
             controller,
         ))
-        .serve_with_incoming_shutdown(
-            tokio_stream::wrappers::TcpListenerStream::new(listener),
-            async move { shutdown.notified().await },
-        );
+        .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener));
 
     // The handshake line; go-plugin reads the certificate as unpadded base64 DER.
     println!(
         "{CORE_PROTOCOL_VERSION}|{PLUGIN_PROTOCOL_VERSION}|tcp|{address}|grpc|{}",
         base64::engine::general_purpose::STANDARD_NO_PAD.encode(&certificate_der)
     );
-    serving
-        .await
-        .map_err(|e| format!("gRPC server failed: {e}"))
+    tokio::select! {
+        served = serving => served.map_err(|e| format!("gRPC server failed: {e}")),
+        () = shutdown.notified() => {
+            // A graceful stop would wait ~45 ms for Terraform to hang up, for each of
+            // the dozens of provider processes a `terraform test` starts. Let the
+            // Shutdown answer go out, then end.
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+            Ok(())
+        }
+    }
 }
 
 /// A fresh self-signed certificate for `localhost`, the name go-plugin verifies.

@@ -90,6 +90,35 @@ fn misspelled_attribute_in_a_tested_module_fails_its_terraform_test() {
     assert!(test.all().contains("\"dedicatd\""), "{}", test.output());
 }
 
+/// Child modules must be installed; `terraform get` does that offline, where
+/// `terraform init` would try the registry for the overridden providers.
+#[test]
+fn module_with_a_local_child_module_runs_after_terraform_get() {
+    let providers = installed();
+    let module = module("with_child_module");
+    let test = terraform(module.path(), &providers.config(), &["test"]);
+    assert!(
+        !test.success,
+        "without get the child module is missing: {}",
+        test.output()
+    );
+    assert!(
+        test.all().contains("Module not installed"),
+        "{}",
+        test.output()
+    );
+
+    let get = terraform(module.path(), &providers.config(), &["get"]);
+    assert!(get.success, "terraform get: {}", get.output());
+    let test = terraform(module.path(), &providers.config(), &["test"]);
+    assert!(test.success, "terraform test: {}", test.output());
+    assert!(
+        test.stdout.contains("run \"key_reaches_the_vm\"... pass"),
+        "{}",
+        test.output()
+    );
+}
+
 #[test]
 fn unsupported_argument_fails_with_terraforms_error() {
     assert_validate_fails(
