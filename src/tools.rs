@@ -135,8 +135,12 @@ pub enum ToolError {
 
 /// Looks `program` up on PATH the way a shell would.
 pub fn which(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
+    which_in(program, &std::env::var_os("PATH")?)
+}
+
+/// Looks `program` up in a PATH-style list of directories.
+pub fn which_in(program: &str, path: &std::ffi::OsStr) -> Option<PathBuf> {
+    std::env::split_paths(path)
         .map(|dir| dir.join(program))
         .find(|candidate| is_executable(candidate))
 }
@@ -162,8 +166,18 @@ pub fn find(tool: Tool) -> Result<ToolInfo, ToolError> {
     found
 }
 
+/// Finds a tool in the given PATH-style directory list and checks its version, uncached:
+/// for checking what happens on a machine whose PATH lacks a tool or has an old one.
+pub fn find_on_path(tool: Tool, path: &std::ffi::OsStr) -> Result<ToolInfo, ToolError> {
+    probe_at(tool, which_in(tool.program(), path))
+}
+
 fn probe(tool: Tool) -> Result<ToolInfo, ToolError> {
-    let path = which(tool.program()).ok_or(ToolError::Missing { tool })?;
+    probe_at(tool, which(tool.program()))
+}
+
+fn probe_at(tool: Tool, found: Option<PathBuf>) -> Result<ToolInfo, ToolError> {
+    let path = found.ok_or(ToolError::Missing { tool })?;
     let args: Vec<OsString> = tool.version_args().iter().map(OsString::from).collect();
     let out =
         run(&Command::new(path.clone(), args).timeout(Duration::from_secs(20))).map_err(|e| {

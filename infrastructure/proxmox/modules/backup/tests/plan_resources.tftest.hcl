@@ -42,7 +42,7 @@ run "hook_script_publishes_textfile_metrics" {
   }
 
   assert {
-    condition     = strcontains(proxmox_virtual_environment_file.hook_script[0].source_raw[0].data, "vzdump_job_last_run_timestamp_seconds{job=\"nightly\"}")
+    condition     = strcontains(proxmox_virtual_environment_file.hook_script[0].source_raw[0].data, "vzdump_job_last_run_timestamp_seconds{job=\\\"nightly\\\"}")
     error_message = "The hook script must write the last-run timestamp metric for the job."
   }
 

@@ -47,8 +47,23 @@ run "custom_description_is_kept" {
   }
 }
 
+# Regression v0.7.8: the security-updates step was created twice for Debian containers (count came from a list of two commands).
+run "security_updates_once_for_debian_with_the_flag_on" {
+  command = plan
+
+  variables {
+    os_type                 = "debian"
+    enable_security_updates = true
+  }
+
+  assert {
+    condition     = length(terraform_data.security_updates) == 1
+    error_message = "A Debian container with enable_security_updates must get exactly 1 security-updates step, got ${length(terraform_data.security_updates)}."
+  }
+}
+
 # Regression v0.8.0: automatic security updates were set up only for Debian; Ubuntu containers with the flag on need them too.
-run "security_updates_for_debian_and_ubuntu_with_the_flag_on" {
+run "security_updates_for_ubuntu_with_the_flag_on" {
   command = plan
 
   variables {

@@ -1,0 +1,84 @@
+//! `make bench`: how much running the five modules' `terraform test` in parallel saves.
+//! Prints the sum of the five modules' sequential times and the wall time of all five run
+//! at once the way the US2 scenarios run them (one `TestRunner::run` per module, bounded by
+//! the CPU count). The target (issue US2, "Speed") is parallel < 0.7 x sequential; the bench
+//! exits non-zero when it is missed.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use homelab_spec::spec_root::SpecRoot;
+use homelab_spec::terraform::providers::{OfflineProviders, ProviderSource};
+use homelab_spec::terraform::{Module, TestRunner};
+
+const TARGET_RATIO: f64 = 0.7;
+
+fn main() -> ExitCode {
+    match bench() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("terraform_parallel: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn bench() -> Result<bool, String> {
+    let root = SpecRoot::from_env()?;
+    let modules = Module::all(root.path())?;
+    let runner = TestRunner::from_env()?;
+    // One installation of the offline providers for the whole bench, as in a suite run.
+    let _providers = match ProviderSource::from_env()? {
+        ProviderSource::Offline => Some(OfflineProviders::shared()?),
+        ProviderSource::Registry => None,
+    };
+    // Warm-up (terraform and provider binaries into the page cache), not counted.
+    runner.run(&modules[0])?;
+
+    let mut sequential = Duration::ZERO;
+    for module in &modules {
+        let started = Instant::now();
+        let outcome = runner.run(module)?;
+        let took = started.elapsed();
+        if !outcome.passed() {
+            return Err(format!(
+                "the tests failed, timings would mean nothing:\n{outcome}"
+            ));
+        }
+        println!(
+            "terraform test {:<18} {:>6.2} s",
+            module.name,
+            took.as_secs_f64()
+        );
+        sequential += took;
+    }
+
+    let started = Instant::now();
+    let outcomes = runner.run_all(&modules);
+    let parallel = started.elapsed();
+    for outcome in outcomes {
+        let outcome = outcome?;
+        if !outcome.passed() {
+            return Err(format!("the tests failed in the parallel run:\n{outcome}"));
+        }
+    }
+
+    let ratio = parallel.as_secs_f64() / sequential.as_secs_f64();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "sequential (sum of 5 modules): {:.2} s",
+        sequential.as_secs_f64()
+    );
+    println!(
+        "parallel (5 modules, {} at a time): {:.2} s",
+        TestRunner::parallel_limit(),
+        parallel.as_secs_f64()
+    );
+    let met = ratio < TARGET_RATIO;
+    println!(
+        "ratio {ratio:.2} on {cpus} CPUs (target < {TARGET_RATIO}): {}",
+        if met { "met" } else { "MISSED" }
+    );
+    Ok(met)
+}

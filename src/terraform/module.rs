@@ -1,0 +1,320 @@
+//! A Terraform module of the homelab: where it lives, its test files, the providers it
+//! requires, and temporary copies of it (the suite never runs Terraform inside SPEC_ROOT).
+
+use std::path::{Path, PathBuf};
+
+use hcl_edit::expr::Expression;
+
+use super::tftest::{HclError, parse_hcl};
+
+/// Where the modules live, relative to the repository root.
+pub const MODULES_DIR: &str = "infrastructure/proxmox/modules";
+/// The five modules SPEC.md names (US2).
+pub const MODULE_NAMES: [&str; 5] = ["vm", "lxc", "backup", "minio", "monitoring-stack"];
+/// The regression test file every module must have.
+pub const REGRESSION_FILE: &str = "tests/regression.tftest.hcl";
+
+/// One module directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Module {
+    pub name: String,
+    pub dir: PathBuf,
+}
+
+/// A provider from `terraform { required_providers { ... } }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredProvider {
+    /// The local name used in the module and in `mock_provider "<name>"`.
+    pub local_name: String,
+    /// `source`, when written as a literal (`bpg/proxmox`).
+    pub source: Option<String>,
+}
+
+impl Module {
+    /// The module `name` under `root/infrastructure/proxmox/modules/`.
+    pub fn in_root(root: &Path, name: &str) -> Result<Module, String> {
+        Module::at(name, &root.join(MODULES_DIR).join(name))
+    }
+
+    /// A module directory anywhere (a temporary copy, another checkout).
+    pub fn at(name: &str, dir: &Path) -> Result<Module, String> {
+        if !dir.is_dir() {
+            return Err(format!(
+                "module {name}: {} is not a directory",
+                dir.display()
+            ));
+        }
+        Ok(Module {
+            name: name.to_string(),
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// The five modules of the homelab, in the order SPEC.md lists them.
+    pub fn all(root: &Path) -> Result<Vec<Module>, String> {
+        MODULE_NAMES
+            .iter()
+            .map(|name| Module::in_root(root, name))
+            .collect()
+    }
+
+    /// `tests/*.tftest.hcl`, relative to the module, sorted.
+    pub fn test_files(&self) -> Result<Vec<PathBuf>, String> {
+        let tests = self.dir.join("tests");
+        let entries = std::fs::read_dir(&tests).map_err(|e| {
+            format!(
+                "module {}: has no tests directory ({}: {e})",
+                self.name,
+                tests.display()
+            )
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|entry| entry.ok())
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".tftest.hcl"))
+            .map(|name| Path::new("tests").join(name))
+            .collect();
+        files.sort();
+        Ok(files)
+    }
+
+    /// The providers the module's `*.tf` files require.
+    pub fn required_providers(&self) -> Result<Vec<RequiredProvider>, HclError> {
+        let mut found = Vec::new();
+        for file in self.tf_files().map_err(|message| HclError {
+            file: self.dir.clone(),
+            line: 0,
+            column: 0,
+            message,
+        })? {
+            let source = std::fs::read_to_string(self.dir.join(&file)).map_err(|e| HclError {
+                file: file.clone(),
+                line: 0,
+                column: 0,
+                message: e.to_string(),
+            })?;
+            let body = parse_hcl(&source, &file)?;
+            for terraform in body.blocks().filter(|b| b.ident.as_str() == "terraform") {
+                for required in terraform
+                    .body
+                    .blocks()
+                    .filter(|b| b.ident.as_str() == "required_providers")
+                {
+                    for attr in required.body.attributes() {
+                        found.push(RequiredProvider {
+                            local_name: attr.key.as_str().to_string(),
+                            source: literal_source(&attr.value),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn tf_files(&self) -> Result<Vec<PathBuf>, String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+            .map_err(|e| format!("cannot list {}: {e}", self.dir.display()))?
+            .filter_map(|entry| entry.ok())
+            .map(|entry| PathBuf::from(entry.file_name()))
+            .filter(|name| name.extension().is_some_and(|ext| ext == "tf"))
+            .collect();
+        files.sort();
+        Ok(files)
+    }
+}
+
+fn literal_source(value: &Expression) -> Option<String> {
+    let Expression::Object(object) = value else {
+        return None;
+    };
+    object.iter().find_map(|(key, value)| {
+        let is_source = key.as_ident().map(|i| i.as_str()) == Some("source")
+            || key.as_expr().and_then(Expression::as_str) == Some("source");
+        if is_source {
+            value.expr().as_str().map(str::to_string)
+        } else {
+            None
+        }
+    })
+}
+
+/// A temporary copy of a module, removed when dropped. Terraform runs in it, and broken
+/// variants for bad-input scenarios are made by editing it.
+#[derive(Debug)]
+pub struct ModuleCopy {
+    /// Holds the directory: dropping it removes everything below.
+    scratch: tempfile::TempDir,
+    pub module: Module,
+}
+
+impl ModuleCopy {
+    /// Copies `module` into a new temporary directory under `parent` (the system temp dir
+    /// when `None`). `.terraform/` directories and state files are left out.
+    pub fn new(module: &Module, parent: Option<&Path>) -> Result<ModuleCopy, String> {
+        let prefix = format!("homelab-spec-tf-{}-", module.name);
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix);
+        let scratch = match parent {
+            Some(parent) => builder.tempdir_in(parent),
+            None => builder.tempdir(),
+        }
+        .map_err(|e| {
+            format!(
+                "module {}: cannot create a temporary directory: {e}",
+                module.name
+            )
+        })?;
+        let dir = scratch.path().join(&module.name);
+        copy_tree(&module.dir, &dir).map_err(|e| {
+            format!(
+                "module {}: cannot copy {} to {}: {e}",
+                module.name,
+                module.dir.display(),
+                dir.display()
+            )
+        })?;
+        Ok(ModuleCopy {
+            module: Module {
+                name: module.name.clone(),
+                dir,
+            },
+            scratch,
+        })
+    }
+
+    /// The scratch directory holding the copy; Terraform's data dir and reports go here too.
+    pub fn scratch(&self) -> &Path {
+        self.scratch.path()
+    }
+
+    /// Replaces `from` by `to` in one file of the copy; an error when `from` is not there,
+    /// so a broken variant never silently equals the original.
+    pub fn replace_in(&self, relative: &str, from: &str, to: &str) -> Result<(), String> {
+        let path = self.module.dir.join(relative);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if !text.contains(from) {
+            return Err(format!(
+                "{} of module {} does not contain {from:?}",
+                relative, self.module.name
+            ));
+        }
+        std::fs::write(&path, text.replacen(from, to, 1))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
+    /// Writes (or overwrites) a file of the copy.
+    pub fn write(&self, relative: &str, content: &str) -> Result<(), String> {
+        let path = self.module.dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, content).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
+    /// Removes a file or directory of the copy.
+    pub fn remove(&self, relative: &str) -> Result<(), String> {
+        let path = self.module.dir.join(relative);
+        let result = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        result.map_err(|e| format!("cannot remove {}: {e}", path.display()))
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name_text = name.to_string_lossy();
+        if name_text == ".terraform"
+            || name_text.ends_with(".tfstate")
+            || name_text.ends_with(".tfstate.backup")
+        {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("m/tests")).unwrap();
+        std::fs::write(
+            dir.path().join("m/versions.tf"),
+            "terraform {\n  required_providers {\n    proxmox = {\n      source  = \"bpg/proxmox\"\n      version = \"~> 0.93\"\n    }\n    tls = { source = \"hashicorp/tls\" }\n  }\n}\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("m/tests/b.tftest.hcl"), "").unwrap();
+        std::fs::write(dir.path().join("m/tests/a.tftest.hcl"), "").unwrap();
+        std::fs::write(dir.path().join("m/tests/notes.md"), "").unwrap();
+        dir
+    }
+
+    #[test]
+    fn required_providers_come_from_the_terraform_block() {
+        let dir = fixture();
+        let module = Module::at("m", &dir.path().join("m")).unwrap();
+        let providers = module.required_providers().unwrap();
+        assert_eq!(
+            providers,
+            vec![
+                RequiredProvider {
+                    local_name: "proxmox".into(),
+                    source: Some("bpg/proxmox".into())
+                },
+                RequiredProvider {
+                    local_name: "tls".into(),
+                    source: Some("hashicorp/tls".into())
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn test_files_are_the_tftest_files_sorted() {
+        let dir = fixture();
+        let module = Module::at("m", &dir.path().join("m")).unwrap();
+        assert_eq!(
+            module.test_files().unwrap(),
+            vec![
+                PathBuf::from("tests/a.tftest.hcl"),
+                PathBuf::from("tests/b.tftest.hcl")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_copy_is_removed_when_dropped_and_edits_must_match() {
+        let dir = fixture();
+        let module = Module::at("m", &dir.path().join("m")).unwrap();
+        let parent = tempfile::tempdir().unwrap();
+        let copy = ModuleCopy::new(&module, Some(parent.path())).unwrap();
+        assert!(copy.module.dir.join("versions.tf").is_file());
+        assert!(copy.replace_in("versions.tf", "0.93", "0.94").is_ok());
+        let err = copy
+            .replace_in("versions.tf", "no such text", "x")
+            .unwrap_err();
+        assert!(err.contains("does not contain"), "{err}");
+        drop(copy);
+        assert_eq!(std::fs::read_dir(parent.path()).unwrap().count(), 0);
+        // The original is untouched.
+        let original = std::fs::read_to_string(dir.path().join("m/versions.tf")).unwrap();
+        assert!(original.contains("0.93"));
+    }
+}

@@ -1,0 +1,214 @@
+//! Where `terraform test` gets its providers. By default, the schema-only offline providers
+//! of `providers/offline` (`tf-offline-provider install DIR` writes a CLI config with
+//! `dev_overrides`), so no registry and no `terraform init` are needed; with
+//! `SPEC_TF_PROVIDERS=registry`, the real providers through a normal `terraform init`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use crate::tools::{self, Command};
+
+/// The environment variable that picks the provider source.
+pub const SOURCE_VAR: &str = "SPEC_TF_PROVIDERS";
+/// The environment variable that points at a `tf-offline-provider` binary.
+pub const BINARY_VAR: &str = "SPEC_OFFLINE_PROVIDER";
+const BINARY: &str = "tf-offline-provider";
+
+/// How Terraform gets its providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderSource {
+    /// The bundled schema-only providers, through `dev_overrides` (no network).
+    Offline,
+    /// The real providers from the Terraform registry, through `terraform init` (network).
+    Registry,
+}
+
+impl ProviderSource {
+    /// Reads `SPEC_TF_PROVIDERS`: unset, empty or `offline` means offline; `registry` means
+    /// the registry.
+    pub fn from_env() -> Result<ProviderSource, String> {
+        ProviderSource::parse(std::env::var(SOURCE_VAR).ok().as_deref())
+    }
+
+    pub fn parse(value: Option<&str>) -> Result<ProviderSource, String> {
+        match value.map(str::trim) {
+            None | Some("") | Some("offline") => Ok(ProviderSource::Offline),
+            Some("registry") => Ok(ProviderSource::Registry),
+            Some(other) => Err(format!(
+                "{SOURCE_VAR}={other:?} is not a provider source: use \"offline\" (the default, \
+                 no network) or \"registry\" (real providers through terraform init)"
+            )),
+        }
+    }
+}
+
+/// The `tf-offline-provider` binary: `SPEC_OFFLINE_PROVIDER`, or the release (then debug)
+/// build in the cargo target directory this suite was built in.
+pub fn offline_provider_binary() -> Result<PathBuf, String> {
+    locate_offline_provider(std::env::var_os(BINARY_VAR), &target_dirs())
+}
+
+/// The binary named by `explicit` (the value of `SPEC_OFFLINE_PROVIDER`), else the first
+/// release or debug build in `target_dirs`.
+pub fn locate_offline_provider(
+    explicit: Option<std::ffi::OsString>,
+    target_dirs: &[PathBuf],
+) -> Result<PathBuf, String> {
+    if let Some(path) = explicit.filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        return if path.is_file() {
+            Ok(path)
+        } else {
+            Err(format!(
+                "{BINARY_VAR}={} does not exist: build it with `make provider` \
+                 (cargo build --release -p tf-offline-provider)",
+                path.display()
+            ))
+        };
+    }
+    let candidates: Vec<PathBuf> = target_dirs
+        .iter()
+        .flat_map(|dir| {
+            [
+                dir.join("release").join(BINARY),
+                dir.join("debug").join(BINARY),
+            ]
+        })
+        .collect();
+    candidates
+        .iter()
+        .find(|path| path.is_file())
+        .cloned()
+        .ok_or_else(|| {
+            format!(
+                "the offline Terraform provider is not built (looked for {}): run `make provider` \
+                 (cargo build --release -p tf-offline-provider), or set {BINARY_VAR}",
+                candidates
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
+/// Cargo target directories to look in: `CARGO_TARGET_DIR` at run time and at build time,
+/// the one holding the running executable (`<target>/<profile>/deps/<exe>`), and the crate's
+/// own `target/`.
+fn target_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        dirs.push(PathBuf::from(dir));
+    }
+    if let Some(dir) = option_env!("CARGO_TARGET_DIR") {
+        dirs.push(PathBuf::from(dir));
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        // deps/ -> <profile>/ -> <target>/
+        if let Some(target) = exe.ancestors().nth(3) {
+            dirs.push(target.to_path_buf());
+        }
+    }
+    dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    dirs.dedup();
+    dirs
+}
+
+/// Offline providers installed in a temporary directory, removed when the last user drops
+/// its handle.
+#[derive(Debug)]
+pub struct OfflineProviders {
+    dir: tempfile::TempDir,
+}
+
+impl OfflineProviders {
+    /// The CLI config with the `dev_overrides`; each Terraform run gets its own copy.
+    pub fn cli_config(&self) -> PathBuf {
+        self.dir.path().join("terraform.rc")
+    }
+
+    /// Installs the providers with `tf-offline-provider install DIR`.
+    pub fn install() -> Result<OfflineProviders, String> {
+        let binary = offline_provider_binary()?;
+        let dir = tempfile::Builder::new()
+            .prefix("homelab-spec-providers-")
+            .tempdir()
+            .map_err(|e| format!("cannot create a directory for the offline providers: {e}"))?;
+        let command = Command::new(
+            binary.clone().into_os_string(),
+            ["install".as_ref(), dir.path().as_os_str()],
+        )
+        .timeout(Duration::from_secs(60));
+        tools::run(&command)
+            .and_then(|out| out.checked())
+            .map_err(|e| format!("installing the offline Terraform providers failed: {e}"))?;
+        let providers = OfflineProviders { dir };
+        if !providers.cli_config().is_file() {
+            return Err(format!(
+                "`{} install` did not write {}",
+                binary.display(),
+                providers.cli_config().display()
+            ));
+        }
+        Ok(providers)
+    }
+
+    /// The providers shared by every run of this process that is still going; installed on
+    /// first use, and again after the previous installation was removed.
+    pub fn shared() -> Result<Arc<OfflineProviders>, String> {
+        static SHARED: Mutex<Weak<OfflineProviders>> = Mutex::new(Weak::new());
+        let mut slot = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(providers) = slot.upgrade() {
+            return Ok(providers);
+        }
+        let providers = Arc::new(OfflineProviders::install()?);
+        *slot = Arc::downgrade(&providers);
+        Ok(providers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_release_build_is_preferred_and_a_missing_one_says_how_to_build_it() {
+        let target = tempfile::tempdir().unwrap();
+        let dirs = vec![target.path().to_path_buf()];
+        let err = locate_offline_provider(None, &dirs).unwrap_err();
+        assert!(
+            err.contains("run `make provider`")
+                && err.contains(&target.path().display().to_string()),
+            "{err}"
+        );
+        for profile in ["debug", "release"] {
+            std::fs::create_dir_all(target.path().join(profile)).unwrap();
+            std::fs::write(target.path().join(profile).join(BINARY), "").unwrap();
+        }
+        assert_eq!(
+            locate_offline_provider(None, &dirs).unwrap(),
+            target.path().join("release").join(BINARY)
+        );
+        let err = locate_offline_provider(Some("/no/such/binary".into()), &dirs).unwrap_err();
+        assert!(
+            err.starts_with("SPEC_OFFLINE_PROVIDER=/no/such/binary does not exist"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_source_defaults_to_offline() {
+        assert_eq!(ProviderSource::parse(None), Ok(ProviderSource::Offline));
+        assert_eq!(ProviderSource::parse(Some("")), Ok(ProviderSource::Offline));
+        assert_eq!(
+            ProviderSource::parse(Some("registry")),
+            Ok(ProviderSource::Registry)
+        );
+        let err = ProviderSource::parse(Some("mirror")).unwrap_err();
+        assert!(
+            err.contains("\"offline\"") && err.contains("\"registry\""),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,304 @@
+//! Static checks of a module's tests, without running Terraform: every module has a
+//! regression file; every regression run is plan-only, asserts something, and names the
+//! release whose fix it protects in a comment just above it; every test file mocks each
+//! provider the module requires. Each finding names the file, line and run.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use super::module::{Module, REGRESSION_FILE};
+use super::tftest::TestFile;
+
+/// Check ids, stable so that a finding can be looked up and filtered.
+pub mod ids {
+    pub const NO_TESTS: &str = "tftest/no-tests";
+    pub const PARSE: &str = "tftest/parse";
+    pub const MOCK_PROVIDER: &str = "tftest/mock-provider";
+    pub const VERSIONS: &str = "module/required-providers";
+    pub const NO_REGRESSION_FILE: &str = "regression/file";
+    pub const NO_RUNS: &str = "regression/runs";
+    pub const PLAN_ONLY: &str = "regression/plan-only";
+    pub const ASSERT: &str = "regression/assert";
+    pub const RELEASE_COMMENT: &str = "regression/release-comment";
+}
+
+/// One problem found in a module's tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub check: &'static str,
+    pub module: String,
+    /// Relative to the module directory.
+    pub file: PathBuf,
+    /// 1-based; `None` for problems of a whole file or directory.
+    pub line: Option<usize>,
+    pub run: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "module {}: {}", self.module, self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(run) = &self.run {
+            write!(f, ": run \"{run}\"")?;
+        }
+        write!(f, ": {} [{}]", self.message, self.check)
+    }
+}
+
+/// `Regression vX.Y.Z: what was fixed`.
+fn release_comment() -> &'static regex::Regex {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r"^Regression v\d+\.\d+\.\d+: \S").unwrap())
+}
+
+/// All findings for one module; empty when its tests are in order.
+pub fn check_module(module: &Module) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let finding = |check, file: PathBuf, line, run: Option<&str>, message: String| Finding {
+        check,
+        module: module.name.clone(),
+        file,
+        line,
+        run: run.map(str::to_string),
+        message,
+    };
+
+    let files = match module.test_files() {
+        Ok(files) if files.is_empty() => {
+            findings.push(finding(
+                ids::NO_TESTS,
+                "tests".into(),
+                None,
+                None,
+                "has no .tftest.hcl files".into(),
+            ));
+            return findings;
+        }
+        Ok(files) => files,
+        Err(_) => {
+            findings.push(finding(
+                ids::NO_TESTS,
+                "tests".into(),
+                None,
+                None,
+                "the module has no tests directory".into(),
+            ));
+            return findings;
+        }
+    };
+
+    let regression = PathBuf::from(REGRESSION_FILE);
+    if !files.contains(&regression) {
+        findings.push(finding(
+            ids::NO_REGRESSION_FILE,
+            regression.clone(),
+            None,
+            None,
+            "is missing: every module needs a regression test file".into(),
+        ));
+    }
+
+    let required = match module.required_providers() {
+        Ok(required) => required,
+        Err(e) => {
+            findings.push(finding(
+                ids::VERSIONS,
+                e.file.clone(),
+                Some(e.line),
+                None,
+                format!("cannot read the required providers: {}", e.message),
+            ));
+            Vec::new()
+        }
+    };
+
+    for relative in &files {
+        let file = match TestFile::read(&module.dir, relative) {
+            Ok(file) => file,
+            Err(e) => {
+                findings.push(finding(
+                    ids::PARSE,
+                    relative.clone(),
+                    Some(e.line),
+                    None,
+                    format!("is not valid HCL (column {}): {}", e.column, e.message),
+                ));
+                continue;
+            }
+        };
+        for provider in &required {
+            if !file.mock_providers.contains(&provider.local_name) {
+                findings.push(finding(
+                    ids::MOCK_PROVIDER,
+                    relative.clone(),
+                    None,
+                    None,
+                    format!(
+                        "declares no mock_provider \"{}\", which the module requires ({}): \
+                         without it the test would configure the real provider and call its API",
+                        provider.local_name,
+                        provider.source.as_deref().unwrap_or("no literal source")
+                    ),
+                ));
+            }
+        }
+        if *relative == regression {
+            findings.extend(check_regression_runs(module, &file));
+        }
+    }
+    findings
+}
+
+fn check_regression_runs(module: &Module, file: &TestFile) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut push = |check, line, run: Option<&str>, message: String| {
+        findings.push(Finding {
+            check,
+            module: module.name.clone(),
+            file: file.path.clone(),
+            line,
+            run: run.map(str::to_string),
+            message,
+        })
+    };
+    if file.runs.is_empty() {
+        push(ids::NO_RUNS, None, None, "has no run blocks".into());
+    }
+    for run in &file.runs {
+        if !run.is_plan_only() {
+            let found = match &run.command {
+                Some(command) => format!("command = {command}"),
+                None => "no command (Terraform then applies)".into(),
+            };
+            push(
+                ids::PLAN_ONLY,
+                Some(run.line),
+                Some(&run.name),
+                format!("has {found}; regression runs must use command = plan"),
+            );
+        }
+        if run.asserts == 0 {
+            push(
+                ids::ASSERT,
+                Some(run.line),
+                Some(&run.name),
+                "has no assert block; a regression run must check the behaviour it protects".into(),
+            );
+        }
+        if !run
+            .comment_above
+            .iter()
+            .any(|line| release_comment().is_match(line))
+        {
+            let found = if run.comment_above.is_empty() {
+                "no comment".to_string()
+            } else {
+                format!("the comment {:?}", run.comment_above.join(" "))
+            };
+            push(
+                ids::RELEASE_COMMENT,
+                Some(run.line),
+                Some(&run.name),
+                format!(
+                    "needs a comment just above it naming the release whose fix it protects, \
+                     like \"# Regression v0.7.2: ...\"; found {found}"
+                ),
+            );
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn module_with(regression: Option<&str>, versions: &str) -> (tempfile::TempDir, Module) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("m");
+        std::fs::create_dir_all(root.join("tests")).unwrap();
+        std::fs::write(root.join("versions.tf"), versions).unwrap();
+        std::fs::write(
+            root.join("tests/plan_resources.tftest.hcl"),
+            "mock_provider \"proxmox\" {}\nrun \"a\" {\n  command = plan\n}\n",
+        )
+        .unwrap();
+        if let Some(text) = regression {
+            std::fs::write(root.join("tests/regression.tftest.hcl"), text).unwrap();
+        }
+        let module = Module::at("m", &root).unwrap();
+        (dir, module)
+    }
+
+    const VERSIONS: &str =
+        "terraform {\n  required_providers {\n    proxmox = { source = \"bpg/proxmox\" }\n  }\n}\n";
+
+    #[test]
+    fn a_good_module_has_no_findings() {
+        let (_dir, module) = module_with(
+            Some(
+                "mock_provider \"proxmox\" {}\n\n# Regression v0.7.2: tags kept.\nrun \"tags\" {\n  command = plan\n  assert {\n    condition     = true\n    error_message = \"x\"\n  }\n}\n",
+            ),
+            VERSIONS,
+        );
+        assert_eq!(check_module(&module), vec![]);
+    }
+
+    #[test]
+    fn each_broken_rule_is_one_finding_with_line_and_run() {
+        let (_dir, module) = module_with(
+            Some(
+                "mock_provider \"proxmox\" {}\n\n# tags kept\nrun \"tags\" {\n  command = apply\n}\n",
+            ),
+            VERSIONS,
+        );
+        let findings = check_module(&module);
+        let checks: Vec<_> = findings.iter().map(|f| f.check).collect();
+        assert_eq!(
+            checks,
+            [ids::PLAN_ONLY, ids::ASSERT, ids::RELEASE_COMMENT],
+            "{findings:#?}"
+        );
+        assert!(findings.iter().all(|f| f.line == Some(4)
+            && f.run.as_deref() == Some("tags")
+            && f.file == Path::new(REGRESSION_FILE)));
+        assert_eq!(
+            findings[0].to_string(),
+            "module m: tests/regression.tftest.hcl:4: run \"tags\": has command = apply; \
+             regression runs must use command = plan [regression/plan-only]"
+        );
+    }
+
+    #[test]
+    fn a_missing_regression_file_and_a_missing_mock_are_found() {
+        let versions = "terraform {\n  required_providers {\n    proxmox = { source = \"bpg/proxmox\" }\n    tls = { source = \"hashicorp/tls\" }\n  }\n}\n";
+        let (_dir, module) = module_with(None, versions);
+        let findings = check_module(&module);
+        let checks: Vec<_> = findings.iter().map(|f| f.check).collect();
+        assert_eq!(checks, [ids::NO_REGRESSION_FILE, ids::MOCK_PROVIDER]);
+        assert!(findings[1].message.contains("mock_provider \"tls\""));
+    }
+
+    #[test]
+    fn a_module_without_tests_is_one_finding() {
+        let dir = tempfile::tempdir().unwrap();
+        let module = Module::at("m", dir.path()).unwrap();
+        let findings = check_module(&module);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].check, ids::NO_TESTS);
+    }
+
+    #[test]
+    fn an_unparsable_file_is_a_finding_with_its_line() {
+        let (_dir, module) = module_with(Some("run \"x\" {\n  command = \n"), VERSIONS);
+        let findings = check_module(&module);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].check, ids::PARSE);
+        assert!(findings[0].line.is_some_and(|l| l >= 2));
+    }
+}
