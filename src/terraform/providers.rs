@@ -43,14 +43,15 @@ impl ProviderSource {
     }
 }
 
-/// The `tf-offline-provider` binary: `SPEC_OFFLINE_PROVIDER`, or the release (then debug)
+/// The `tf-offline-provider` binary: `SPEC_OFFLINE_PROVIDER`, or the newest release or debug
 /// build in the cargo target directory this suite was built in.
 pub fn offline_provider_binary() -> Result<PathBuf, String> {
     locate_offline_provider(std::env::var_os(BINARY_VAR), &target_dirs())
 }
 
-/// The binary named by `explicit` (the value of `SPEC_OFFLINE_PROVIDER`), else the first
-/// release or debug build in `target_dirs`.
+/// The binary named by `explicit` (the value of `SPEC_OFFLINE_PROVIDER`), else the most
+/// recently built release or debug binary in `target_dirs`: a stale build of another profile
+/// would serve an old schema.
 pub fn locate_offline_provider(
     explicit: Option<std::ffi::OsString>,
     target_dirs: &[PathBuf],
@@ -62,7 +63,7 @@ pub fn locate_offline_provider(
         } else {
             Err(format!(
                 "{BINARY_VAR}={} does not exist: build it with `make provider` \
-                 (cargo build --release -p tf-offline-provider)",
+                 (cargo build -p tf-offline-provider)",
                 path.display()
             ))
         };
@@ -78,12 +79,13 @@ pub fn locate_offline_provider(
         .collect();
     candidates
         .iter()
-        .find(|path| path.is_file())
-        .cloned()
+        .filter_map(|path| Some((path.metadata().ok()?.modified().ok()?, path)))
+        .max_by_key(|(built, _)| *built)
+        .map(|(_, path)| path.clone())
         .ok_or_else(|| {
             format!(
                 "the offline Terraform provider is not built (looked for {}): run `make provider` \
-                 (cargo build --release -p tf-offline-provider), or set {BINARY_VAR}",
+                 (cargo build -p tf-offline-provider), or set {BINARY_VAR}",
                 candidates
                     .iter()
                     .map(|p| p.display().to_string())
@@ -173,7 +175,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_release_build_is_preferred_and_a_missing_one_says_how_to_build_it() {
+    fn the_newest_build_is_used_and_a_missing_one_says_how_to_build_it() {
         let target = tempfile::tempdir().unwrap();
         let dirs = vec![target.path().to_path_buf()];
         let err = locate_offline_provider(None, &dirs).unwrap_err();
@@ -182,13 +184,15 @@ mod tests {
                 && err.contains(&target.path().display().to_string()),
             "{err}"
         );
-        for profile in ["debug", "release"] {
+        for profile in ["release", "debug"] {
             std::fs::create_dir_all(target.path().join(profile)).unwrap();
             std::fs::write(target.path().join(profile).join(BINARY), "").unwrap();
+            // Distinct modification times even on coarse-grained file systems.
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
         assert_eq!(
             locate_offline_provider(None, &dirs).unwrap(),
-            target.path().join("release").join(BINARY)
+            target.path().join("debug").join(BINARY)
         );
         let err = locate_offline_provider(Some("/no/such/binary".into()), &dirs).unwrap_err();
         assert!(
