@@ -80,7 +80,11 @@ textfile_series() {
         fi
         labels+="${labels:+,}${label}=\"$(textfile_escape_label "${pair#*=}")\""
     done
-    printf '%s\n' "${name}${labels:+\{${labels}\}}"
+    if [[ -n "$labels" ]]; then
+        printf '%s{%s}\n' "$name" "$labels"
+    else
+        printf '%s\n' "$name"
+    fi
 }
 
 # textfile_sample NAME VALUE [LABEL=VALUE...]: one sample of a declared family. VALUE is a
