@@ -93,7 +93,7 @@ exit 255"#,
 ];
 
 /// Variables of the library that the caller's environment must not leak into a run.
-const LIBRARY_VARIABLES: [&str; 11] = [
+const LIBRARY_VARIABLES: [&str; 10] = [
     "DRY_RUN",
     "FORCE",
     "RETRY_ON",
@@ -104,7 +104,6 @@ const LIBRARY_VARIABLES: [&str; 11] = [
     "HOMELAB_ROOT",
     "BACKUP_STORAGE",
     "HEALTH_DNS_NAME",
-    "TFVARS_FILE",
 ];
 
 /// One metric family as a script wrote it.
@@ -290,9 +289,7 @@ pub fn publish(root: &Path, script: &str) -> Result<Vec<PublishedMetric>, String
         .env("NO_COLOR", "1")
         .timeout(TIMEOUT);
     for variable in LIBRARY_VARIABLES {
-        if variable != "TFVARS_FILE" {
-            command = command.env_remove(variable);
-        }
+        command = command.env_remove(variable);
     }
     let out = tools::run(&command).map_err(|e| format!("{script}: {e}"))?;
     if !out.success() {
