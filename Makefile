@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 # System packages a fresh Debian/Ubuntu machine with Rust and Terraform lacks.
-APT_PACKAGES := bats bats-assert bats-support bats-file prometheus prometheus-node-exporter \
+APT_PACKAGES := bats bats-assert bats-support bats-file prometheus prometheus-node-exporter jq \
                 protobuf-compiler shellcheck
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo

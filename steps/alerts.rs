@@ -3,6 +3,7 @@
 
 mod behaviour;
 mod engine;
+pub mod textfile;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

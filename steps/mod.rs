@@ -16,6 +16,7 @@ pub struct World {
     pub alerts: alerts::AlertsState,
     pub terraform: terraform::TerraformState,
     pub retry: retry::RetryState,
+    pub textfile: alerts::textfile::TextfileState,
 }
 
 impl World {
