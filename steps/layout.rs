@@ -1,5 +1,7 @@
 //! Steps of `features/layout.feature`: the repository has the parts the plan names.
 
+use std::path::Path;
+
 use cucumber::{given, then};
 
 use super::World;
@@ -22,33 +24,29 @@ fn the_module_directory(world: &mut World, dir: String) {
 
 #[then(expr = "it has the file {string}")]
 fn it_has_the_file(world: &mut World, relative: String) -> Result<(), String> {
-    let base = world
-        .layout
-        .base
-        .as_ref()
-        .ok_or("no directory was chosen by an earlier step")?;
-    let path = base.join(&relative);
-    if path.is_file() {
-        Ok(())
-    } else {
-        Err(format!("expected the file {} to exist", path.display()))
-    }
+    expect_path(world, &relative, "file", Path::is_file)
 }
 
 #[then(expr = "it has the directory {string}")]
 fn it_has_the_directory(world: &mut World, relative: String) -> Result<(), String> {
+    expect_path(world, &relative, "directory", Path::is_dir)
+}
+
+fn expect_path(
+    world: &World,
+    relative: &str,
+    kind: &str,
+    exists: fn(&Path) -> bool,
+) -> Result<(), String> {
     let base = world
         .layout
         .base
         .as_ref()
         .ok_or("no directory was chosen by an earlier step")?;
-    let path = base.join(&relative);
-    if path.is_dir() {
+    let path = base.join(relative);
+    if exists(&path) {
         Ok(())
     } else {
-        Err(format!(
-            "expected the directory {} to exist",
-            path.display()
-        ))
+        Err(format!("expected the {kind} {} to exist", path.display()))
     }
 }
