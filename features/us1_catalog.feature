@@ -4,6 +4,8 @@ Feature: Alert rules use only what the exporters really expose
   outage it was written for. Each exporter the homelab deploys has a catalog of its
   metrics and their labels, which says how it was produced and how to regenerate it.
 
+  # Timed: @serial keeps the suite's own parallel terraform and promtool runs off the CPU.
+  @serial
   Scenario: Every metric and label the rules use exists, checked quickly
     Given the homelab's alert rules file
     When the rules are checked against the exporter catalogs

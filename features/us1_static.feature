@@ -7,6 +7,8 @@ Feature: Every alert rule is complete and well formed
   Background:
     Given the homelab's alert rules file
 
+  # Timed: @serial keeps the suite's own parallel terraform and promtool runs off the CPU.
+  @serial
   Scenario: The rules file passes every static check, quickly
     When the static checks run
     Then no problem is found
