@@ -7,7 +7,7 @@ APT_PACKAGES := bats bats-assert bats-support bats-file prometheus prometheus-no
                 protobuf-compiler shellcheck
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
-REPORTS ?= reports
+REPORTS ?= $(or $(SPEC_REPORTS),reports)
 
 .PHONY: setup specs test provider bench summary catalogs
 
@@ -31,13 +31,14 @@ provider:
 
 ## specs: the acceptance suite against SPEC_ROOT (default: this checkout), then a summary
 specs: setup provider
-	@status=0; $(CARGO) test --test acceptance -- $(ARGS) || status=$$?; \
+	@rm -f $(REPORTS)/junit.xml $(REPORTS)/cucumber.json; \
+	status=0; $(CARGO) test --test acceptance -- $(ARGS) || status=$$?; \
 	$(MAKE) --no-print-directory summary; exit $$status
 
 summary:
 	@if [ -f $(REPORTS)/junit.xml ]; then \
-	  tests=$$(grep -o '<testcase ' $(REPORTS)/junit.xml | wc -l); \
-	  failed=$$(grep -oE '<(failure|error)[ >]' $(REPORTS)/junit.xml | wc -l); \
+	  tests=$$(grep -o '<testcase ' $(REPORTS)/junit.xml | wc -l || true); \
+	  failed=$$({ grep -oE '<(failure|error)[ >]' $(REPORTS)/junit.xml || true; } | wc -l); \
 	  echo "summary: $$tests test cases, $$failed failed; JUnit in $(REPORTS)/junit.xml, cucumber events in $(REPORTS)/cucumber.json"; \
 	else echo "summary: no report was written (see the errors above)"; fi
 
