@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::catalog::Catalog;
+use crate::shell::harness::write_executable;
 use crate::tools::{self, Command};
 
 /// The catalog that holds the contract.
@@ -355,13 +356,6 @@ impl World {
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-fn write_executable(path: &Path, text: &str) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    write(path, text)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .map_err(|e| format!("cannot make {} executable: {e}", path.display()))
 }
 
 /// Every metric family in the `.prom` files of `dir`. Any other file left there (a

@@ -235,7 +235,8 @@ fn parse_delay(argument: &str) -> Result<Duration, String> {
         })
 }
 
-fn write_executable(path: &Path, text: &str) -> Result<(), String> {
+/// Writes a fake command (a script with its shebang) and makes it executable.
+pub(crate) fn write_executable(path: &Path, text: &str) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
