@@ -5,6 +5,8 @@
 
 pub mod alerts;
 pub mod cargo_args;
+pub mod finding;
+pub mod outcome;
 pub mod report;
 pub mod retry;
 pub mod shell;

@@ -1,6 +1,9 @@
-//! What a check found: a stable id in the style of pint, and the file, line and rule it is about.
+//! The alert checks' stable ids (pint style); their findings are the crate's one
+//! [`Finding`], with the rule (or group) as subject.
 
 use std::fmt;
+
+pub use crate::finding::{Finding, FindingId, listing};
 
 /// The kind of problem, as a stable id (`alerts/severity`, `promql/series`, ...).
 ///
@@ -84,36 +87,47 @@ impl fmt::Display for CheckId {
     }
 }
 
-/// One problem: where it is and what was expected and found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub check: CheckId,
-    /// The file as the user named it.
-    pub file: String,
-    /// 1-based line of the rule, or of the key the problem is about.
-    pub line: usize,
-    /// The rule's name (`alert` or `record`), or the group's for group-level problems.
-    pub rule: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)?;
-        if let Some(rule) = &self.rule {
-            write!(f, " {rule}")?;
-        }
-        write!(f, " [{}] {}", self.check, self.message)
+impl From<CheckId> for FindingId {
+    fn from(id: CheckId) -> FindingId {
+        FindingId::new(id.as_str())
     }
 }
 
-/// Findings as one block of text, one per line, for a step's failure message.
-pub fn listing(findings: &[Finding]) -> String {
-    findings
-        .iter()
-        .map(|f| format!("  {f}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+impl PartialEq<CheckId> for FindingId {
+    fn eq(&self, other: &CheckId) -> bool {
+        self.as_str() == CheckId::as_str(*other)
+    }
+}
+
+impl Finding {
+    /// The alert check this finding comes from, if it is one.
+    pub fn check(&self) -> Option<CheckId> {
+        CheckId::parse(self.id.as_str())
+    }
+
+    /// The line, for alert findings, which always know theirs.
+    pub fn line_or_zero(&self) -> usize {
+        self.line.unwrap_or(0)
+    }
+}
+
+/// An alert-rule finding: the crate's one [`Finding`], built with the rule as its subject.
+pub fn rule_finding(
+    check: CheckId,
+    file: &str,
+    line: usize,
+    rule: Option<String>,
+    message: String,
+) -> Finding {
+    Finding {
+        id: check.into(),
+        file: file.to_string(),
+        line: Some(line),
+        subject: rule,
+        message,
+        expected: None,
+        found: None,
+    }
 }
 
 #[cfg(test)]
@@ -122,13 +136,13 @@ mod tests {
 
     #[test]
     fn a_finding_names_file_line_rule_and_id() {
-        let finding = Finding {
-            check: CheckId::AlertsSeverity,
-            file: "default.yml".into(),
-            line: 42,
-            rule: Some("SystemdServiceFailed".into()),
-            message: "severity \"warn\" is not one of info, warning, critical".into(),
-        };
+        let finding = rule_finding(
+            CheckId::AlertsSeverity,
+            "default.yml",
+            42,
+            Some("SystemdServiceFailed".into()),
+            "severity \"warn\" is not one of info, warning, critical".into(),
+        );
         assert_eq!(
             finding.to_string(),
             "default.yml:42 SystemdServiceFailed [alerts/severity] severity \"warn\" is not one of info, warning, critical"

@@ -46,7 +46,7 @@ pub struct AlertSummary {
 
 impl LintReport {
     pub fn with_id(&self, check: CheckId) -> Vec<&Finding> {
-        self.findings.iter().filter(|f| f.check == check).collect()
+        self.findings.iter().filter(|f| f.id == check).collect()
     }
 
     pub fn alert(&self, name: &str) -> Option<&AlertSummary> {
@@ -123,7 +123,7 @@ pub fn lint_text(name: &str, text: &str, depth: Depth) -> LintReport {
             catalog_checks::check_selectors(&file, rule, tree, known, &mut findings);
         }
     }
-    findings.sort_by_key(|f| (f.line, f.check));
+    findings.sort_by_key(|f| (f.line_or_zero(), f.id));
 
     LintReport {
         file: name.to_string(),
@@ -194,7 +194,7 @@ metrics:
         lint_text("t.yml", text, Depth::Catalog(&set))
             .findings
             .iter()
-            .map(|f| (f.check, f.line))
+            .map(|f| (f.check().unwrap(), f.line_or_zero()))
             .collect()
     }
 
@@ -284,8 +284,8 @@ metrics:
         let set = catalogs();
         let report = lint_text("t.yml", &text, Depth::Catalog(&set));
         assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
-        assert_eq!(report.findings[0].check, CheckId::AlertsTemplate);
-        assert_eq!(report.findings[0].line, 10);
+        assert_eq!(report.findings[0].check().unwrap(), CheckId::AlertsTemplate);
+        assert_eq!(report.findings[0].line_or_zero(), 10);
         assert!(report.findings[0].message.contains("$labels.job"));
         // Statically too: the aggregation alone says job is gone.
         let report = lint_text("t.yml", &text, Depth::Static);
@@ -315,7 +315,7 @@ metrics:
         let report = lint_text("t.yml", &text, Depth::Catalog(&set));
         assert_eq!(report.findings.len(), 1);
         let f = &report.findings[0];
-        assert_eq!((f.check, f.line), (CheckId::PromqlSeries, 5));
+        assert_eq!((f.check().unwrap(), f.line_or_zero()), (CheckId::PromqlSeries, 5));
         assert!(
             f.message.contains("did you mean node_load15?"),
             "{}",
@@ -412,7 +412,7 @@ metrics:
         let findings: Vec<_> = report
             .findings
             .iter()
-            .filter(|f| !f.check.is_catalog())
+            .filter(|f| !f.check().unwrap().is_catalog())
             .collect();
         assert!(findings.is_empty(), "{findings:#?}");
         assert_eq!(report.alerting_rules, 28);

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use serde_yaml::{Mapping, Value};
 
-use super::finding::{CheckId, Finding};
+use super::finding::{CheckId, Finding, rule_finding};
 use super::outline::{Lines, Outline};
 
 /// Keys Prometheus 2.42 accepts, per level. Anything else makes `promtool check rules` fail.
@@ -105,13 +105,13 @@ impl RuleFile<'_> {
 
     /// A finding about `rule`.
     pub fn finding(&self, check: CheckId, rule: &Rule, key: &str, message: String) -> Finding {
-        Finding {
+        rule_finding(
             check,
-            file: self.name.clone(),
-            line: self.line_of(rule, key),
-            rule: Some(rule.name.clone()),
+            &self.name,
+            self.line_of(rule, key),
+            Some(rule.name.clone()),
             message,
-        }
+        )
     }
 }
 
@@ -179,13 +179,8 @@ fn scalar_text(value: &Value) -> Option<String> {
 
 impl Reader<'_, '_> {
     fn push(&mut self, check: CheckId, line: usize, rule: Option<String>, message: String) {
-        self.findings.push(Finding {
-            check,
-            file: self.name.to_string(),
-            line,
-            rule,
-            message,
-        });
+        self.findings
+            .push(rule_finding(check, self.name, line, rule, message));
     }
 
     fn group_range(&self, index: usize) -> Option<Range<usize>> {
@@ -495,8 +490,8 @@ groups:
     fn malformed_yaml_is_a_syntax_finding_with_its_line() {
         let (_, findings) = parse("bad.yml", "groups:\n  - name: a\n   rules: [\n");
         assert_eq!(findings.len(), 1, "{findings:?}");
-        assert_eq!(findings[0].check, CheckId::YamlSyntax);
-        assert!(findings[0].line >= 2, "{findings:?}");
+        assert_eq!(findings[0].check().unwrap(), CheckId::YamlSyntax);
+        assert!(findings[0].line_or_zero() >= 2, "{findings:?}");
         assert!(findings[0].to_string().starts_with("bad.yml:"));
     }
 
@@ -512,13 +507,13 @@ groups:
         let (_, findings) = parse("default.yml", &text);
         let unknown: Vec<_> = findings
             .iter()
-            .filter(|f| f.check == CheckId::YamlUnknownKey)
+            .filter(|f| f.check().unwrap() == CheckId::YamlUnknownKey)
             .collect();
         assert_eq!(unknown.len(), 2, "{findings:?}");
-        assert_eq!(unknown[0].line, 1);
+        assert_eq!(unknown[0].line_or_zero(), 1);
         assert!(unknown[0].message.contains("\"alerting\""));
-        assert_eq!(unknown[1].rule.as_deref(), Some("HostDown"));
-        assert_eq!(unknown[1].line, 8);
+        assert_eq!(unknown[1].subject.as_deref(), Some("HostDown"));
+        assert_eq!(unknown[1].line_or_zero(), 8);
     }
 
     #[test]
@@ -526,8 +521,8 @@ groups:
         let text = "groups:\n  - name: a\n    rules:\n      - expr: up\n";
         let (file, findings) = parse("f.yml", text);
         assert_eq!(file.rules().count(), 0);
-        assert_eq!(findings[0].check, CheckId::YamlShape);
-        assert_eq!(findings[0].line, 4);
+        assert_eq!(findings[0].check().unwrap(), CheckId::YamlShape);
+        assert_eq!(findings[0].line_or_zero(), 4);
     }
 
     #[test]
@@ -535,9 +530,9 @@ groups:
         let text = "groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: up\n        labels: [x]\n";
         let (_, findings) = parse("f.yml", text);
         assert_eq!(findings.len(), 1, "{findings:?}");
-        assert_eq!(findings[0].check, CheckId::YamlShape);
-        assert_eq!(findings[0].line, 6);
+        assert_eq!(findings[0].check().unwrap(), CheckId::YamlShape);
+        assert_eq!(findings[0].line_or_zero(), 6);
         let (_, findings) = parse("f.yml", "- 1\n");
-        assert_eq!(findings[0].check, CheckId::YamlShape);
+        assert_eq!(findings[0].check().unwrap(), CheckId::YamlShape);
     }
 }

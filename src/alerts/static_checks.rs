@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::finding::{CheckId, Finding};
+use super::finding::{CheckId, Finding, rule_finding};
 use super::label_flow::LabelSet;
 use super::rule_file::{Rule, RuleFile, RuleKind};
 
@@ -200,16 +200,16 @@ pub fn check_duplicates(file: &RuleFile, out: &mut Vec<Finding>) {
     for group in &file.groups {
         if let Some(first) = groups.insert(&group.name, group.line) {
             groups.insert(&group.name, first);
-            out.push(Finding {
-                check: CheckId::RuleDuplicate,
-                file: file.name.clone(),
-                line: group.line,
-                rule: Some(group.name.clone()),
-                message: format!(
+            out.push(rule_finding(
+                CheckId::RuleDuplicate,
+                &file.name,
+                group.line,
+                Some(group.name.clone()),
+                format!(
                     "group name \"{}\" is already used on line {first}; Prometheus refuses the file",
                     group.name
                 ),
-            });
+            ));
         }
     }
     let mut alerts: HashMap<&str, usize> = HashMap::new();

@@ -1,0 +1,185 @@
+//! The one finding type every check returns: alert rules (static and catalog), Terraform
+//! tests (static), the textfile contract, and failed tool runs (a terraform `run`, a BATS
+//! test, a promtool case).
+//!
+//! A finding has a stable id in the style of pint (`promql/series`,
+//! `regression/release-comment`, `bats/test-failed`), the file relative to the repository
+//! under test, the line where known, the subject it is about (a rule, module, run, test or
+//! metric), and what was expected and found. Steps assert on ids and subjects, never on the
+//! wording of `message`, so a message can be reworded without breaking a scenario.
+
+use std::fmt;
+
+/// A stable check id such as `promql/series`. Ids never change meaning: reports, scenarios
+/// and people refer to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FindingId(&'static str);
+
+impl FindingId {
+    /// An id from its text. Ids are `area/what`, lower case with dashes.
+    pub const fn new(id: &'static str) -> FindingId {
+        FindingId(id)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl fmt::Display for FindingId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl PartialEq<&str> for FindingId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+/// One problem: where it is, what it is about, and what was expected and found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub id: FindingId,
+    /// The file, relative to the repository under test (or as the caller named it).
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// What the finding is about: a rule, group, module, run, test or metric.
+    pub subject: Option<String>,
+    /// The sentence shown to people; never asserted on.
+    pub message: String,
+    pub expected: Option<String>,
+    pub found: Option<String>,
+}
+
+impl Finding {
+    pub fn new(id: impl Into<FindingId>, file: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding {
+            id: id.into(),
+            file: file.into(),
+            line: None,
+            subject: None,
+            message: message.into(),
+            expected: None,
+            found: None,
+        }
+    }
+
+    pub fn at_line(mut self, line: usize) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    pub fn at(mut self, line: Option<usize>) -> Self {
+        self.line = line;
+        self
+    }
+
+    pub fn about(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    pub fn expected(mut self, expected: impl Into<String>) -> Self {
+        self.expected = Some(expected.into());
+        self
+    }
+
+    pub fn found(mut self, found: impl Into<String>) -> Self {
+        self.found = Some(found.into());
+        self
+    }
+
+    /// The subject, or "" when the finding is about the whole file.
+    pub fn subject(&self) -> &str {
+        self.subject.as_deref().unwrap_or("")
+    }
+
+    /// Whether this finding has the id and (when given) the subject.
+    pub fn is(&self, id: &str, subject: Option<&str>) -> bool {
+        self.id.as_str() == id && subject.is_none_or(|s| self.subject.as_deref() == Some(s))
+    }
+}
+
+impl fmt::Display for Finding {
+    /// `file:line subject [id] message`, the line left out when unknown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(subject) = &self.subject {
+            write!(f, " {subject}")?;
+        }
+        write!(f, " [{}] {}", self.id, self.message)?;
+        match (&self.expected, &self.found) {
+            (Some(e), Some(found)) => write!(f, " (expected {e}, found {found})"),
+            (Some(e), None) => write!(f, " (expected {e})"),
+            (None, Some(found)) => write!(f, " (found {found})"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// Findings as one block of text, one per line, for a step's failure message.
+pub fn listing(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| format!("  {f}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `id subject` pairs, sorted: what a step compares (with pretty_assertions) when it expects
+/// an exact set of findings.
+pub fn ids_and_subjects(findings: &[Finding]) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = findings
+        .iter()
+        .map(|f| (f.id.to_string(), f.subject().to_string()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finding_reads_file_line_subject_id_message() {
+        let finding = Finding::new(
+            FindingId::new("alerts/severity"),
+            "default.yml",
+            "severity \"warn\" is not one of info, warning, critical",
+        )
+        .at_line(42)
+        .about("SystemdServiceFailed");
+        assert_eq!(
+            finding.to_string(),
+            "default.yml:42 SystemdServiceFailed [alerts/severity] severity \"warn\" is not one of info, warning, critical"
+        );
+    }
+
+    #[test]
+    fn unknown_line_and_subject_are_left_out() {
+        let finding = Finding::new(FindingId::new("regression/file"), "modules/x", "no file")
+            .expected("tests/regression.tftest.hcl")
+            .found("nothing");
+        assert_eq!(
+            finding.to_string(),
+            "modules/x [regression/file] no file (expected tests/regression.tftest.hcl, found nothing)"
+        );
+    }
+
+    #[test]
+    fn is_matches_id_and_subject() {
+        let finding = Finding::new(FindingId::new("bats/test-failed"), "t.bats", "failed")
+            .about("retries three times");
+        assert!(finding.is("bats/test-failed", None));
+        assert!(finding.is("bats/test-failed", Some("retries three times")));
+        assert!(!finding.is("bats/test-failed", Some("other")));
+        assert!(!finding.is("bats/parse", None));
+    }
+}

@@ -1,0 +1,155 @@
+//! What a scenario ran, returned to it instead of recorded behind its back.
+//!
+//! Each scenario's world collects the outcomes of the checks and tool runs it made; at the
+//! end of the scenario the runner takes them, and one writer turns them into the reports:
+//! every tool-level result into `reports/junit.xml`, and the typed data (an alert
+//! scenario's series and the engine's verdict minute by minute, a retry's waits, a
+//! module's runs with their release comments) into the HTML living documentation.
+
+use std::time::Duration;
+
+use crate::finding::Finding;
+
+/// One thing a scenario ran or measured.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// An external tool's run, one JUnit `<testsuite>` (terraform test of a module, a BATS
+    /// file, a promtool test).
+    ToolRun(ToolRun),
+    /// An alert behaviour scenario as the real rule engine evaluated it.
+    AlertTimeline(AlertTimeline),
+    /// The waits of one retry case, by one implementation.
+    RetryWaits(RetryWaits),
+    /// A Terraform directory's runs, with the release each regression run protects.
+    TerraformRuns(TerraformRuns),
+}
+
+/// How a test case ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaseStatus {
+    Passed,
+    /// The case failed; the finding says where and why.
+    Failed(Finding),
+    Skipped,
+}
+
+/// One test case a tool reported (a terraform `run`, a BATS test, a promtool case).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolCase {
+    pub name: String,
+    pub classname: String,
+    pub time: Duration,
+    pub status: CaseStatus,
+}
+
+/// A run on a deliberately broken copy of a file: a failure there is what the scenario
+/// expects, so it is reported as passed, naming the change and the finding it expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenCopy {
+    /// The named change, e.g. `the regression file removed`.
+    pub change: String,
+    /// The finding id the scenario expects, when it names one.
+    pub expected: Option<String>,
+}
+
+/// One tool run: what JUnit calls a test suite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolRun {
+    /// e.g. `terraform test: lxc`, `bats: tests/restore/test_common.bats`.
+    pub suite: String,
+    pub cases: Vec<ToolCase>,
+    /// Set when the run was on a broken copy.
+    pub broken_copy: Option<BrokenCopy>,
+}
+
+impl ToolRun {
+    pub fn failures(&self) -> usize {
+        self.cases
+            .iter()
+            .filter(|c| matches!(c.status, CaseStatus::Failed(_)))
+            .count()
+    }
+}
+
+/// The state of an alert at one evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertState {
+    Inactive,
+    Pending,
+    Firing,
+}
+
+/// An alert behaviour scenario: its input, and the state the real engine computed for the
+/// alert at every minute up to the scenario's "when".
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertTimeline {
+    pub alert: String,
+    /// `(series, values)` in promtool's notation, as the scenario's table gave them.
+    pub series: Vec<(String, String)>,
+    /// The constant the expression compares against, when it has one.
+    pub threshold: Option<f64>,
+    pub for_duration: Option<Duration>,
+    /// The scenario's "when": the evaluation time it asks about.
+    pub at: Duration,
+    /// One entry per evaluation minute, from minute 0 to `at`.
+    pub states: Vec<(Duration, AlertState)>,
+}
+
+/// The waits one implementation made in one retry case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryWaits {
+    /// `bash` or `rust`.
+    pub implementation: String,
+    /// The case, as the Bash call it stands for.
+    pub case: String,
+    pub attempts: usize,
+    pub waits: Vec<Duration>,
+    pub status: i32,
+}
+
+/// Whether a Terraform directory is a module or an environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TerraformKind {
+    Module,
+    Environment,
+}
+
+/// One `run` block's result, with the release comment above it when it has one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerraformRun {
+    pub file: String,
+    pub run: String,
+    pub status: CaseStatus,
+    pub release_comment: Option<String>,
+}
+
+/// The runs of one module or environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerraformRuns {
+    /// Relative to the repository under test.
+    pub dir: String,
+    pub kind: TerraformKind,
+    pub runs: Vec<TerraformRun>,
+}
+
+/// What one scenario collected, in the order it ran things.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcomes(pub Vec<Outcome>);
+
+impl Outcomes {
+    pub fn push(&mut self, outcome: Outcome) {
+        self.0.push(outcome);
+    }
+
+    pub fn tool_runs(&self) -> impl Iterator<Item = &ToolRun> {
+        self.0.iter().filter_map(|o| match o {
+            Outcome::ToolRun(run) => Some(run),
+            _ => None,
+        })
+    }
+
+    /// Takes everything collected so far, leaving nothing behind.
+    pub fn take(&mut self) -> Vec<Outcome> {
+        std::mem::take(&mut self.0)
+    }
+}
