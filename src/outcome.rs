@@ -22,6 +22,16 @@ pub enum Outcome {
     RetryWaits(RetryWaits),
     /// A Terraform directory's runs, with the release each regression run protects.
     TerraformRuns(TerraformRuns),
+    /// What a static check found (possibly nothing), e.g. the catalog check of a rules file.
+    Findings(CheckedFindings),
+}
+
+/// The findings of one static check over one subject.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedFindings {
+    /// What was checked, e.g. `catalog check: default.yml`.
+    pub check: String,
+    pub findings: Vec<Finding>,
 }
 
 /// How a test case ended.
