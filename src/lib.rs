@@ -9,6 +9,7 @@ pub mod finding;
 pub mod outcome;
 pub mod report;
 pub mod retry;
+pub mod settings;
 pub mod shell;
 pub mod spec_root;
 pub mod terraform;

@@ -254,13 +254,20 @@ impl Command {
         self
     }
 
+    /// Sets a variable; the last of `env` and `env_remove` for a key wins.
     pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
-        self.env.push((key.into(), value.into()));
+        let key = key.into();
+        self.env_remove.retain(|k| *k != key);
+        self.env.retain(|(k, _)| *k != key);
+        self.env.push((key, value.into()));
         self
     }
 
+    /// Removes an inherited variable; the last of `env` and `env_remove` for a key wins.
     pub fn env_remove(mut self, key: impl Into<OsString>) -> Self {
-        self.env_remove.push(key.into());
+        let key = key.into();
+        self.env.retain(|(k, _)| *k != key);
+        self.env_remove.push(key);
         self
     }
 

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::catalog::Catalog;
-use crate::shell::harness::write_executable;
+use crate::shell::fake_commands::write_executable;
 use crate::tools::{self, Command};
 
 /// The catalog that holds the contract.
@@ -327,7 +327,8 @@ impl World {
             write_executable(
                 &bin.join(name),
                 &format!("#!/usr/bin/env bash\nset -u\n{body}\n"),
-            )?;
+            )
+            .map_err(|e| e.to_string())?;
         }
         for (remote, answer) in SSH_ANSWERS {
             let key: String = remote

@@ -5,9 +5,42 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::report::{ToolCase, ToolSuite};
+use crate::finding::Finding;
+use crate::outcome::{CaseStatus, ToolCase, ToolRun};
 use crate::spec_root::SpecRoot;
-use crate::tools::{self, Command, Tool};
+use crate::tools::{self, Command, RunError, Tool, ToolError};
+
+/// Finding ids of a BATS run.
+pub mod ids {
+    use crate::finding::FindingId;
+    /// A test failed; the subject is the test's name.
+    pub const TEST_FAILED: FindingId = FindingId::new("bats/test-failed");
+    /// bats reported fewer or more tests than it planned (a syntax error, a crash).
+    pub const PLAN: FindingId = FindingId::new("bats/plan");
+    /// bats failed although every test passed (a failing `teardown_file`, ...).
+    pub const STATUS: FindingId = FindingId::new("bats/status");
+}
+
+/// Why a BATS file could not be run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum BatsError {
+    #[error("the BATS file {0} does not exist")]
+    NoFile(String),
+    #[error("cannot create a temporary directory for {file}: {source}")]
+    Scratch {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Tool(#[from] ToolError),
+    #[error("{file}: {source}")]
+    Run {
+        file: String,
+        #[source]
+        source: RunError,
+    },
+}
 
 /// How long a BATS file may run. The library's file takes about a second; the margin is
 /// for a loaded CI machine.
@@ -46,43 +79,60 @@ impl BatsRun {
         self.tests.iter().filter(|t| !t.passed).collect()
     }
 
-    /// Everything wrong with the run, one finding per line; empty when it passed.
-    pub fn problems(&self) -> Vec<String> {
-        let mut problems: Vec<String> = self
-            .failed()
-            .iter()
-            .map(|t| {
-                format!(
-                    "{}: test {} \"{}\" failed:\n  {}",
-                    self.file,
-                    t.number,
-                    t.name,
-                    t.diagnostics.join("\n  ")
-                )
-            })
-            .collect();
+    /// Everything wrong with the run; empty when it passed.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut findings: Vec<Finding> =
+            self.failed().iter().map(|t| self.test_finding(t)).collect();
         if self.tests.len() != self.planned {
-            problems.push(format!(
-                "{}: bats planned {} tests but reported {}{}",
-                self.file,
-                self.planned,
-                self.tests.len(),
-                stray_text(&self.stray, &self.stderr)
-            ));
+            findings.push(
+                Finding::new(
+                    ids::PLAN,
+                    &self.file,
+                    format!(
+                        "bats planned {} tests but reported {}{}",
+                        self.planned,
+                        self.tests.len(),
+                        stray_text(&self.stray, &self.stderr)
+                    ),
+                )
+                .about(&self.file)
+                .expected(format!("{} tests", self.planned))
+                .found(format!("{} tests", self.tests.len())),
+            );
         }
-        if self.status != Some(0) && problems.is_empty() {
-            problems.push(format!(
-                "{}: bats ended with status {:?} although every test passed{}",
-                self.file,
-                self.status,
-                stray_text(&self.stray, &self.stderr)
-            ));
+        if self.status != Some(0) && findings.is_empty() {
+            findings.push(
+                Finding::new(
+                    ids::STATUS,
+                    &self.file,
+                    format!(
+                        "bats ended with status {:?} although every test passed{}",
+                        self.status,
+                        stray_text(&self.stray, &self.stderr)
+                    ),
+                )
+                .about(&self.file),
+            );
         }
-        problems
+        findings
+    }
+
+    fn test_finding(&self, test: &BatsTest) -> Finding {
+        Finding::new(
+            ids::TEST_FAILED,
+            &self.file,
+            format!(
+                "test {} \"{}\" failed:\n  {}",
+                test.number,
+                test.name,
+                test.diagnostics.join("\n  ")
+            ),
+        )
+        .about(&test.name)
     }
 
     /// The run as a JUnit suite: one case per test, plus one for a broken plan or exit.
-    pub fn to_suite(&self) -> ToolSuite {
+    pub fn tool_run(&self) -> ToolRun {
         let mut cases: Vec<ToolCase> = self
             .tests
             .iter()
@@ -90,30 +140,31 @@ impl BatsRun {
                 name: t.name.clone(),
                 classname: self.file.clone(),
                 time: t.time,
-                failure: (!t.passed).then(|| {
-                    format!(
-                        "BATS test {} failed\n{}",
-                        t.number,
-                        t.diagnostics.join("\n")
-                    )
-                }),
-                skipped: t.skipped.is_some(),
+                status: if !t.passed {
+                    CaseStatus::Failed(self.test_finding(t))
+                } else if t.skipped.is_some() {
+                    CaseStatus::Skipped
+                } else {
+                    CaseStatus::Passed
+                },
             })
             .collect();
-        let whole_file_failed = self.tests.len() != self.planned
-            || (self.status != Some(0) && self.failed().is_empty());
-        if whole_file_failed {
+        if let Some(whole) = self
+            .findings()
+            .into_iter()
+            .find(|f| f.id == ids::PLAN || f.id == ids::STATUS)
+        {
             cases.push(ToolCase {
                 name: "the whole file ran".into(),
                 classname: self.file.clone(),
                 time: self.duration,
-                failure: Some(self.problems().join("\n")),
-                skipped: false,
+                status: CaseStatus::Failed(whole),
             });
         }
-        ToolSuite {
-            name: format!("bats: {}", self.file),
+        ToolRun {
+            suite: format!("bats: {}", self.file),
             cases,
+            broken_copy: None,
         }
     }
 }
@@ -131,21 +182,26 @@ fn stray_text(stray: &[String], stderr: &str) -> String {
 
 /// Runs `bats --tap --timing FILE` (FILE relative to the repository under test) from an
 /// empty temporary directory, so that nothing it writes lands in the repository.
-pub fn run_file(root: &SpecRoot, file: &str) -> Result<BatsRun, String> {
+pub fn run_file(root: &SpecRoot, file: &str) -> Result<BatsRun, BatsError> {
     let path = root.join(file);
     if !path.is_file() {
-        return Err(format!("the BATS file {} does not exist", path.display()));
+        return Err(BatsError::NoFile(path.display().to_string()));
     }
-    let scratch = tempfile::tempdir().map_err(|e| format!("cannot create a temp dir: {e}"))?;
+    let scratch = tempfile::tempdir().map_err(|source| BatsError::Scratch {
+        file: file.to_string(),
+        source,
+    })?;
     let command = Command::tool(
         Tool::Bats,
         [Path::new("--tap"), Path::new("--timing"), &path],
-    )
-    .map_err(|e| e.to_string())?
+    )?
     .dir(scratch.path())
     .env("TMPDIR", scratch.path())
     .timeout(TIMEOUT);
-    let out = tools::run(&command).map_err(|e| e.to_string())?;
+    let out = tools::run(&command).map_err(|source| BatsError::Run {
+        file: file.to_string(),
+        source,
+    })?;
     let mut run = parse_tap(file, &out.stdout);
     run.status = out.status;
     run.duration = out.duration;
@@ -237,18 +293,17 @@ mod tests {
     fn the_suite_has_one_case_per_test_and_names_the_failure() {
         let mut run = parse_tap("tests/restore/x.bats", TAP);
         run.status = Some(1);
-        let suite = run.to_suite();
-        assert_eq!(suite.name, "bats: tests/restore/x.bats");
+        let suite = run.tool_run();
+        assert_eq!(suite.suite, "bats: tests/restore/x.bats");
         assert_eq!(suite.cases.len(), 4);
         assert_eq!(suite.failures(), 1);
-        assert!(suite.cases[2].skipped);
-        let problems = run.problems();
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(
-            problems[0].starts_with("tests/restore/x.bats: test 2 \"fails badly\" failed"),
-            "{}",
-            problems[0]
+        assert_eq!(suite.cases[2].status, CaseStatus::Skipped);
+        let findings = run.findings();
+        pretty_assertions::assert_eq!(
+            crate::finding::ids_and_subjects(&findings),
+            vec![("bats/test-failed".to_string(), "fails badly".to_string())]
         );
+        assert_eq!(findings[0].file, "tests/restore/x.bats");
     }
 
     #[test]
@@ -258,13 +313,12 @@ mod tests {
             "1..3\nok 1 first in 1ms\n# bats warning: Executed 1 instead of expected 3 tests\n",
         );
         run.status = Some(1);
-        let suite = run.to_suite();
+        let suite = run.tool_run();
         assert_eq!(suite.failures(), 1);
-        let problem = run.problems().join("\n");
-        assert!(
-            problem.contains("planned 3 tests but reported 1")
-                && problem.contains("Executed 1 instead of expected 3"),
-            "{problem}"
-        );
+        let findings = run.findings();
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].id, ids::PLAN);
+        assert_eq!(findings[0].expected.as_deref(), Some("3 tests"));
+        assert_eq!(findings[0].found.as_deref(), Some("1 tests"));
     }
 }

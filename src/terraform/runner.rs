@@ -11,15 +11,29 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use super::error::TerraformError;
 use super::junit;
 use super::module::{Module, ModuleCopy};
 use super::providers::{OfflineProviders, ProviderSource};
-use crate::report::{ToolCase, ToolSuite};
+use crate::finding::{Finding, FindingId};
+use crate::outcome::{CaseStatus, ToolCase, ToolRun};
+use crate::settings::Settings;
 use crate::tools::{self, Command, RunError, Tool};
 
-/// Seconds a single Terraform command may take (`SPEC_TF_TIMEOUT`, default 300).
-pub const TIMEOUT_VAR: &str = "SPEC_TF_TIMEOUT";
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+/// Finding ids of a module whose tests ran and did not pass.
+pub mod ids {
+    use crate::finding::FindingId;
+    /// `terraform validate` refused the module.
+    pub const VALIDATE: FindingId = FindingId::new("terraform/validate");
+    /// `terraform test` failed outside any one run (a test file it could not load, ...).
+    pub const TEST: FindingId = FindingId::new("terraform/test");
+    /// A `run` block failed.
+    pub const RUN_FAILED: FindingId = FindingId::new("terraform/run-failed");
+    /// A `run` block was skipped (an earlier one failed).
+    pub const RUN_SKIPPED: FindingId = FindingId::new("terraform/run-skipped");
+    /// The module could not be tested at all (no copy, no providers, a timeout).
+    pub const NOT_TESTED: FindingId = FindingId::new("terraform/not-tested");
+}
 
 /// How one `run` ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +59,9 @@ pub struct RunOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModuleOutcome {
     pub module: String,
+    /// The module's directory relative to the repository under test (its name for a copy
+    /// outside it): findings name their files from here.
+    pub path: String,
     /// Terraform's output when `terraform validate` failed.
     pub validate_error: Option<String>,
     pub runs: Vec<RunOutcome>,
@@ -67,31 +84,29 @@ impl ModuleOutcome {
         self.runs.iter().filter(move |r| r.file == file)
     }
 
-    /// One paragraph per problem: module, file, run, and Terraform's message.
-    pub fn problems(&self) -> Vec<String> {
-        let mut problems = Vec::new();
+    /// One finding per problem: validate, test, and every run that did not pass.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut findings = Vec::new();
         if let Some(error) = &self.validate_error {
-            problems.push(format!(
-                "module {}: terraform validate failed:\n{}",
-                self.module,
-                indent(error)
-            ));
+            findings.push(
+                Finding::new(ids::VALIDATE, &self.path, "terraform validate failed")
+                    .about(&self.module)
+                    .found(error.trim()),
+            );
         }
-        problems.extend(self.errors.iter().map(|e| {
-            format!(
-                "module {}: terraform test failed:\n{}",
-                self.module,
-                indent(e)
-            )
+        findings.extend(self.errors.iter().map(|e| {
+            Finding::new(ids::TEST, &self.path, "terraform test failed")
+                .about(&self.module)
+                .found(e.trim())
         }));
         for run in self.runs.iter().filter(|r| r.status != RunStatus::Passed) {
-            problems.push(run_problem(&self.module, run));
+            findings.push(run_finding(&self.path, run));
         }
-        problems
+        findings
     }
 
     /// The JUnit suite of this module for `reports/junit.xml`.
-    pub fn tool_suite(&self) -> ToolSuite {
+    pub fn tool_run(&self) -> ToolRun {
         let mut cases: Vec<ToolCase> = self
             .runs
             .iter()
@@ -99,45 +114,64 @@ impl ModuleOutcome {
                 name: run.run.clone(),
                 classname: format!("{}/{}", self.module, run.file),
                 time: run.time,
-                failure: match run.status {
-                    RunStatus::Failed => Some(run_problem(&self.module, run)),
-                    _ => None,
+                status: match run.status {
+                    RunStatus::Passed => CaseStatus::Passed,
+                    RunStatus::Skipped => CaseStatus::Skipped,
+                    RunStatus::Failed => CaseStatus::Failed(run_finding(&self.path, run)),
                 },
-                skipped: run.status == RunStatus::Skipped,
             })
             .collect();
-        let module_problem = self.validate_error.iter().chain(&self.errors).next();
+        let module_problem = self
+            .findings()
+            .into_iter()
+            .find(|f| f.id == ids::VALIDATE || f.id == ids::TEST);
         if let Some(problem) = module_problem {
             cases.push(ToolCase {
                 name: "terraform validate and test".into(),
                 classname: self.module.clone(),
                 time: self.duration,
-                failure: Some(format!("module {}:\n{problem}", self.module)),
-                skipped: false,
+                status: CaseStatus::Failed(problem),
             });
         }
-        ToolSuite {
-            name: format!("terraform test: {}", self.module),
+        ToolRun {
+            suite: format!("terraform test: {}", self.module),
             cases,
+            broken_copy: None,
         }
     }
 }
 
-fn run_problem(module: &str, run: &RunOutcome) -> String {
-    let what = match run.status {
-        RunStatus::Skipped => "was skipped",
-        _ => "failed",
+/// The report of a module that could not be tested at all.
+pub fn not_tested(module: &str, path: &str, error: &TerraformError) -> ToolRun {
+    ToolRun {
+        suite: format!("terraform test: {module}"),
+        cases: vec![ToolCase {
+            name: "terraform validate and test".into(),
+            classname: module.to_string(),
+            time: Duration::ZERO,
+            status: CaseStatus::Failed(
+                Finding::new(ids::NOT_TESTED, path, error.to_string()).about(module),
+            ),
+        }],
+        broken_copy: None,
+    }
+}
+
+fn run_finding(module_path: &str, run: &RunOutcome) -> Finding {
+    let (id, what): (FindingId, &str) = match run.status {
+        RunStatus::Skipped => (ids::RUN_SKIPPED, "was skipped"),
+        _ => (ids::RUN_FAILED, "failed"),
     };
     let message = run
         .message
         .as_deref()
         .unwrap_or("(Terraform gave no message)");
-    format!(
-        "module {module}, {}, run \"{}\" {what}:\n{}",
-        run.file,
-        run.run,
-        indent(message)
+    Finding::new(
+        id,
+        format!("{module_path}/{}", run.file),
+        format!("run \"{}\" {what}:\n{}", run.run, indent(message)),
     )
+    .about(&run.run)
 }
 
 fn indent(text: &str) -> String {
@@ -162,8 +196,8 @@ impl fmt::Display for ModuleOutcome {
             self.runs.len(),
             self.duration
         )?;
-        for problem in self.problems() {
-            write!(f, "\n{problem}")?;
+        for finding in self.findings() {
+            write!(f, "\n{finding}")?;
         }
         Ok(())
     }
@@ -183,39 +217,29 @@ pub struct TestRunner {
 }
 
 impl TestRunner {
-    /// terraform from PATH (checked by `tools::find`), providers from `SPEC_TF_PROVIDERS`,
-    /// timeout from `SPEC_TF_TIMEOUT`.
-    pub fn from_env() -> Result<TestRunner, String> {
-        let terraform = tools::find(Tool::Terraform).map_err(|e| e.to_string())?;
-        TestRunner::with_terraform(terraform.path)
+    /// terraform from PATH (checked by `tools::find`), providers and timeout from the
+    /// run's [`Settings`].
+    pub fn from_settings() -> Result<TestRunner, TerraformError> {
+        let terraform = tools::find(Tool::Terraform)?;
+        Ok(TestRunner::with_terraform(terraform.path))
     }
 
-    /// Like [`TestRunner::from_env`], but looks for terraform in the given PATH-style list.
-    pub fn with_terraform_on_path(path: &OsStr) -> Result<TestRunner, String> {
-        let terraform = tools::find_on_path(Tool::Terraform, path).map_err(|e| e.to_string())?;
-        TestRunner::with_terraform(terraform.path)
+    /// Like [`TestRunner::from_settings`], but looks for terraform in the given PATH-style
+    /// list.
+    pub fn with_terraform_on_path(path: &OsStr) -> Result<TestRunner, TerraformError> {
+        let terraform = tools::find_on_path(Tool::Terraform, path)?;
+        Ok(TestRunner::with_terraform(terraform.path))
     }
 
-    fn with_terraform(terraform: PathBuf) -> Result<TestRunner, String> {
-        let timeout = match std::env::var(TIMEOUT_VAR) {
-            Ok(value) if !value.trim().is_empty() => value
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|s| *s > 0)
-                .map(Duration::from_secs)
-                .ok_or_else(|| {
-                    format!("{TIMEOUT_VAR}={value:?} is not a number of seconds above 0")
-                })?,
-            _ => DEFAULT_TIMEOUT,
-        };
-        Ok(TestRunner {
+    fn with_terraform(terraform: PathBuf) -> TestRunner {
+        let settings = Settings::get();
+        TestRunner {
             terraform,
-            providers: ProviderSource::from_env()?,
-            timeout,
+            providers: settings.tf_providers,
+            timeout: settings.tf_timeout,
             scratch: None,
             filter: None,
-        })
+        }
     }
 
     /// The longest any one Terraform command may take before it is killed.
@@ -238,7 +262,7 @@ impl TestRunner {
 
     /// Validates and tests one module. `Err` when it could not be tested at all (no copy,
     /// no providers, a command that did not finish in time).
-    pub fn run(&self, module: &Module) -> Result<ModuleOutcome, String> {
+    pub fn run(&self, module: &Module) -> Result<ModuleOutcome, TerraformError> {
         let copy = ModuleCopy::new(module, self.scratch.as_deref())?;
         // Held until the module is done: the shared providers are removed with the last user.
         let (env, _providers) = self.environment(&copy)?;
@@ -252,9 +276,8 @@ impl TestRunner {
                 dir,
                 &["init", "-input=false", "-backend=false", "-no-color"],
             )
-            .map_err(|e| format!("module {}: terraform init failed: {e}", module.name))?
-            .checked()
-            .map_err(|e| format!("module {}: terraform init failed: {e}", module.name))?;
+            .and_then(|out| out.checked())
+            .map_err(|e| self.not_finished(module, "init", e))?;
         }
 
         let validate = self
@@ -302,8 +325,10 @@ impl TestRunner {
         if !test.success() && !explained {
             errors.push(terraform_text(&test.stdout, &test.stderr));
         }
+        let path = module.path_in_repo();
         Ok(ModuleOutcome {
             module: module.name.clone(),
+            path,
             validate_error,
             runs,
             errors,
@@ -313,7 +338,7 @@ impl TestRunner {
 
     /// Tests several modules at once (bounded by [`TestRunner::parallel_limit`]), results in
     /// the given order.
-    pub fn run_all(&self, modules: &[Module]) -> Vec<Result<ModuleOutcome, String>> {
+    pub fn run_all(&self, modules: &[Module]) -> Vec<Result<ModuleOutcome, TerraformError>> {
         std::thread::scope(|scope| {
             let handles: Vec<_> = modules
                 .iter()
@@ -324,7 +349,9 @@ impl TestRunner {
                 .zip(modules)
                 .map(|(handle, module)| {
                     handle.join().unwrap_or_else(|_| {
-                        Err(format!("module {}: the test thread panicked", module.name))
+                        Err(TerraformError::Panicked {
+                            module: module.name.clone(),
+                        })
                     })
                 })
                 .collect()
@@ -334,17 +361,20 @@ impl TestRunner {
     fn environment(
         &self,
         copy: &ModuleCopy,
-    ) -> Result<(RunEnvironment, Option<Arc<OfflineProviders>>), String> {
+    ) -> Result<(RunEnvironment, Option<Arc<OfflineProviders>>), TerraformError> {
         let mut env = vec![("TF_DATA_DIR".to_string(), copy.scratch().join("tf-data"))];
         let providers = match self.providers {
             ProviderSource::Offline => {
                 let providers = OfflineProviders::shared()?;
                 let config = copy.scratch().join("terraform.rc");
                 std::fs::copy(providers.cli_config(), &config).map_err(|e| {
-                    format!(
-                        "cannot copy {} to {}: {e}",
-                        providers.cli_config().display(),
-                        config.display()
+                    TerraformError::io(
+                        format!(
+                            "cannot copy {} to {}",
+                            providers.cli_config().display(),
+                            config.display()
+                        ),
+                        e,
                     )
                 })?;
                 env.push(("TF_CLI_CONFIG_FILE".to_string(), config));
@@ -379,18 +409,19 @@ impl TestRunner {
         tools::run(&command)
     }
 
-    fn not_finished(&self, module: &Module, what: &str, error: RunError) -> String {
+    fn not_finished(&self, module: &Module, what: &str, error: RunError) -> TerraformError {
         match error {
-            RunError::TimedOut { stdout, stderr, .. } => format!(
-                "module {}: `terraform {what}` did not finish within {:?} and was killed{}",
-                module.name,
-                self.timeout,
-                match terraform_text(&stdout, &stderr) {
-                    text if text.is_empty() => String::new(),
-                    text => format!("; its output so far:\n{}", indent(&text)),
-                }
-            ),
-            other => format!("module {}: terraform {what}: {other}", module.name),
+            RunError::TimedOut { stdout, stderr, .. } => TerraformError::TimedOut {
+                module: module.name.clone(),
+                command: what.to_string(),
+                timeout: self.timeout,
+                output: terraform_text(&stdout, &stderr),
+            },
+            other => TerraformError::Command {
+                module: module.name.clone(),
+                command: what.to_string(),
+                reason: other.to_string(),
+            },
         }
     }
 }
@@ -440,31 +471,21 @@ fn cpu_slots() -> &'static CpuSlots {
     })
 }
 
-/// How many modules may run at once (`SPEC_TF_JOBS`, default two per CPU).
-pub const JOBS_VAR: &str = "SPEC_TF_JOBS";
-
 impl TestRunner {
-    /// The most modules this process tests at once: `SPEC_TF_JOBS` when it is a number above
-    /// 0, else two per CPU. Two, because `terraform test` with mocked providers spends about
-    /// two thirds of its wall time waiting (a provider plugin is started and handshaken for
-    /// every run: 1.6 s of CPU in 5 s for the vm module), so one per CPU leaves the CPUs idle.
+    /// The most modules this process tests at once: `SPEC_TF_JOBS`, else two per CPU. Two,
+    /// because `terraform test` with mocked providers spends about two thirds of its wall
+    /// time waiting (a provider plugin is started and handshaken for every run: 1.6 s of
+    /// CPU in 5 s for the vm module), so one per CPU leaves the CPUs idle.
     pub fn parallel_limit() -> usize {
-        static LIMIT: OnceLock<usize> = OnceLock::new();
-        *LIMIT.get_or_init(|| {
-            std::env::var(JOBS_VAR)
-                .ok()
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .filter(|n| *n > 0)
-                .unwrap_or_else(|| 2 * std::thread::available_parallelism().map_or(1, |n| n.get()))
-        })
+        Settings::get().tf_jobs
     }
 }
 
-/// The outcome of a module of the repository under test, computed once per process (the
-/// per-module scenarios and the all-modules scenario share it) and recorded in the JUnit
-/// report.
-pub fn shared_outcome(module: &Module) -> Arc<Result<ModuleOutcome, String>> {
-    type Cell = Arc<OnceLock<Arc<Result<ModuleOutcome, String>>>>;
+/// The outcome of a module of the repository under test, computed once per process: the
+/// per-module scenarios and the all-modules scenario share it. Each scenario that uses it
+/// reports its [`ModuleOutcome::tool_run`]; the report writer keeps one copy of each run.
+pub fn shared_outcome(module: &Module) -> Arc<Result<ModuleOutcome, TerraformError>> {
+    type Cell = Arc<OnceLock<Arc<Result<ModuleOutcome, TerraformError>>>>;
     static OUTCOMES: OnceLock<Mutex<HashMap<PathBuf, Cell>>> = OnceLock::new();
     let cell: Cell = OUTCOMES
         .get_or_init(Default::default)
@@ -473,24 +494,8 @@ pub fn shared_outcome(module: &Module) -> Arc<Result<ModuleOutcome, String>> {
         .entry(module.dir.clone())
         .or_default()
         .clone();
-    cell.get_or_init(|| {
-        let outcome = TestRunner::from_env().and_then(|runner| runner.run(module));
-        match &outcome {
-            Ok(outcome) => crate::report::record(outcome.tool_suite()),
-            Err(problem) => crate::report::record(ToolSuite {
-                name: format!("terraform test: {}", module.name),
-                cases: vec![ToolCase {
-                    name: "terraform validate and test".into(),
-                    classname: module.name.clone(),
-                    time: Duration::ZERO,
-                    failure: Some(problem.clone()),
-                    skipped: false,
-                }],
-            }),
-        }
-        Arc::new(outcome)
-    })
-    .clone()
+    cell.get_or_init(|| Arc::new(TestRunner::from_settings().and_then(|runner| runner.run(module))))
+        .clone()
 }
 
 #[cfg(test)]
@@ -511,6 +516,7 @@ mod tests {
     fn a_failed_run_names_module_file_run_and_message() {
         let outcome = ModuleOutcome {
             module: "lxc".into(),
+            path: "infrastructure/proxmox/modules/lxc".into(),
             validate_error: None,
             runs: vec![
                 run(
@@ -530,23 +536,29 @@ mod tests {
             duration: Duration::from_secs(1),
         };
         assert!(!outcome.passed());
-        assert_eq!(
-            outcome.problems(),
-            vec![
-                "module lxc, tests/regression.tftest.hcl, run \"description\" failed:\n    \
-                 1 of 1 assertions failed: wrong description"
-            ]
+        let findings = outcome.findings();
+        pretty_assertions::assert_eq!(
+            crate::finding::ids_and_subjects(&findings),
+            vec![(
+                "terraform/run-failed".to_string(),
+                "description".to_string()
+            )]
         );
-        let suite = outcome.tool_suite();
-        assert_eq!(suite.name, "terraform test: lxc");
-        assert_eq!(suite.failures(), 1);
-        assert_eq!(suite.cases[1].classname, "lxc/tests/regression.tftest.hcl");
+        assert_eq!(
+            findings[0].file,
+            "infrastructure/proxmox/modules/lxc/tests/regression.tftest.hcl"
+        );
+        let run = outcome.tool_run();
+        assert_eq!(run.suite, "terraform test: lxc");
+        assert_eq!(run.failures(), 1);
+        assert_eq!(run.cases[1].classname, "lxc/tests/regression.tftest.hcl");
     }
 
     #[test]
     fn no_runs_is_not_a_pass() {
         let outcome = ModuleOutcome {
             module: "vm".into(),
+            path: "vm".into(),
             validate_error: None,
             runs: vec![],
             errors: vec![],

@@ -104,7 +104,8 @@ async fn promtool_checks(world: &mut World) -> Result<(), String> {
         .ok_or("no rules file was chosen by an earlier step")?;
     let outcome = tokio::task::spawn_blocking(move || promtool::check_rules(&path))
         .await
-        .map_err(|e| format!("promtool did not finish: {e}"))??;
+        .map_err(|e| format!("promtool did not finish: {e}"))?
+        .map_err(|e| e.to_string())?;
     world.alerts.promtool_check = Some(outcome);
     Ok(())
 }
