@@ -46,6 +46,7 @@ summary:
 test: setup provider
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
+	bash tools/check-unused-deps.sh
 	$(CARGO) test --workspace
 	@if [ -d tests/restore ] && ls tests/restore/*.bats >/dev/null 2>&1; then bats tests/restore; fi
 	@files=$$(find scripts -name '*.sh' -type f 2>/dev/null); \

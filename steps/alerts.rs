@@ -67,12 +67,12 @@ fn the_rules_file(world: &mut World) -> Result<(), String> {
 /// Writes an edited copy of the real rules file to a scratch directory and checks that one.
 fn use_copy(
     world: &mut World,
-    edit: impl FnOnce(&str) -> Result<rule_edit::Edited, String>,
+    edit: impl FnOnce(&str) -> Result<rule_edit::Edited, rule_edit::RuleEditError>,
 ) -> Result<(), String> {
     let original = world.root().join(alerts::RULES_FILE);
     let text = std::fs::read_to_string(&original)
         .map_err(|e| format!("cannot read {}: {e}", original.display()))?;
-    let edited = edit(&text)?;
+    let edited = edit(&text).map_err(|e| e.to_string())?;
     let scratch =
         tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
     let copy = scratch.path().join("default.yml");

@@ -353,6 +353,34 @@ pub struct CheckRulesOutcome {
     pub duration: Duration,
 }
 
+/// `promtool check rules` refused a file.
+pub const CHECK_FAILED: FindingId = FindingId::new("promtool/check-failed");
+
+impl CheckRulesOutcome {
+    /// The check as one case of the suite `promtool check rules`; `file` is how the report
+    /// names the checked file.
+    pub fn tool_run(&self, file: &str) -> ToolRun {
+        ToolRun {
+            suite: "promtool check rules".into(),
+            cases: vec![ToolCase {
+                name: file.to_string(),
+                classname: "promtool check rules".into(),
+                time: self.duration,
+                status: if self.passed {
+                    CaseStatus::Passed
+                } else {
+                    CaseStatus::Failed(
+                        Finding::new(CHECK_FAILED, file, "promtool check rules refused the file")
+                            .about(file)
+                            .found(&self.output),
+                    )
+                },
+            }],
+            broken_copy: None,
+        }
+    }
+}
+
 /// Runs `promtool check rules` on a file.
 pub fn check_rules(path: &Path) -> Result<CheckRulesOutcome, PromtoolError> {
     static COUNT: OnceLock<regex::Regex> = OnceLock::new();
