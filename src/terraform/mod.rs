@@ -5,6 +5,7 @@
 pub mod broken_copy;
 pub mod error;
 pub mod junit;
+pub mod lock_file;
 pub mod module;
 pub mod providers;
 pub mod runner;
