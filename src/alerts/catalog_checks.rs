@@ -19,6 +19,9 @@ use super::finding::{CheckId, Finding};
 use super::label_flow::{self, MissingLabel};
 use super::rule_file::{Rule, RuleFile};
 
+/// Where the homelab declares its textfile metrics (turned into the homelab-textfile catalog).
+pub const TEXTFILE_CONTRACT: &str = "tools/catalogs/homelab-textfile.prom";
+
 /// Selector checks for one rule's parsed expression.
 pub fn check_selectors(
     file: &RuleFile,
@@ -38,20 +41,7 @@ pub fn check_selectors(
                 continue;
             }
             reported.push(metric.to_string());
-            let hint = known
-                .catalogs
-                .closest(metric)
-                .map(|c| format!(" (did you mean {c}?)"))
-                .unwrap_or_default();
-            out.push(file.finding(
-                CheckId::PromqlSeries,
-                rule,
-                "expr",
-                format!(
-                    "metric {metric} is not exposed by any deployed exporter (catalogs: {}){hint}; the rule can never fire",
-                    known.catalogs.titles()
-                ),
-            ));
+            out.push(unknown_metric(file, rule, metric, known));
             continue;
         }
         // Recorded series carry what their expression carries; only catalog metrics have
@@ -90,6 +80,54 @@ pub fn check_selectors(
             }
         }
     }
+}
+
+/// The finding for a metric no catalog lists for the stack: a textfile metric a script
+/// writes but the contract lacks, a metric that needs configuration the stack does not
+/// use, or one that nothing publishes (the rule can never fire).
+fn unknown_metric(file: &RuleFile, rule: &Rule, metric: &str, known: &KnownSeries) -> Finding {
+    if let Some(script) = known.published.and_then(|p| p.script_of(metric)) {
+        return file
+            .finding(
+                CheckId::TextfileUndeclared,
+                rule,
+                "expr",
+                format!(
+                    "metric {metric} is written by {script} but the textfile contract does not declare it; declare it in {TEXTFILE_CONTRACT} and regenerate the homelab-textfile catalog"
+                ),
+            )
+            .expected(format!("{metric} declared in {TEXTFILE_CONTRACT}"))
+            .found(script.to_string());
+    }
+    if let Some(conditional) = known.catalogs.conditional(metric) {
+        let requires = conditional.requires;
+        return file
+            .finding(
+                CheckId::PromqlNeedsConfig,
+                rule,
+                "expr",
+                format!(
+                    "metric {metric} exists only with {requires} ({}); the monitoring stack configures none, so the rule can never fire",
+                    conditional.catalog.title()
+                ),
+            )
+            .expected(requires.to_string())
+            .found("none configured".to_string());
+    }
+    let hint = known
+        .catalogs
+        .closest(metric)
+        .map(|c| format!(" (did you mean {c}?)"))
+        .unwrap_or_default();
+    file.finding(
+        CheckId::PromqlSeries,
+        rule,
+        "expr",
+        format!(
+            "metric {metric} is not exposed by any deployed exporter (catalogs: {}){hint}; the rule can never fire",
+            known.catalogs.titles()
+        ),
+    )
 }
 
 fn unknown_label(matcher: &Matcher, labels: &std::collections::BTreeSet<String>) -> bool {
