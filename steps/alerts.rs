@@ -375,7 +375,7 @@ fn there_is_a_catalog_for(_world: &mut World, names: String) -> Result<(), Strin
 fn catalogs_have_provenance(_world: &mut World) -> Result<(), String> {
     // Catalog::parse refuses a catalog without produced_by/regenerate; check the sources too.
     let catalogs = CatalogSet::bundled()?;
-    const SOURCES: [&str; 4] = ["scrape", "documentation", "source-code", "contract"];
+    use homelab_spec::alerts::catalog::SOURCES;
     for catalog in &catalogs.catalogs {
         if catalog.metrics.is_empty() {
             return Err(format!("{} lists no metrics", catalog.file.display()));
