@@ -13,6 +13,7 @@
 pub mod catalog;
 pub mod catalog_checks;
 pub mod deployment;
+pub mod exposition;
 pub mod finding;
 pub mod label_flow;
 pub mod lint;
