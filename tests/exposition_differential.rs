@@ -94,11 +94,14 @@ fn serve(files: &[Vec<u8>], indices: &[usize]) -> Served {
     let mut dropped = BTreeSet::new();
     for line in log.lines() {
         if line.contains("failed to collect textfile data") {
-            if let Some(i) = indices
-                .iter()
-                .find(|&&i| line.contains(&format!(" file={} ", file_name(i))))
-            {
-                refused.insert(*i);
+            // `file=case00042.prom`: the case's number.
+            let index = line
+                .split(" file=case")
+                .nth(1)
+                .and_then(|rest| rest.split(".prom").next())
+                .and_then(|digits| digits.parse::<usize>().ok());
+            if let Some(i) = index.filter(|i| indices.contains(i)) {
+                refused.insert(i);
             }
         }
         if line.contains("error gathering metrics") {

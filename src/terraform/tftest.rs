@@ -1,6 +1,7 @@
 //! Reading `.tftest.hcl` files with hcl-edit, which keeps comments and byte spans: the release
 //! comment just above a `run` and the line of every finding come from them (hcl-rs drops both).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -113,18 +114,33 @@ pub fn without_bom(source: &str) -> &str {
     source.strip_prefix('\u{feff}').unwrap_or(source)
 }
 
-/// The bytes of a file as text, or an error at the line and column of the first byte that is
-/// not UTF-8 (Terraform refuses such a file).
-pub fn decode<'a>(bytes: &'a [u8], file: &Path) -> Result<&'a str, HclError> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        let good = &bytes[..e.valid_up_to()];
-        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        HclError {
-            file: file.to_path_buf(),
-            line: good.iter().filter(|&&b| b == b'\n').count() + 1,
-            column: good.len() - line_start + 1,
-            message: "the file is not valid UTF-8 (this is its first bad byte)".into(),
-        }
+/// The bytes of a file as text. Bytes that are not UTF-8 are an error at the line and
+/// column of the first one (Terraform refuses them in code and strings) unless every one is
+/// inside a comment, where Terraform lets them through (they become U+FFFD here; line
+/// numbers do not change).
+pub fn decode<'a>(bytes: &'a [u8], file: &Path) -> Result<Cow<'a, str>, HclError> {
+    let first_bad = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(Cow::Borrowed(text)),
+        Err(e) => e.valid_up_to(),
+    };
+    let lossy = String::from_utf8_lossy(bytes);
+    let comments = lexer::scan(without_bom(&lossy)).comments;
+    let offset = lossy.len() - without_bom(&lossy).len();
+    let all_in_comments = lossy.match_indices('\u{fffd}').all(|(at, _)| {
+        comments
+            .iter()
+            .any(|c| c.contains(&(at.wrapping_sub(offset))))
+    });
+    if all_in_comments {
+        return Ok(lossy);
+    }
+    let good = &bytes[..first_bad];
+    let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    Err(HclError {
+        file: file.to_path_buf(),
+        line: good.iter().filter(|&&b| b == b'\n').count() + 1,
+        column: good.len() - line_start + 1,
+        message: "the file is not valid UTF-8 outside comments (this is its first bad byte)".into(),
     })
 }
 
@@ -163,7 +179,7 @@ impl TestFile {
             column: 0,
             message: format!("cannot read {}: {e}", full.display()),
         })?;
-        TestFile::parse(decode(&bytes, relative)?, relative)
+        TestFile::parse(&decode(&bytes, relative)?, relative)
     }
 }
 

@@ -13,6 +13,8 @@ pub(crate) struct Lexed {
     pub multi_line_string: Option<usize>,
     /// Number literals in code whose value overflows an f64.
     pub huge_numbers: Vec<Range<usize>>,
+    /// Comments (`#`, `//`, `/* */`), where Terraform lets any bytes through.
+    pub comments: Vec<Range<usize>>,
 }
 
 /// Where the scanner is: code (at the top level, or inside `${ }` with its open braces
@@ -58,12 +60,22 @@ pub(crate) fn scan(source: &str) -> Lexed {
                     stack.pop();
                 }
                 b'}' => *braces = braces.saturating_sub(1),
-                b'#' => i = line_end(bytes, i),
-                b'/' if next == Some(b'/') => i = line_end(bytes, i),
+                b'#' => {
+                    let end = line_end(bytes, i);
+                    lexed.comments.push(i..end);
+                    i = end;
+                }
+                b'/' if next == Some(b'/') => {
+                    let end = line_end(bytes, i);
+                    lexed.comments.push(i..end);
+                    i = end;
+                }
                 b'/' if next == Some(b'*') => {
-                    i = source[i + 2..]
+                    let end = source[i + 2..]
                         .find("*/")
                         .map_or(bytes.len(), |end| i + 2 + end + 1);
+                    lexed.comments.push(i..end + 1);
+                    i = end;
                 }
                 b'<' if next == Some(b'<') => i = heredoc_end(source, i),
                 b'0'..=b'9' if !continues_a_name(bytes, i) => {
@@ -174,7 +186,11 @@ mod tests {
     #[test]
     fn strings_comments_heredocs_and_interpolations_are_not_multi_line_strings() {
         let source = "a = \"x ${ {b = 1}.b } \\\" y\"\n# \"\nb = <<EOT\n\"\nEOT\n/* \" \n */ c = \"$${x}\"\n";
-        assert_eq!(scan(source), Lexed::default());
+        let lexed = scan(source);
+        assert_eq!(lexed.multi_line_string, None);
+        assert!(lexed.huge_numbers.is_empty());
+        let comments: Vec<&str> = lexed.comments.iter().map(|r| &source[r.clone()]).collect();
+        assert_eq!(comments, ["# \"", "/* \" \n */"]);
     }
 
     #[test]

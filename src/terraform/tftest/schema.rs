@@ -82,11 +82,11 @@ pub fn check_file(bytes: &[u8], file: &str) -> Vec<Finding> {
         Ok(source) => source,
         Err(e) => return syntax(e),
     };
-    let body = match parse_hcl(source, path) {
+    let body = match parse_hcl(&source, path) {
         Ok(body) => body,
         Err(e) => return syntax(e),
     };
-    let source = without_bom(source);
+    let source = without_bom(&source);
     let mut checker = Checker {
         file,
         index: LineIndex::new(source),
@@ -157,6 +157,21 @@ impl Checker<'_> {
                     format!(
                         "a {kind} block takes {labels} label(s), this one has {}",
                         block.labels.len()
+                    ),
+                );
+            }
+            if matches!(kind, "provider" | "mock_provider")
+                && let Some(label) = block.labels.first()
+                && !is_provider_name(label.as_str())
+            {
+                self.push(
+                    ids::BLOCK,
+                    at,
+                    Some(label.as_str()),
+                    format!(
+                        "{:?} is not a provider local name (lower-case letters, digits, - and _, \
+                         starting with a letter)",
+                        label.as_str()
                     ),
                 );
             }
@@ -430,6 +445,15 @@ fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
+/// A provider local name as Terraform wants it written: normalised, so lower case.
+fn is_provider_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && !name.ends_with('-')
+        && !name.contains("--")
+}
+
 fn start(span: Option<std::ops::Range<usize>>) -> Option<usize> {
     span.map(|s| s.start)
 }
@@ -508,6 +532,8 @@ mod tests {
             ("variables {\n}\nvariables {\n}\n".into(), "tftest/duplicate-block"),
             ("mock_provider {}\n".into(), "tftest/block"),
             ("mock_provider \"a\" \"b\" {}\n".into(), "tftest/block"),
+            ("mock_provider \"prox<mox\" {}\n".into(), "tftest/block"),
+            ("provider \"Proxmox\" {}\n".into(), "tftest/block"),
             ("variables \"x\" {}\n".into(), "tftest/block"),
             ("variables {\n  inner {}\n}\n".into(), "tftest/block"),
             (
@@ -538,8 +564,11 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_reported_at_the_line_of_its_first_bad_byte() {
+        // In a comment Terraform lets it through.
+        let in_comment = b"run \"a\" {\n  command = plan\n  # \xff\n}\n";
+        assert!(check_file(in_comment, "t.tftest.hcl").is_empty());
         let findings = check_file(
-            b"run \"a\" {\n  command = plan\n  # \xff\n}\n",
+            b"run \"a\" {\n  command = plan\n  state_key = \"\xff\"\n}\n",
             "t.tftest.hcl",
         );
         assert_eq!(findings.len(), 1);
