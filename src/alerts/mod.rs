@@ -15,6 +15,7 @@ pub mod catalog_checks;
 pub mod catalog_schema;
 pub(crate) mod did_you_mean;
 pub mod deployment;
+pub mod exposition;
 pub mod finding;
 pub mod label_flow;
 pub mod lint;

@@ -7,12 +7,13 @@
 //! every declared metric must be published by some script. The alert rules rely on that
 //! catalog, so a metric no script writes would be an alert that can never fire.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::catalog::Catalog;
-use crate::finding::Finding;
+use super::exposition;
+use crate::finding::{Finding, listing};
 use crate::shell::fake_commands::{FakeCommandError, FakeCommands};
 use crate::tools::{self, Command, RunError};
 
@@ -336,13 +337,16 @@ fn read_textfile_dir(script: &str, dir: &Path) -> Result<Vec<PublishedMetric>, T
         }
         let text = std::fs::read_to_string(&path)
             .map_err(io(format!("cannot read {}", path.display())))?;
-        let families = parse_exposition(&text).map_err(|reason| TextfileError::Exposition {
-            script: script.to_string(),
-            file: file.clone(),
-            reason,
+        let families = exposition::read(text.as_bytes(), &file).map_err(|findings| {
+            TextfileError::Exposition {
+                script: script.to_string(),
+                file: file.clone(),
+                reason: listing(&findings),
+            }
         })?;
         metrics.extend(
             families
+                .published()
                 .into_iter()
                 .map(|(name, (kind, labels))| PublishedMetric {
                     script: script.to_string(),
@@ -354,85 +358,6 @@ fn read_textfile_dir(script: &str, dir: &Path) -> Result<Vec<PublishedMetric>, T
         );
     }
     Ok(metrics)
-}
-
-/// Metric families of a Prometheus text exposition: name to (type, label names).
-pub fn parse_exposition(
-    text: &str,
-) -> Result<BTreeMap<String, (String, BTreeSet<String>)>, String> {
-    let mut families: BTreeMap<String, (String, BTreeSet<String>)> = BTreeMap::new();
-    for (number, line) in text.lines().enumerate() {
-        let at = |e: String| format!("line {}: {e}: {line}", number + 1);
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        if let Some(comment) = line.strip_prefix('#') {
-            let words: Vec<&str> = comment.split_whitespace().collect();
-            if let ["TYPE", name, kind] = words.as_slice() {
-                families.entry(name.to_string()).or_default().0 = kind.to_string();
-            }
-            continue;
-        }
-        let (name, labels) = parse_sample(line).map_err(at)?;
-        let family = families.entry(name).or_default();
-        family.1.extend(labels);
-    }
-    for (kind, _) in families.values_mut() {
-        if kind.is_empty() {
-            *kind = "untyped".into();
-        }
-    }
-    Ok(families)
-}
-
-/// The metric name and label names of one sample line.
-fn parse_sample(line: &str) -> Result<(String, Vec<String>), String> {
-    let end = line
-        .find(|c: char| c == '{' || c.is_whitespace())
-        .ok_or("a sample without a value")?;
-    let name = &line[..end];
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
-    {
-        return Err(format!("{name:?} is not a metric name"));
-    }
-    let mut labels = Vec::new();
-    let mut rest = &line[end..];
-    if let Some(inner) = rest.strip_prefix('{') {
-        rest = inner;
-        loop {
-            rest = rest.trim_start();
-            if let Some(after) = rest.strip_prefix('}') {
-                rest = after;
-                break;
-            }
-            let eq = rest.find('=').ok_or("a label without =")?;
-            labels.push(rest[..eq].trim().to_string());
-            let value = rest[eq + 1..]
-                .trim_start()
-                .strip_prefix('"')
-                .ok_or("a label value without quotes")?;
-            let mut escaped = false;
-            let close = value
-                .char_indices()
-                .find(|&(_, c)| {
-                    let end = c == '"' && !escaped;
-                    escaped = c == '\\' && !escaped;
-                    end
-                })
-                .map(|(i, _)| i)
-                .ok_or("an unterminated label value")?;
-            rest = value[close + 1..].trim_start();
-            rest = rest.strip_prefix(',').unwrap_or(rest);
-        }
-    }
-    if rest.split_whitespace().next().is_none() {
-        return Err("a sample without a value".into());
-    }
-    Ok((name.to_string(), labels))
 }
 
 /// Everything the published metrics and the contract disagree on.
@@ -534,28 +459,6 @@ metrics:
             kind: kind.into(),
             labels: labels.iter().map(|l| l.to_string()).collect(),
         }
-    }
-
-    #[test]
-    fn exposition_families_have_their_type_and_all_label_names() {
-        let text = "# HELP homelab_a A thing\n# TYPE homelab_a gauge\n\
-            homelab_a{vmid=\"100\",storage=\"p\\\"b,s}\"} 1\n\
-            homelab_a{vmid=\"101\"} 0\nhomelab_c 3\n";
-        let families = parse_exposition(text).unwrap();
-        let (kind, labels) = &families["homelab_a"];
-        assert_eq!(kind, "gauge");
-        assert_eq!(labels.iter().collect::<Vec<_>>(), ["storage", "vmid"]);
-        assert_eq!(families["homelab_c"].0, "untyped");
-        assert!(families["homelab_c"].1.is_empty());
-    }
-
-    #[test]
-    fn a_malformed_sample_names_its_line() {
-        let err = parse_exposition("ok 1\nbroken{vmid=\"1} 2\n").unwrap_err();
-        assert!(
-            err.starts_with("line 2: an unterminated label value"),
-            "{err}"
-        );
     }
 
     #[test]

@@ -1,12 +1,18 @@
 //! Reading `.tftest.hcl` files with hcl-edit, which keeps comments and byte spans: the release
 //! comment just above a `run` and the line of every finding come from them (hcl-rs drops both).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body};
+
+mod lexer;
+pub mod schema;
+
+pub use schema::check_file;
 
 /// One `run` block of a test file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,9 +68,40 @@ impl fmt::Display for HclError {
     }
 }
 
-/// Parses HCL source into an hcl-edit body, naming `file` in the error.
+impl HclError {
+    /// The 1-based line, `None` when the file could not be read at all.
+    pub fn line(&self) -> Option<usize> {
+        (self.line > 0).then_some(self.line)
+    }
+}
+
+/// Parses HCL source into an hcl-edit body, naming `file` in the error. Reads what Terraform
+/// reads: a leading UTF-8 byte order mark is skipped, and a number too large for an f64
+/// (`1e309`, which Terraform keeps as a big float) parses; a quoted string that runs over a
+/// line end is an error, as in Terraform. Offsets in the body are relative to
+/// [`without_bom`]`(source)`.
 pub fn parse_hcl(source: &str, file: &Path) -> Result<Body, HclError> {
-    hcl_edit::parser::parse_body(source).map_err(|e| HclError {
+    let source = without_bom(source);
+    let lexed = lexer::scan(source);
+    if let Some(offset) = lexed.multi_line_string {
+        let index = LineIndex::new(source);
+        return Err(HclError {
+            file: file.to_path_buf(),
+            line: index.line_of(offset),
+            column: index.column_of(source, offset),
+            message: "a quoted string runs over the end of its line (Terraform: \
+                      \"Invalid multi-line string\"); use a heredoc or \\n"
+                .into(),
+        });
+    }
+    let patched;
+    let text = if lexed.huge_numbers.is_empty() {
+        source
+    } else {
+        patched = lexer::zero_numbers(source, &lexed.huge_numbers);
+        patched.as_str()
+    };
+    hcl_edit::parser::parse_body(text).map_err(|e| HclError {
         file: file.to_path_buf(),
         line: e.location().line(),
         column: e.location().column(),
@@ -72,15 +109,52 @@ pub fn parse_hcl(source: &str, file: &Path) -> Result<Body, HclError> {
     })
 }
 
+/// The source without a leading UTF-8 byte order mark (Terraform ignores it).
+pub fn without_bom(source: &str) -> &str {
+    source.strip_prefix('\u{feff}').unwrap_or(source)
+}
+
+/// The bytes of a file as text. Bytes that are not UTF-8 are an error at the line and
+/// column of the first one (Terraform refuses them in code and strings) unless every one is
+/// inside a comment, where Terraform lets them through (they become U+FFFD here; line
+/// numbers do not change).
+pub fn decode<'a>(bytes: &'a [u8], file: &Path) -> Result<Cow<'a, str>, HclError> {
+    let first_bad = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(Cow::Borrowed(text)),
+        Err(e) => e.valid_up_to(),
+    };
+    let lossy = String::from_utf8_lossy(bytes);
+    let comments = lexer::scan(without_bom(&lossy)).comments;
+    let offset = lossy.len() - without_bom(&lossy).len();
+    let all_in_comments = lossy.match_indices('\u{fffd}').all(|(at, _)| {
+        comments
+            .iter()
+            .any(|c| c.contains(&(at.wrapping_sub(offset))))
+    });
+    if all_in_comments {
+        return Ok(lossy);
+    }
+    let good = &bytes[..first_bad];
+    let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    Err(HclError {
+        file: file.to_path_buf(),
+        line: good.iter().filter(|&&b| b == b'\n').count() + 1,
+        column: good.len() - line_start + 1,
+        message: "the file is not valid UTF-8 outside comments (this is its first bad byte)".into(),
+    })
+}
+
 impl TestFile {
     /// Parses the text of a test file; `path` is only used in messages and findings.
     pub fn parse(source: &str, path: &Path) -> Result<TestFile, HclError> {
         let body = parse_hcl(source, path)?;
+        let source = without_bom(source);
+        let index = LineIndex::new(source);
         let mut runs = Vec::new();
         let mut mock_providers = Vec::new();
         for block in body.blocks() {
             match block.ident.as_str() {
-                "run" => runs.push(run_block(block, source)),
+                "run" => runs.push(run_block(block, source, &index)),
                 "mock_provider" => {
                     if let Some(label) = block.labels.first() {
                         mock_providers.push(label.as_str().to_string());
@@ -99,17 +173,17 @@ impl TestFile {
     /// Reads and parses `module_dir/relative`.
     pub fn read(module_dir: &Path, relative: &Path) -> Result<TestFile, HclError> {
         let full = module_dir.join(relative);
-        let source = std::fs::read_to_string(&full).map_err(|e| HclError {
+        let bytes = std::fs::read(&full).map_err(|e| HclError {
             file: relative.to_path_buf(),
             line: 0,
             column: 0,
             message: format!("cannot read {}: {e}", full.display()),
         })?;
-        TestFile::parse(&source, relative)
+        TestFile::parse(&decode(&bytes, relative)?, relative)
     }
 }
 
-fn run_block(block: &Block, source: &str) -> RunBlock {
+fn run_block(block: &Block, source: &str, index: &LineIndex) -> RunBlock {
     let start = block.span().map_or(0, |s| s.start);
     let command = block
         .body
@@ -121,7 +195,7 @@ fn run_block(block: &Block, source: &str) -> RunBlock {
             .first()
             .map(|l| l.as_str().to_string())
             .unwrap_or_default(),
-        line: line_of(source, start),
+        line: index.line_of(start),
         command,
         asserts: block
             .body
@@ -129,7 +203,7 @@ fn run_block(block: &Block, source: &str) -> RunBlock {
             .filter(|b| b.ident.as_str() == "assert")
             .count(),
         expects_failures: block.body.get_attribute("expect_failures").is_some(),
-        comment_above: comment_above(source, start),
+        comment_above: comment_above(source, index, start),
     }
 }
 
@@ -141,22 +215,59 @@ fn expression_text(expr: &Expression) -> String {
     }
 }
 
-/// 1-based line of a byte offset.
+/// Where each line starts, found once, so that the line of any offset is a binary search
+/// (a file with thousands of runs must not be rescanned per run).
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(source: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            source
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// 1-based line of a byte offset (past the end: the last line).
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset)
+    }
+
+    /// 1-based column (in bytes) of a byte offset.
+    pub fn column_of(&self, source: &str, offset: usize) -> usize {
+        let offset = offset.min(source.len());
+        offset - self.starts[self.line_of(offset) - 1] + 1
+    }
+
+    /// The text of a 1-based line, without its line end.
+    pub fn line_text<'a>(&self, source: &'a str, line: usize) -> &'a str {
+        let start = self.starts[line - 1].min(source.len());
+        let end = self
+            .starts
+            .get(line)
+            .map_or(source.len(), |&next| next - 1)
+            .max(start);
+        let text = &source[start..end];
+        text.strip_suffix('\r').unwrap_or(text)
+    }
+}
+
+/// 1-based line of a byte offset. For one lookup; build a [`LineIndex`] for many.
 pub fn line_of(source: &str, offset: usize) -> usize {
-    source[..offset.min(source.len())]
-        .bytes()
-        .filter(|&b| b == b'\n')
-        .count()
-        + 1
+    LineIndex::new(source).line_of(offset)
 }
 
 /// The comment lines directly above the line holding `offset`, top to bottom.
-fn comment_above(source: &str, offset: usize) -> Vec<String> {
-    let before = &source[..offset.min(source.len())];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+fn comment_above(source: &str, index: &LineIndex, offset: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
-    for line in before[..line_start].lines().rev() {
-        let trimmed = line.trim();
+    for line in (1..index.line_of(offset)).rev() {
+        let trimmed = index.line_text(source, line).trim();
         let text = trimmed
             .strip_prefix('#')
             .or_else(|| trimmed.strip_prefix("//"));
@@ -249,5 +360,58 @@ run "bad" {
             err.to_string().starts_with("tests/broken.tftest.hcl:"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn three_thousand_runs_read_fast() {
+        let mut source = String::from("mock_provider \"proxmox\" {}\n");
+        for i in 0..3000 {
+            source.push_str(&format!(
+                "\n# Regression v0.{i}.0: run {i}.\nrun \"r{i}\" {{\n  command = plan\n  assert {{\n    condition     = var.x == {i}\n    error_message = \"x\"\n  }}\n}}\n"
+            ));
+        }
+        let started = std::time::Instant::now();
+        let file = TestFile::parse(&source, Path::new("t.tftest.hcl")).unwrap();
+        let findings = check_file(source.as_bytes(), "t.tftest.hcl");
+        let elapsed = started.elapsed();
+        assert_eq!(file.runs.len(), 3000);
+        assert_eq!(file.runs[2999].line, 1 + 9 * 2999 + 3);
+        assert_eq!(
+            file.runs[2999].comment_above,
+            ["Regression v0.2999.0: run 2999."]
+        );
+        assert!(findings.is_empty(), "{findings:?}");
+        assert!(elapsed < std::time::Duration::from_secs(3), "{elapsed:?}");
+    }
+
+    #[test]
+    fn line_index_lines_and_columns() {
+        let source = "ab\n\ncd\r\ne";
+        let index = LineIndex::new(source);
+        assert_eq!(
+            [0, 2, 3, 4, 7, 8, 99].map(|o| index.line_of(o)),
+            [1, 1, 2, 3, 3, 4, 4]
+        );
+        assert_eq!(index.column_of(source, 5), 2);
+        assert_eq!(index.line_text(source, 3), "cd");
+        assert_eq!(index.line_text(source, 2), "");
+        assert_eq!(line_of(source, 8), 4);
+    }
+
+    #[test]
+    fn the_homelab_test_files_load_as_terraform_loads_them() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("infrastructure/proxmox/modules");
+        let mut checked = 0;
+        for module in std::fs::read_dir(&root).unwrap() {
+            let tests = module.unwrap().path().join("tests");
+            for file in std::fs::read_dir(&tests).into_iter().flatten() {
+                let path = file.unwrap().path();
+                let bytes = std::fs::read(&path).unwrap();
+                let findings = check_file(&bytes, &path.display().to_string());
+                assert!(findings.is_empty(), "{findings:#?}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 15, "{checked}");
     }
 }
