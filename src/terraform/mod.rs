@@ -3,6 +3,7 @@
 //! on temporary copies, offline, several modules at once.
 
 pub mod junit;
+pub mod environment;
 pub mod module;
 pub mod providers;
 pub mod runner;
