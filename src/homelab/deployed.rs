@@ -193,11 +193,7 @@ impl Walker<'_> {
         self.destination = saved;
     }
 
-    fn with_bindings(
-        &mut self,
-        names: &[(String, Value)],
-        visit: impl FnOnce(&mut Self),
-    ) {
+    fn with_bindings(&mut self, names: &[(String, Value)], visit: impl FnOnce(&mut Self)) {
         let depth = self.scopes.len();
         self.scopes.extend(names.iter().cloned());
         visit(self);
@@ -258,7 +254,11 @@ impl Visit for Walker<'_> {
             Some((items, is_set)) => {
                 for (key, value) in items {
                     // Terraform's `for_each` over a set: each.key is the element too.
-                    let key = if is_set && !dynamic { value.clone() } else { key };
+                    let key = if is_set && !dynamic {
+                        value.clone()
+                    } else {
+                        key
+                    };
                     let bound = [(variable.clone(), iteration(key, value))];
                     self.with_bindings(&bound, |w| visit_block(w, node));
                 }
@@ -306,11 +306,7 @@ impl Visit for Walker<'_> {
         {
             let path = self.eval_string(first).map(|p| {
                 let p = PathBuf::from(p);
-                if p.is_absolute() {
-                    p
-                } else {
-                    self.dir.join(p)
-                }
+                if p.is_absolute() { p } else { self.dir.join(p) }
             });
             let rendered = (name == "templatefile")
                 .then(|| self.eval_string(&Expression::FuncCall(Box::new(node.clone()))));
@@ -322,9 +318,11 @@ impl Visit for Walker<'_> {
                 argument: first.to_string().trim().to_string(),
                 destination: self.destination.clone(),
             };
-            let duplicate = self.out.reads.iter().any(|r| {
-                r.read == read && r.path == path && r.rendered == rendered
-            });
+            let duplicate = self
+                .out
+                .reads
+                .iter()
+                .any(|r| r.read == read && r.path == path && r.rendered == rendered);
             if !duplicate {
                 self.out.reads.push(RawRead {
                     read,

@@ -38,12 +38,10 @@ pub(crate) fn functions() -> Context<'static> {
     let mut ctx = Context::new();
     let s = || ParamType::String;
     let any = || ParamType::Any;
-    let def = |params: Vec<ParamType>, f: hcl::eval::Func| {
-        FuncDef::builder().params(params).build(f)
-    };
-    let variadic = |param: ParamType, f: hcl::eval::Func| {
-        FuncDef::builder().variadic_param(param).build(f)
-    };
+    let def =
+        |params: Vec<ParamType>, f: hcl::eval::Func| FuncDef::builder().params(params).build(f);
+    let variadic =
+        |param: ParamType, f: hcl::eval::Func| FuncDef::builder().variadic_param(param).build(f);
     ctx.declare_func("file", def(vec![s()], file));
     ctx.declare_func("templatefile", def(vec![s(), any()], templatefile));
     ctx.declare_func("fileset", def(vec![s(), s()], fileset));
@@ -88,7 +86,10 @@ pub(crate) fn evaluate(
 
 /// Renders a template the way `templatefile()` does: `${...}` interpolations and `%{...}`
 /// directives, with `vars` as its only variables.
-pub(crate) fn render_template(text: &str, vars: &hcl::Map<String, Value>) -> Result<String, String> {
+pub(crate) fn render_template(
+    text: &str,
+    vars: &hcl::Map<String, Value>,
+) -> Result<String, String> {
     let template: hcl::Template = text.parse().map_err(|e: hcl::Error| e.to_string())?;
     let mut ctx = functions();
     for (name, value) in vars {
@@ -210,7 +211,9 @@ fn join(args: FuncArgs) -> Result<Value, String> {
 fn split(args: FuncArgs) -> Result<Value, String> {
     let separator = text_arg(&args, 0)?;
     let text = text_arg(&args, 1)?;
-    Ok(Value::Array(text.split(separator).map(Value::from).collect()))
+    Ok(Value::Array(
+        text.split(separator).map(Value::from).collect(),
+    ))
 }
 
 fn toset(args: FuncArgs) -> Result<Value, String> {
@@ -276,7 +279,11 @@ fn trimprefix(args: FuncArgs) -> Result<Value, String> {
 }
 
 fn replace(args: FuncArgs) -> Result<Value, String> {
-    let (text, from, to) = (text_arg(&args, 0)?, text_arg(&args, 1)?, text_arg(&args, 2)?);
+    let (text, from, to) = (
+        text_arg(&args, 0)?,
+        text_arg(&args, 1)?,
+        text_arg(&args, 2)?,
+    );
     Ok(Value::from(text.replace(from, to)))
 }
 

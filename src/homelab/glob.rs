@@ -127,7 +127,12 @@ mod tests {
     fn fileset_lists_matching_files_sorted() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("rules/sub")).unwrap();
-        for f in ["rules/b.yml", "rules/a.yml", "rules/c.txt", "rules/sub/d.yml"] {
+        for f in [
+            "rules/b.yml",
+            "rules/a.yml",
+            "rules/c.txt",
+            "rules/sub/d.yml",
+        ] {
             std::fs::write(dir.path().join(f), "").unwrap();
         }
         assert_eq!(

@@ -56,12 +56,10 @@ pub fn textfile_contract() -> Result<TextfileContract, DiscoveryError> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            p.file_name()
-                .map(|n| n.to_string_lossy())
-                .is_some_and(|n| {
-                    n.starts_with(&format!("{}-", crate::alerts::textfile::CONTRACT_EXPORTER))
-                        && n.ends_with(".yml")
-                })
+            p.file_name().map(|n| n.to_string_lossy()).is_some_and(|n| {
+                n.starts_with(&format!("{}-", crate::alerts::textfile::CONTRACT_EXPORTER))
+                    && n.ends_with(".yml")
+            })
         })
         .collect();
     files.sort();
@@ -151,11 +149,7 @@ pub(crate) fn publishing_scripts(fs: &RepoFs) -> Result<Vec<PublishingScript>, D
     Ok(found)
 }
 
-fn collect_scripts(
-    fs: &RepoFs,
-    dir: &Path,
-    out: &mut Vec<PathBuf>,
-) -> Result<(), DiscoveryError> {
+fn collect_scripts(fs: &RepoFs, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), DiscoveryError> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
     };

@@ -18,8 +18,7 @@ fn link(root: &Path, relative: &str, target: &str) {
 }
 
 const ALERTS: &str = "groups:\n  - name: extra\n    rules:\n      - alert: A\n        expr: up == 0\n      - alert: B\n        expr: up == 0\n";
-const RECORDING: &str =
-    "groups:\n  - name: rec\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n";
+const RECORDING: &str = "groups:\n  - name: rec\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n";
 const TEMPLATED: &str = "groups:\n  - name: templated\n    rules:\n%{ for job in jobs ~}\n      - alert: ${job}Down\n        expr: up{job=\"${job}\"} == 0\n        labels:\n          severity: ${severity}\n        annotations:\n          summary: '{{ $labels.instance }} is down'\n%{ endfor ~}\n";
 
 const MONITORING: &str = r#"
@@ -68,18 +67,42 @@ fn grown_homelab() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let modules = "infrastructure/proxmox/modules";
-    write(root, &format!("{modules}/vm/main.tf"), "variable \"name\" {}\n");
-    write(root, &format!("{modules}/vm/tests/regression.tftest.hcl"), "");
-    write(root, &format!("{modules}/monitoring-stack/main.tf"), MONITORING);
+    write(
+        root,
+        &format!("{modules}/vm/main.tf"),
+        "variable \"name\" {}\n",
+    );
+    write(
+        root,
+        &format!("{modules}/vm/tests/regression.tftest.hcl"),
+        "",
+    );
+    write(
+        root,
+        &format!("{modules}/monitoring-stack/main.tf"),
+        MONITORING,
+    );
     write(
         root,
         &format!("{modules}/monitoring-stack/tests/regression.tftest.hcl"),
         "",
     );
     let files = format!("{modules}/monitoring-stack/files");
-    write(root, &format!("{files}/prometheus/rules/alerts.yml"), ALERTS);
-    write(root, &format!("{files}/prometheus/rules/recording.yml"), RECORDING);
-    write(root, &format!("{files}/prometheus/rules/notes.txt"), "not deployed");
+    write(
+        root,
+        &format!("{files}/prometheus/rules/alerts.yml"),
+        ALERTS,
+    );
+    write(
+        root,
+        &format!("{files}/prometheus/rules/recording.yml"),
+        RECORDING,
+    );
+    write(
+        root,
+        &format!("{files}/prometheus/rules/notes.txt"),
+        "not deployed",
+    );
     write(root, &format!("{files}/templated.yml.tftpl"), TEMPLATED);
     write(root, &format!("{files}/broken.yml"), "groups: [\n");
     write(
@@ -87,7 +110,11 @@ fn grown_homelab() -> tempfile::TempDir {
         &format!("{files}/alertmanager.yml"),
         "route:\n  receiver: mail\nreceivers:\n  - name: mail\n",
     );
-    write(root, &format!("{modules}/tooling-stack/main.tf"), "locals {}\n");
+    write(
+        root,
+        &format!("{modules}/tooling-stack/main.tf"),
+        "locals {}\n",
+    );
     write(
         root,
         "infrastructure/proxmox/environments/prod/main.tf",
@@ -98,7 +125,11 @@ fn grown_homelab() -> tempfile::TempDir {
         "infrastructure/proxmox/environments/prod/tests/plan.tftest.hcl",
         "",
     );
-    write(root, "infrastructure/proxmox/shared/providers.tf", "provider \"proxmox\" {}\n");
+    write(
+        root,
+        "infrastructure/proxmox/shared/providers.tf",
+        "provider \"proxmox\" {}\n",
+    );
     link(
         root,
         "infrastructure/proxmox/environments/prod/providers.tf",
@@ -171,8 +202,16 @@ fn a_grown_homelab_is_found_whole() {
         rules,
         [
             (format!("{files}/broken.yml").as_str(), 0, 0),
-            (format!("{files}/prometheus/rules/alerts.yml").as_str(), 2, 0),
-            (format!("{files}/prometheus/rules/recording.yml").as_str(), 0, 1),
+            (
+                format!("{files}/prometheus/rules/alerts.yml").as_str(),
+                2,
+                0
+            ),
+            (
+                format!("{files}/prometheus/rules/recording.yml").as_str(),
+                0,
+                1
+            ),
             (format!("{files}/templated.yml.tftpl").as_str(), 2, 0),
         ]
     );
@@ -182,9 +221,17 @@ fn a_grown_homelab_is_found_whole() {
     );
     assert_eq!(homelab.alerting_rules(), 4);
     assert_eq!(homelab.recording_rules(), 1);
-    let others: Vec<&str> = homelab.other_files.iter().map(|f| f.path.as_str()).collect();
+    let others: Vec<&str> = homelab
+        .other_files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
     assert_eq!(others, [format!("{files}/alertmanager.yml")]);
-    assert!(homelab.unresolved_reads.is_empty(), "{:?}", homelab.unresolved_reads);
+    assert!(
+        homelab.unresolved_reads.is_empty(),
+        "{:?}",
+        homelab.unresolved_reads
+    );
 
     let scripts: Vec<(&str, &str)> = homelab
         .publishing_scripts
@@ -204,7 +251,10 @@ fn a_grown_homelab_is_found_whole() {
     );
     assert_eq!(
         homelab.bats_files,
-        ["tests/restore/test_common.bats", "tests/tooling/test_report.bats"]
+        [
+            "tests/restore/test_common.bats",
+            "tests/tooling/test_report.bats"
+        ]
     );
 }
 
@@ -218,11 +268,17 @@ fn a_templated_rules_file_is_rendered_with_the_values_the_module_passes() {
         .find(|f| f.path.ends_with("templated.yml.tftpl"))
         .unwrap();
     assert!(templated.rendered);
-    assert!(templated.text.contains("- alert: nodeDown"), "{}", templated.text);
+    assert!(
+        templated.text.contains("- alert: nodeDown"),
+        "{}",
+        templated.text
+    );
     assert!(templated.text.contains("severity: critical"));
     assert!(templated.text.contains("'{{ $labels.instance }} is down'"));
     let scratch = tempfile::tempdir().unwrap();
-    let on_disk = templated.file_on_disk(&homelab.root, scratch.path()).unwrap();
+    let on_disk = templated
+        .file_on_disk(&homelab.root, scratch.path())
+        .unwrap();
     assert!(on_disk.starts_with(scratch.path()));
     assert_eq!(std::fs::read_to_string(on_disk).unwrap(), templated.text);
 }
@@ -248,13 +304,20 @@ fn problems(error: &DiscoveryError) -> Vec<(String, String)> {
 fn no_modules_directory_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let error = Homelab::discover(dir.path()).unwrap_err();
-    assert!(matches!(error, DiscoveryError::NoModulesDir { .. }), "{error}");
+    assert!(
+        matches!(error, DiscoveryError::NoModulesDir { .. }),
+        "{error}"
+    );
 }
 
 #[test]
 fn a_module_directory_without_terraform_is_named() {
     let dir = grown_homelab();
-    write(dir.path(), "infrastructure/proxmox/modules/empty/README.md", "");
+    write(
+        dir.path(),
+        "infrastructure/proxmox/modules/empty/README.md",
+        "",
+    );
     let error = Homelab::discover(dir.path()).unwrap_err();
     assert_eq!(
         problems(&error),
@@ -341,7 +404,11 @@ fn this_repository_is_found_quickly() {
 
     assert!(homelab.modules.len() >= 5, "{}", homelab.summary());
     assert!(homelab.modules_without_regression_file().is_empty());
-    let rules: Vec<&str> = homelab.rules_files.iter().map(|f| f.path.as_str()).collect();
+    let rules: Vec<&str> = homelab
+        .rules_files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
     assert!(
         rules.contains(
             &"infrastructure/proxmox/modules/monitoring-stack/files/prometheus/alerts/default.yml"

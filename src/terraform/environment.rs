@@ -161,8 +161,8 @@ impl Copier<'_> {
                 self.copy_dir(&path, &target)?;
                 let config =
                     crate::homelab::parse_config(self.fs, &path).map_err(|e| self.layout(e))?;
-                let calls = crate::homelab::module_calls(self.fs, &config)
-                    .map_err(|e| self.layout(e))?;
+                let calls =
+                    crate::homelab::module_calls(self.fs, &config).map_err(|e| self.layout(e))?;
                 for dir in calls.into_iter().filter_map(|c| c.local_dir) {
                     self.queue.push_back(self.fs.root().join(dir));
                 }
@@ -186,7 +186,9 @@ impl Copier<'_> {
             let entry = entry.map_err(|e| self.copy_error(from, to, e))?;
             let name = entry.file_name();
             let text = name.to_string_lossy();
-            if text == ".terraform" || text.ends_with(".tfstate") || text.ends_with(".tfstate.backup")
+            if text == ".terraform"
+                || text.ends_with(".tfstate")
+                || text.ends_with(".tfstate.backup")
             {
                 continue;
             }

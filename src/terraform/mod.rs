@@ -2,8 +2,8 @@
 //! numbers), checking them statically, and running `terraform validate` and `terraform test`
 //! on temporary copies, offline, several modules at once.
 
-pub mod junit;
 pub mod environment;
+pub mod junit;
 pub mod module;
 pub mod providers;
 pub mod runner;

@@ -77,8 +77,16 @@ fn homelab(expected_name: &str) -> tempfile::TempDir {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("infrastructure/proxmox/modules/vm"),
         &root.join("infrastructure/proxmox/modules/vm"),
     );
-    write(root, "infrastructure/proxmox/environments/prod/main.tf", PROD);
-    write(root, "infrastructure/proxmox/shared/providers.tf", PROVIDERS);
+    write(
+        root,
+        "infrastructure/proxmox/environments/prod/main.tf",
+        PROD,
+    );
+    write(
+        root,
+        "infrastructure/proxmox/shared/providers.tf",
+        PROVIDERS,
+    );
     link(
         root,
         "infrastructure/proxmox/environments/prod/providers.tf",
@@ -97,7 +105,11 @@ fn the_copy_keeps_module_sources_and_links_working() {
     let dir = homelab("web01");
     let copy =
         copy_environment(dir.path(), "infrastructure/proxmox/environments/prod", None).unwrap();
-    assert!(copy.repo.join("infrastructure/proxmox/modules/vm/main.tf").is_file());
+    assert!(
+        copy.repo
+            .join("infrastructure/proxmox/modules/vm/main.tf")
+            .is_file()
+    );
     let linked = copy.dir.join("providers.tf");
     assert!(linked.symlink_metadata().unwrap().file_type().is_symlink());
     assert_eq!(
@@ -119,8 +131,8 @@ fn a_link_out_of_the_repository_is_refused_naming_it() {
         "infrastructure/proxmox/environments/prod/secrets.auto.tfvars",
         outside.path().to_str().unwrap(),
     );
-    let error = copy_environment(dir.path(), "infrastructure/proxmox/environments/prod", None)
-        .unwrap_err();
+    let error =
+        copy_environment(dir.path(), "infrastructure/proxmox/environments/prod", None).unwrap_err();
     assert_eq!(
         crate::finding::ids_and_subjects(&error.findings()),
         [(
