@@ -400,6 +400,7 @@ fn this_repository_is_found_quickly() {
     let started = Instant::now();
     let homelab = Homelab::discover(root).unwrap();
     let took = started.elapsed();
+    eprintln!("discovery of this repository took {took:?}");
     assert!(took < Duration::from_millis(500), "discovery took {took:?}");
 
     assert!(homelab.modules.len() >= 5, "{}", homelab.summary());
