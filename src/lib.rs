@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod cargo_args;
 pub mod finding;
+pub mod homelab;
 pub mod outcome;
 pub mod report;
 pub mod retry;

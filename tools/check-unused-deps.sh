@@ -35,6 +35,10 @@ for manifest in "${manifests[@]}"; do
             continue
         fi
         name=${dep//-/_}
+        # Crates whose library is named differently from the package.
+        case "$dep" in
+            hcl-rs) name=hcl ;;
+        esac
         if ! grep -rqE "(\b${name}::|use ${name}\b|extern crate ${name}\b|#\[${name}::)" \
             --include='*.rs' "${sources[@]}"; then
             unused+=("$manifest: $dep")

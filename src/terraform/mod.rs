@@ -3,6 +3,7 @@
 //! on temporary copies, offline, several modules at once.
 
 pub mod broken_copy;
+pub mod environment;
 pub mod error;
 pub mod junit;
 pub mod lock_file;

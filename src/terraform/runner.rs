@@ -254,6 +254,11 @@ impl TestRunner {
         self
     }
 
+    /// Where the temporary copies go (`None`: the system temp dir).
+    pub fn scratch_dir(&self) -> Option<&Path> {
+        self.scratch.as_deref()
+    }
+
     /// Runs only one test file (`terraform test -filter=...`).
     pub fn only(mut self, test_file: &str) -> TestRunner {
         self.filter = Some(test_file.to_string());
@@ -264,11 +269,38 @@ impl TestRunner {
     /// no providers, a command that did not finish in time).
     pub fn run(&self, module: &Module) -> Result<ModuleOutcome, TerraformError> {
         let copy = ModuleCopy::new(module, self.scratch.as_deref())?;
+        self.run_copied(
+            &module.name,
+            &module.path_in_repo(),
+            &copy.module.dir,
+            copy.scratch(),
+            false,
+        )
+    }
+
+    /// Validates and tests `dir`, a scratch copy the caller made (an environment copied
+    /// with the modules it calls), named `name` in the outcome and `path` (relative to the
+    /// repository under test) in its findings; Terraform's data dir, CLI config and reports
+    /// go to `scratch`. With `install_modules`, `terraform get` first installs the modules
+    /// it calls (local sources only: no network).
+    pub fn run_copied(
+        &self,
+        name: &str,
+        path: &str,
+        dir: &Path,
+        scratch: &Path,
+        install_modules: bool,
+    ) -> Result<ModuleOutcome, TerraformError> {
         // Held until the module is done: the shared providers are removed with the last user.
-        let (env, _providers) = self.environment(&copy)?;
+        let (env, _providers) = self.environment(scratch)?;
         let _slot = cpu_slots().acquire();
         let started = Instant::now();
-        let dir = &copy.module.dir;
+
+        if install_modules {
+            self.terraform(&env, dir, &["get", "-no-color"])
+                .and_then(|out| out.checked())
+                .map_err(|e| self.not_finished(name, "get", e))?;
+        }
 
         if self.providers == ProviderSource::Registry {
             self.terraform(
@@ -277,16 +309,16 @@ impl TestRunner {
                 &["init", "-input=false", "-backend=false", "-no-color"],
             )
             .and_then(|out| out.checked())
-            .map_err(|e| self.not_finished(module, "init", e))?;
+            .map_err(|e| self.not_finished(name, "init", e))?;
         }
 
         let validate = self
             .terraform(&env, dir, &["validate", "-no-color"])
-            .map_err(|e| self.not_finished(module, "validate", e))?;
+            .map_err(|e| self.not_finished(name, "validate", e))?;
         let validate_error =
             (!validate.success()).then(|| terraform_text(&validate.stdout, &validate.stderr));
 
-        let junit_path = copy.scratch().join("junit.xml");
+        let junit_path = scratch.join("junit.xml");
         let junit_arg = format!("-junit-xml={}", junit_path.display());
         let filter_arg = self.filter.as_ref().map(|f| format!("-filter={f}"));
         let mut args = vec!["test", "-no-color", junit_arg.as_str()];
@@ -295,7 +327,7 @@ impl TestRunner {
         }
         let test = self
             .terraform(&env, dir, &args)
-            .map_err(|e| self.not_finished(module, "test", e))?;
+            .map_err(|e| self.not_finished(name, "test", e))?;
 
         let mut runs = Vec::new();
         let mut errors = Vec::new();
@@ -325,10 +357,9 @@ impl TestRunner {
         if !test.success() && !explained {
             errors.push(terraform_text(&test.stdout, &test.stderr));
         }
-        let path = module.path_in_repo();
         Ok(ModuleOutcome {
-            module: module.name.clone(),
-            path,
+            module: name.to_string(),
+            path: path.to_string(),
             validate_error,
             runs,
             errors,
@@ -360,13 +391,13 @@ impl TestRunner {
 
     fn environment(
         &self,
-        copy: &ModuleCopy,
+        scratch: &Path,
     ) -> Result<(RunEnvironment, Option<Arc<OfflineProviders>>), TerraformError> {
-        let mut env = vec![("TF_DATA_DIR".to_string(), copy.scratch().join("tf-data"))];
+        let mut env = vec![("TF_DATA_DIR".to_string(), scratch.join("tf-data"))];
         let providers = match self.providers {
             ProviderSource::Offline => {
                 let providers = OfflineProviders::shared()?;
-                let config = copy.scratch().join("terraform.rc");
+                let config = scratch.join("terraform.rc");
                 std::fs::copy(providers.cli_config(), &config).map_err(|e| {
                     TerraformError::io(
                         format!(
@@ -409,16 +440,16 @@ impl TestRunner {
         tools::run(&command)
     }
 
-    fn not_finished(&self, module: &Module, what: &str, error: RunError) -> TerraformError {
+    fn not_finished(&self, module: &str, what: &str, error: RunError) -> TerraformError {
         match error {
             RunError::TimedOut { stdout, stderr, .. } => TerraformError::TimedOut {
-                module: module.name.clone(),
+                module: module.to_string(),
                 command: what.to_string(),
                 timeout: self.timeout,
                 output: terraform_text(&stdout, &stderr),
             },
             other => TerraformError::Command {
-                module: module.name.clone(),
+                module: module.to_string(),
                 command: what.to_string(),
                 reason: other.to_string(),
             },
@@ -461,6 +492,12 @@ impl Drop for CpuSlot {
         *self.0.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         self.0.freed.notify_one();
     }
+}
+
+/// A slot of the process-wide job limit ([`TestRunner::parallel_limit`]), held until
+/// dropped: other tools run in parallel (BATS files) share the limit with Terraform.
+pub(crate) fn job_slot() -> impl Drop {
+    cpu_slots().acquire()
 }
 
 fn cpu_slots() -> &'static CpuSlots {
