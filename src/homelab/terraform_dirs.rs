@@ -103,12 +103,11 @@ fn tf_files(fs: &RepoFs, dir: &Path) -> Result<Vec<String>, DiscoveryError> {
     let mut names = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".tf") {
-            if let Located::Found(path) = fs.locate(&entry.path())?
-                && path.is_file()
-            {
-                names.push(name);
-            }
+        if name.ends_with(".tf")
+            && let Located::Found(path) = fs.locate(&entry.path())?
+            && path.is_file()
+        {
+            names.push(name);
         }
     }
     names.sort();
