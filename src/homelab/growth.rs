@@ -1,0 +1,364 @@
+//! Named changes to a copy of the repository ([`super::copy`]): the ways a homelab grows
+//! (one more alert, module, rules file or BATS file) and the ways its layout can break.
+//! The growth scenarios apply one and check that the suite, unchanged, checks the new
+//! part. Each change fails when what it changes is not there, so that a variant can never
+//! silently equal the original.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use super::terraform_dirs::MODULES_DIR;
+
+/// The module that deploys the alert rules, relative to the root.
+pub const MONITORING_MODULE: &str = "infrastructure/proxmox/modules/monitoring-stack";
+/// The rules file it deploys today, relative to the root.
+pub const RULES_FILE: &str =
+    "infrastructure/proxmox/modules/monitoring-stack/files/prometheus/alerts/default.yml";
+/// The alert a valid growth adds (node-exporter's clock offset: a real, fireable series).
+pub const NEW_ALERT: &str = "NodeClockSkew";
+/// The module the module growth cases add.
+pub const NEW_MODULE: &str = "tooling-stack";
+/// The second rules file the monitoring stack is made to deploy, relative to the root.
+pub const SECOND_RULES_FILE: &str =
+    "infrastructure/proxmox/modules/monitoring-stack/files/prometheus/alerts/tooling.yml";
+/// The `.tf` file of the copy that deploys it.
+pub const SECOND_RULES_TF: &str = "infrastructure/proxmox/modules/monitoring-stack/tooling.tf";
+/// A metric no exporter of the homelab has, used by the second rules file.
+pub const UNKNOWN_METRIC: &str = "tooling_ci_queue_depth";
+/// The alert of the second rules file that selects it.
+pub const UNKNOWN_METRIC_ALERT: &str = "ToolingQueueStuck";
+/// The BATS file the BATS cases add, relative to the root.
+pub const NEW_BATS_FILE: &str = "tests/tooling/test_tooling.bats";
+/// The test of it that fails.
+pub const FAILING_BATS_TEST: &str = "the queue is drained";
+/// The module directory without `.tf` files the bad-input case adds.
+pub const EMPTY_MODULE: &str = "notes";
+/// The link the link cases add, relative to the root.
+pub const BAD_LINK: &str = "infrastructure/proxmox/modules/vm/shared.tf";
+
+/// One change, by the words a feature file names it with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepositoryChange {
+    /// `a valid alert NodeClockSkew is added`: a new group with one complete alert on
+    /// `node_timex_offset_seconds`, appended to the deployed rules file.
+    ValidNewAlert,
+    /// `a module without a regression file is added`: `tooling-stack`, with `.tf` files
+    /// and a test file, but no `tests/regression.tftest.hcl`.
+    ModuleWithoutRegressionFile,
+    /// `a module with complete tests is added`: `tooling-stack`, with a regression file
+    /// whose run only plans, asserts and names its release.
+    ModuleWithCompleteTests,
+    /// `the monitoring stack deploys a second rules file with a metric no exporter has`.
+    SecondRulesFileWithUnknownMetric,
+    /// `a BATS file with a failing test is added`.
+    BatsFileWithFailingTest,
+    /// `a BATS file that does not parse is added`.
+    BatsFileThatDoesNotParse,
+    /// `the modules directory is removed`.
+    NoModulesDirectory,
+    /// `a module directory without .tf files is added`.
+    ModuleWithoutTerraform,
+    /// `the deployed rules file is removed`.
+    RulesFileRemoved,
+    /// `a module links to a file that does not exist`.
+    LinkToNowhere,
+    /// `a module links to a file outside the repository`.
+    LinkOutside,
+}
+
+/// The changes' sentences, for a step's parameter and for error messages.
+pub const SENTENCES: [(&str, RepositoryChange); 11] = [
+    (
+        "a valid alert NodeClockSkew is added",
+        RepositoryChange::ValidNewAlert,
+    ),
+    (
+        "a module without a regression file is added",
+        RepositoryChange::ModuleWithoutRegressionFile,
+    ),
+    (
+        "a module with complete tests is added",
+        RepositoryChange::ModuleWithCompleteTests,
+    ),
+    (
+        "the monitoring stack deploys a second rules file with a metric no exporter has",
+        RepositoryChange::SecondRulesFileWithUnknownMetric,
+    ),
+    (
+        "a BATS file with a failing test is added",
+        RepositoryChange::BatsFileWithFailingTest,
+    ),
+    (
+        "a BATS file that does not parse is added",
+        RepositoryChange::BatsFileThatDoesNotParse,
+    ),
+    (
+        "the modules directory is removed",
+        RepositoryChange::NoModulesDirectory,
+    ),
+    (
+        "a module directory without .tf files is added",
+        RepositoryChange::ModuleWithoutTerraform,
+    ),
+    (
+        "the deployed rules file is removed",
+        RepositoryChange::RulesFileRemoved,
+    ),
+    (
+        "a module links to a file that does not exist",
+        RepositoryChange::LinkToNowhere,
+    ),
+    (
+        "a module links to a file outside the repository",
+        RepositoryChange::LinkOutside,
+    ),
+];
+
+/// A sentence no change is known by.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no change to the repository is known as {0:?}")]
+pub struct UnknownRepositoryChange(pub String);
+
+impl FromStr for RepositoryChange {
+    type Err = UnknownRepositoryChange;
+
+    fn from_str(text: &str) -> Result<RepositoryChange, UnknownRepositoryChange> {
+        SENTENCES
+            .iter()
+            .find(|(sentence, _)| *sentence == text)
+            .map(|(_, change)| *change)
+            .ok_or_else(|| UnknownRepositoryChange(text.to_string()))
+    }
+}
+
+/// Why a change could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("cannot change {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the copy has no {0}: the change has nothing to change")]
+    NothingToChange(String),
+}
+
+impl RepositoryChange {
+    /// The sentence of the change.
+    pub fn sentence(self) -> &'static str {
+        SENTENCES
+            .iter()
+            .find(|(_, change)| *change == self)
+            .map_or("", |(sentence, _)| sentence)
+    }
+
+    /// Applies the change to the copy at `root`.
+    pub fn apply(self, root: &Path) -> Result<(), ChangeError> {
+        let modules = root.join(MODULES_DIR);
+        match self {
+            RepositoryChange::ValidNewAlert => {
+                let text = read(&root.join(RULES_FILE))?;
+                write(&root.join(RULES_FILE), &format!("{text}{NEW_ALERT_GROUP}"))
+            }
+            RepositoryChange::ModuleWithoutRegressionFile => {
+                let dir = modules.join(NEW_MODULE);
+                write(&dir.join("main.tf"), NEW_MODULE_MAIN)?;
+                write(&dir.join("tests/outputs.tftest.hcl"), NEW_MODULE_OTHER_TEST)
+            }
+            RepositoryChange::ModuleWithCompleteTests => {
+                let dir = modules.join(NEW_MODULE);
+                write(&dir.join("main.tf"), NEW_MODULE_MAIN)?;
+                write(&dir.join("tests/outputs.tftest.hcl"), NEW_MODULE_OTHER_TEST)?;
+                write(&dir.join("tests/regression.tftest.hcl"), NEW_MODULE_REGRESSION)
+            }
+            RepositoryChange::SecondRulesFileWithUnknownMetric => {
+                existing(&root.join(MONITORING_MODULE))?;
+                write(&root.join(SECOND_RULES_FILE), SECOND_RULES)?;
+                write(&root.join(SECOND_RULES_TF), SECOND_RULES_READER)
+            }
+            RepositoryChange::BatsFileWithFailingTest => {
+                write(&root.join(NEW_BATS_FILE), FAILING_BATS)
+            }
+            RepositoryChange::BatsFileThatDoesNotParse => {
+                write(&root.join(NEW_BATS_FILE), UNPARSABLE_BATS)
+            }
+            RepositoryChange::NoModulesDirectory => {
+                existing(&modules)?;
+                std::fs::remove_dir_all(&modules).map_err(io(&modules))
+            }
+            RepositoryChange::ModuleWithoutTerraform => write(
+                &modules.join(EMPTY_MODULE).join("README.md"),
+                "Notes, not a Terraform module.\n",
+            ),
+            RepositoryChange::RulesFileRemoved => {
+                let file = root.join(RULES_FILE);
+                existing(&file)?;
+                std::fs::remove_file(&file).map_err(io(&file))
+            }
+            RepositoryChange::LinkToNowhere => link(root, "../../shared/nowhere.tf"),
+            RepositoryChange::LinkOutside => link(root, "/etc/hostname"),
+        }
+    }
+
+    /// Where the second rules file selects [`UNKNOWN_METRIC`]: its 1-based line.
+    pub fn unknown_metric_line() -> usize {
+        SECOND_RULES
+            .lines()
+            .position(|l| l.contains(UNKNOWN_METRIC))
+            .map_or(0, |i| i + 1)
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ChangeError + '_ {
+    move |source| ChangeError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn existing(path: &Path) -> Result<(), ChangeError> {
+    match path.symlink_metadata() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(ChangeError::NothingToChange(path.display().to_string())),
+    }
+}
+
+fn read(path: &Path) -> Result<String, ChangeError> {
+    existing(path)?;
+    std::fs::read_to_string(path).map_err(io(path))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), ChangeError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    std::fs::write(path, text).map_err(io(path))
+}
+
+fn link(root: &Path, target: &str) -> Result<(), ChangeError> {
+    let path = root.join(BAD_LINK);
+    existing(path.parent().unwrap_or(root))?;
+    std::os::unix::fs::symlink(target, &path).map_err(io(&path))
+}
+
+/// A complete alert on a series node-exporter really exposes, in a group of its own.
+const NEW_ALERT_GROUP: &str = r#"
+  - name: clock-alerts
+    rules:
+      - alert: NodeClockSkew
+        expr: abs(node_timex_offset_seconds{job="node"}) > 0.05
+        for: 10m
+        labels:
+          severity: warning
+        annotations:
+          summary: Clock of {{ $labels.instance }} is off by more than 50 ms.
+          description: The clock of {{ $labels.instance }} is {{ $value }} s away from its time source; check chrony or systemd-timesyncd.
+"#;
+
+const NEW_MODULE_MAIN: &str = r#"# A tooling stack: one hostname per service. No provider: the tests plan with Terraform alone.
+terraform {
+  required_version = ">= 1.9"
+}
+
+variable "name" {
+  type    = string
+  default = "tooling"
+}
+
+variable "services" {
+  type    = list(string)
+  default = ["gitea", "woodpecker", "registry"]
+}
+
+output "hostnames" {
+  value = [for service in var.services : "${var.name}-${service}"]
+}
+"#;
+
+const NEW_MODULE_OTHER_TEST: &str = r#"run "every_service_has_a_hostname" {
+  command = plan
+
+  assert {
+    condition     = length(output.hostnames) == 3
+    error_message = "Every service must get a hostname."
+  }
+}
+"#;
+
+const NEW_MODULE_REGRESSION: &str = r#"# Regression tests of the tooling-stack module.
+
+# Regression v1.1.0: hostnames lost the stack's name as prefix.
+run "hostnames_carry_the_stack_name" {
+  command = plan
+
+  assert {
+    condition     = output.hostnames[0] == "tooling-gitea"
+    error_message = "Hostnames must start with the stack's name, got ${output.hostnames[0]}."
+  }
+}
+"#;
+
+const SECOND_RULES: &str = r#"# Alerts of the tooling stack.
+groups:
+  - name: tooling-alerts
+    rules:
+      - alert: ToolingQueueStuck
+        expr: tooling_ci_queue_depth > 50
+        for: 15m
+        labels:
+          severity: warning
+        annotations:
+          summary: The CI queue on {{ $labels.instance }} is stuck.
+          description: "{{ $value }} jobs wait in the CI queue of {{ $labels.instance }}."
+"#;
+
+const SECOND_RULES_READER: &str = r#"# The tooling stack's alerts, deployed beside the default rules.
+locals {
+  tooling_alert_rules = file("${path.module}/files/prometheus/alerts/tooling.yml")
+}
+
+output "tooling_alert_rules" {
+  value = local.tooling_alert_rules
+}
+"#;
+
+const FAILING_BATS: &str = r#"#!/usr/bin/env bats
+
+@test "the queue is empty at start" {
+    queue=()
+    [ "${#queue[@]}" -eq 0 ]
+}
+
+@test "the queue is drained" {
+    queue=(job1 job2)
+    [ "${#queue[@]}" -eq 0 ]
+}
+"#;
+
+const UNPARSABLE_BATS: &str = r#"#!/usr/bin/env bats
+
+@test "the queue is empty at start" {
+    if [ -z "" ]; then
+        true
+}
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sentence_names_its_change() {
+        for (sentence, change) in SENTENCES {
+            assert_eq!(sentence.parse::<RepositoryChange>(), Ok(change));
+            assert_eq!(change.sentence(), sentence);
+        }
+        assert!("a module grows wings".parse::<RepositoryChange>().is_err());
+    }
+
+    #[test]
+    fn the_unknown_metric_has_a_line() {
+        assert_eq!(RepositoryChange::unknown_metric_line(), 6);
+    }
+}
