@@ -24,15 +24,15 @@ Feature: The homelab's own scripts publish the metrics its alerts rely on
   Rule: A script that strays from the contract is reported with the script, metric and label
 
     Scenario: A script that renames a metric
-      Given a copy of the operations scripts where the backup script renames "homelab_backup_last_run_success" to "homelab_backup_ok"
+      Given a copy of the operations scripts where the backup-status script renames "homelab_backup_last_run_success" to "homelab_backup_ok"
       When the operations scripts run against a stand-in Proxmox node, Terraform and certificates
-      Then the check reports that the backup script publishes "homelab_backup_ok", which the contract does not declare
+      Then the check reports that the backup-status script publishes "homelab_backup_ok", which the contract does not declare
       And the check reports that no operations script publishes "homelab_backup_last_run_success"
 
     Scenario: A script that drops a label
-      Given a copy of the operations scripts where the lifecycle script publishes "homelab_snapshot_created_timestamp_seconds" without the label "vmid"
+      Given a copy of the operations scripts where the lifecycle-report script publishes "homelab_snapshot_created_timestamp_seconds" without the label "vmid"
       When the operations scripts run against a stand-in Proxmox node, Terraform and certificates
-      Then the check reports that the lifecycle script publishes "homelab_snapshot_created_timestamp_seconds" without the label "vmid"
+      Then the check reports that the lifecycle-report script publishes "homelab_snapshot_created_timestamp_seconds" without the label "vmid"
 
     Scenario: A script that adds a label
       Given a copy of the operations scripts where the health-check script publishes "homelab_health_check_success" with the extra label "node"

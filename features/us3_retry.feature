@@ -163,3 +163,8 @@ Feature: Operations scripts survive network blips
     Then every BATS test passes
     And each BATS test has its own result in the JUnit report
     And at least 7 BATS tests cover the retry functions
+
+  Scenario: No existing test breaks: every BATS file of the homelab passes
+    When every BATS file of the homelab runs
+    Then every test of every BATS file passes
+    And each test of every BATS file has its own result in the JUnit report, under its file

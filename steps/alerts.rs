@@ -2,6 +2,7 @@
 //! exporter catalogs, by the real rule engine, loaded by a real Prometheus, and deployed.
 
 mod behaviour;
+mod deployed;
 mod engine;
 pub mod textfile;
 
@@ -37,6 +38,10 @@ pub struct AlertsState {
     promtool_check: Option<CheckRulesOutcome>,
     module_dir: Option<PathBuf>,
     reference: Option<FileReference>,
+    /// Rendered copies of the deployed rules files, for the tools that read files.
+    rendered: Option<tempfile::TempDir>,
+    /// `promtool check rules` over each deployed rules file.
+    promtool_checks: Vec<(String, CheckRulesOutcome)>,
 }
 
 impl AlertsState {

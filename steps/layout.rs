@@ -1,15 +1,89 @@
-//! Steps of `features/layout.feature`: the repository has the parts the plan names.
+//! Steps of `features/layout.feature`: the repository has the parts the plan names, and
+//! the suite finds the homelab's parts by its conventions (`homelab_spec::homelab`). This
+//! module also holds the scenario's view of the homelab under test, shared by the steps of
+//! every story: the repository itself, or a changed copy of it (growth and bad-input
+//! scenarios), and what discovery found there.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use cucumber::{given, then};
+use cucumber::{Parameter, given, then, when};
+use homelab_spec::finding::{Finding, listing};
+use homelab_spec::homelab::copy::{RepositoryCopy, copy_repository};
+use homelab_spec::homelab::growth::RepositoryChange;
+use homelab_spec::homelab::{DiscoveryError, Homelab};
+use homelab_spec::outcome::BrokenCopy;
+use homelab_spec::shell::bats::{BatsError, BatsRun};
 
-use super::World;
+use super::{OrFail, World};
+
+/// A named change to a copy of the repository, as a feature writes it (see
+/// `RepositoryChange`); a misspelt one is an undefined step.
+#[derive(Debug, Clone, Parameter)]
+#[param(
+    name = "repository_change",
+    regex = r"a valid alert NodeClockSkew is added|a module without a regression file is added|a module with complete tests is added|the monitoring stack deploys a second rules file with a metric no exporter has|a BATS file with a failing test is added|a BATS file that does not parse is added|the modules directory is removed|a module directory without \.tf files is added|the deployed rules file is removed|a module links to a file that does not exist|a module links to a file outside the repository"
+)]
+pub struct Change(RepositoryChange);
+
+impl std::str::FromStr for Change {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Change, String> {
+        text.parse().map(Change).map_err(|e| format!("{e}"))
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct LayoutState {
     /// The directory the current step's paths are relative to.
-    base: Option<std::path::PathBuf>,
+    base: Option<PathBuf>,
+    /// A changed copy of the repository, when the scenario made one, and the change.
+    copy: Option<(RepositoryCopy, RepositoryChange)>,
+    /// What discovery found (or why it failed) in the scenario's repository.
+    discovered: Option<Result<Homelab, DiscoveryError>>,
+    discovery_time: Option<Duration>,
+    /// The runs of every BATS file (steps/bats.rs), in the homelab's order.
+    pub(super) bats: Vec<Result<BatsRun, BatsError>>,
+}
+
+impl LayoutState {
+    /// The repository the scenario checks: the changed copy, or `SPEC_ROOT`.
+    pub fn root(&self) -> PathBuf {
+        match &self.copy {
+            Some((copy, _)) => copy.root.clone(),
+            None => homelab_spec::spec_root::SpecRoot::current()
+                .path()
+                .to_path_buf(),
+        }
+    }
+
+    /// The homelab of the scenario's repository, discovered once per scenario.
+    pub fn homelab(&mut self) -> Result<&Homelab, String> {
+        if self.discovered.is_none() {
+            self.discover();
+        }
+        match self.discovered.as_ref() {
+            Some(Ok(homelab)) => Ok(homelab),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Err("discovery did not run".into()),
+        }
+    }
+
+    fn discover(&mut self) {
+        let root = self.root();
+        let started = Instant::now();
+        let found = Homelab::discover(&root);
+        self.discovery_time = Some(started.elapsed());
+        self.discovered = Some(found);
+    }
+
+    /// How a tool run on the copy is marked in the reports (`None` on the repository).
+    pub fn broken_copy(&self) -> Option<BrokenCopy> {
+        self.copy.as_ref().map(|(_, change)| BrokenCopy {
+            change: change.sentence().to_string(),
+            expected: None,
+        })
+    }
 }
 
 #[given("the repository under test")]
@@ -20,6 +94,15 @@ fn the_repository_under_test(world: &mut World) {
 #[given(expr = "the module directory {string}")]
 fn the_module_directory(world: &mut World, dir: String) {
     world.layout.base = Some(world.root().join(dir));
+}
+
+#[given(expr = "a copy of the repository in which {repository_change}")]
+fn a_changed_copy(world: &mut World, change: Change) -> Result<(), String> {
+    let copy = copy_repository(world.root().path(), None).or_fail()?;
+    change.0.apply(&copy.root).or_fail()?;
+    world.layout.copy = Some((copy, change.0));
+    world.layout.discovered = None;
+    Ok(())
 }
 
 #[then(expr = "it has the file {string}")]
@@ -48,5 +131,94 @@ fn expect_path(
         Ok(())
     } else {
         Err(format!("expected the {kind} {} to exist", path.display()))
+    }
+}
+
+#[when("the homelab is discovered")]
+fn the_homelab_is_discovered(world: &mut World) {
+    // The best of three, so that other scenarios busy on the same cores do not fail a
+    // speed criterion discovery itself meets.
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        world.layout.discover();
+        best = best.min(world.layout.discovery_time.unwrap_or(Duration::MAX));
+    }
+    world.layout.discovery_time = Some(best);
+    if let Some(Ok(homelab)) = &world.layout.discovered {
+        println!(
+            "discovered in {best:?} under {}:\n{}",
+            homelab.root.display(),
+            homelab.summary()
+        );
+    }
+}
+
+#[then("it finds at least one module, rules file, publishing script and BATS file, and reports them")]
+fn it_finds_every_kind_of_part(world: &mut World) -> Result<(), String> {
+    let homelab = world.layout.homelab()?;
+    let counts = [
+        ("modules", homelab.modules.len()),
+        ("deployed rules files", homelab.rules_files.len()),
+        ("publishing scripts", homelab.publishing_scripts.len()),
+        ("BATS files", homelab.bats_files.len()),
+    ];
+    let none: Vec<&str> = counts
+        .iter()
+        .filter(|(_, n)| *n == 0)
+        .map(|(what, _)| *what)
+        .collect();
+    if none.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "discovery found no {}:\n{}",
+            none.join(", no "),
+            homelab.summary()
+        ))
+    }
+}
+
+#[then(regex = r"^discovery took less than (\d+) milliseconds$")]
+fn discovery_took_less_than(world: &mut World, limit: u64) -> Result<(), String> {
+    let took = world
+        .layout
+        .discovery_time
+        .ok_or("discovery did not run in an earlier step")?;
+    if took < Duration::from_millis(limit) {
+        Ok(())
+    } else {
+        Err(format!("discovery took {took:?}, expected less than {limit} ms"))
+    }
+}
+
+#[then("discovery finds no broken convention")]
+fn no_broken_convention(world: &mut World) -> Result<(), String> {
+    match world.layout.discovered.as_ref() {
+        Some(Ok(_)) => Ok(()),
+        Some(Err(e)) => Err(listing(&e.findings())),
+        None => Err("discovery did not run in an earlier step".into()),
+    }
+}
+
+#[then(expr = "discovery fails with {string} about {string}")]
+fn discovery_fails_with(world: &mut World, id: String, subject: String) -> Result<(), String> {
+    let findings: Vec<Finding> = match world.layout.discovered.as_ref() {
+        Some(Err(e)) => e.findings(),
+        Some(Ok(homelab)) => {
+            return Err(format!(
+                "expected discovery to fail with {id} about {subject}, but it found:\n{}",
+                homelab.summary()
+            ));
+        }
+        None => return Err("discovery did not run in an earlier step".into()),
+    };
+    println!("discovery refused the copy:\n{}", listing(&findings));
+    if findings.iter().any(|f| f.is(&id, Some(&subject))) {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a {id} finding about {subject}, got:\n{}",
+            listing(&findings)
+        ))
     }
 }

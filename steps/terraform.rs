@@ -18,6 +18,8 @@ use homelab_spec::terraform::{
     Module, ModuleCopy, ModuleOutcome, RunStatus, TerraformError, TestFile, TestRunner,
     check_module,
 };
+use homelab_spec::terraform::environment::{EnvironmentError, run_environments};
+use homelab_spec::terraform::module::MODULE_NAMES;
 use homelab_spec::tools::{Tool, ToolError, Version};
 
 use super::{OrFail, World};
@@ -55,6 +57,8 @@ pub struct TerraformState {
     /// the replacement stands for.
     path: Option<(FakeCommands, String)>,
     outcomes: Vec<SharedOutcome>,
+    /// The outcomes of the environments that have tests, by directory.
+    environments: Vec<(String, Result<ModuleOutcome, EnvironmentError>)>,
     findings: Vec<Finding>,
 }
 
@@ -146,15 +150,19 @@ fn terraform_runs(module: &Module, outcome: &ModuleOutcome) -> TerraformRuns {
 
 // ---- Given ----
 
-#[given("the five homelab modules")]
-fn the_five_modules(world: &mut World) -> Result<(), String> {
-    world.terraform.modules = Module::all(world.root().path()).or_fail()?;
+#[given("every homelab module")]
+fn every_homelab_module(world: &mut World) -> Result<(), String> {
+    // The scenario's repository by the path the other scenarios use, so that each module's
+    // shared outcome is computed once per process.
+    let root = world.layout.root();
+    let homelab = world.layout.homelab()?;
+    world.terraform.modules = homelab.modules.iter().map(|m| m.as_module(&root)).collect();
     Ok(())
 }
 
 #[given(regex = r"^the (\S+) module$")]
 fn the_module(world: &mut World, name: String) -> Result<(), String> {
-    world.terraform.modules = vec![Module::in_root(world.root().path(), &name).or_fail()?];
+    world.terraform.modules = vec![Module::in_root(&world.layout.root(), &name).or_fail()?];
     Ok(())
 }
 
@@ -305,6 +313,122 @@ async fn the_tests_of_every_module_run(world: &mut World) {
     run_modules(world, None, None).await;
 }
 
+#[when("the tests of every module and environment run")]
+async fn the_tests_of_every_module_and_environment_run(world: &mut World) -> Result<(), String> {
+    run_modules(world, None, None).await;
+    let root = world.layout.root();
+    let environments: Vec<_> = world
+        .layout
+        .homelab()?
+        .environments
+        .iter()
+        .filter(|e| e.has_tests())
+        .cloned()
+        .collect();
+    if environments.is_empty() {
+        world.terraform.environments.clear();
+        return Ok(());
+    }
+    let runner = world.terraform.runner(None).or_fail()?;
+    let dirs: Vec<String> = environments.iter().map(|e| e.dir.clone()).collect();
+    let results =
+        tokio::task::spawn_blocking(move || run_environments(&runner, &root, &environments))
+            .await
+            .map_err(|e| format!("the environments' tests did not finish: {e}"))?;
+    let broken = world.layout.broken_copy();
+    for (dir, result) in dirs.iter().zip(&results) {
+        let mut run = match result {
+            Ok(outcome) => outcome.tool_run(),
+            Err(e) => homelab_spec::outcome::ToolRun {
+                suite: format!("terraform test: {dir}"),
+                cases: vec![homelab_spec::outcome::ToolCase {
+                    name: "terraform test".into(),
+                    classname: dir.clone(),
+                    time: Duration::ZERO,
+                    status: CaseStatus::Failed(
+                        e.findings().into_iter().next().unwrap_or_else(|| {
+                            Finding::new(run_ids::TEST, dir.clone(), e.to_string()).about(dir.clone())
+                        }),
+                    ),
+                }],
+                broken_copy: None,
+            },
+        };
+        run.broken_copy = broken.clone();
+        world.outcomes.push(Outcome::ToolRun(run));
+    }
+    world.terraform.environments = dirs.into_iter().zip(results).collect();
+    Ok(())
+}
+
+#[then("the tests pass in every module and every environment that has tests")]
+fn the_tests_pass_everywhere(world: &mut World) -> Result<(), String> {
+    let state = &world.terraform;
+    if state.outcomes.is_empty() {
+        return Err("no module's tests ran in an earlier step".into());
+    }
+    let mut problems = Vec::new();
+    let names = state.modules.iter().map(|m| m.name.clone());
+    for (outcome, name) in state.outcomes.iter().zip(names) {
+        match outcome.as_ref() {
+            Ok(o) if o.passed() => {}
+            Ok(o) => problems.push(findings_of(o)),
+            Err(e) => problems.push(format!("module {name}: {e}")),
+        }
+    }
+    for (dir, outcome) in &state.environments {
+        match outcome {
+            Ok(o) if o.passed() => {}
+            Ok(o) => problems.push(findings_of(o)),
+            Err(e) => problems.push(format!("{dir}: {e}")),
+        }
+    }
+    let of = state.outcomes.len() + state.environments.len();
+    println!(
+        "terraform test passes in {} of {of} ({} modules, {} environments with tests)",
+        of - problems.len(),
+        state.outcomes.len(),
+        state.environments.len()
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+#[then(expr = "every module the plan does not name has at least {int} regression run(s)")]
+fn other_modules_have_regression_runs(world: &mut World, at_least: usize) -> Result<(), String> {
+    let state = &world.terraform;
+    let mut short = Vec::new();
+    let mut checked = Vec::new();
+    for (outcome, module) in state.outcomes.iter().zip(&state.modules) {
+        if MODULE_NAMES.contains(&module.name.as_str()) {
+            continue;
+        }
+        checked.push(module.name.clone());
+        let runs = match outcome.as_ref() {
+            Ok(o) => o.runs_in(REGRESSION_FILE).count(),
+            Err(_) => 0,
+        };
+        if runs < at_least {
+            short.push(format!(
+                "module {}: {REGRESSION_FILE} has {runs} runs, at least {at_least} expected",
+                module.name
+            ));
+        }
+    }
+    println!(
+        "modules beyond the plan's five: {}",
+        if checked.is_empty() { "none".to_string() } else { checked.join(", ") }
+    );
+    if short.is_empty() {
+        Ok(())
+    } else {
+        Err(short.join("\n"))
+    }
+}
+
 #[when("the module's tests are checked")]
 fn the_modules_tests_are_checked(world: &mut World) -> Result<(), String> {
     world.terraform.findings = check_module(world.terraform.module()?);
@@ -313,25 +437,36 @@ fn the_modules_tests_are_checked(world: &mut World) -> Result<(), String> {
 
 // ---- Then: static rules over the five modules ----
 
-#[then(expr = "{int} of {int} modules have a regression test file")]
-fn modules_have_a_regression_file(world: &mut World, want: usize, of: usize) -> Result<(), String> {
-    let modules = &world.terraform.modules;
-    if modules.len() != of {
-        return Err(format!("expected {of} modules, found {}", modules.len()));
-    }
-    let missing: Vec<String> = modules
-        .iter()
-        .flat_map(check_module)
-        .filter(|f| f.id == ids::NO_REGRESSION_FILE || f.id == ids::NO_TESTS)
-        .map(|f| f.to_string())
-        .collect();
+#[then("every module has a regression test file")]
+fn every_module_has_a_regression_file(world: &mut World) -> Result<(), String> {
+    let homelab = world.layout.homelab()?;
+    let missing = homelab.modules_without_regression_file();
+    let of = homelab.modules.len();
     let have = of - missing.len();
-    if have == want {
+    println!("{have} of {of} modules have a regression test file");
+    if missing.is_empty() {
         Ok(())
     } else {
         Err(format!(
             "{have} of {of} modules have a regression test file:\n{}",
-            missing.join("\n")
+            listing(&missing)
+        ))
+    }
+}
+
+#[then(expr = "the check finds that the module {word} has no regression test file")]
+fn finds_no_regression_file(world: &mut World, module: String) -> Result<(), String> {
+    let missing = world.layout.homelab()?.modules_without_regression_file();
+    if missing
+        .iter()
+        .any(|f| f.is(ids::NO_REGRESSION_FILE.as_str(), Some(&module)))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a {} finding about {module}, got:\n{}",
+            ids::NO_REGRESSION_FILE,
+            listing(&missing)
         ))
     }
 }

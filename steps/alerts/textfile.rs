@@ -27,6 +27,25 @@ impl TextfileState {
     }
 }
 
+/// A publishing script the homelab has, by its name (`backup-status`): its path.
+fn script_path(world: &mut World, name: &str) -> Result<String, String> {
+    let homelab = world.layout.homelab()?;
+    homelab
+        .publishing_script(name)
+        .map(|s| s.path.clone())
+        .ok_or_else(|| {
+            let known: Vec<&str> = homelab
+                .publishing_scripts
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect();
+            format!(
+                "the homelab has no publishing script {name:?}; it has {}",
+                known.join(", ")
+            )
+        })
+}
+
 /// Copies `scripts/` of the repository into a scratch directory, applying `edit` to one script.
 fn copy_scripts(
     root: &Path,
@@ -97,8 +116,8 @@ fn a_copy_renaming(
     from: String,
     to: String,
 ) -> Result<(), String> {
-    let path = textfile::script_path(&script).or_fail()?;
-    let copy = copy_scripts(world.root().path(), path, |text| {
+    let path = script_path(world, &script)?;
+    let copy = copy_scripts(world.root().path(), &path, |text| {
         Ok(text.replace(&from, &to))
     })?;
     world.textfile.copy = Some(copy);
@@ -114,10 +133,10 @@ fn a_copy_without_label(
     metric: String,
     label: String,
 ) -> Result<(), String> {
-    let path = textfile::script_path(&script).or_fail()?;
+    let path = script_path(world, &script)?;
     let pattern = regex::Regex::new(&format!(r#"\s+{}="[^"]*""#, regex::escape(&label)))
         .map_err(|e| format!("bad label {label:?}: {e}"))?;
-    let copy = copy_scripts(world.root().path(), path, |text| {
+    let copy = copy_scripts(world.root().path(), &path, |text| {
         Ok(edit_lines(text, sample_lines(&metric), |line| {
             pattern.replace_all(line, "").into_owned()
         }))
@@ -135,8 +154,8 @@ fn a_copy_with_label(
     metric: String,
     label: String,
 ) -> Result<(), String> {
-    let path = textfile::script_path(&script).or_fail()?;
-    let copy = copy_scripts(world.root().path(), path, |text| {
+    let path = script_path(world, &script)?;
+    let copy = copy_scripts(world.root().path(), &path, |text| {
         Ok(edit_lines(text, sample_lines(&metric), |line| {
             format!("{line} {label}=stand-in")
         }))
@@ -151,7 +170,20 @@ async fn the_scripts_run(world: &mut World) -> Result<(), String> {
         Some(copy) => copy.path().to_path_buf(),
         None => world.root().path().to_path_buf(),
     };
-    let published = tokio::task::spawn_blocking(move || textfile::publish_all(&root))
+    // The scripts discovery holds to the contract (they source the textfile library or
+    // write .prom files), run where the scenario put them.
+    let scripts: Vec<String> = world
+        .layout
+        .homelab()?
+        .publishing_scripts
+        .iter()
+        .map(|s| s.path.clone())
+        .collect();
+    println!("publishing scripts: {}", scripts.join(", "));
+    let published = tokio::task::spawn_blocking(move || {
+        let scripts: Vec<&str> = scripts.iter().map(String::as_str).collect();
+        textfile::publish_scripts(&root, &scripts)
+    })
         .await
         .map_err(|e| format!("the script runs did not finish: {e}"))?
         .or_fail()?;
@@ -189,8 +221,8 @@ fn nothing_undeclared(world: &mut World) -> Result<(), String> {
     regex = r#"^the check reports that the (\S+) script publishes "([^"]*)", which the contract does not declare$"#
 )]
 fn reports_undeclared(world: &mut World, script: String, metric: String) -> Result<(), String> {
-    let path = textfile::script_path(&script).or_fail()?;
-    expect(world, ids::UNDECLARED, Some(path), &metric, |_| true)
+    let path = script_path(world, &script)?;
+    expect(world, ids::UNDECLARED, Some(&path), &metric, |_| true)
 }
 
 #[then(regex = r#"^the check reports that no operations script publishes "([^"]*)"$"#)]
@@ -207,8 +239,8 @@ fn reports_missing_label(
     metric: String,
     label: String,
 ) -> Result<(), String> {
-    let path = textfile::script_path(&script).or_fail()?;
-    expect(world, ids::MISSING_LABEL, Some(path), &metric, |f| {
+    let path = script_path(world, &script)?;
+    expect(world, ids::MISSING_LABEL, Some(&path), &metric, |f| {
         f.expected.as_deref() == Some(label.as_str())
     })
 }
@@ -222,8 +254,8 @@ fn reports_extra_label(
     label: String,
     metric: String,
 ) -> Result<(), String> {
-    let path = textfile::script_path(&script).or_fail()?;
-    expect(world, ids::EXTRA_LABEL, Some(path), &metric, |f| {
+    let path = script_path(world, &script)?;
+    expect(world, ids::EXTRA_LABEL, Some(&path), &metric, |f| {
         f.found.as_deref() == Some(label.as_str())
     })
 }

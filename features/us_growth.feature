@@ -1,0 +1,56 @@
+@growth
+Feature: The suite checks a homelab that grows, without being edited
+  A homelab grows every release: one more alert, module, rules file or BATS file. The
+  acceptance criteria hold over every part the suite discovers, with the plan's numbers as
+  floors. Each scenario changes a scratch copy of the repository (never the repository
+  itself) and runs the suite's own steps on it.
+
+  @US1
+  Scenario: A valid new alert passes US1's checks
+    Given a copy of the repository in which a valid alert NodeClockSkew is added
+    And the rules files the homelab deploys
+    When the static and catalog checks run over every deployed rules file
+    Then no problem is found
+    And there are at least 27 alerting rules over the deployed files, and the count is reported
+    And NodeClockSkew is in the group clock-alerts, waits 10m before firing and has severity warning
+
+  @US1
+  Scenario: A valid new alert is loaded by promtool with the others
+    Given a copy of the repository in which a valid alert NodeClockSkew is added
+    When promtool checks every rules file the homelab deploys
+    Then promtool finds as many rules as the deployed files hold, and no error
+
+  @US1
+  Scenario: A second deployed rules file with a metric no exporter has fails US1, naming file, line and rule
+    Given a copy of the repository in which the monitoring stack deploys a second rules file with a metric no exporter has
+    And the rules files the homelab deploys
+    When the static and catalog checks run over every deployed rules file
+    Then the check reports "promql/series" for ToolingQueueStuck in the second rules file, at the line of its metric
+
+  @US2
+  Scenario: A module without a regression file fails US2, naming the module
+    Given a copy of the repository in which a module without a regression file is added
+    Then the check finds that the module tooling-stack has no regression test file
+
+  @US2
+  Scenario: A new module with complete tests passes US2
+    Given a copy of the repository in which a module with complete tests is added
+    Then every module has a regression test file
+    Given the tooling-stack module
+    When its tests run
+    Then Terraform validates the module
+    And every regression run passes
+    And every other test run passes
+    And its regression file has at least 1 runs
+
+  @US3
+  Scenario: A new BATS file with a failing test fails, naming the file and the test
+    Given a copy of the repository in which a BATS file with a failing test is added
+    When every BATS file of the homelab runs
+    Then the BATS check reports "bats/test-failed" about "the queue is drained" in "tests/tooling/test_tooling.bats"
+
+  @US3
+  Scenario: A BATS file that does not parse is a failing step that names it
+    Given a copy of the repository in which a BATS file that does not parse is added
+    When every BATS file of the homelab runs
+    Then the BATS check reports "bats/parse" about "tests/tooling/test_tooling.bats" in "tests/tooling/test_tooling.bats"

@@ -1,0 +1,227 @@
+//! Steps over every rules file the homelab deploys (found by `homelab_spec::homelab`): the
+//! static and catalog checks, a real Prometheus loading them all, and promtool. The plan's
+//! numbers are floors here: the count is reported, never pinned.
+
+use std::time::{Duration, Instant};
+
+use cucumber::{given, then, when};
+use homelab_spec::alerts::catalog::CatalogSet;
+use homelab_spec::alerts::finding::{CheckId, listing};
+use homelab_spec::alerts::promtool;
+use homelab_spec::alerts::server::PrometheusServer;
+use homelab_spec::alerts::Depth;
+use homelab_spec::homelab::growth::{RepositoryChange, SECOND_RULES_FILE, UNKNOWN_METRIC_ALERT};
+use homelab_spec::homelab::rules::{lint_rules_files, merged, rules_files_on_disk};
+use homelab_spec::outcome::Outcome;
+
+use super::super::{OrFail, World};
+
+#[given("the rules files the homelab deploys")]
+fn the_deployed_rules_files(world: &mut World) -> Result<(), String> {
+    let homelab = world.layout.homelab()?;
+    if homelab.rules_files.is_empty() {
+        return Err(format!(
+            "the homelab deploys no rules file:\n{}",
+            homelab.summary()
+        ));
+    }
+    Ok(())
+}
+
+#[when("the static and catalog checks run over every deployed rules file")]
+fn checks_run_over_every_file(world: &mut World) -> Result<(), String> {
+    let catalogs = CatalogSet::bundled()?;
+    let homelab = world.layout.homelab()?;
+    let started = Instant::now();
+    let reports = lint_rules_files(homelab, Depth::Catalog(catalogs));
+    let took = started.elapsed();
+    for report in &reports {
+        println!(
+            "{}: {} alerting rules, {} recording rules, {} findings",
+            report.file,
+            report.alerting_rules,
+            report.recording_rules,
+            report.findings.len()
+        );
+    }
+    world.alerts.lint_time = Some(took);
+    world.alerts.report = Some(merged(&reports));
+    Ok(())
+}
+
+#[then(regex = r"^there are at least (\d+) alerting rules over the deployed files, and the count is reported$")]
+fn at_least_alerting_rules(world: &mut World, floor: usize) -> Result<(), String> {
+    let report = world.alerts.report()?;
+    println!(
+        "{} alerting rules in {} groups over {}",
+        report.alerting_rules,
+        report.groups.len(),
+        report.file
+    );
+    if report.alerting_rules >= floor {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} hold {} alerting rules, at least {floor} expected",
+            report.file, report.alerting_rules
+        ))
+    }
+}
+
+#[then(regex = r"^the groups include (.+)$")]
+fn the_groups_include(world: &mut World, names: String) -> Result<(), String> {
+    let report = world.alerts.report()?;
+    let missing: Vec<String> = names
+        .replace(" and ", ", ")
+        .split(", ")
+        .map(|s| s.trim().to_string())
+        .filter(|want| !report.groups.iter().any(|(g, _)| g == want))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} lack the groups {missing:?}; found {:?}",
+            report.file,
+            report.groups.iter().map(|(g, _)| g).collect::<Vec<_>>()
+        ))
+    }
+}
+
+#[then(regex = r#"^the check reports "([\w/-]+)" for (\w+) in the second rules file, at the line of its metric$"#)]
+fn reports_in_second_file(world: &mut World, id: String, rule: String) -> Result<(), String> {
+    let report = world.alerts.report()?;
+    let line = RepositoryChange::unknown_metric_line();
+    let found = report.findings.iter().any(|f| {
+        f.is(&id, Some(&rule)) && f.file == SECOND_RULES_FILE && f.line == Some(line)
+    });
+    println!("the checks report:\n{}", listing(&report.findings));
+    if found && rule == UNKNOWN_METRIC_ALERT {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a {id} finding for {rule} at {SECOND_RULES_FILE}:{line}, found:\n{}",
+            listing(&report.findings)
+        ))
+    }
+}
+
+#[then("no rule selects a series that needs configuration the stack lacks, or none at all")]
+fn no_series_problem(world: &mut World) -> Result<(), String> {
+    let report = world.alerts.report()?;
+    let found: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.id == CheckId::PromqlSeries || f.id == CheckId::PromqlLabel)
+        .cloned()
+        .collect();
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(listing(&found))
+    }
+}
+
+#[given("a Prometheus server started on this machine with every rules file the homelab deploys")]
+async fn a_server_with_every_file(world: &mut World) -> Result<(), String> {
+    let scratch = tempfile::Builder::new()
+        .prefix("homelab-spec-rendered-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+    let files = rules_files_on_disk(world.layout.homelab()?, scratch.path()).or_fail()?;
+    world.alerts.rendered = Some(scratch);
+    let server = tokio::task::spawn_blocking(move || {
+        let mut server = PrometheusServer::start(&files).or_fail()?;
+        server
+            .wait_until_ready(Duration::from_secs(30))
+            .or_fail()?;
+        Ok::<_, String>(server)
+    })
+    .await
+    .map_err(|e| format!("starting prometheus did not finish: {e}"))??;
+    world.alerts.server = Some(server);
+    Ok(())
+}
+
+#[then(regex = r"^it reports at least (\d+) alerting rules, as many as the deployed files hold, in as many groups$")]
+fn it_reports_what_the_files_hold(world: &mut World, floor: usize) -> Result<(), String> {
+    let homelab = world.layout.homelab()?.clone();
+    let rules = world
+        .alerts
+        .loaded
+        .as_ref()
+        .ok_or("no rules were read by an earlier step")?;
+    let alerting = rules.iter().filter(|r| r.kind == "alerting").count();
+    let mut groups: Vec<&str> = rules.iter().map(|r| r.group.as_str()).collect();
+    groups.dedup();
+    let want_groups: usize = homelab.rules_files.iter().map(|f| f.groups).sum();
+    println!(
+        "Prometheus reports {alerting} alerting rules in {} groups from {} files",
+        groups.len(),
+        homelab.rules_files.len()
+    );
+    if alerting >= floor && alerting == homelab.alerting_rules() && groups.len() == want_groups {
+        Ok(())
+    } else {
+        Err(format!(
+            "Prometheus reports {alerting} alerting rules in {} groups; the deployed files hold {} in {want_groups}, at least {floor} expected",
+            groups.len(),
+            homelab.alerting_rules()
+        ))
+    }
+}
+
+#[when("promtool checks every rules file the homelab deploys")]
+async fn promtool_checks_every_file(world: &mut World) -> Result<(), String> {
+    let scratch = tempfile::Builder::new()
+        .prefix("homelab-spec-rendered-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+    let homelab = world.layout.homelab()?.clone();
+    let files = rules_files_on_disk(&homelab, scratch.path()).or_fail()?;
+    let names: Vec<String> = homelab.rules_files.iter().map(|f| f.path.clone()).collect();
+    let outcomes = tokio::task::spawn_blocking(move || {
+        files
+            .iter()
+            .map(|f| promtool::check_rules(f))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|e| format!("promtool did not finish: {e}"))?
+    .or_fail()?;
+    let broken = world.layout.broken_copy();
+    world.alerts.promtool_checks.clear();
+    for (name, outcome) in names.into_iter().zip(outcomes) {
+        let mut run = outcome.tool_run(&name);
+        run.broken_copy = broken.clone();
+        world.outcomes.push(Outcome::ToolRun(run));
+        world.alerts.promtool_checks.push((name, outcome));
+    }
+    world.alerts.rendered = Some(scratch);
+    Ok(())
+}
+
+#[then("promtool finds as many rules as the deployed files hold, and no error")]
+fn promtool_agrees(world: &mut World) -> Result<(), String> {
+    let homelab = world.layout.homelab()?.clone();
+    let checks = &world.alerts.promtool_checks;
+    if checks.is_empty() {
+        return Err("promtool has not run in an earlier step".into());
+    }
+    let refused: Vec<String> = checks
+        .iter()
+        .filter(|(_, o)| !o.passed)
+        .map(|(name, o)| format!("{name}:\n{}", o.output))
+        .collect();
+    let found: usize = checks.iter().filter_map(|(_, o)| o.rules).sum();
+    let held = homelab.alerting_rules() + homelab.recording_rules();
+    println!("promtool finds {found} rules in {} files", checks.len());
+    if refused.is_empty() && found == held {
+        Ok(())
+    } else {
+        Err(format!(
+            "promtool finds {found} rules, the deployed files hold {held}; refused:\n{}",
+            refused.join("\n")
+        ))
+    }
+}

@@ -1,0 +1,123 @@
+//! Steps that run every BATS file the homelab has (found by `homelab_spec::homelab`), the
+//! files in parallel: "no existing test breaks". Each test is its own JUnit case under its
+//! file; a failing test fails the scenario naming the file and the test.
+
+use cucumber::{then, when};
+use homelab_spec::finding::{Finding, listing};
+use homelab_spec::outcome::Outcome;
+use homelab_spec::shell::bats;
+
+use super::World;
+
+#[when("every BATS file of the homelab runs")]
+async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
+    let root = world.layout.root();
+    let files = world.layout.homelab()?.bats_files.clone();
+    if files.is_empty() {
+        return Err("the homelab has no BATS file".into());
+    }
+    let runs = tokio::task::spawn_blocking(move || bats::run_files(&root, &files))
+        .await
+        .map_err(|e| format!("the BATS runs did not finish: {e}"))?;
+    let broken = world.layout.broken_copy();
+    for error in runs.iter().filter_map(|r| r.as_ref().err()) {
+        let tool_run = homelab_spec::outcome::ToolRun {
+            suite: format!("bats: {}", error.file()),
+            cases: vec![homelab_spec::outcome::ToolCase {
+                name: "the file runs".into(),
+                classname: error.file().to_string(),
+                time: std::time::Duration::ZERO,
+                status: homelab_spec::outcome::CaseStatus::Failed(error.finding()),
+            }],
+            broken_copy: broken.clone(),
+        };
+        world.outcomes.push(Outcome::ToolRun(tool_run));
+    }
+    for run in runs.iter().flatten() {
+        println!(
+            "{}: {} tests, {} failed",
+            run.file,
+            run.tests.len(),
+            run.failed().len()
+        );
+        let mut tool_run = run.tool_run();
+        tool_run.broken_copy = broken.clone();
+        world.outcomes.push(Outcome::ToolRun(tool_run));
+    }
+    world.layout.bats = runs;
+    Ok(())
+}
+
+/// Everything wrong with the BATS runs: failed tests, broken plans, files that do not parse.
+fn bats_findings(world: &World) -> Result<Vec<Finding>, String> {
+    if world.layout.bats.is_empty() {
+        return Err("no BATS file ran in an earlier step".into());
+    }
+    Ok(world
+        .layout
+        .bats
+        .iter()
+        .flat_map(|run| match run {
+            Ok(run) => run.findings(),
+            Err(e) => vec![e.finding()],
+        })
+        .collect())
+}
+
+#[then("every test of every BATS file passes")]
+fn every_test_passes(world: &mut World) -> Result<(), String> {
+    let findings = bats_findings(world)?;
+    if findings.is_empty() {
+        Ok(())
+    } else {
+        Err(listing(&findings))
+    }
+}
+
+#[then("each test of every BATS file has its own result in the JUnit report, under its file")]
+fn each_test_is_a_case(world: &mut World) -> Result<(), String> {
+    let mut problems = Vec::new();
+    for run in world.layout.bats.iter().flatten() {
+        let suite_name = format!("bats: {}", run.file);
+        let Some(suite) = world.outcomes.tool_runs().find(|s| s.suite == suite_name) else {
+            problems.push(format!("no JUnit suite {suite_name:?}"));
+            continue;
+        };
+        for test in &run.tests {
+            if !suite
+                .cases
+                .iter()
+                .any(|c| c.name == test.name && c.classname == run.file)
+            {
+                problems.push(format!("{}: no JUnit case for {:?}", run.file, test.name));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+#[then(expr = "the BATS check reports {string} about {string} in {string}")]
+fn the_bats_check_reports(
+    world: &mut World,
+    id: String,
+    subject: String,
+    file: String,
+) -> Result<(), String> {
+    let findings = bats_findings(world)?;
+    println!("the BATS runs report:\n{}", listing(&findings));
+    if findings
+        .iter()
+        .any(|f| f.is(&id, Some(&subject)) && f.file == file)
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a {id} finding about {subject:?} in {file}, got:\n{}",
+            listing(&findings)
+        ))
+    }
+}
