@@ -12,13 +12,36 @@ use super::World;
 #[when("every BATS file of the homelab runs")]
 async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
     let root = world.layout.root();
+    let spec_root = world.root().path().to_path_buf();
     let files = world.layout.homelab()?.bats_files.clone();
     if files.is_empty() {
         return Err("the homelab has no BATS file".into());
     }
-    let runs = tokio::task::spawn_blocking(move || bats::run_files(&root, &files))
-        .await
-        .map_err(|e| format!("the BATS runs did not finish: {e}"))?;
+    // A file unchanged in an unchanged repository gives the repository's result, computed
+    // once per process; a file a scenario added (or any file of a changed copy) runs here.
+    let (same, changed): (Vec<String>, Vec<String>) =
+        files.iter().cloned().partition(|f| world.layout.unchanged(f));
+    let runs = tokio::task::spawn_blocking(move || {
+        let (same_runs, changed_runs) = std::thread::scope(|scope| {
+            let shared = scope.spawn(|| bats::shared_runs(&spec_root, &same));
+            let changed_runs = bats::run_files(&root, &changed);
+            (shared.join(), changed_runs)
+        });
+        let mut same_runs = same_runs.unwrap_or_default().into_iter();
+        let mut changed_runs = changed_runs.into_iter();
+        files
+            .iter()
+            .filter_map(|f| {
+                if same.contains(f) {
+                    same_runs.next()
+                } else {
+                    changed_runs.next()
+                }
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| format!("the BATS runs did not finish: {e}"))?;
     let broken = world.layout.broken_copy();
     for error in runs.iter().filter_map(|r| r.as_ref().err()) {
         let tool_run = homelab_spec::outcome::ToolRun {

@@ -77,6 +77,15 @@ impl LayoutState {
         self.discovered = Some(found);
     }
 
+    /// Whether `file` (relative to the root) is the same in the scenario's repository as in
+    /// `SPEC_ROOT`, so that its results there hold here too.
+    pub fn unchanged(&self, file: &str) -> bool {
+        match &self.copy {
+            None => true,
+            Some((_, change)) => change.only_adds().is_some_and(|added| !added.contains(&file)),
+        }
+    }
+
     /// How a tool run on the copy is marked in the reports (`None` on the repository).
     pub fn broken_copy(&self) -> Option<BrokenCopy> {
         self.copy.as_ref().map(|(_, change)| BrokenCopy {

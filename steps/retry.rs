@@ -388,10 +388,13 @@ async fn the_bats_tests_run(world: &mut World) -> Result<(), String> {
         .clone()
         .ok_or("no BATS file was named by an earlier step")?;
     let root = world.root();
-    let run = tokio::task::spawn_blocking(move || bats::run_file(&root, &file))
-        .await
-        .map_err(|e| format!("the BATS run did not finish: {e}"))?
-        .map_err(|e| e.to_string())?;
+    // Shared with the scenario that runs every BATS file: one run per file and process.
+    let run = tokio::task::spawn_blocking(move || {
+        (*bats::shared_run(root.path(), std::path::Path::new(&file))).clone()
+    })
+    .await
+    .map_err(|e| format!("the BATS run did not finish: {e}"))?
+    .map_err(|e| e.to_string())?;
     world.outcomes.push(Outcome::ToolRun(run.tool_run()));
     world.retry.bats = Some(run);
     Ok(())

@@ -201,6 +201,16 @@ impl RepositoryChange {
         }
     }
 
+    /// The files the change adds when it only adds files (the rest of the copy is then
+    /// byte for byte the repository); `None` when it changes or removes anything.
+    pub fn only_adds(self) -> Option<&'static [&'static str]> {
+        match self {
+            RepositoryChange::BatsFileWithFailingTest
+            | RepositoryChange::BatsFileThatDoesNotParse => Some(&[NEW_BATS_FILE]),
+            _ => None,
+        }
+    }
+
     /// Where the second rules file selects [`UNKNOWN_METRIC`]: its 1-based line.
     pub fn unknown_metric_line() -> usize {
         SECOND_RULES

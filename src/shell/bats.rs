@@ -1,8 +1,9 @@
 //! Running a BATS file (`bats --tap --timing`) and reading its per-test results, so that
 //! each BATS test becomes a `<testcase>` of the JUnit report.
 
-use std::path::Path;
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::finding::{Finding, FindingId};
@@ -282,6 +283,51 @@ pub fn run_files<P: AsRef<Path> + Sync>(
                         message: "the bats thread panicked".into(),
                     })
                 })
+            })
+            .collect()
+    })
+}
+
+/// The run of a BATS file of the repository under test, computed once per process: the
+/// scenario that runs every BATS file and the scenarios about one file share it. Each
+/// scenario that uses it reports its [`BatsRun::tool_run`]; the report writer keeps one
+/// copy of each run.
+pub fn shared_run(root: &Path, file: &Path) -> Arc<Result<BatsRun, BatsError>> {
+    type Cell = Arc<OnceLock<Arc<Result<BatsRun, BatsError>>>>;
+    static RUNS: OnceLock<Mutex<HashMap<PathBuf, Cell>>> = OnceLock::new();
+    let cell: Cell = RUNS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(root.join(file))
+        .or_default()
+        .clone();
+    cell.get_or_init(|| {
+        let _slot = crate::terraform::runner::job_slot();
+        Arc::new(run_path(root, file))
+    })
+    .clone()
+}
+
+/// [`shared_run`] of several files at once, in the given order.
+pub fn shared_runs<P: AsRef<Path> + Sync>(
+    root: &Path,
+    files: &[P],
+) -> Vec<Result<BatsRun, BatsError>> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .iter()
+            .map(|file| scope.spawn(move || shared_run(root, file.as_ref())))
+            .collect();
+        handles
+            .into_iter()
+            .zip(files)
+            .map(|(handle, file)| match handle.join() {
+                Ok(run) => (*run).clone(),
+                Err(_) => Err(BatsError::Run {
+                    file: file.as_ref().display().to_string(),
+                    message: "the bats thread panicked".into(),
+                }),
             })
             .collect()
     })
