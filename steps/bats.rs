@@ -19,8 +19,10 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
     }
     // A file unchanged in an unchanged repository gives the repository's result, computed
     // once per process; a file a scenario added (or any file of a changed copy) runs here.
-    let (same, changed): (Vec<String>, Vec<String>) =
-        files.iter().cloned().partition(|f| world.layout.unchanged(f));
+    let (same, changed): (Vec<String>, Vec<String>) = files
+        .iter()
+        .cloned()
+        .partition(|f| world.layout.unchanged(f));
     let runs = tokio::task::spawn_blocking(move || {
         let (same_runs, changed_runs) = std::thread::scope(|scope| {
             let shared = scope.spawn(|| bats::shared_runs(&spec_root, &same));

@@ -82,7 +82,9 @@ impl LayoutState {
     pub fn unchanged(&self, file: &str) -> bool {
         match &self.copy {
             None => true,
-            Some((_, change)) => change.only_adds().is_some_and(|added| !added.contains(&file)),
+            Some((_, change)) => change
+                .only_adds()
+                .is_some_and(|added| !added.contains(&file)),
         }
     }
 
@@ -162,7 +164,9 @@ fn the_homelab_is_discovered(world: &mut World) {
     }
 }
 
-#[then("it finds at least one module, rules file, publishing script and BATS file, and reports them")]
+#[then(
+    "it finds at least one module, rules file, publishing script and BATS file, and reports them"
+)]
 fn it_finds_every_kind_of_part(world: &mut World) -> Result<(), String> {
     let homelab = world.layout.homelab()?;
     let counts = [
@@ -196,7 +200,9 @@ fn discovery_took_less_than(world: &mut World, limit: u64) -> Result<(), String>
     if took < Duration::from_millis(limit) {
         Ok(())
     } else {
-        Err(format!("discovery took {took:?}, expected less than {limit} ms"))
+        Err(format!(
+            "discovery took {took:?}, expected less than {limit} ms"
+        ))
     }
 }
 

@@ -11,6 +11,8 @@ use homelab_spec::outcome::{
 };
 use homelab_spec::shell::fake_commands::FakeCommands;
 use homelab_spec::terraform::broken_copy::{HANG_FILE, ModuleChange, UNGUARDED_RUN};
+use homelab_spec::terraform::environment::{EnvironmentError, run_environments};
+use homelab_spec::terraform::module::MODULE_NAMES;
 use homelab_spec::terraform::module::REGRESSION_FILE;
 use homelab_spec::terraform::runner::{ids as run_ids, not_tested, shared_outcome};
 use homelab_spec::terraform::static_checks::ids;
@@ -18,8 +20,6 @@ use homelab_spec::terraform::{
     Module, ModuleCopy, ModuleOutcome, RunStatus, TerraformError, TestFile, TestRunner,
     check_module,
 };
-use homelab_spec::terraform::environment::{EnvironmentError, run_environments};
-use homelab_spec::terraform::module::MODULE_NAMES;
 use homelab_spec::tools::{Tool, ToolError, Version};
 
 use super::{OrFail, World};
@@ -345,11 +345,12 @@ async fn the_tests_of_every_module_and_environment_run(world: &mut World) -> Res
                     name: "terraform test".into(),
                     classname: dir.clone(),
                     time: Duration::ZERO,
-                    status: CaseStatus::Failed(
-                        e.findings().into_iter().next().unwrap_or_else(|| {
-                            Finding::new(run_ids::TEST, dir.clone(), e.to_string()).about(dir.clone())
-                        }),
-                    ),
+                    status: CaseStatus::Failed(e.findings().into_iter().next().unwrap_or_else(
+                        || {
+                            Finding::new(run_ids::TEST, dir.clone(), e.to_string())
+                                .about(dir.clone())
+                        },
+                    )),
                 }],
                 broken_copy: None,
             },
@@ -420,7 +421,11 @@ fn other_modules_have_regression_runs(world: &mut World, at_least: usize) -> Res
     }
     println!(
         "modules beyond the plan's five: {}",
-        if checked.is_empty() { "none".to_string() } else { checked.join(", ") }
+        if checked.is_empty() {
+            "none".to_string()
+        } else {
+            checked.join(", ")
+        }
     );
     if short.is_empty() {
         Ok(())

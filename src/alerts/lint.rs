@@ -444,6 +444,10 @@ metrics:
             .collect();
         assert!(findings.is_empty(), "{findings:#?}");
         // The plan's number is a floor: the homelab may grow.
-        assert!(report.alerting_rules >= 26, "{} alerting rules", report.alerting_rules);
+        assert!(
+            report.alerting_rules >= 26,
+            "{} alerting rules",
+            report.alerting_rules
+        );
     }
 }

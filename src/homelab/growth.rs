@@ -170,7 +170,10 @@ impl RepositoryChange {
                 let dir = modules.join(NEW_MODULE);
                 write(&dir.join("main.tf"), NEW_MODULE_MAIN)?;
                 write(&dir.join("tests/outputs.tftest.hcl"), NEW_MODULE_OTHER_TEST)?;
-                write(&dir.join("tests/regression.tftest.hcl"), NEW_MODULE_REGRESSION)
+                write(
+                    &dir.join("tests/regression.tftest.hcl"),
+                    NEW_MODULE_REGRESSION,
+                )
             }
             RepositoryChange::SecondRulesFileWithUnknownMetric => {
                 existing(&root.join(MONITORING_MODULE))?;

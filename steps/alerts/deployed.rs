@@ -5,11 +5,11 @@
 use std::time::{Duration, Instant};
 
 use cucumber::{given, then, when};
+use homelab_spec::alerts::Depth;
 use homelab_spec::alerts::catalog::CatalogSet;
 use homelab_spec::alerts::finding::{CheckId, listing};
 use homelab_spec::alerts::promtool;
 use homelab_spec::alerts::server::PrometheusServer;
-use homelab_spec::alerts::Depth;
 use homelab_spec::homelab::growth::{RepositoryChange, SECOND_RULES_FILE, UNKNOWN_METRIC_ALERT};
 use homelab_spec::homelab::rules::{lint_rules_files, merged, rules_files_on_disk};
 use homelab_spec::outcome::Outcome;
@@ -49,7 +49,9 @@ fn checks_run_over_every_file(world: &mut World) -> Result<(), String> {
     Ok(())
 }
 
-#[then(regex = r"^there are at least (\d+) alerting rules over the deployed files, and the count is reported$")]
+#[then(
+    regex = r"^there are at least (\d+) alerting rules over the deployed files, and the count is reported$"
+)]
 fn at_least_alerting_rules(world: &mut World, floor: usize) -> Result<(), String> {
     let report = world.alerts.report()?;
     println!(
@@ -88,13 +90,16 @@ fn the_groups_include(world: &mut World, names: String) -> Result<(), String> {
     }
 }
 
-#[then(regex = r#"^the check reports "([\w/-]+)" for (\w+) in the second rules file, at the line of its metric$"#)]
+#[then(
+    regex = r#"^the check reports "([\w/-]+)" for (\w+) in the second rules file, at the line of its metric$"#
+)]
 fn reports_in_second_file(world: &mut World, id: String, rule: String) -> Result<(), String> {
     let report = world.alerts.report()?;
     let line = RepositoryChange::unknown_metric_line();
-    let found = report.findings.iter().any(|f| {
-        f.is(&id, Some(&rule)) && f.file == SECOND_RULES_FILE && f.line == Some(line)
-    });
+    let found = report
+        .findings
+        .iter()
+        .any(|f| f.is(&id, Some(&rule)) && f.file == SECOND_RULES_FILE && f.line == Some(line));
     println!("the checks report:\n{}", listing(&report.findings));
     if found && rule == UNKNOWN_METRIC_ALERT {
         Ok(())
@@ -132,9 +137,7 @@ async fn a_server_with_every_file(world: &mut World) -> Result<(), String> {
     world.alerts.rendered = Some(scratch);
     let server = tokio::task::spawn_blocking(move || {
         let mut server = PrometheusServer::start(&files).or_fail()?;
-        server
-            .wait_until_ready(Duration::from_secs(30))
-            .or_fail()?;
+        server.wait_until_ready(Duration::from_secs(30)).or_fail()?;
         Ok::<_, String>(server)
     })
     .await
@@ -143,7 +146,9 @@ async fn a_server_with_every_file(world: &mut World) -> Result<(), String> {
     Ok(())
 }
 
-#[then(regex = r"^it reports at least (\d+) alerting rules, as many as the deployed files hold, in as many groups$")]
+#[then(
+    regex = r"^it reports at least (\d+) alerting rules, as many as the deployed files hold, in as many groups$"
+)]
 fn it_reports_what_the_files_hold(world: &mut World, floor: usize) -> Result<(), String> {
     let homelab = world.layout.homelab()?.clone();
     let rules = world
