@@ -27,6 +27,26 @@ Feature: The suite checks a homelab that grows, without being edited
     When the static and catalog checks run over every deployed rules file
     Then the check reports "promql/series" for ToolingQueueStuck in the second rules file, at the line of its metric
 
+  @US1
+  Scenario: Prometheus and promtool load a second deployed rules file together with the first
+    Given a copy of the repository in which the monitoring stack deploys a second rules file with a metric no exporter has
+    And a Prometheus server started on this machine with every rules file the homelab deploys
+    When it has evaluated every rule at least once
+    Then it reports at least 26 alerting rules, as many as the deployed files hold, in as many groups
+    And every rule is healthy
+    When promtool checks every rules file the homelab deploys
+    Then promtool finds as many rules as the deployed files hold, and no error
+
+  @US1
+  Scenario: A rules file rendered through templatefile() is checked as rendered
+    Given a copy of the repository in which the monitoring stack deploys a second rules file rendered through templatefile()
+    And the rules files the homelab deploys
+    When the static and catalog checks run over every deployed rules file
+    Then no problem is found
+    And ToolingHostOverloaded is in the group tooling-alerts, waits 15m before firing and has severity warning
+    When promtool checks every rules file the homelab deploys
+    Then promtool finds as many rules as the deployed files hold, and no error
+
   @US2
   Scenario: A module without a regression file fails US2, naming the module
     Given a copy of the repository in which a module without a regression file is added

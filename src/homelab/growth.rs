@@ -23,6 +23,9 @@ pub const SECOND_RULES_FILE: &str =
     "infrastructure/proxmox/modules/monitoring-stack/files/prometheus/alerts/tooling.yml";
 /// The `.tf` file of the copy that deploys it.
 pub const SECOND_RULES_TF: &str = "infrastructure/proxmox/modules/monitoring-stack/tooling.tf";
+/// The template of a second rules file, rendered by `templatefile()`, relative to the root.
+pub const TEMPLATED_RULES_FILE: &str =
+    "infrastructure/proxmox/modules/monitoring-stack/files/prometheus/alerts/tooling.yml.tftpl";
 /// A metric no exporter of the homelab has, used by the second rules file.
 pub const UNKNOWN_METRIC: &str = "tooling_ci_queue_depth";
 /// The alert of the second rules file that selects it.
@@ -50,6 +53,9 @@ pub enum RepositoryChange {
     ModuleWithCompleteTests,
     /// `the monitoring stack deploys a second rules file with a metric no exporter has`.
     SecondRulesFileWithUnknownMetric,
+    /// `the monitoring stack deploys a second rules file rendered through templatefile()`:
+    /// its threshold is a template variable with a module variable's default.
+    TemplatedRulesFile,
     /// `a BATS file with a failing test is added`.
     BatsFileWithFailingTest,
     /// `a BATS file that does not parse is added`.
@@ -67,7 +73,7 @@ pub enum RepositoryChange {
 }
 
 /// The changes' sentences, for a step's parameter and for error messages.
-pub const SENTENCES: [(&str, RepositoryChange); 11] = [
+pub const SENTENCES: [(&str, RepositoryChange); 12] = [
     (
         "a valid alert NodeClockSkew is added",
         RepositoryChange::ValidNewAlert,
@@ -83,6 +89,10 @@ pub const SENTENCES: [(&str, RepositoryChange); 11] = [
     (
         "the monitoring stack deploys a second rules file with a metric no exporter has",
         RepositoryChange::SecondRulesFileWithUnknownMetric,
+    ),
+    (
+        "the monitoring stack deploys a second rules file rendered through templatefile()",
+        RepositoryChange::TemplatedRulesFile,
     ),
     (
         "a BATS file with a failing test is added",
@@ -179,6 +189,11 @@ impl RepositoryChange {
                 existing(&root.join(MONITORING_MODULE))?;
                 write(&root.join(SECOND_RULES_FILE), SECOND_RULES)?;
                 write(&root.join(SECOND_RULES_TF), SECOND_RULES_READER)
+            }
+            RepositoryChange::TemplatedRulesFile => {
+                existing(&root.join(MONITORING_MODULE))?;
+                write(&root.join(TEMPLATED_RULES_FILE), TEMPLATED_RULES)?;
+                write(&root.join(SECOND_RULES_TF), TEMPLATED_RULES_READER)
             }
             RepositoryChange::BatsFileWithFailingTest => {
                 write(&root.join(NEW_BATS_FILE), FAILING_BATS)
@@ -329,6 +344,38 @@ groups:
 const SECOND_RULES_READER: &str = r#"# The tooling stack's alerts, deployed beside the default rules.
 locals {
   tooling_alert_rules = file("${path.module}/files/prometheus/alerts/tooling.yml")
+}
+
+output "tooling_alert_rules" {
+  value = local.tooling_alert_rules
+}
+"#;
+
+/// Valid PromQL only once rendered: `${threshold}` is Terraform's.
+const TEMPLATED_RULES: &str = r#"# Alerts of the tooling stack, rendered by templatefile().
+groups:
+  - name: tooling-alerts
+    rules:
+      - alert: ToolingHostOverloaded
+        expr: node_load15{job="node"} > ${threshold}
+        for: 15m
+        labels:
+          severity: warning
+        annotations:
+          summary: The tooling host {{ $labels.instance }} is overloaded.
+          description: "Its 15-minute load is {{ $value }}, above ${threshold}."
+"#;
+
+const TEMPLATED_RULES_READER: &str = r#"# The tooling stack's alerts, rendered with the module's threshold.
+variable "tooling_load_threshold" {
+  type    = number
+  default = 8
+}
+
+locals {
+  tooling_alert_rules = templatefile("${path.module}/files/prometheus/alerts/tooling.yml.tftpl", {
+    threshold = var.tooling_load_threshold
+  })
 }
 
 output "tooling_alert_rules" {
