@@ -22,6 +22,7 @@ Feature: The repository has the layout the v1.1 plan names
       Given a copy of the repository in which <change>
       When the homelab is discovered
       Then discovery fails with "<id>" about "<subject>"
+      And nothing was written into the copy or left beside it
 
       Examples:
         | problem                                  | change                                          | id                       | subject                                                                              |

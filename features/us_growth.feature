@@ -68,9 +68,11 @@ Feature: The suite checks a homelab that grows, without being edited
     Given a copy of the repository in which a BATS file with a failing test is added
     When every BATS file of the homelab runs
     Then the BATS check reports "bats/test-failed" about "the queue is drained" in "tests/tooling/test_tooling.bats"
+    And nothing was written into the copy or left beside it
 
   @US3
   Scenario: A BATS file that does not parse is a failing step that names it
     Given a copy of the repository in which a BATS file that does not parse is added
     When every BATS file of the homelab runs
     Then the BATS check reports "bats/parse" about "tests/tooling/test_tooling.bats" in "tests/tooling/test_tooling.bats"
+    And nothing was written into the copy or left beside it

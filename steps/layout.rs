@@ -39,6 +39,8 @@ pub struct LayoutState {
     base: Option<PathBuf>,
     /// A changed copy of the repository, when the scenario made one, and the change.
     copy: Option<(RepositoryCopy, RepositoryChange)>,
+    /// The copy's scratch directory right after the change.
+    snapshot: Option<Vec<(String, u64)>>,
     /// What discovery found (or why it failed) in the scenario's repository.
     discovered: Option<Result<Homelab, DiscoveryError>>,
     discovery_time: Option<Duration>,
@@ -111,6 +113,7 @@ fn the_module_directory(world: &mut World, dir: String) {
 fn a_changed_copy(world: &mut World, change: Change) -> Result<(), String> {
     let copy = copy_repository(world.root().path(), None).or_fail()?;
     change.0.apply(&copy.root).or_fail()?;
+    world.layout.snapshot = Some(copy.snapshot().or_fail()?);
     world.layout.copy = Some((copy, change.0));
     world.layout.discovered = None;
     Ok(())
@@ -234,6 +237,31 @@ fn discovery_fails_with(world: &mut World, id: String, subject: String) -> Resul
         Err(format!(
             "expected a {id} finding about {subject}, got:\n{}",
             listing(&findings)
+        ))
+    }
+}
+
+#[then("nothing was written into the copy or left beside it")]
+fn nothing_left_behind(world: &mut World) -> Result<(), String> {
+    let (Some((copy, _)), Some(before)) = (&world.layout.copy, &world.layout.snapshot) else {
+        return Err("no copy was made by an earlier step".into());
+    };
+    let after = copy.snapshot().or_fail()?;
+    let added: Vec<&str> = after
+        .iter()
+        .filter(|e| !before.contains(e))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    let gone: Vec<&str> = before
+        .iter()
+        .filter(|e| !after.contains(e))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    if added.is_empty() && gone.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the steps changed the scratch copy: new or changed {added:?}, gone {gone:?}"
         ))
     }
 }

@@ -30,6 +30,16 @@ pub struct RepositoryCopy {
 }
 
 impl RepositoryCopy {
+    /// Every path in the scratch directory (the copy and anything beside it), relative to
+    /// it, with each file's size, sorted: two snapshots differ when a step wrote into the
+    /// copy or left something beside it.
+    pub fn snapshot(&self) -> Result<Vec<(String, u64)>, CopyError> {
+        let mut entries = Vec::new();
+        list(self.scratch.path(), self.scratch.path(), &mut entries)?;
+        entries.sort();
+        Ok(entries)
+    }
+
     /// The temporary directory holding the copy (in `repo/`) and room for tools beside it.
     pub fn scratch(&self) -> &Path {
         self.scratch.path()
@@ -54,6 +64,28 @@ pub fn copy_repository(root: &Path, parent: Option<&Path>) -> Result<RepositoryC
         scratch,
         root: copy,
     })
+}
+
+fn list(base: &Path, dir: &Path, out: &mut Vec<(String, u64)>) -> Result<(), CopyError> {
+    let io = |source| CopyError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let path = entry.path();
+        let meta = path.symlink_metadata().map_err(io)?;
+        let name = path
+            .strip_prefix(base)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        out.push((name, if meta.is_file() { meta.len() } else { 0 }));
+        if meta.is_dir() {
+            list(base, &path, out)?;
+        }
+    }
+    Ok(())
 }
 
 fn copy_dir(from: &Path, to: &Path, at_root: bool) -> Result<(), CopyError> {
@@ -108,6 +140,9 @@ mod tests {
         );
         assert!(copy.root.join("a/dangling").symlink_metadata().is_ok());
         assert!(!copy.root.join("target").exists());
+        let before = copy.snapshot().unwrap();
+        std::fs::write(copy.scratch().join("left-behind"), "x").unwrap();
+        assert_ne!(copy.snapshot().unwrap(), before);
         let scratch = copy.scratch().to_path_buf();
         drop(copy);
         assert!(!scratch.exists());
