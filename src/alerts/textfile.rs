@@ -471,7 +471,8 @@ metrics:
             ],
             &contract,
         );
-        let found: Vec<(String, &str, &str, Option<&str>, Option<&str>)> = findings
+        type Row<'a> = (String, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
+        let found: Vec<Row> = findings
             .iter()
             .map(|f| {
                 (
