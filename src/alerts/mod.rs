@@ -23,6 +23,7 @@ pub mod rule_file;
 pub mod server;
 pub mod static_checks;
 pub mod textfile;
+pub mod timeline;
 
 pub use finding::{CheckId, Finding};
 pub use lint::{Depth, LintReport, lint_file, lint_text};

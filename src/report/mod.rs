@@ -3,5 +3,6 @@
 //! test that failed.
 
 mod junit;
+pub mod living_doc;
 
 pub use junit::{ToolCase, ToolSuite, merge_tool_suites, record, recorded, summarize};
