@@ -17,6 +17,8 @@ pub struct World {
     pub terraform: terraform::TerraformState,
     pub retry: retry::RetryState,
     pub textfile: alerts::textfile::TextfileState,
+    /// What the scenario ran, taken by the runner when it ends (reports).
+    pub outcomes: homelab_spec::outcome::Outcomes,
 }
 
 impl World {

@@ -14,6 +14,8 @@ use homelab_spec::{report, spec_root::SpecRoot};
 
 #[path = "acceptance/compact.rs"]
 mod compact;
+#[path = "acceptance/living_doc.rs"]
+mod living_doc;
 #[path = "../steps/mod.rs"]
 mod steps;
 
@@ -67,13 +69,28 @@ fn main() -> ExitCode {
         .expect("tokio runtime");
     let features = Path::new(env!("CARGO_MANIFEST_DIR")).join("features");
     let tally = std::sync::Arc::new(compact::Tally::default());
+    let living = living_doc::LivingDoc::new();
+    let outcomes_to = living.clone();
     let result = runtime.block_on(
         World::cucumber()
+            // Each scenario's outcomes go to the living documentation when it ends.
+            .after(move |feature, _rule, scenario, _finished, world| {
+                if let Some(world) = world {
+                    outcomes_to.attach(feature, scenario, world.outcomes.take());
+                }
+                Box::pin(async {})
+            })
             .with_writer(
                 compact::Compact::new(tally.clone())
                     .summarized()
                     .tee::<World, _>(writer::JUnit::for_tee(junit, 0))
                     .tee::<World, _>(writer::Json::for_tee(json))
+                    .tee::<World, _>(
+                        living
+                            .writer()
+                            .discard_arbitrary_writes()
+                            .discard_stats_writes(),
+                    )
                     .normalized(),
             )
             .fail_on_skipped()
@@ -92,12 +109,18 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    let index = reports.join("index.html");
+    if let Err(e) = living.write(root.path(), &index) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     let tool_failures: usize = tool_suites.iter().map(|s| s.failures()).sum();
     println!(
-        "reports: {} (JUnit, {} tool suites merged), {}",
+        "reports: {} (JUnit, {} tool suites merged), {}, {}",
         junit_path.display(),
         tool_suites.len(),
-        reports.join("cucumber.json").display()
+        reports.join("cucumber.json").display(),
+        index.display()
     );
     // The plain closing line CI reads.
     println!(

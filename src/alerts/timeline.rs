@@ -128,7 +128,10 @@ fn parse_states(output: &str, minutes: u64) -> Option<Vec<AlertState>> {
     let minute = MINUTE.get_or_init(|| regex::Regex::new(r#"minute="(\d+)""#).unwrap());
     let mut states = vec![AlertState::Inactive; minutes as usize + 1];
     let mut seen = false;
-    for line in output.lines().filter(|l| l.trim_start().starts_with("got:")) {
+    for line in output
+        .lines()
+        .filter(|l| l.trim_start().starts_with("got:"))
+    {
         for labels in set.captures_iter(line) {
             let labels = &labels[1];
             let m: usize = minute.captures(labels)?[1].parse().ok()?;
@@ -187,12 +190,11 @@ fn constant(expr: &Expr) -> Option<f64> {
 
 /// The alert's state at every minute from 0 to `req.at`, by `promtool test rules`.
 pub fn alert_timeline(req: &TimelineRequest<'_>) -> Result<AlertTimeline, TimelineError> {
-    let text = std::fs::read_to_string(req.rules_file).map_err(|source| {
-        TimelineError::ReadRules {
+    let text =
+        std::fs::read_to_string(req.rules_file).map_err(|source| TimelineError::ReadRules {
             path: req.rules_file.to_path_buf(),
             source,
-        }
-    })?;
+        })?;
     let (file, _) = super::rule_file::parse(&req.rules_file.display().to_string(), &text);
     let rule = file
         .alerting_rules()
@@ -278,7 +280,9 @@ mod tests {
         let states: Vec<AlertState> = t.states.iter().map(|(_, s)| *s).collect();
         assert_eq!(
             states,
-            [Inactive, Inactive, Pending, Pending, Pending, Firing, Firing, Firing]
+            [
+                Inactive, Inactive, Pending, Pending, Pending, Firing, Firing, Firing
+            ]
         );
         assert_eq!(t.states[5].0, Duration::from_secs(300));
         assert_eq!(t.threshold, Some(2.0));

@@ -70,6 +70,8 @@ struct CriterionView {
     line: usize,
     tags: Vec<String>,
     status: &'static str,
+    /// Shown unfolded: it failed, or it has a picture to look at.
+    open: bool,
     scenarios: Vec<ScenarioView>,
 }
 
@@ -194,6 +196,12 @@ fn scenario_view(s: &ScenarioReport) -> ScenarioView {
 }
 
 fn criterion_view(c: &Criterion) -> CriterionView {
+    let mut view = criterion_parts(c);
+    view.open = view.status != "passed" || view.scenarios.iter().any(|s| !s.timelines.is_empty());
+    view
+}
+
+fn criterion_parts(c: &Criterion) -> CriterionView {
     match c {
         Criterion::Rule(rule) => CriterionView {
             kind: "Rule",
@@ -201,6 +209,7 @@ fn criterion_view(c: &Criterion) -> CriterionView {
             line: rule.line,
             tags: rule.tags.clone(),
             status: rule.status().as_str(),
+            open: false,
             scenarios: rule.scenarios.iter().map(scenario_view).collect(),
         },
         Criterion::Scenario(s) => CriterionView {
@@ -209,6 +218,7 @@ fn criterion_view(c: &Criterion) -> CriterionView {
             line: s.line,
             tags: s.tags.clone(),
             status: s.status.as_str(),
+            open: false,
             scenarios: vec![scenario_view(s)],
         },
     }
@@ -377,9 +387,9 @@ pub fn render(report: &RunReport) -> Result<String, HtmlError> {
     // The name's `.html` turns on HTML auto-escaping for every `{{ }}`.
     env.add_template("living_doc.html", TEMPLATE)?;
     let page = page(report);
-    Ok(env
-        .get_template("living_doc.html")?
-        .render(minijinja::context! { page => minijinja::Value::from(minijinja::value::Serde(page)) })?)
+    Ok(env.get_template("living_doc.html")?.render(
+        minijinja::context! { page => minijinja::Value::from(minijinja::value::Serde(page)) },
+    )?)
 }
 
 /// Writes the page to `path` (e.g. `reports/index.html`), creating its directory.
@@ -431,7 +441,10 @@ mod tests {
     fn an_empty_run_still_renders_every_story_and_says_nothing_ran() {
         let html = render(&run(Vec::new())).unwrap();
         for id in ["US1", "US2", "US3"] {
-            assert!(html.contains(&format!("id=\"{id}\"")), "{id} section missing");
+            assert!(
+                html.contains(&format!("id=\"{id}\"")),
+                "{id} section missing"
+            );
         }
         assert!(html.contains("<span class=\"verdict nothing ran\">nothing ran</span>"));
         assert!(html.contains("(not a git repository)"));
@@ -507,7 +520,11 @@ mod tests {
         ]);
         assert_eq!(report.verdict(), Status::Failed);
         let page = page(&report);
-        let statuses: Vec<_> = page.stories.iter().map(|s| (s.id.as_str(), s.status)).collect();
+        let statuses: Vec<_> = page
+            .stories
+            .iter()
+            .map(|s| (s.id.as_str(), s.status))
+            .collect();
         assert_eq!(
             statuses,
             [

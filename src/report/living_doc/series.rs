@@ -70,7 +70,10 @@ mod tests {
                 Some(5.0)
             ])
         );
-        assert_eq!(expand("10-2x2"), Some(vec![Some(10.0), Some(8.0), Some(6.0)]));
+        assert_eq!(
+            expand("10-2x2"),
+            Some(vec![Some(10.0), Some(8.0), Some(6.0)])
+        );
         assert_eq!(expand("-1+1x1"), Some(vec![Some(-1.0), Some(0.0)]));
         assert_eq!(expand("1e3"), Some(vec![Some(1000.0)]));
         assert_eq!(expand("1x"), None);

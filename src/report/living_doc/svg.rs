@@ -172,8 +172,16 @@ pub(crate) fn timeline(t: &AlertTimeline) -> TimelineSvg {
                 values: values.clone(),
                 y,
                 points,
-                min: if shown.is_empty() { String::new() } else { short(min) },
-                max: if shown.is_empty() { String::new() } else { short(max) },
+                min: if shown.is_empty() {
+                    String::new()
+                } else {
+                    short(min)
+                },
+                max: if shown.is_empty() {
+                    String::new()
+                } else {
+                    short(max)
+                },
             }
         })
         .collect();
