@@ -172,7 +172,7 @@ pub(crate) fn timeline(t: &AlertTimeline) -> TimelineSvg {
                 values: values.clone(),
                 y,
                 points,
-                min: if shown.is_empty() {
+                min: if shown.is_empty() || min == max {
                     String::new()
                 } else {
                     short(min)
