@@ -110,17 +110,19 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let index = reports.join("index.html");
+    let writing = std::time::Instant::now();
     if let Err(e) = living.write(root.path(), &index) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
     let tool_failures: usize = tool_suites.iter().map(|s| s.failures()).sum();
     println!(
-        "reports: {} (JUnit, {} tool suites merged), {}, {}",
+        "reports: {} (JUnit, {} tool suites merged), {}, {} (written in {} ms)",
         junit_path.display(),
         tool_suites.len(),
         reports.join("cucumber.json").display(),
-        index.display()
+        index.display(),
+        writing.elapsed().as_millis()
     );
     // The plain closing line CI reads.
     println!(
