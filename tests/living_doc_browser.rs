@@ -215,10 +215,13 @@ fn the_report_of_a_small_run_renders_in_headless_chromium() {
 
     let dom = run_chromium(vec!["--dump-dom".into(), url.clone().into()]).stdout;
     for story in ["US1", "US2", "US3"] {
+        let at = dom
+            .find(&format!(" id=\"{story}\""))
+            .unwrap_or_else(|| panic!("no element with id {story} in the rendered page"));
+        let element = &dom[dom[..at].rfind('<').unwrap()..at];
         assert!(
-            dom.contains(&format!("<section class=\"story"))
-                && dom.contains(&format!("id=\"{story}\"")),
-            "no section for {story} in the rendered page"
+            element.starts_with("<section class=\"story"),
+            "{story} is not a story section: {element}"
         );
     }
     let us1 = between(&dom, "id=\"US1\"", "<section");
