@@ -8,8 +8,10 @@ use serde::Serialize;
 use super::series;
 use crate::outcome::{AlertState, AlertTimeline, RetryWaits};
 
-const LEFT: f64 = 170.0;
-const PLOT: f64 = 560.0;
+const LEFT: f64 = 230.0;
+const PLOT: f64 = 520.0;
+/// Longer series names are cut (the full selector is the row's tooltip).
+const LABEL_CHARS: usize = 30;
 const WIDTH: f64 = LEFT + PLOT + 20.0;
 const BAND_TOP: f64 = 24.0;
 const BAND_HEIGHT: f64 = 22.0;
@@ -90,6 +92,16 @@ fn short(v: f64) -> String {
     }
 }
 
+/// A series' metric name, cut to fit beside its row.
+fn label(selector: &str) -> String {
+    let name = selector.split('{').next().unwrap_or(selector);
+    if name.chars().count() > LABEL_CHARS {
+        name.chars().take(LABEL_CHARS - 1).chain(['…']).collect()
+    } else {
+        name.to_string()
+    }
+}
+
 pub(crate) fn timeline(t: &AlertTimeline) -> TimelineSvg {
     // One cell per evaluation; at least one so that an empty timeline still draws.
     let cells = t.states.len().max(1) as f64;
@@ -167,7 +179,7 @@ pub(crate) fn timeline(t: &AlertTimeline) -> TimelineSvg {
                 .collect::<Vec<_>>()
                 .join(" ");
             SeriesRow {
-                label: selector.split('{').next().unwrap_or(selector).to_string(),
+                label: label(selector),
                 selector: selector.clone(),
                 values: values.clone(),
                 y,
@@ -193,7 +205,8 @@ pub(crate) fn timeline(t: &AlertTimeline) -> TimelineSvg {
         .states
         .iter()
         .enumerate()
-        .filter(|(i, _)| i % every == 0 || *i == last)
+        // The last minute gets its tick unless it would print over the one before it.
+        .filter(|(i, _)| i % every == 0 || (*i == last && last % every > every / 2))
         .map(|(i, (at, _))| (x_of(i) + cell / 2.0, minutes(*at)))
         .collect();
 
