@@ -4,8 +4,15 @@
 //! documentation's timeline picture.
 //!
 //! Each query expects no sample, so promtool prints what it got for every minute at which
-//! the alert was pending or firing; a `minute` label added by `label_replace` says which
-//! minute a line is about, so nothing depends on how promtool formats times.
+//! the alert was pending or firing; `minute` and `timeline_of` labels added by
+//! `label_replace` say which minute of which alert a line is about, so nothing depends on
+//! how promtool formats times. One more query always answers (`vector(1)` labelled
+//! `timeline_of`): without its line the file was not evaluated at all.
+//!
+//! [`prepare`] writes the files and [`PreparedTimeline::read`] reads promtool's output, so
+//! the test file can also ride along in another `promtool test rules` run (promtool takes
+//! several files): the lines this file's queries print are recognised by their labels.
+//! [`alert_timeline`] runs it alone.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -94,17 +101,22 @@ fn valid_alert_name(name: &str) -> Result<&str, TimelineError> {
 }
 
 /// The promtool test file that asks for the alert's state at each minute.
-fn test_file(req: &TimelineRequest<'_>, minutes: u64) -> Result<String, TimelineError> {
+fn test_file_text(req: &TimelineRequest<'_>, minutes: u64) -> Result<String, TimelineError> {
     let alert = valid_alert_name(req.alert)?;
-    let queries = (0..=minutes)
+    let mut queries: Vec<Query> = (0..=minutes)
         .map(|m| Query {
             expr: format!(
-                "label_replace(count by (alertstate) (ALERTS{{alertname=\"{alert}\"}}), \"minute\", \"{m}\", \"\", \"\")"
+                "label_replace(label_replace(count by (alertstate) (ALERTS{{alertname=\"{alert}\"}}), \"minute\", \"{m}\", \"\", \"\"), \"timeline_of\", \"{alert}\", \"\", \"\")"
             ),
             eval_time: format!("{m}m"),
             exp_samples: Vec::new(),
         })
         .collect();
+    queries.push(Query {
+        expr: format!("label_replace(vector(1), \"timeline_of\", \"{alert}\", \"\", \"\")"),
+        eval_time: "0m".into(),
+        exp_samples: Vec::new(),
+    });
     let file = TestFile {
         rule_files: vec![req.rules_file.display().to_string()],
         evaluation_interval: seconds(req.interval),
@@ -117,25 +129,36 @@ fn test_file(req: &TimelineRequest<'_>, minutes: u64) -> Result<String, Timeline
     Ok(serde_yaml::to_string(&file)?)
 }
 
-/// Reads promtool's `got:` lines: `{alertstate="firing", minute="7"} 1E+00, ...`. An alert
-/// with instances in both states counts as firing.
-fn parse_states(output: &str, minutes: u64) -> Option<Vec<AlertState>> {
+/// Reads promtool's `got:` lines for `alert`: `{alertstate="firing", minute="7",
+/// timeline_of="X"} 1E+00, ...`; lines of other tests are left alone. An alert with
+/// instances in both states counts as firing. `None` when the always-answering query's line
+/// is missing (the file was not evaluated) or a line of this timeline cannot be read.
+fn parse_states(output: &str, alert: &str, minutes: u64) -> Option<Vec<AlertState>> {
     static SET: OnceLock<regex::Regex> = OnceLock::new();
-    static STATE: OnceLock<regex::Regex> = OnceLock::new();
-    static MINUTE: OnceLock<regex::Regex> = OnceLock::new();
+    static LABEL: OnceLock<regex::Regex> = OnceLock::new();
     let set = SET.get_or_init(|| regex::Regex::new(r"\{([^}]*)\}").unwrap());
-    let state = STATE.get_or_init(|| regex::Regex::new(r#"alertstate="(\w+)""#).unwrap());
-    let minute = MINUTE.get_or_init(|| regex::Regex::new(r#"minute="(\d+)""#).unwrap());
+    let label = LABEL.get_or_init(|| regex::Regex::new(r#"(\w+)="([^"]*)""#).unwrap());
     let mut states = vec![AlertState::Inactive; minutes as usize + 1];
-    let mut seen = false;
+    let mut evaluated = false;
     for line in output
         .lines()
         .filter(|l| l.trim_start().starts_with("got:"))
     {
         for labels in set.captures_iter(line) {
-            let labels = &labels[1];
-            let m: usize = minute.captures(labels)?[1].parse().ok()?;
-            let s = match &state.captures(labels)?[1] {
+            let pairs: Vec<(&str, &str)> = label
+                .captures_iter(&labels[1])
+                .map(|c| (c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str()))
+                .collect();
+            let get = |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+            if get("timeline_of") != Some(alert) {
+                continue;
+            }
+            let Some(minute) = get("minute") else {
+                evaluated = true;
+                continue;
+            };
+            let m: usize = minute.parse().ok()?;
+            let s = match get("alertstate")? {
                 "firing" => AlertState::Firing,
                 "pending" => AlertState::Pending,
                 _ => return None,
@@ -144,10 +167,9 @@ fn parse_states(output: &str, minutes: u64) -> Option<Vec<AlertState>> {
             if *slot != AlertState::Firing {
                 *slot = s;
             }
-            seen = true;
         }
     }
-    seen.then_some(states)
+    evaluated.then_some(states)
 }
 
 /// The rules file with every group's rules cut down to the recording rules and the alert
@@ -212,8 +234,44 @@ fn constant(expr: &Expr) -> Option<f64> {
     }
 }
 
-/// The alert's state at every minute from 0 to `req.at`, by `promtool test rules`.
-pub fn alert_timeline(req: &TimelineRequest<'_>) -> Result<AlertTimeline, TimelineError> {
+/// A timeline's `promtool test rules` file, written and waiting for promtool's output.
+#[derive(Debug, Clone)]
+pub struct PreparedTimeline {
+    test_file: PathBuf,
+    minutes: u64,
+    /// Everything but the states, known before promtool runs.
+    timeline: AlertTimeline,
+}
+
+impl PreparedTimeline {
+    /// The test file to hand to `promtool test rules` (alone or with others).
+    pub fn test_file(&self) -> &Path {
+        &self.test_file
+    }
+
+    /// The timeline from the output (stdout and stderr) of a promtool run that included
+    /// this test file.
+    pub fn read(&self, output: &str) -> Result<AlertTimeline, TimelineError> {
+        let states = parse_states(output, &self.timeline.alert, self.minutes).ok_or_else(|| {
+            TimelineError::Engine {
+                alert: self.timeline.alert.clone(),
+                output: output.trim().to_string(),
+            }
+        })?;
+        Ok(AlertTimeline {
+            states: states
+                .into_iter()
+                .enumerate()
+                .map(|(m, s)| (Duration::from_secs(m as u64 * 60), s))
+                .collect(),
+            ..self.timeline.clone()
+        })
+    }
+}
+
+/// Writes the timeline's test file (and a copy of the rules file cut down to the alert) into
+/// `dir`, which must outlive the promtool run.
+pub fn prepare(req: &TimelineRequest<'_>, dir: &Path) -> Result<PreparedTimeline, TimelineError> {
     let text =
         std::fs::read_to_string(req.rules_file).map_err(|source| TimelineError::ReadRules {
             path: req.rules_file.to_path_buf(),
@@ -231,56 +289,56 @@ pub fn alert_timeline(req: &TimelineRequest<'_>) -> Result<AlertTimeline, Timeli
     if minutes > MAX_MINUTES {
         return Err(TimelineError::TooLong { minutes });
     }
+    let alert = valid_alert_name(req.alert)?;
 
-    let scratch = tempfile::tempdir()?;
     // Only this alert (and the recording rules it may read) is evaluated: the engine's work
     // for the other alerts would cost time and change nothing in this alert's states.
-    let rules_file = scratch.path().join("rules.yml");
-    std::fs::write(&rules_file, only_alert(&text, req.alert)?)?;
-    let path = scratch.path().join("timeline_test.yml");
+    let rules_file = dir.join(format!("timeline_rules_{alert}.yml"));
+    std::fs::write(&rules_file, only_alert(&text, alert)?)?;
+    let test_file = dir.join(format!("timeline_test_{alert}.yml"));
     let one_alert = TimelineRequest {
         rules_file: &rules_file,
         ..req.clone()
     };
-    std::fs::write(&path, test_file(&one_alert, minutes)?)?;
+    std::fs::write(&test_file, test_file_text(&one_alert, minutes)?)?;
+    Ok(PreparedTimeline {
+        test_file,
+        minutes,
+        timeline: AlertTimeline {
+            alert: alert.to_string(),
+            series: req
+                .series
+                .iter()
+                .map(|s| (s.series.clone(), s.values.clone()))
+                .collect(),
+            threshold: rule.expr.as_deref().and_then(threshold),
+            for_duration: rule
+                .for_duration
+                .as_deref()
+                .and_then(super::static_checks::parse_duration),
+            at: req.at,
+            states: Vec::new(),
+        },
+    })
+}
+
+/// The alert's state at every minute from 0 to `req.at`, by its own `promtool test rules` run.
+pub fn alert_timeline(req: &TimelineRequest<'_>) -> Result<AlertTimeline, TimelineError> {
+    let scratch = tempfile::tempdir()?;
+    let prepared = prepare(req, scratch.path())?;
     let cmd = Command::tool(
         Tool::Promtool,
-        ["test".into(), "rules".into(), path.into_os_string()],
+        [
+            "test".into(),
+            "rules".into(),
+            prepared.test_file().as_os_str().to_owned(),
+        ],
     )
     .map_err(RunError::from)?
     .dir(scratch.path())
     .timeout(Duration::from_secs(60));
     let out = tools::run(&cmd)?;
-    let output = format!("{}\n{}", out.stdout, out.stderr);
-    let states = if out.success() {
-        // No query got a sample: the alert was inactive throughout.
-        vec![AlertState::Inactive; minutes as usize + 1]
-    } else {
-        parse_states(&output, minutes).ok_or_else(|| TimelineError::Engine {
-            alert: req.alert.to_string(),
-            output: output.trim().to_string(),
-        })?
-    };
-
-    Ok(AlertTimeline {
-        alert: req.alert.to_string(),
-        series: req
-            .series
-            .iter()
-            .map(|s| (s.series.clone(), s.values.clone()))
-            .collect(),
-        threshold: rule.expr.as_deref().and_then(threshold),
-        for_duration: rule
-            .for_duration
-            .as_deref()
-            .and_then(super::static_checks::parse_duration),
-        at: req.at,
-        states: states
-            .into_iter()
-            .enumerate()
-            .map(|(m, s)| (Duration::from_secs(m as u64 * 60), s))
-            .collect(),
-    })
+    prepared.read(&format!("{}\n{}", out.stdout, out.stderr))
 }
 
 #[cfg(test)]
@@ -379,16 +437,65 @@ mod tests {
     }
 
     #[test]
-    fn got_lines_are_read_by_their_minute_label() {
-        let out = "  FAILED:\n    expr: \"...\", time: 1m,\n        exp: nil\n        got: {alertstate=\"firing\", minute=\"1\"} 1E+00, {alertstate=\"pending\", minute=\"1\"} 1E+00\n        got: {alertstate=\"pending\", minute=\"2\"} 2E+00\n";
+    fn got_lines_are_read_by_their_labels_and_others_left_alone() {
+        let out = "  FAILED:\n    expr: \"...\", time: 1m,\n        exp: nil\n        got: {alertstate=\"firing\", minute=\"1\", timeline_of=\"A\"} 1E+00, {alertstate=\"pending\", minute=\"1\", timeline_of=\"A\"} 1E+00\n        got: {alertstate=\"pending\", minute=\"2\", timeline_of=\"A\"} 2E+00\n        got: {alertstate=\"firing\", minute=\"0\", timeline_of=\"B\"} 1E+00\n        got: {alertname=\"A\", severity=\"warning\"} 1E+00\n";
+        let sentinel = "        got: {timeline_of=\"A\"} 1E+00\n";
         assert_eq!(
-            parse_states(out, 2),
+            parse_states(&format!("{out}{sentinel}"), "A", 2),
             Some(vec![
                 AlertState::Inactive,
                 AlertState::Firing,
                 AlertState::Pending
             ])
         );
-        assert_eq!(parse_states("error loading rules", 2), None);
+        // Without the always-answering line the file was not evaluated.
+        assert_eq!(parse_states(out, "A", 2), None);
+        assert_eq!(parse_states("error loading rules", "A", 2), None);
+    }
+
+    #[test]
+    fn a_timeline_rides_along_in_another_promtool_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules.yml");
+        std::fs::write(&rules, RULES).unwrap();
+        let series = [InputSeries::new("node_load15{instance=\"a\"}", "5x10").unwrap()];
+        let prepared = prepare(
+            &TimelineRequest {
+                rules_file: &rules,
+                alert: "HighLoad",
+                series: &series,
+                interval: Duration::from_secs(60),
+                at: Duration::from_secs(4 * 60),
+            },
+            dir.path(),
+        )
+        .unwrap();
+        // Another test file in the same run, one that passes.
+        let other = dir.path().join("other_test.yml");
+        std::fs::write(
+            &other,
+            format!(
+                "rule_files: [{}]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n      - series: 'node_load15'\n        values: '1x5'\n    alert_rule_test:\n      - eval_time: 4m\n        alertname: HighLoad\n        exp_alerts: []\n",
+                rules.display()
+            ),
+        )
+        .unwrap();
+        let cmd = Command::tool(
+            Tool::Promtool,
+            [
+                "test".into(),
+                "rules".into(),
+                other.into_os_string(),
+                prepared.test_file().as_os_str().to_owned(),
+            ],
+        )
+        .unwrap();
+        let out = tools::run(&cmd).unwrap();
+        let t = prepared
+            .read(&format!("{}\n{}", out.stdout, out.stderr))
+            .unwrap();
+        use AlertState::*;
+        let states: Vec<AlertState> = t.states.iter().map(|(_, s)| *s).collect();
+        assert_eq!(states, [Pending, Pending, Pending, Firing, Firing]);
     }
 }
