@@ -28,6 +28,7 @@ pub mod script_edit;
 pub mod server;
 pub mod static_checks;
 pub mod textfile;
+pub mod timeline;
 
 pub use finding::{CheckId, Finding};
 pub use lint::{Depth, LintReport, lint_file, lint_text};
