@@ -15,6 +15,7 @@ use homelab_spec::alerts::finding::listing;
 use homelab_spec::alerts::promtool::{CheckRulesOutcome, InputSeries};
 use homelab_spec::alerts::server::{LoadedRule, PrometheusServer};
 use homelab_spec::alerts::{self, CheckId, Depth, LintReport, rule_edit};
+use homelab_spec::outcome::{CheckedFindings, Outcome};
 
 use super::World;
 
@@ -190,6 +191,16 @@ fn lint(world: &mut World, depth: Depth) -> Result<(), String> {
         best = best.min(started.elapsed());
     }
     world.alerts.lint_time = Some(best);
+    if let Some(report) = &report {
+        let check = match depth {
+            Depth::Static => "static checks",
+            Depth::Catalog(_) | Depth::CatalogAndScripts(..) => "catalog checks",
+        };
+        world.outcomes.push(Outcome::Findings(CheckedFindings {
+            check: format!("{check}: {}", report.file),
+            findings: report.findings.clone(),
+        }));
+    }
     world.alerts.report = report;
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use cucumber::{Parameter, given, then, when};
 use homelab_spec::finding::{Finding, listing};
 use homelab_spec::outcome::{
-    BrokenCopy, CaseStatus, Outcome, TerraformKind, TerraformRun, TerraformRuns,
+    BrokenCopy, CaseStatus, CheckedFindings, Outcome, TerraformKind, TerraformRun, TerraformRuns,
 };
 use homelab_spec::shell::fake_commands::FakeCommands;
 use homelab_spec::terraform::broken_copy::{HANG_FILE, ModuleChange, UNGUARDED_RUN};
@@ -278,7 +278,12 @@ async fn the_tests_of_every_module_run(world: &mut World) {
 
 #[when("the module's tests are checked")]
 fn the_modules_tests_are_checked(world: &mut World) -> Result<(), String> {
-    world.terraform.findings = check_module(world.terraform.module()?);
+    let module = world.terraform.module()?.clone();
+    world.terraform.findings = check_module(&module);
+    world.outcomes.push(Outcome::Findings(CheckedFindings {
+        check: format!("static checks of the tests of {}", module.name),
+        findings: world.terraform.findings.clone(),
+    }));
     Ok(())
 }
 
