@@ -552,11 +552,7 @@ mod tests {
             .with_base_delay(Duration::from_millis(20))
             .wait_until("a flag", || {
                 polls += 1;
-                if polls < 2 {
-                    Err("not yet")
-                } else {
-                    Ok(())
-                }
+                if polls < 2 { Err("not yet") } else { Ok(()) }
             })
             .unwrap();
         assert!(started.elapsed() >= Duration::from_millis(20));
