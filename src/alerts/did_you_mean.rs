@@ -251,7 +251,9 @@ mod tests {
 
     #[test]
     fn a_huge_name_is_answered_at_once() {
-        let names: Vec<String> = (0..3000).map(|i| format!("node_metric_{i}_total")).collect();
+        let names: Vec<String> = (0..3000)
+            .map(|i| format!("node_metric_{i}_total"))
+            .collect();
         let index = NameIndex::new(names.iter().map(String::as_str));
         let huge = "x".repeat(10_000);
         let started = std::time::Instant::now();
@@ -279,7 +281,10 @@ mod tests {
             })
             .collect();
         let started = std::time::Instant::now();
-        let found = queries.iter().filter(|q| index.closest(q).is_some()).count();
+        let found = queries
+            .iter()
+            .filter(|q| index.closest(q).is_some())
+            .count();
         let elapsed = started.elapsed();
         assert!(found > 900, "{found}");
         eprintln!("1000 queries: {elapsed:?}");

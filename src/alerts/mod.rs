@@ -13,14 +13,14 @@
 pub mod catalog;
 pub mod catalog_checks;
 pub mod catalog_schema;
-pub(crate) mod did_you_mean;
 pub mod deployment;
+pub(crate) mod did_you_mean;
 pub mod finding;
 pub mod label_flow;
 pub mod lint;
 pub mod outline;
-pub mod published_metrics;
 pub mod promtool;
+pub mod published_metrics;
 pub mod rule_edit;
 pub mod rule_file;
 pub mod server;
