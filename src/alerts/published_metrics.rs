@@ -229,7 +229,12 @@ fn tokenize(line: &str) -> Vec<Token> {
                 finish(&mut tokens, &mut word, &mut in_word, &mut literal);
                 if chars.peek() == Some(&'<') {
                     chars.next();
-                    tokens.push(Token::HereDoc);
+                    if chars.peek() == Some(&'<') {
+                        // A here-string (<<<): its word is the input, no body follows.
+                        chars.next();
+                    } else {
+                        tokens.push(Token::HereDoc);
+                    }
                 }
             }
             '\'' => {
@@ -333,11 +338,18 @@ EOF
 cat <<EOF
 homelab_heredoc_to_stdout 1
 EOF
+read -r x <<< \"$value\"
+textfile_sample homelab_after_a_here_string 1
 textfile_write after.prom
 ";
         assert_eq!(
             written(script),
-            ["homelab_echoed", "homelab_printed", "homelab_from_heredoc"]
+            [
+                "homelab_echoed",
+                "homelab_printed",
+                "homelab_from_heredoc",
+                "homelab_after_a_here_string"
+            ]
         );
     }
 
