@@ -68,5 +68,6 @@ schemas:
 	bash tools/schemas/regenerate.sh "$(SRC)" $(if $(WRITE),,--check)
 
 ## catalogs: regenerate the exporter catalogs (src/alerts/catalogs/) from real scrapes on 127.0.0.1
-catalogs: setup
-	bash tools/catalogs/regenerate-all.sh
+##   NODE_EXPORTER_SRC=<a node_exporter git clone with the release tag> is required (e2e fixtures)
+catalogs: setup provider
+	NODE_EXPORTER_SRC="$(NODE_EXPORTER_SRC)" bash tools/catalogs/regenerate-all.sh

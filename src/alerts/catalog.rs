@@ -53,7 +53,7 @@ pub struct MetricEntry {
     #[serde(default)]
     pub family: Option<String>,
     /// The configuration the metric needs, which the monitoring stack does not use
-    /// (`remote_write`, `kubernetes_sd_configs`, ...).
+    /// (`remote_write`; alternatives joined by " or ": `http_sd_configs or dns_sd_configs`).
     #[serde(default)]
     pub requires: Option<String>,
 }
@@ -142,7 +142,7 @@ impl Catalog {
                 ));
             }
             if let Some(requires) = &entry.requires
-                && !is_metric_name(requires)
+                && !requires.split(" or ").all(is_metric_name)
             {
                 return Err(entry_error(
                     name,
@@ -549,7 +549,7 @@ metrics:
 
     #[test]
     fn a_metric_listed_twice_is_refused_not_overwritten() {
-        let text = NODE.to_string().replace(
+        let text = NODE.replace(
             "patterns:",
             "  node_load15:\n    type: counter\n    labels: [cpu]\n    source: scrape\npatterns:",
         );
@@ -570,6 +570,11 @@ metrics:
             parse(&text).unwrap_err().entry(),
             Some("node_systemd_unit_state")
         );
+        let alternatives = PROMETHEUS.replace(
+            "requires: remote_write",
+            "requires: http_sd_configs or dns_sd_configs",
+        );
+        assert!(parse(&alternatives).is_ok());
         let text = PROMETHEUS.replace("requires: remote_write", "requires: \"remote write\"");
         assert_eq!(
             parse(&text).unwrap_err().entry(),

@@ -97,31 +97,42 @@ impl NameIndex {
         }
         let qh = histogram(q);
         let qs = signature(&qh);
-        // Best first: the names with the smallest lower bound are computed first, so that a
-        // close match, once found, rules out everything whose bound is larger.
-        let mut candidates: Vec<(usize, &str)> = self.by_len[lo..=hi]
-            .iter()
-            .flatten()
-            .filter(|e| signature_distance(qs, e.signature) <= limit)
-            .filter_map(|e| {
-                let lb = bag_distance(&qh, &e.histogram);
-                (lb <= limit).then_some((lb, e.name.as_str()))
-            })
-            .collect();
-        candidates.sort_unstable();
         let mut best: Option<(usize, &str)> = None;
-        for (lb, name) in candidates {
+        // Rings of names k bytes longer or shorter, nearest first: the distance is at least
+        // k, so once a match at distance d is found the rings beyond d are never read.
+        for k in 0..=limit {
             let bound = best.map_or(limit, |(d, _)| d);
-            if lb > bound {
+            if k > bound {
                 break;
             }
-            if let Some(d) = bounded_distance(q, name.as_bytes(), bound) {
-                let better = match best {
-                    None => true,
-                    Some((bd, bn)) => d < bd || (d == bd && name < bn),
-                };
-                if better {
-                    best = Some((d, name));
+            let ring = [q.len().checked_sub(k), (k > 0).then_some(q.len() + k)];
+            // Best first within the ring: the smallest lower bounds are computed first, so
+            // that a close match rules out everything whose bound is larger.
+            let mut candidates: Vec<(usize, &str)> = ring
+                .into_iter()
+                .flatten()
+                .filter(|len| (lo..=hi).contains(len))
+                .flat_map(|len| &self.by_len[len])
+                .filter(|e| signature_distance(qs, e.signature) <= bound)
+                .filter_map(|e| {
+                    let lb = bag_distance(&qh, &e.histogram);
+                    (lb <= bound).then_some((lb, e.name.as_str()))
+                })
+                .collect();
+            candidates.sort_unstable();
+            for (lb, name) in candidates {
+                let bound = best.map_or(limit, |(d, _)| d);
+                if lb > bound {
+                    break;
+                }
+                if let Some(d) = bounded_distance(q, name.as_bytes(), bound) {
+                    let better = match best {
+                        None => true,
+                        Some((bd, bn)) => d < bd || (d == bd && name < bn),
+                    };
+                    if better {
+                        best = Some((d, name));
+                    }
                 }
             }
         }

@@ -165,7 +165,6 @@ fn command_metrics(command: &[Token], out: &mut Vec<String>) -> Option<PendingHe
         {
             out.push(metric.to_string());
         }
-        [(function, _), (_, true), ..] if WRITING_FUNCTIONS.contains(function) => {}
         [(writer, _), arguments @ ..] if into_prom_file && matches!(*writer, "echo" | "printf") => {
             for (argument, _) in arguments.iter().filter(|(a, _)| !a.starts_with('-')) {
                 out.extend(exposition_names(&argument.replace("\\n", "\n")));
@@ -230,7 +229,12 @@ fn tokenize(line: &str) -> Vec<Token> {
                 finish(&mut tokens, &mut word, &mut in_word, &mut literal);
                 if chars.peek() == Some(&'<') {
                     chars.next();
-                    tokens.push(Token::HereDoc);
+                    if chars.peek() == Some(&'<') {
+                        // A here-string (<<<): its word is the input, no body follows.
+                        chars.next();
+                    } else {
+                        tokens.push(Token::HereDoc);
+                    }
                 }
             }
             '\'' => {
@@ -334,11 +338,18 @@ EOF
 cat <<EOF
 homelab_heredoc_to_stdout 1
 EOF
+read -r x <<< \"$value\"
+textfile_sample homelab_after_a_here_string 1
 textfile_write after.prom
 ";
         assert_eq!(
             written(script),
-            ["homelab_echoed", "homelab_printed", "homelab_from_heredoc"]
+            [
+                "homelab_echoed",
+                "homelab_printed",
+                "homelab_from_heredoc",
+                "homelab_after_a_here_string"
+            ]
         );
     }
 
