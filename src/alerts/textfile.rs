@@ -379,9 +379,10 @@ fn read_textfile_dir(script: &str, dir: &Path) -> Result<Vec<PublishedMetric>, S
                 "{script} left {file} in the textfile directory: a write that is not atomic, or a leftover temporary file"
             ));
         }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let families = exposition::read(text.as_bytes(), &file)
+        // Bytes: a file that is not UTF-8 is the exposition reader's to report.
+        let text =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let families = exposition::read(&text, &file)
             .map_err(|findings| format!("{script} wrote {file}:\n{}", listing(&findings)))?;
         metrics.extend(
             families
