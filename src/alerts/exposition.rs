@@ -1000,4 +1000,13 @@ mod tests {
         assert!(findings.is_empty());
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
+
+    proptest::proptest! {
+        /// Any bytes at all: findings or none, never a panic.
+        #[test]
+        fn any_bytes_are_read_without_panicking(bytes in proptest::collection::vec(
+            proptest::sample::select(b"{}=\",\\ \t\r\n#_:-.0aeE+x\xffHELPTYPE".to_vec()), 0..200)) {
+            let _ = check(&bytes, "any.prom");
+        }
+    }
 }

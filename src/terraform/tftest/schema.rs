@@ -768,4 +768,13 @@ mod tests {
         assert!(findings[0].is("tftest/duplicate-run", Some("a")));
         assert_eq!(findings[0].line, Some(9));
     }
+
+    proptest::proptest! {
+        /// Any bytes at all: findings or none, never a panic.
+        #[test]
+        fn any_bytes_are_checked_without_panicking(bytes in proptest::collection::vec(
+            proptest::sample::select(b"{}[]()=\",.#/*\\ \n\t$%<-_019eEabrunz:\xff".to_vec()), 0..300)) {
+            let _ = check_file(&bytes, "any.tftest.hcl");
+        }
+    }
 }
