@@ -7,7 +7,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use homelab_spec::spec_root::SpecRoot;
+use homelab_spec::settings::Settings;
 use homelab_spec::terraform::providers::{OfflineProviders, ProviderSource};
 use homelab_spec::terraform::{Module, TestRunner};
 
@@ -24,22 +24,27 @@ fn main() -> ExitCode {
     }
 }
 
+/// Any error of the library, as the bench's one-line message.
+fn text(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
 fn bench() -> Result<bool, String> {
-    let root = SpecRoot::from_env()?;
-    let modules = Module::all(root.path())?;
-    let runner = TestRunner::from_env()?;
+    let settings = Settings::get();
+    let modules = Module::all(settings.root.path()).map_err(text)?;
+    let runner = TestRunner::from_settings().map_err(text)?;
     // One installation of the offline providers for the whole bench, as in a suite run.
-    let _providers = match ProviderSource::from_env()? {
-        ProviderSource::Offline => Some(OfflineProviders::shared()?),
+    let _providers = match settings.tf_providers {
+        ProviderSource::Offline => Some(OfflineProviders::shared().map_err(text)?),
         ProviderSource::Registry => None,
     };
     // Warm-up (terraform and provider binaries into the page cache), not counted.
-    runner.run(&modules[0])?;
+    runner.run(&modules[0]).map_err(text)?;
 
     let mut sequential = Duration::ZERO;
     for module in &modules {
         let started = Instant::now();
-        let outcome = runner.run(module)?;
+        let outcome = runner.run(module).map_err(text)?;
         let took = started.elapsed();
         if !outcome.passed() {
             return Err(format!(
@@ -58,7 +63,7 @@ fn bench() -> Result<bool, String> {
     let outcomes = runner.run_all(&modules);
     let parallel = started.elapsed();
     for outcome in outcomes {
-        let outcome = outcome?;
+        let outcome = outcome.map_err(text)?;
         if !outcome.passed() {
             return Err(format!("the tests failed in the parallel run:\n{outcome}"));
         }

@@ -78,7 +78,7 @@ Feature: Every Terraform module has regression tests, and they pass
       When the module's tests are checked
       Then the check finds that "tests/regression.tftest.hcl" is not valid HCL, with its line
       When its regression tests run
-      Then the tests fail with a message containing "tests/regression.tftest.hcl"
+      Then the tests fail and Terraform's own message names "tests/regression.tftest.hcl"
       And no temporary directory is left behind
 
     Scenario: A regression run that applies, asserts nothing and names no release
@@ -94,17 +94,17 @@ Feature: Every Terraform module has regression tests, and they pass
     Scenario: A test run that hangs is stopped at its timeout
       Given a copy of the backup module in which a test run never finishes
       When the run that never finishes is started with a timeout of 8 seconds
-      Then the tests fail with a message containing "did not finish within 8s and was killed"
+      Then the run is stopped at its timeout of 8 seconds
       And no temporary directory is left behind
 
     Scenario: Terraform is missing
       Given a PATH without terraform
       When the lxc module's tests run
-      Then the tests fail with a message containing "terraform was not found on PATH; version 1.11.4 is known to work"
+      Then the tests cannot run because terraform is missing
       And no temporary directory is left behind
 
     Scenario: Terraform is older than 1.9
       Given a PATH whose terraform reports version 1.5.7
       When the lxc module's tests run
-      Then the tests fail with a message containing "is older than 1.9.0"
+      Then the tests cannot run because terraform 1.5.7 is older than 1.9.0
       And no temporary directory is left behind

@@ -21,13 +21,6 @@ pub enum Tool {
 }
 
 impl Tool {
-    pub const ALL: [Tool; 4] = [
-        Tool::Terraform,
-        Tool::Bats,
-        Tool::Promtool,
-        Tool::Prometheus,
-    ];
-
     pub fn program(self) -> &'static str {
         match self {
             Tool::Terraform => "terraform",
@@ -135,20 +128,13 @@ pub enum ToolError {
 
 /// Looks `program` up on PATH the way a shell would.
 pub fn which(program: &str) -> Option<PathBuf> {
-    which_in(program, &std::env::var_os("PATH")?)
+    which::which(program).ok()
 }
 
 /// Looks `program` up in a PATH-style list of directories.
 pub fn which_in(program: &str, path: &std::ffi::OsStr) -> Option<PathBuf> {
-    std::env::split_paths(path)
-        .map(|dir| dir.join(program))
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    let cwd = std::env::current_dir().ok()?;
+    which::which_in(program, Some(path), cwd).ok()
 }
 
 /// Finds a tool and checks its version (once per process; the answer is cached).
@@ -254,13 +240,20 @@ impl Command {
         self
     }
 
+    /// Sets a variable; the last of `env` and `env_remove` for a key wins.
     pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
-        self.env.push((key.into(), value.into()));
+        let key = key.into();
+        self.env_remove.retain(|k| *k != key);
+        self.env.retain(|(k, _)| *k != key);
+        self.env.push((key, value.into()));
         self
     }
 
+    /// Removes an inherited variable; the last of `env` and `env_remove` for a key wins.
     pub fn env_remove(mut self, key: impl Into<OsString>) -> Self {
-        self.env_remove.push(key.into());
+        let key = key.into();
+        self.env.retain(|(k, _)| *k != key);
+        self.env_remove.push(key);
         self
     }
 
@@ -418,13 +411,20 @@ pub fn run(cmd: &Command) -> Result<Output, RunError> {
 
 fn kill_group(handle: &duct::Handle) {
     for pid in handle.pids() {
-        // The child leads its own group (process_group(0)), so -pid names the whole group.
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", "--", &format!("-{pid}")])
-            .stderr(std::process::Stdio::null())
-            .status();
+        signal_group(pid, rustix::process::Signal::KILL);
     }
     let _ = handle.kill();
+}
+
+/// Sends `signal` to the process group led by `pid` (a child started with
+/// `process_group(0)`), so that whatever it started goes too.
+pub fn signal_group(pid: u32, signal: rustix::process::Signal) {
+    if let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process_group(pid, signal);
+    }
 }
 
 #[cfg(test)]

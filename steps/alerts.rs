@@ -67,12 +67,12 @@ fn the_rules_file(world: &mut World) -> Result<(), String> {
 /// Writes an edited copy of the real rules file to a scratch directory and checks that one.
 fn use_copy(
     world: &mut World,
-    edit: impl FnOnce(&str) -> Result<rule_edit::Edited, String>,
+    edit: impl FnOnce(&str) -> Result<rule_edit::Edited, rule_edit::RuleEditError>,
 ) -> Result<(), String> {
     let original = world.root().join(alerts::RULES_FILE);
     let text = std::fs::read_to_string(&original)
         .map_err(|e| format!("cannot read {}: {e}", original.display()))?;
-    let edited = edit(&text)?;
+    let edited = edit(&text).map_err(|e| e.to_string())?;
     let scratch =
         tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
     let copy = scratch.path().join("default.yml");
@@ -375,7 +375,7 @@ fn there_is_a_catalog_for(_world: &mut World, names: String) -> Result<(), Strin
 fn catalogs_have_provenance(_world: &mut World) -> Result<(), String> {
     // Catalog::parse refuses a catalog without produced_by/regenerate; check the sources too.
     let catalogs = CatalogSet::bundled()?;
-    const SOURCES: [&str; 4] = ["scrape", "documentation", "source-code", "contract"];
+    use homelab_spec::alerts::catalog::SOURCES;
     for catalog in &catalogs.catalogs {
         if catalog.metrics.is_empty() {
             return Err(format!("{} lists no metrics", catalog.file.display()));

@@ -3,12 +3,13 @@
 //! tests of the library (`homelab_spec::shell::bats`).
 
 use cucumber::{given, then, when};
-use homelab_spec::report;
+use homelab_spec::finding::listing;
+use homelab_spec::outcome::Outcome;
 use homelab_spec::shell::bats::{self, BatsRun};
-use homelab_spec::shell::twin::{self, Implementation, Observed, RetryCase, Subject};
+use homelab_spec::shell::twin::{self, Ending, Implementation, Observed, RetryCase, Subject};
 use std::time::Duration;
 
-use super::World;
+use super::{OrFail, World};
 
 /// This story's part of a scenario's state.
 #[derive(Debug, Default)]
@@ -61,13 +62,20 @@ fn parse<T: std::str::FromStr>(text: &str) -> Result<T, String> {
         .map_err(|_| format!("{text:?} is not a number"))
 }
 
-/// Runs the scenario's case against one implementation, off the async runtime's threads.
-async fn observe(world: &World, implementation: Implementation) -> Result<Observed, String> {
+/// Runs the scenario's case against one implementation, off the async runtime's threads,
+/// and hands its waits to the report.
+async fn observe(world: &mut World, implementation: Implementation) -> Result<Observed, String> {
     let case = world.retry.case.clone();
     let root = world.root();
-    tokio::task::spawn_blocking(move || case.run(implementation, &root))
+    let run_case = case.clone();
+    let seen = tokio::task::spawn_blocking(move || run_case.run(implementation, &root))
         .await
         .map_err(|e| format!("the {implementation} run did not finish: {e}"))?
+        .or_fail()?;
+    world
+        .outcomes
+        .push(Outcome::RetryWaits(seen.waits(implementation, &case)));
+    Ok(seen)
 }
 
 fn describe(world: &World) -> String {
@@ -86,7 +94,7 @@ fn retry_with_attempts(
     implementation: String,
     max: String,
 ) -> Result<(), String> {
-    world.retry.implementation = Some(implementation.parse()?);
+    world.retry.implementation = Some(implementation.parse().or_fail()?);
     world.retry.case.subject = Subject::Command;
     world.retry.case.max_attempts = max;
     Ok(())
@@ -94,7 +102,7 @@ fn retry_with_attempts(
 
 #[given(regex = r"^the (\w+) way of running a command on a node over SSH$")]
 fn ssh_command_runner(world: &mut World, implementation: String) -> Result<(), String> {
-    world.retry.implementation = Some(implementation.parse()?);
+    world.retry.implementation = Some(implementation.parse().or_fail()?);
     world.retry.case.subject = Subject::SshCommand {
         node: String::new(),
         command: String::new(),
@@ -104,7 +112,7 @@ fn ssh_command_runner(world: &mut World, implementation: String) -> Result<(), S
 
 #[given(regex = r"^the (\w+) SSH access check$")]
 fn ssh_access_check(world: &mut World, implementation: String) -> Result<(), String> {
-    world.retry.implementation = Some(implementation.parse()?);
+    world.retry.implementation = Some(implementation.parse().or_fail()?);
     world.retry.case.subject = Subject::SshAccessCheck {
         node: String::new(),
     };
@@ -261,18 +269,18 @@ fn final_status(world: &mut World, status: String) -> Result<(), String> {
 
 #[then(regex = r"^the failure report says it gave up after (\d+) attempts$")]
 fn gave_up_after(world: &mut World, attempts: String) -> Result<(), String> {
-    let seen = world.retry.observed()?;
-    let expected = match world.retry.implementation()? {
-        Implementation::Bash => format!("Failed after {attempts} attempts"),
-        Implementation::Rust => format!("{attempts} attempt(s)"),
+    let expected = Ending::GaveUp {
+        attempts: parse(&attempts)?,
     };
-    let last_line = seen.report.lines().last().unwrap_or("");
-    if last_line.contains(&expected) {
+    let seen = world.retry.observed()?;
+    if seen.ending == expected {
         return Ok(());
     }
     Err(format!(
-        "{}: expected the last report line to say {expected:?}, but it was {last_line:?}",
-        describe(world)
+        "{}: expected it to report {expected:?}, but it ended {:?} and reported:\n{}",
+        describe(world),
+        seen.ending,
+        seen.report
     ))
 }
 
@@ -280,8 +288,7 @@ fn gave_up_after(world: &mut World, attempts: String) -> Result<(), String> {
 fn refused_as_usage_error(world: &mut World, status: String) -> Result<(), String> {
     let expected: i32 = parse(&status)?;
     let seen = world.retry.observed()?;
-    let names_the_mistake = seen.report.contains("positive whole number");
-    if seen.status == expected && names_the_mistake {
+    if seen.status == expected && seen.ending == Ending::UsageError {
         return Ok(());
     }
     Err(format!(
@@ -307,14 +314,17 @@ fn access_check_fails(world: &mut World) -> Result<(), String> {
 
 #[then(regex = r#"^the failure message names node "([^"]*)" and says it tried (\d+) times$"#)]
 fn failure_message(world: &mut World, node: String, times: String) -> Result<(), String> {
+    let expected = Ending::AccessRefused {
+        node,
+        tried: parse(&times)?,
+    };
     let seen = world.retry.observed()?;
-    let last_line = seen.report.lines().last().unwrap_or("");
-    if last_line.contains(&node) && last_line.contains(&format!("tried {times} times")) {
+    if seen.ending == expected {
         return Ok(());
     }
     Err(format!(
-        "expected the last message to name {node} and say \"tried {times} times\", but it was \
-         {last_line:?}"
+        "expected the access check to report {expected:?}, but it ended {:?} and reported:\n{}",
+        seen.ending, seen.report
     ))
 }
 
@@ -380,31 +390,31 @@ async fn the_bats_tests_run(world: &mut World) -> Result<(), String> {
     let root = world.root();
     let run = tokio::task::spawn_blocking(move || bats::run_file(&root, &file))
         .await
-        .map_err(|e| format!("the BATS run did not finish: {e}"))??;
-    report::record(run.to_suite());
+        .map_err(|e| format!("the BATS run did not finish: {e}"))?
+        .map_err(|e| e.to_string())?;
+    world.outcomes.push(Outcome::ToolRun(run.tool_run()));
     world.retry.bats = Some(run);
     Ok(())
 }
 
 #[then("every BATS test passes")]
 fn every_bats_test_passes(world: &mut World) -> Result<(), String> {
-    let problems = world.retry.bats()?.problems();
-    if problems.is_empty() {
+    let findings = world.retry.bats()?.findings();
+    if findings.is_empty() {
         return Ok(());
     }
-    Err(problems.join("\n"))
+    Err(listing(&findings))
 }
 
 #[then("each BATS test has its own result in the JUnit report")]
 fn each_bats_test_reported(world: &mut World) -> Result<(), String> {
     let run = world.retry.bats()?;
-    let suite_name = run.to_suite().name;
-    let recorded = report::recorded();
-    let suite = recorded
-        .iter()
-        .rev()
-        .find(|s| s.name == suite_name)
-        .ok_or_else(|| format!("no JUnit suite named {suite_name:?} was recorded"))?;
+    let suite_name = format!("bats: {}", run.file);
+    let suite = world
+        .outcomes
+        .tool_runs()
+        .find(|s| s.suite == suite_name)
+        .ok_or_else(|| format!("this scenario returned no tool run named {suite_name:?}"))?;
     let missing: Vec<&str> = run
         .tests
         .iter()

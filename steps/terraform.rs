@@ -1,37 +1,59 @@
 //! Steps of `features/us2_modules.feature`: the homelab's Terraform modules, their static
 //! test rules, and their `terraform test` runs (on temporary copies, offline).
 
-mod broken_copies;
-
-use std::ffi::OsString;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cucumber::{given, then, when};
+use cucumber::{Parameter, given, then, when};
+use homelab_spec::finding::{Finding, listing};
+use homelab_spec::outcome::{
+    BrokenCopy, CaseStatus, Outcome, TerraformKind, TerraformRun, TerraformRuns,
+};
+use homelab_spec::shell::fake_commands::FakeCommands;
+use homelab_spec::terraform::broken_copy::{HANG_FILE, ModuleChange, UNGUARDED_RUN};
 use homelab_spec::terraform::module::REGRESSION_FILE;
-use homelab_spec::terraform::runner::shared_outcome;
+use homelab_spec::terraform::runner::{
+    SharedOutcome, TestRequest, ids as run_ids, not_tested, test_modules,
+};
 use homelab_spec::terraform::static_checks::ids;
 use homelab_spec::terraform::{
-    Finding, Module, ModuleCopy, ModuleOutcome, RunStatus, TestRunner, check_module,
+    Module, ModuleCopy, ModuleOutcome, RunStatus, TerraformError, TestFile, check_module,
 };
+use homelab_spec::tools::{Tool, ToolError, Version};
 
-use super::World;
+use super::{OrFail, World};
 
-type Outcome = Arc<Result<ModuleOutcome, String>>;
+/// A named change to a module copy, as a feature writes it. The regex lists every change
+/// (see `ModuleChange`), so a misspelt one is an undefined step that fails the run before
+/// any tool runs.
+#[derive(Debug, Clone, Parameter)]
+#[param(
+    name = "module_change",
+    regex = r#"the [\w-]+ defaults to "[^"]*"|the data size loses its unit suffix|the SCSI controller is [\w-]+|the health-check key algorithm is [\w-]+|the tests directory is removed|the regression file is cut off in the middle of a run|a regression run applies without a release comment or an assertion|the regression file does not mock the [\w-]+ provider|a test run never finishes"#
+)]
+pub struct Change(String, ModuleChange);
+
+impl std::str::FromStr for Change {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Change, String> {
+        let change = text.parse::<ModuleChange>().map_err(|e| e.to_string())?;
+        Ok(Change(text.to_string(), change))
+    }
+}
 
 /// This story's part of a scenario's state.
 #[derive(Debug, Default)]
 pub struct TerraformState {
     modules: Vec<Module>,
-    /// A broken temporary copy of a module.
-    copy: Option<ModuleCopy>,
+    /// A broken temporary copy of a module, and the change that broke it.
+    copy: Option<(ModuleCopy, String)>,
     /// Where the runner puts its own temporary copies in bad-input scenarios; must be empty
     /// once the run is over.
     scratch: Option<tempfile::TempDir>,
-    /// A PATH to look for terraform in, and the directory it names.
-    path: Option<(tempfile::TempDir, OsString)>,
-    outcomes: Vec<Outcome>,
+    /// Fake commands standing for the machine's PATH, when a scenario replaces it, and what
+    /// the replacement stands for.
+    path: Option<(FakeCommands, String)>,
+    outcomes: Vec<SharedOutcome>,
     findings: Vec<Finding>,
 }
 
@@ -42,7 +64,7 @@ impl TerraformState {
             .ok_or_else(|| "no module was chosen by an earlier step".to_string())
     }
 
-    fn outcome(&self) -> Result<&Result<ModuleOutcome, String>, String> {
+    fn outcome(&self) -> Result<&Result<ModuleOutcome, TerraformError>, String> {
         self.outcomes
             .first()
             .map(|o| o.as_ref())
@@ -51,118 +73,180 @@ impl TerraformState {
 
     /// The outcome of a run that must have happened.
     fn ran(&self) -> Result<&ModuleOutcome, String> {
-        self.outcome()?.as_ref().map_err(Clone::clone)
-    }
-
-    fn runner(&mut self, timeout: Option<Duration>) -> Result<TestRunner, String> {
-        let scratch = tempfile::Builder::new()
-            .prefix("homelab-spec-us2-scratch-")
-            .tempdir()
-            .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
-        let scratch = self.scratch.insert(scratch).path().to_path_buf();
-        let runner = match &self.path {
-            Some((_, path)) => TestRunner::with_terraform_on_path(path)?,
-            None => TestRunner::from_env()?,
-        };
-        let runner = runner.scratch_in(&scratch);
-        Ok(match timeout {
-            Some(timeout) => runner.timeout(timeout),
-            None => runner,
-        })
+        self.outcome()?.as_ref().map_err(|e| e.to_string())
     }
 }
 
-fn problems_of(outcome: &ModuleOutcome) -> String {
-    outcome.problems().join("\n")
+fn findings_of(outcome: &ModuleOutcome) -> String {
+    listing(&outcome.findings())
+}
+
+/// The module's runs, with the release comment above each run that has one.
+fn terraform_runs(module: &Module, outcome: &ModuleOutcome) -> TerraformRuns {
+    let files: Vec<TestFile> = module
+        .test_files()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| TestFile::read(&module.dir, f).ok())
+        .collect();
+    let comment = |file: &str, run: &str| {
+        files
+            .iter()
+            .filter(|f| f.path.to_string_lossy() == file)
+            .flat_map(|f| &f.runs)
+            .find(|r| r.name == run)
+            .and_then(|r| {
+                r.comment_above
+                    .iter()
+                    .find(|c| c.starts_with("Regression"))
+                    .cloned()
+            })
+    };
+    let tool_run = outcome.tool_run();
+    TerraformRuns {
+        dir: outcome.path.clone(),
+        kind: TerraformKind::Module,
+        runs: outcome
+            .runs
+            .iter()
+            .map(|run| TerraformRun {
+                file: run.file.clone(),
+                run: run.run.clone(),
+                status: tool_run
+                    .cases
+                    .iter()
+                    .find(|c| c.name == run.run && c.classname.ends_with(&run.file))
+                    .map_or(CaseStatus::Passed, |c| c.status.clone()),
+                release_comment: comment(&run.file, &run.run),
+            })
+            .collect(),
+    }
 }
 
 // ---- Given ----
 
 #[given("the five homelab modules")]
 fn the_five_modules(world: &mut World) -> Result<(), String> {
-    world.terraform.modules = Module::all(world.root().path())?;
+    world.terraform.modules = Module::all(world.root().path()).or_fail()?;
     Ok(())
 }
 
 #[given(regex = r"^the (\S+) module$")]
 fn the_module(world: &mut World, name: String) -> Result<(), String> {
-    world.terraform.modules = vec![Module::in_root(world.root().path(), &name)?];
+    world.terraform.modules = vec![Module::in_root(world.root().path(), &name).or_fail()?];
     Ok(())
 }
 
-#[given(regex = r"^a copy of the (\S+) module in which (.+)$")]
-fn a_broken_copy(world: &mut World, name: String, change: String) -> Result<(), String> {
-    let original = Module::in_root(world.root().path(), &name)?;
-    let copy = ModuleCopy::new(&original, None)?;
-    broken_copies::apply(&copy, &change)?;
+#[given(expr = "a copy of the {word} module in which {module_change}")]
+fn a_broken_copy(world: &mut World, name: String, change: Change) -> Result<(), String> {
+    let original = Module::in_root(world.root().path(), &name).or_fail()?;
+    let copy = ModuleCopy::new(&original, None).or_fail()?;
+    change.1.apply(&copy).or_fail()?;
     world.terraform.modules = vec![copy.module.clone()];
-    world.terraform.copy = Some(copy);
+    world.terraform.copy = Some((copy, change.0));
     Ok(())
 }
 
 #[given("a PATH without terraform")]
 fn a_path_without_terraform(world: &mut World) -> Result<(), String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let path = dir.path().as_os_str().to_os_string();
-    world.terraform.path = Some((dir, path));
+    world.terraform.path = Some((
+        FakeCommands::new().or_fail()?,
+        "a PATH without terraform".into(),
+    ));
     Ok(())
 }
 
 #[given(expr = "a PATH whose terraform reports version {word}")]
 fn a_path_with_an_old_terraform(world: &mut World, version: String) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let fake = dir.path().join("terraform");
-    std::fs::write(
-        &fake,
-        format!("#!/bin/sh\necho 'Terraform v{version}'\necho 'on linux_amd64'\n"),
-    )
-    .and_then(|_| std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)))
-    .map_err(|e| format!("cannot write {}: {e}", fake.display()))?;
-    let path = dir.path().as_os_str().to_os_string();
-    world.terraform.path = Some((dir, path));
+    let fakes = FakeCommands::new().or_fail()?;
+    fakes
+        .script(
+            "terraform",
+            &format!("echo 'Terraform v{version}'\necho 'on linux_amd64'"),
+        )
+        .or_fail()?;
+    world.terraform.path = Some((
+        fakes,
+        format!("a PATH whose terraform reports version {version}"),
+    ));
     Ok(())
 }
 
 // ---- When ----
 
 async fn run_modules(world: &mut World, filter: Option<&str>, timeout: Option<Duration>) {
-    let state = &mut world.terraform;
-    let is_repository_module =
-        state.copy.is_none() && state.path.is_none() && timeout.is_none() && filter.is_none();
-    let modules = state.modules.clone();
-    if is_repository_module {
-        // The repository's own modules: computed once per process, shared between scenarios.
-        let handles: Vec<_> = modules
-            .into_iter()
-            .map(|m| tokio::task::spawn_blocking(move || shared_outcome(&m)))
-            .collect();
-        let mut outcomes = Vec::new();
-        for handle in handles {
-            outcomes.push(
-                handle
-                    .await
-                    .unwrap_or_else(|e| Arc::new(Err(e.to_string()))),
-            );
+    run_modules_of(world, filter, timeout).await;
+    report_runs(world);
+}
+
+/// Hands every run this scenario made to the report: the module's JUnit suite (marked
+/// when it ran on a broken copy) and its runs with their release comments.
+fn report_runs(world: &mut World) {
+    let state = &world.terraform;
+    // A run on a broken copy, or with a broken PATH, is expected to fail.
+    let broken = state
+        .copy
+        .as_ref()
+        .map(|(_, change)| change.clone())
+        .or_else(|| state.path.as_ref().map(|(_, what)| what.clone()))
+        .map(|change| BrokenCopy {
+            change,
+            expected: None,
+        });
+    for (outcome, module) in state.outcomes.iter().zip(&state.modules) {
+        match outcome.as_ref() {
+            Ok(outcome) => {
+                let mut run = outcome.tool_run();
+                run.broken_copy = broken.clone();
+                world.outcomes.push(Outcome::ToolRun(run));
+                world
+                    .outcomes
+                    .push(Outcome::TerraformRuns(terraform_runs(module, outcome)));
+            }
+            Err(e) => {
+                let mut run = not_tested(&module.name, &module.path_in_repo(), e);
+                run.broken_copy = broken.clone();
+                world.outcomes.push(Outcome::ToolRun(run));
+            }
         }
-        state.outcomes = outcomes;
-        return;
     }
-    let runner = match state.runner(timeout) {
-        Ok(runner) => runner,
-        Err(e) => {
-            state.outcomes = vec![Arc::new(Err(e))];
-            return;
+}
+
+async fn run_modules_of(world: &mut World, filter: Option<&str>, timeout: Option<Duration>) {
+    let state = &mut world.terraform;
+    let mut request = TestRequest {
+        only: filter.map(str::to_string),
+        timeout,
+        terraform_path: state.path.as_ref().map(|(fakes, _)| fakes.path_alone()),
+        scratch: None,
+    };
+    if state.copy.is_some() || state.path.is_some() || timeout.is_some() {
+        // Bad input and broken copies: their own scratch directory, checked empty afterwards.
+        match tempfile::Builder::new()
+            .prefix("homelab-spec-us2-scratch-")
+            .tempdir()
+        {
+            Ok(dir) => request.scratch = Some(state.scratch.insert(dir).path().to_path_buf()),
+            Err(source) => {
+                let e = Arc::new(Err(TerraformError::Io {
+                    context: "cannot create a scratch directory".into(),
+                    source,
+                }));
+                state.outcomes = state.modules.iter().map(|_| e.clone()).collect();
+                return;
+            }
         }
-    };
-    let runner = match filter {
-        Some(file) => runner.only(file),
-        None => runner,
-    };
-    let outcomes = tokio::task::spawn_blocking(move || runner.run_all(&modules))
+    }
+    let modules = state.modules.clone();
+    let names: Vec<String> = modules.iter().map(|m| m.name.clone()).collect();
+    state.outcomes = tokio::task::spawn_blocking(move || test_modules(&modules, &request))
         .await
-        .unwrap_or_else(|e| vec![Err(e.to_string())]);
-    state.outcomes = outcomes.into_iter().map(Arc::new).collect();
+        .unwrap_or_else(|_| {
+            names
+                .into_iter()
+                .map(|module| Arc::new(Err(TerraformError::Panicked { module })))
+                .collect()
+        });
 }
 
 #[when("its tests run")]
@@ -172,7 +256,7 @@ async fn its_tests_run(world: &mut World) {
 
 #[when(regex = r"^the (\S+) module's tests run$")]
 async fn the_named_modules_tests_run(world: &mut World, name: String) -> Result<(), String> {
-    world.terraform.modules = vec![Module::in_root(world.root().path(), &name)?];
+    world.terraform.modules = vec![Module::in_root(world.root().path(), &name).or_fail()?];
     run_modules(world, None, None).await;
     Ok(())
 }
@@ -184,12 +268,7 @@ async fn its_regression_tests_run(world: &mut World) {
 
 #[when(expr = "the run that never finishes is started with a timeout of {int} seconds")]
 async fn the_hanging_run_is_started(world: &mut World, seconds: u64) {
-    run_modules(
-        world,
-        Some(broken_copies::HANG_FILE),
-        Some(Duration::from_secs(seconds)),
-    )
-    .await;
+    run_modules(world, Some(HANG_FILE), Some(Duration::from_secs(seconds))).await;
 }
 
 #[when("the tests of every module run")]
@@ -213,8 +292,9 @@ fn modules_have_a_regression_file(world: &mut World, want: usize, of: usize) -> 
     }
     let missing: Vec<String> = modules
         .iter()
-        .filter(|m| !m.dir.join(REGRESSION_FILE).is_file())
-        .map(|m| format!("{} has no {REGRESSION_FILE}", m.dir.display()))
+        .flat_map(check_module)
+        .filter(|f| f.id == ids::NO_REGRESSION_FILE || f.id == ids::NO_TESTS)
+        .map(|f| f.to_string())
         .collect();
     let have = of - missing.len();
     if have == want {
@@ -227,13 +307,17 @@ fn modules_have_a_regression_file(world: &mut World, want: usize, of: usize) -> 
     }
 }
 
-fn no_findings_of(world: &World, check: &str, rule: &str) -> Result<(), String> {
+fn no_findings_of(
+    world: &World,
+    check: homelab_spec::finding::FindingId,
+    rule: &str,
+) -> Result<(), String> {
     let found: Vec<String> = world
         .terraform
         .modules
         .iter()
         .flat_map(check_module)
-        .filter(|f| f.check == check)
+        .filter(|f| f.id == check)
         .map(|f| f.to_string())
         .collect();
     if found.is_empty() {
@@ -281,36 +365,55 @@ fn every_test_file_mocks_its_providers(world: &mut World) -> Result<(), String> 
 
 // ---- Then: findings on broken copies ----
 
-fn finding_of<'a>(world: &'a World, check: &str) -> Result<&'a Finding, String> {
+fn finding_of(
+    world: &World,
+    check: homelab_spec::finding::FindingId,
+    subject: Option<&str>,
+) -> Result<Finding, String> {
     world
         .terraform
         .findings
         .iter()
-        .find(|f| f.check == check)
+        .find(|f| f.is(check.as_str(), subject))
+        .cloned()
         .ok_or_else(|| {
             format!(
-                "expected a {check} finding, got: {:#?}",
-                world.terraform.findings
+                "expected a {check} finding{}, got:\n{}",
+                subject.map(|s| format!(" about {s}")).unwrap_or_default(),
+                listing(&world.terraform.findings)
             )
         })
 }
 
+/// The file a finding names, relative to its module.
+fn in_module(finding: &Finding, module: &Module) -> bool {
+    finding.file == format!("{}/", module.path_in_repo())
+        || finding
+            .file
+            .starts_with(&format!("{}/", module.path_in_repo()))
+}
+
 #[then("the check finds that the module has no tests directory")]
 fn finds_no_tests(world: &mut World) -> Result<(), String> {
-    let finding = finding_of(world, ids::NO_TESTS)?;
-    if finding.to_string().contains("has no tests directory") {
+    let module = world.terraform.module()?.clone();
+    let finding = finding_of(world, ids::NO_TESTS, Some(&module.name))?;
+    if in_module(&finding, &module) {
         Ok(())
     } else {
-        Err(format!("the finding does not say so: {finding}"))
+        Err(format!(
+            "the finding does not name the module's directory: {finding}"
+        ))
     }
 }
 
 #[then(expr = "the check finds that {string} is not valid HCL, with its line")]
 fn finds_a_parse_error(world: &mut World, file: String) -> Result<(), String> {
-    let finding = finding_of(world, ids::PARSE)?;
-    if finding.file != Path::new(&file) || finding.line.is_none_or(|l| l == 0) {
+    let module = world.terraform.module()?.clone();
+    let finding = finding_of(world, ids::PARSE, None)?;
+    let expected = format!("{}/{file}", module.path_in_repo());
+    if finding.file != expected || finding.line.is_none() {
         return Err(format!(
-            "expected a parse finding for {file} with a line, got: {finding}"
+            "expected a parse finding for {expected} with a line, got: {finding}"
         ));
     }
     Ok(())
@@ -318,45 +421,35 @@ fn finds_a_parse_error(world: &mut World, file: String) -> Result<(), String> {
 
 #[then(expr = "the check finds that {string} does not mock the provider {string}")]
 fn finds_a_missing_mock(world: &mut World, file: String, provider: String) -> Result<(), String> {
-    let finding = finding_of(world, ids::MOCK_PROVIDER)?;
-    if finding.file == Path::new(&file)
-        && finding
-            .message
-            .contains(&format!("mock_provider \"{provider}\""))
-    {
+    let module = world.terraform.module()?.clone();
+    let finding = finding_of(world, ids::MOCK_PROVIDER, Some(&provider))?;
+    let expected = format!("{}/{file}", module.path_in_repo());
+    if finding.file == expected {
         Ok(())
     } else {
         Err(format!(
-            "expected {file} to be reported for provider {provider}, got: {finding}"
+            "expected {expected} to be reported for provider {provider}, got: {finding}"
         ))
     }
 }
 
 #[then("the check names the file, line and run that applies, asserts nothing and names no release")]
 fn finds_the_unguarded_run(world: &mut World) -> Result<(), String> {
-    let run = broken_copies::UNGUARDED_RUN;
-    let copy = world
-        .terraform
-        .copy
-        .as_ref()
-        .ok_or("no broken copy was made")?;
-    let text = std::fs::read_to_string(copy.module.dir.join(REGRESSION_FILE))
+    let module = world.terraform.module()?.clone();
+    let file = TestFile::read(&module.dir, std::path::Path::new(REGRESSION_FILE))
         .map_err(|e| e.to_string())?;
-    let offset = text
-        .find(&format!("run \"{run}\""))
-        .ok_or_else(|| format!("the copy has no run {run}"))?;
-    let line = homelab_spec::terraform::tftest::line_of(&text, offset);
+    let line = file
+        .runs
+        .iter()
+        .find(|r| r.name == UNGUARDED_RUN)
+        .map(|r| r.line)
+        .ok_or_else(|| format!("the copy has no run {UNGUARDED_RUN}"))?;
+    let expected_file = format!("{}/{REGRESSION_FILE}", module.path_in_repo());
     for check in [ids::PLAN_ONLY, ids::ASSERT, ids::RELEASE_COMMENT] {
-        let found = world.terraform.findings.iter().any(|f| {
-            f.check == check
-                && f.file == Path::new(REGRESSION_FILE)
-                && f.line == Some(line)
-                && f.run.as_deref() == Some(run)
-        });
-        if !found {
+        let finding = finding_of(world, check, Some(UNGUARDED_RUN))?;
+        if finding.file != expected_file || finding.line != Some(line) {
             return Err(format!(
-                "expected a {check} finding for run \"{run}\" at {REGRESSION_FILE}:{line}, got: {:#?}",
-                world.terraform.findings
+                "expected the {check} finding for run \"{UNGUARDED_RUN}\" at {expected_file}:{line}, got: {finding}"
             ));
         }
     }
@@ -385,13 +478,13 @@ fn every_regression_run_passes(world: &mut World) -> Result<(), String> {
         return Err(format!(
             "module {}: no run of {REGRESSION_FILE} was reported by terraform test\n{}",
             outcome.module,
-            problems_of(outcome)
+            findings_of(outcome)
         ));
     }
     if runs.iter().all(|r| r.status == RunStatus::Passed) && outcome.errors.is_empty() {
         Ok(())
     } else {
-        Err(problems_of(outcome))
+        Err(findings_of(outcome))
     }
 }
 
@@ -412,7 +505,7 @@ fn every_other_run_passes(world: &mut World) -> Result<(), String> {
     if outcome.passed() {
         Ok(())
     } else {
-        Err(problems_of(outcome))
+        Err(findings_of(outcome))
     }
 }
 
@@ -445,7 +538,7 @@ fn the_tests_pass_in(world: &mut World, want: usize, of: usize) -> Result<(), St
     for (outcome, name) in outcomes.iter().zip(names) {
         match outcome.as_ref() {
             Ok(o) if o.passed() => passed += 1,
-            Ok(o) => problems.push(problems_of(o)),
+            Ok(o) => problems.push(findings_of(o)),
             Err(e) => problems.push(format!("module {name}: {e}")),
         }
     }
@@ -474,7 +567,7 @@ fn the_run_passes(world: &mut World, run: String, file: String) -> Result<(), St
     if found.status == RunStatus::Passed {
         Ok(())
     } else {
-        Err(problems_of(outcome))
+        Err(findings_of(outcome))
     }
 }
 
@@ -516,32 +609,95 @@ fn the_failure_is_named(world: &mut World) -> Result<(), String> {
         .iter()
         .find(|r| r.status == RunStatus::Failed)
         .ok_or("no run failed")?;
-    let report = problems_of(outcome);
-    let expected = [
-        format!("module {}", outcome.module),
-        failed.file.clone(),
-        format!("run \"{}\"", failed.run),
-        // Terraform's own words for a failed assertion.
-        "assertions failed".to_string(),
-        "Test assertion failed".to_string(),
-    ];
-    match expected.iter().find(|part| !report.contains(part.as_str())) {
-        None => Ok(()),
-        Some(missing) => Err(format!("the failure report lacks {missing:?}:\n{report}")),
+    let findings = outcome.findings();
+    let expected_file = format!("{}/{}", outcome.path, failed.file);
+    let named = findings.iter().any(|f| {
+        f.id == run_ids::RUN_FAILED && f.subject() == failed.run && f.file == expected_file
+    });
+    // Terraform's own words for a failed assertion, as it reported the run.
+    let terraform_said = failed
+        .message
+        .as_deref()
+        .is_some_and(|m| m.contains("Test assertion failed"));
+    if named && terraform_said && outcome.path.ends_with(&outcome.module) {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a {} finding for run \"{}\" in {expected_file} carrying Terraform's \
+             assertion message, got:\n{}",
+            run_ids::RUN_FAILED,
+            failed.run,
+            listing(&findings)
+        ))
     }
 }
 
-#[then(expr = "the tests fail with a message containing {string}")]
-fn the_tests_fail_with(world: &mut World, text: String) -> Result<(), String> {
-    let message = match world.terraform.outcome()? {
-        Err(message) => message.clone(),
-        Ok(outcome) if !outcome.passed() => problems_of(outcome),
-        Ok(outcome) => return Err(format!("the tests were expected to fail, but: {outcome}")),
-    };
-    if message.contains(&text) {
+#[then(expr = "the tests fail and Terraform's own message names {string}")]
+fn the_tests_fail_naming(world: &mut World, file: String) -> Result<(), String> {
+    let outcome = world.terraform.ran()?;
+    let findings = outcome.findings();
+    let named = findings.iter().any(|f| {
+        (f.id == run_ids::TEST || f.id == run_ids::VALIDATE)
+            && f.found.as_deref().is_some_and(|said| said.contains(&file))
+    });
+    if named {
         Ok(())
     } else {
-        Err(format!("the failure does not contain {text:?}:\n{message}"))
+        Err(format!(
+            "expected terraform test to fail with a message naming {file}, got:\n{}",
+            listing(&findings)
+        ))
+    }
+}
+
+#[then(expr = "the run is stopped at its timeout of {int} seconds")]
+fn the_run_is_stopped(world: &mut World, seconds: u64) -> Result<(), String> {
+    match world.terraform.outcome()? {
+        Err(TerraformError::TimedOut { timeout, .. })
+            if *timeout == Duration::from_secs(seconds) =>
+        {
+            Ok(())
+        }
+        other => Err(format!(
+            "expected the run to be stopped after {seconds}s, got: {}",
+            describe(other)
+        )),
+    }
+}
+
+#[then("the tests cannot run because terraform is missing")]
+fn terraform_is_missing(world: &mut World) -> Result<(), String> {
+    match world.terraform.outcome()? {
+        Err(TerraformError::Tool(ToolError::Missing {
+            tool: Tool::Terraform,
+        })) => Ok(()),
+        other => Err(format!(
+            "expected \"terraform is missing\", got: {}",
+            describe(other)
+        )),
+    }
+}
+
+#[then(expr = "the tests cannot run because terraform {word} is older than {word}")]
+fn terraform_is_too_old(world: &mut World, found: String, minimum: String) -> Result<(), String> {
+    let matches = |v: &Version, text: &str| v.to_string() == text;
+    match world.terraform.outcome()? {
+        Err(TerraformError::Tool(ToolError::TooOld {
+            tool: Tool::Terraform,
+            found: version,
+            ..
+        })) if matches(version, &found) && matches(&Tool::Terraform.minimum(), &minimum) => Ok(()),
+        other => Err(format!(
+            "expected terraform {found} to be refused as older than {minimum}, got: {}",
+            describe(other)
+        )),
+    }
+}
+
+fn describe(outcome: &Result<ModuleOutcome, TerraformError>) -> String {
+    match outcome {
+        Ok(outcome) => outcome.to_string(),
+        Err(e) => e.to_string(),
     }
 }
 

@@ -76,14 +76,36 @@ impl Visit for Calls<'_> {
     }
 }
 
+/// Why the module does not (provably) ship the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeploymentError {
+    #[error("the module {module} is not there ({reason}); it must ship {file} to Prometheus")]
+    NoModule {
+        module: String,
+        file: String,
+        reason: String,
+    },
+    #[error("the module {module} has no .tf files yet; it must ship {file} to Prometheus")]
+    NoTfFiles { module: String, file: String },
+    #[error("cannot read {file}: {reason}")]
+    Unreadable { file: String, reason: String },
+    #[error(
+        "no file(), templatefile() or filebase64() call in {module} ({tf_files}) reads {file}; the module does not ship the rules file this suite checks"
+    )]
+    NotShipped {
+        module: String,
+        tf_files: String,
+        file: String,
+    },
+}
+
 /// Finds the call in `module_dir/*.tf` that reads `relative` (a path inside the module),
 /// directly or through a local value.
-pub fn find_reference(module_dir: &Path, relative: &str) -> Result<FileReference, String> {
-    let entries = std::fs::read_dir(module_dir).map_err(|e| {
-        format!(
-            "the module {} is not there ({e}); it must ship {relative} to Prometheus",
-            module_dir.display()
-        )
+pub fn find_reference(module_dir: &Path, relative: &str) -> Result<FileReference, DeploymentError> {
+    let entries = std::fs::read_dir(module_dir).map_err(|e| DeploymentError::NoModule {
+        module: module_dir.display().to_string(),
+        file: relative.to_string(),
+        reason: e.to_string(),
     })?;
     let mut tf_files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -91,17 +113,22 @@ pub fn find_reference(module_dir: &Path, relative: &str) -> Result<FileReference
         .collect();
     tf_files.sort();
     if tf_files.is_empty() {
-        return Err(format!(
-            "the module {} has no .tf files yet; it must ship {relative} to Prometheus",
-            module_dir.display()
-        ));
+        return Err(DeploymentError::NoTfFiles {
+            module: module_dir.display().to_string(),
+            file: relative.to_string(),
+        });
     }
     let mut bodies = Vec::new();
     for tf in &tf_files {
-        let text = std::fs::read_to_string(tf)
-            .map_err(|e| format!("cannot read {}: {e}", tf.display()))?;
-        let body = hcl_edit::parser::parse_body(&text)
-            .map_err(|e| format!("{} is not valid HCL: {e}", tf.display()))?;
+        let text = std::fs::read_to_string(tf).map_err(|e| DeploymentError::Unreadable {
+            file: tf.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let body =
+            hcl_edit::parser::parse_body(&text).map_err(|e| DeploymentError::Unreadable {
+                file: tf.display().to_string(),
+                reason: format!("not valid HCL: {e}"),
+            })?;
         bodies.push((tf.clone(), text, body));
     }
     let locals = locals(&bodies);
@@ -126,11 +153,11 @@ pub fn find_reference(module_dir: &Path, relative: &str) -> Result<FileReference
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
-    Err(format!(
-        "no file(), templatefile() or filebase64() call in {} ({}) reads {relative}; the module does not ship the rules file this suite checks",
-        module_dir.display(),
-        names.join(", ")
-    ))
+    Err(DeploymentError::NotShipped {
+        module: module_dir.display().to_string(),
+        tf_files: names.join(", "),
+        file: relative.to_string(),
+    })
 }
 
 /// The file a reference points at, when its path is `${path.module}/...` or relative.
@@ -196,14 +223,14 @@ mod tests {
             "# file(\"${path.module}/files/prometheus/alerts/default.yml\")\nlocals {\n  x = file(\"${path.module}/files/other.yml\")\n}\n",
         );
         let err = find_reference(dir.path(), RULES).unwrap_err();
-        assert!(err.contains("does not ship the rules file"), "{err}");
+        assert!(matches!(err, DeploymentError::NotShipped { .. }), "{err}");
     }
 
     #[test]
     fn a_missing_module_is_named() {
         let err = find_reference(Path::new("/no/such/module"), RULES).unwrap_err();
         assert!(
-            err.starts_with("the module /no/such/module is not there"),
+            matches!(&err, DeploymentError::NoModule { module, .. } if module == "/no/such/module"),
             "{err}"
         );
     }

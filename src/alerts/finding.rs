@@ -35,10 +35,16 @@ pub enum CheckId {
     AlertsAnnotations,
     /// A template uses a label the expression's result does not carry.
     AlertsTemplate,
+    /// The expression selects a metric that exists only under configuration the
+    /// monitoring stack does not use (`remote_write`, another service discovery).
+    PromqlNeedsConfig,
+    /// A textfile metric a publishing script writes but the textfile contract does not
+    /// declare (shared with the `@textfile` contract check).
+    TextfileUndeclared,
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 12] = [
+    pub const ALL: [CheckId; 14] = [
         CheckId::YamlSyntax,
         CheckId::YamlUnknownKey,
         CheckId::YamlShape,
@@ -51,6 +57,8 @@ impl CheckId {
         CheckId::AlertsSeverity,
         CheckId::AlertsAnnotations,
         CheckId::AlertsTemplate,
+        CheckId::PromqlNeedsConfig,
+        CheckId::TextfileUndeclared,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +75,8 @@ impl CheckId {
             CheckId::AlertsSeverity => "alerts/severity",
             CheckId::AlertsAnnotations => "alerts/annotations",
             CheckId::AlertsTemplate => "alerts/template",
+            CheckId::PromqlNeedsConfig => "promql/needs-config",
+            CheckId::TextfileUndeclared => "textfile/undeclared",
         }
     }
 
@@ -77,7 +87,13 @@ impl CheckId {
 
     /// Whether the check needs the exporter catalogs (the second depth).
     pub fn is_catalog(self) -> bool {
-        matches!(self, CheckId::PromqlSeries | CheckId::PromqlLabel)
+        matches!(
+            self,
+            CheckId::PromqlSeries
+                | CheckId::PromqlLabel
+                | CheckId::PromqlNeedsConfig
+                | CheckId::TextfileUndeclared
+        )
     }
 }
 

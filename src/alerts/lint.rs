@@ -10,6 +10,7 @@ use super::catalog::{CatalogSet, KnownSeries};
 use super::catalog_checks;
 use super::finding::{CheckId, Finding};
 use super::label_flow::{self, LabelSet, NoCatalog};
+use super::published_metrics::PublishedMetrics;
 use super::rule_file::{self, RuleKind};
 use super::static_checks;
 
@@ -20,6 +21,9 @@ pub enum Depth<'c> {
     Static,
     /// The file and the exporter catalogs.
     Catalog(&'c CatalogSet),
+    /// The file, the catalogs, and the textfile metrics the repository's scripts publish
+    /// (an undeclared one is then `textfile/undeclared`, not `promql/series`).
+    CatalogAndScripts(&'c CatalogSet, &'c PublishedMetrics),
 }
 
 /// What the checks found, with the file's shape for scenarios that count rules.
@@ -85,9 +89,14 @@ pub fn lint_text(name: &str, text: &str, depth: Depth) -> LintReport {
         })
         .collect();
 
-    let known = match depth {
+    let catalog_depth = match depth {
         Depth::Static => None,
-        Depth::Catalog(catalogs) => {
+        Depth::Catalog(catalogs) => Some((catalogs, None)),
+        Depth::CatalogAndScripts(catalogs, published) => Some((catalogs, Some(published))),
+    };
+    let known = match catalog_depth {
+        None => None,
+        Some((catalogs, published)) => {
             // Recording rules add series the other rules may select.
             let recorded: HashMap<String, LabelSet> = file
                 .rules()
@@ -105,7 +114,11 @@ pub fn lint_text(name: &str, text: &str, depth: Depth) -> LintReport {
                     (rule.name.clone(), labels)
                 })
                 .collect();
-            Some(KnownSeries { catalogs, recorded })
+            Some(KnownSeries {
+                catalogs,
+                recorded,
+                published,
+            })
         }
     };
 

@@ -13,8 +13,43 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::report::{self, ToolCase, ToolSuite};
-use crate::tools::{self, Command, Tool};
+use crate::finding::{Finding, FindingId};
+use crate::outcome::{CaseStatus, ToolCase, ToolRun};
+use crate::tools::{self, Command, RunError, Tool, ToolError};
+
+/// A promtool behaviour test that did not pass.
+pub const BEHAVIOUR_FAILED: FindingId = FindingId::new("promtool/test-failed");
+
+/// Why promtool could not be asked at all (as opposed to a test it ran and failed).
+#[derive(Debug, thiserror::Error)]
+pub enum PromtoolError {
+    #[error("input series `{series}` {problem}")]
+    Series { series: String, problem: String },
+    #[error("\"{0}\" is not an alert name (letters, digits and _ only)")]
+    AlertName(String),
+    #[error("{file} has no alert named {alert}, so \"{expectation}\" cannot be tested")]
+    NoSuchAlert {
+        file: String,
+        alert: String,
+        expectation: String,
+    },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write the promtool test file: {0}")]
+    Yaml(#[from] serde_yaml::Error),
+    #[error(transparent)]
+    Tool(#[from] ToolError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+fn io(context: String) -> impl FnOnce(std::io::Error) -> PromtoolError {
+    move |source| PromtoolError::Io { context, source }
+}
 
 /// One input series: a series selector and promtool's expanding notation (`3+0x20`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -26,24 +61,28 @@ pub struct InputSeries {
 impl InputSeries {
     /// Checks the selector before promtool sees it, so that a typo in a scenario table is
     /// named as such.
-    pub fn new(series: &str, values: &str) -> Result<Self, String> {
+    pub fn new(series: &str, values: &str) -> Result<Self, PromtoolError> {
         let series = series.trim();
         match promql_parser::parser::parse(series) {
             Ok(promql_parser::parser::Expr::VectorSelector(_)) => {}
             Ok(_) => {
-                return Err(format!(
-                    "input series `{series}` must be one series, like name{{label=\"value\"}}"
-                ));
+                return Err(PromtoolError::Series {
+                    series: series.to_string(),
+                    problem: "must be one series, like name{label=\"value\"}".into(),
+                });
             }
             Err(e) => {
-                return Err(format!(
-                    "input series `{series}` is not a series: {}",
-                    e.trim()
-                ));
+                return Err(PromtoolError::Series {
+                    series: series.to_string(),
+                    problem: format!("is not a series: {}", e.trim()),
+                });
             }
         }
         if values.trim().is_empty() {
-            return Err(format!("input series `{series}` has no values"));
+            return Err(PromtoolError::Series {
+                series: series.to_string(),
+                problem: "has no values".into(),
+            });
         }
         Ok(Self {
             series: series.to_string(),
@@ -143,21 +182,19 @@ fn duration_text(d: Duration) -> String {
 }
 
 /// Alert names go into PromQL strings: only names Prometheus itself allows.
-fn valid_alert_name(name: &str) -> Result<&str, String> {
+fn valid_alert_name(name: &str) -> Result<&str, PromtoolError> {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
     let re = RE.get_or_init(|| regex::Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*$").unwrap());
     if re.is_match(name) {
         Ok(name)
     } else {
-        Err(format!(
-            "\"{name}\" is not an alert name (letters, digits and _ only)"
-        ))
+        Err(PromtoolError::AlertName(name.to_string()))
     }
 }
 
 impl BehaviourTest {
     /// The `promtool test rules` file for this test.
-    pub fn to_yaml(&self) -> Result<String, String> {
+    pub fn to_yaml(&self) -> Result<String, PromtoolError> {
         let eval_time = duration_text(self.at);
         let mut alert_rule_test = Vec::new();
         let mut promql_expr_test = Vec::new();
@@ -204,8 +241,7 @@ impl BehaviourTest {
                 promql_expr_test,
             }],
         };
-        serde_yaml::to_string(&file)
-            .map_err(|e| format!("cannot write the promtool test file: {e}"))
+        Ok(serde_yaml::to_string(&file)?)
     }
 
     pub fn describe(&self) -> String {
@@ -220,22 +256,21 @@ impl BehaviourTest {
 
 /// Every alert a test talks about must be in the rules file: promtool would report "no
 /// alert" for a name it does not know, and "does not fire" would pass without testing anything.
-fn require_alerts(test: &BehaviourTest) -> Result<(), String> {
-    let text = std::fs::read_to_string(&test.rules_file).map_err(|e| {
-        format!(
-            "cannot read the rules file {}: {e}",
-            test.rules_file.display()
-        )
-    })?;
+fn require_alerts(test: &BehaviourTest) -> Result<(), PromtoolError> {
+    let text = std::fs::read_to_string(&test.rules_file).map_err(io(format!(
+        "cannot read the rules file {}",
+        test.rules_file.display()
+    )))?;
     let name = test.rules_file.display().to_string();
     let (file, _) = super::rule_file::parse(&name, &text);
     for expectation in &test.expectations {
         let alert = expectation.alert();
         if !file.alerting_rules().any(|r| r.name == alert) {
-            return Err(format!(
-                "{name} has no alert named {alert}, so \"{}\" cannot be tested",
-                expectation.describe()
-            ));
+            return Err(PromtoolError::NoSuchAlert {
+                file: name,
+                alert: alert.to_string(),
+                expectation: expectation.describe(),
+            });
         }
     }
     Ok(())
@@ -247,18 +282,19 @@ pub struct BehaviourOutcome {
     pub passed: bool,
     pub report: String,
     pub duration: Duration,
+    /// The run as one case of the suite `promtool test rules: <rules file name>`.
+    pub tool_run: ToolRun,
 }
 
-/// Runs one behaviour test with `promtool test rules` in a scratch directory and records it
-/// in the JUnit report as one case of the suite `promtool test rules: <rules file name>`.
-pub fn run_behaviour_test(test: &BehaviourTest) -> Result<BehaviourOutcome, String> {
+/// Runs one behaviour test with `promtool test rules` in a scratch directory.
+pub fn run_behaviour_test(test: &BehaviourTest) -> Result<BehaviourOutcome, PromtoolError> {
     require_alerts(test)?;
     let scratch =
-        tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+        tempfile::tempdir().map_err(io("cannot create a scratch directory".to_string()))?;
     let test_file = scratch.path().join("behaviour_test.yml");
     let yaml = test.to_yaml()?;
     std::fs::write(&test_file, &yaml)
-        .map_err(|e| format!("cannot write {}: {e}", test_file.display()))?;
+        .map_err(io(format!("cannot write {}", test_file.display())))?;
     let cmd = Command::tool(
         Tool::Promtool,
         [
@@ -266,11 +302,10 @@ pub fn run_behaviour_test(test: &BehaviourTest) -> Result<BehaviourOutcome, Stri
             "rules".into(),
             test_file.clone().into_os_string(),
         ],
-    )
-    .map_err(|e| e.to_string())?
+    )?
     .dir(scratch.path())
     .timeout(Duration::from_secs(60));
-    let out = tools::run(&cmd).map_err(|e| e.to_string())?;
+    let out = tools::run(&cmd)?;
     let passed = out.success();
     let report = format!(
         "{} — promtool test rules {}:\n{}\n--- test file ---\n{}",
@@ -283,20 +318,28 @@ pub fn run_behaviour_test(test: &BehaviourTest) -> Result<BehaviourOutcome, Stri
         || test.rules_file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    report::record(ToolSuite {
-        name: format!("promtool test rules: {file_name}"),
+    let tool_run = ToolRun {
+        suite: format!("promtool test rules: {file_name}"),
         cases: vec![ToolCase {
             name: test.describe(),
-            classname: file_name,
+            classname: file_name.clone(),
             time: out.duration,
-            failure: (!passed).then(|| report.clone()),
-            skipped: false,
+            status: if passed {
+                CaseStatus::Passed
+            } else {
+                CaseStatus::Failed(
+                    Finding::new(BEHAVIOUR_FAILED, file_name, report.clone())
+                        .about(test.describe()),
+                )
+            },
         }],
-    });
+        broken_copy: None,
+    };
     Ok(BehaviourOutcome {
         passed,
         report,
         duration: out.duration,
+        tool_run,
     })
 }
 
@@ -310,16 +353,43 @@ pub struct CheckRulesOutcome {
     pub duration: Duration,
 }
 
+/// `promtool check rules` refused a file.
+pub const CHECK_FAILED: FindingId = FindingId::new("promtool/check-failed");
+
+impl CheckRulesOutcome {
+    /// The check as one case of the suite `promtool check rules`; `file` is how the report
+    /// names the checked file.
+    pub fn tool_run(&self, file: &str) -> ToolRun {
+        ToolRun {
+            suite: "promtool check rules".into(),
+            cases: vec![ToolCase {
+                name: file.to_string(),
+                classname: "promtool check rules".into(),
+                time: self.duration,
+                status: if self.passed {
+                    CaseStatus::Passed
+                } else {
+                    CaseStatus::Failed(
+                        Finding::new(CHECK_FAILED, file, "promtool check rules refused the file")
+                            .about(file)
+                            .found(&self.output),
+                    )
+                },
+            }],
+            broken_copy: None,
+        }
+    }
+}
+
 /// Runs `promtool check rules` on a file.
-pub fn check_rules(path: &Path) -> Result<CheckRulesOutcome, String> {
+pub fn check_rules(path: &Path) -> Result<CheckRulesOutcome, PromtoolError> {
     static COUNT: OnceLock<regex::Regex> = OnceLock::new();
     let cmd = Command::tool(
         Tool::Promtool,
         ["check".into(), "rules".into(), path.as_os_str().to_owned()],
-    )
-    .map_err(|e| e.to_string())?
+    )?
     .timeout(Duration::from_secs(300));
-    let out = tools::run(&cmd).map_err(|e| e.to_string())?;
+    let out = tools::run(&cmd)?;
     let text = format!("{}\n{}", out.stdout, out.stderr);
     let re = COUNT.get_or_init(|| regex::Regex::new(r"SUCCESS: (\d+) rules found").unwrap());
     let rules = re.captures(&text).and_then(|c| c[1].parse().ok());
@@ -340,11 +410,11 @@ mod tests {
         assert!(InputSeries::new("node_load15{instance=\"pve1\"}", "3+0x20").is_ok());
         let err = InputSeries::new("node_load15{instance=", "1").unwrap_err();
         assert!(
-            err.starts_with("input series `node_load15{instance=` is not a series"),
+            matches!(&err, PromtoolError::Series { series, .. } if series == "node_load15{instance="),
             "{err}"
         );
         let err = InputSeries::new("rate(x[5m])", "1").unwrap_err();
-        assert!(err.contains("must be one series"), "{err}");
+        assert!(matches!(err, PromtoolError::Series { .. }), "{err}");
     }
 
     #[test]
@@ -401,6 +471,9 @@ mod tests {
             }],
         };
         let err = run_behaviour_test(&test).unwrap_err();
-        assert!(err.contains("has no alert named HostGone"), "{err}");
+        assert!(
+            matches!(&err, PromtoolError::NoSuchAlert { alert, .. } if alert == "HostGone"),
+            "{err}"
+        );
     }
 }

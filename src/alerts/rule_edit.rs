@@ -6,6 +6,21 @@
 use super::outline::Lines;
 use super::rule_file;
 
+/// Why an edit could not be made: what it was to change is not in the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleEditError {
+    #[error("the rules file has no rule named {0}")]
+    NoRule(String),
+    #[error("rule {alert} has no \"{key}\" to change")]
+    NoKey { alert: String, key: String },
+    #[error("the expression of {alert} does not use {word}: {expr}")]
+    NotInExpression {
+        alert: String,
+        word: String,
+        expr: String,
+    },
+}
+
 /// An edited copy and the 1-based line the edit changed (None when the edit removed lines).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edited {
@@ -31,15 +46,18 @@ struct Located {
 }
 
 /// Finds `key` inside alert `alert`.
-fn locate(text: &str, alert: &str, key: &str) -> Result<Located, String> {
+fn locate(text: &str, alert: &str, key: &str) -> Result<Located, RuleEditError> {
     let (file, _) = rule_file::parse("copy", text);
     let rule = file
         .rule(alert)
-        .ok_or_else(|| format!("the rules file has no rule named {alert}"))?;
+        .ok_or_else(|| RuleEditError::NoRule(alert.to_string()))?;
     let outline_lines = Lines::new(text);
     let key_index = outline_lines
         .key_line(rule.lines.clone(), key)
-        .ok_or_else(|| format!("rule {alert} has no \"{key}\" to change"))?;
+        .ok_or_else(|| RuleEditError::NoKey {
+            alert: alert.to_string(),
+            key: key.to_string(),
+        })?;
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     let own = indent(&lines[key_index]);
     // A `- key:` line's key sits after the dash.
@@ -72,7 +90,7 @@ fn join(lines: &[String]) -> String {
 }
 
 /// Sets `key` of alert `alert` to `value` (a one-line scalar), replacing a multi-line value.
-pub fn set_value(text: &str, alert: &str, key: &str, value: &str) -> Result<Edited, String> {
+pub fn set_value(text: &str, alert: &str, key: &str, value: &str) -> Result<Edited, RuleEditError> {
     let Located {
         mut lines,
         key: at,
@@ -91,11 +109,11 @@ pub fn set_value(text: &str, alert: &str, key: &str, value: &str) -> Result<Edit
 }
 
 /// The current one-line value of a key (multi-line values joined with spaces).
-pub fn value_of(text: &str, alert: &str, key: &str) -> Result<String, String> {
+pub fn value_of(text: &str, alert: &str, key: &str) -> Result<String, RuleEditError> {
     let (file, _) = rule_file::parse("copy", text);
     let rule = file
         .rule(alert)
-        .ok_or_else(|| format!("the rules file has no rule named {alert}"))?;
+        .ok_or_else(|| RuleEditError::NoRule(alert.to_string()))?;
     let value = match key {
         "expr" => rule.expr.clone(),
         "for" => rule.for_duration.clone(),
@@ -106,11 +124,14 @@ pub fn value_of(text: &str, alert: &str, key: &str) -> Result<String, String> {
     };
     value
         .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
-        .ok_or_else(|| format!("rule {alert} has no \"{key}\""))
+        .ok_or_else(|| RuleEditError::NoKey {
+            alert: alert.to_string(),
+            key: key.to_string(),
+        })
 }
 
 /// Removes `key` (and its value's lines) from alert `alert`.
-pub fn remove_key(text: &str, alert: &str, key: &str) -> Result<Edited, String> {
+pub fn remove_key(text: &str, alert: &str, key: &str) -> Result<Edited, RuleEditError> {
     let Located {
         mut lines,
         key: at,
@@ -124,14 +145,22 @@ pub fn remove_key(text: &str, alert: &str, key: &str) -> Result<Edited, String> 
 }
 
 /// Replaces the word `from` with `to` in alert `alert`'s expression.
-pub fn replace_in_expr(text: &str, alert: &str, from: &str, to: &str) -> Result<Edited, String> {
+pub fn replace_in_expr(
+    text: &str,
+    alert: &str,
+    from: &str,
+    to: &str,
+) -> Result<Edited, RuleEditError> {
     let expr = value_of(text, alert, "expr")?;
-    let pattern = regex::Regex::new(&format!(r"\b{}\b", regex::escape(from)))
-        .map_err(|e| format!("cannot search for {from}: {e}"))?;
+    let not_used = || RuleEditError::NotInExpression {
+        alert: alert.to_string(),
+        word: from.to_string(),
+        expr: expr.clone(),
+    };
+    let pattern =
+        regex::Regex::new(&format!(r"\b{}\b", regex::escape(from))).map_err(|_| not_used())?;
     if !pattern.is_match(&expr) {
-        return Err(format!(
-            "the expression of {alert} does not use {from}: {expr}"
-        ));
+        return Err(not_used());
     }
     set_value(
         text,
@@ -142,7 +171,7 @@ pub fn replace_in_expr(text: &str, alert: &str, from: &str, to: &str) -> Result<
 }
 
 /// Indents `key` of alert `alert` with a tab, which YAML forbids.
-pub fn indent_with_tab(text: &str, alert: &str, key: &str) -> Result<Edited, String> {
+pub fn indent_with_tab(text: &str, alert: &str, key: &str) -> Result<Edited, RuleEditError> {
     let Located {
         mut lines, key: at, ..
     } = locate(text, alert, key)?;
@@ -224,11 +253,14 @@ groups:
     fn unknown_rules_and_keys_are_named() {
         assert_eq!(
             set_value(FILE, "C", "for", "1m").unwrap_err(),
-            "the rules file has no rule named C"
+            RuleEditError::NoRule("C".into())
         );
         assert_eq!(
             remove_key(FILE, "B", "for").unwrap_err(),
-            "rule B has no \"for\" to change"
+            RuleEditError::NoKey {
+                alert: "B".into(),
+                key: "for".into()
+            }
         );
     }
 }

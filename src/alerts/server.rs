@@ -5,16 +5,43 @@
 //! rather than through `tools::run`, which waits for completion. It is stopped when the
 //! [`PrometheusServer`] is dropped, so a failing scenario does not leave it running.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
 use crate::retry::RetryPolicy;
-use crate::tools::{self, Tool};
+use crate::tools::{self, Tool, ToolError};
+
+/// Why the server could not be started or asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Tool(#[from] ToolError),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("GET {url}: {reason}")]
+    Http { url: String, reason: String },
+    #[error("{0}")]
+    NotReady(String),
+    #[error("after {timeout:?}, {waiting} of {total} rules were still not evaluated: {names}")]
+    NotEvaluated {
+        timeout: Duration,
+        waiting: usize,
+        total: usize,
+        names: String,
+    },
+}
+
+fn io(context: String) -> impl FnOnce(std::io::Error) -> ServerError {
+    move |source| ServerError::Io { context, source }
+}
 
 /// A running Prometheus, owned by the test that started it.
 pub struct PrometheusServer {
@@ -65,73 +92,68 @@ struct LoadedGroup {
 }
 
 /// A port nobody listens on right now (the kernel picks it).
-fn free_port() -> Result<u16, String> {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| format!("cannot find a free port on 127.0.0.1: {e}"))?;
+fn free_port() -> Result<u16, ServerError> {
+    let context = || "cannot find a free port on 127.0.0.1".to_string();
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(io(context()))?;
     listener
         .local_addr()
         .map(|a| a.port())
-        .map_err(|e| format!("cannot find a free port on 127.0.0.1: {e}"))
+        .map_err(io(context()))
 }
 
-/// A minimal HTTP/1.0 GET on loopback: (status, body).
+/// A GET on loopback with a timeout: (status, body). Any status is an answer; only a
+/// connection or protocol failure is an error.
 pub fn http_get(
     address: SocketAddr,
     path: &str,
     timeout: Duration,
-) -> Result<(u16, String), String> {
-    let fail = |e: std::io::Error| format!("GET http://{address}{path}: {e}");
-    let mut stream = TcpStream::connect_timeout(&address, timeout).map_err(fail)?;
-    stream.set_read_timeout(Some(timeout)).map_err(fail)?;
-    stream.set_write_timeout(Some(timeout)).map_err(fail)?;
-    // One write: a request split over several segments is harder on minimal servers.
-    let request = format!("GET {path} HTTP/1.0\r\nHost: {address}\r\nAccept: */*\r\n\r\n");
-    stream.write_all(request.as_bytes()).map_err(fail)?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).map_err(fail)?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("GET http://{address}{path}: no HTTP header in the answer"))?;
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| {
-            format!(
-                "GET http://{address}{path}: bad status line {:?}",
-                head.lines().next()
-            )
-        })?;
-    Ok((status, body.to_string()))
+) -> Result<(u16, String), ServerError> {
+    let url = format!("http://{address}{path}");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let fail = |e: ureq::Error| ServerError::Http {
+        url: url.clone(),
+        reason: e.to_string(),
+    };
+    let mut response = agent.get(&url).call().map_err(fail)?;
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().map_err(fail)?;
+    Ok((status, body))
 }
 
 impl PrometheusServer {
-    /// Starts Prometheus loading `rules_file`, evaluating every second, with no scrape jobs.
-    pub fn start(rules_file: &Path) -> Result<Self, String> {
-        let binary = tools::find(Tool::Prometheus)
-            .map_err(|e| e.to_string())?
-            .path;
-        let rules_file = rules_file
-            .canonicalize()
-            .map_err(|e| format!("cannot read the rules file {}: {e}", rules_file.display()))?;
+    /// Starts Prometheus loading `rules_files` together, evaluating every second, with no
+    /// scrape jobs.
+    pub fn start(rules_files: &[PathBuf]) -> Result<Self, ServerError> {
+        let binary = tools::find(Tool::Prometheus)?.path;
+        let rules_files = rules_files
+            .iter()
+            .map(|file| {
+                file.canonicalize()
+                    .map(|p| p.display().to_string())
+                    .map_err(io(format!("cannot read the rules file {}", file.display())))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let scratch =
-            tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+            tempfile::tempdir().map_err(io("cannot create a scratch directory".into()))?;
         let config = scratch.path().join("prometheus.yml");
         // JSON is YAML, and serde_json quotes the path correctly whatever it contains.
         let config_text = serde_json::json!({
             "global": { "evaluation_interval": "1s", "scrape_interval": "1m" },
-            "rule_files": [rules_file.display().to_string()],
+            "rule_files": rules_files,
         })
         .to_string();
         std::fs::write(&config, config_text)
-            .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
+            .map_err(io(format!("cannot write {}", config.display())))?;
         let log_path = scratch.path().join("prometheus.log");
         let log = std::fs::File::create(&log_path)
-            .map_err(|e| format!("cannot write {}: {e}", log_path.display()))?;
+            .map_err(io(format!("cannot write {}", log_path.display())))?;
         let log_err = log
             .try_clone()
-            .map_err(|e| format!("cannot write {}: {e}", log_path.display()))?;
+            .map_err(io(format!("cannot write {}", log_path.display())))?;
         let port = free_port()?;
         let address = SocketAddr::from(([127, 0, 0, 1], port));
         let mut command = std::process::Command::new(&binary);
@@ -153,7 +175,7 @@ impl PrometheusServer {
         }
         let child = command
             .spawn()
-            .map_err(|e| format!("could not start {}: {e}", binary.display()))?;
+            .map_err(io(format!("could not start {}", binary.display())))?;
         Ok(Self {
             child,
             address,
@@ -182,14 +204,14 @@ impl PrometheusServer {
 
     /// Polls `/-/ready` until it answers 200, the server exits, or about `timeout` passes,
     /// with the suite's own [`RetryPolicy`] (20 ms doubling, capped at 250 ms).
-    pub fn wait_until_ready(&mut self, timeout: Duration) -> Result<(), String> {
+    pub fn wait_until_ready(&mut self, timeout: Duration) -> Result<(), ServerError> {
         const FIRST: Duration = Duration::from_millis(20);
         const CAP: Duration = Duration::from_millis(250);
         let attempts = u32::try_from(timeout.as_millis() / CAP.as_millis())
             .unwrap_or(u32::MAX)
             .saturating_add(5);
         let policy = RetryPolicy::new(attempts)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| ServerError::NotReady(e.to_string()))?
             .with_base_delay(FIRST)
             .with_max_delay(CAP);
         let address = self.address;
@@ -204,24 +226,29 @@ impl PrometheusServer {
             }
         });
         match outcome {
-            Ok(ready_or_exited) => ready_or_exited,
-            Err(not_ready) => Err(format!("{not_ready}; its log:\n{}", self.log())),
+            Ok(ready_or_exited) => ready_or_exited.map_err(ServerError::NotReady),
+            Err(not_ready) => Err(ServerError::NotReady(format!(
+                "{not_ready}; its log:\n{}",
+                self.log()
+            ))),
         }
     }
 
     /// Every rule the rules API reports, with its group.
-    pub fn rules(&self) -> Result<Vec<LoadedRule>, String> {
+    pub fn rules(&self) -> Result<Vec<LoadedRule>, ServerError> {
+        let url = format!("http://{}/api/v1/rules", self.address);
         let (status, body) = http_get(self.address, "/api/v1/rules", Duration::from_secs(5))?;
+        let http = |reason: String| ServerError::Http {
+            url: url.clone(),
+            reason,
+        };
         if status != 200 {
-            return Err(format!("GET /api/v1/rules answered {status}: {body}"));
+            return Err(http(format!("answered {status}: {body}")));
         }
         let response: RulesResponse = serde_json::from_str(&body)
-            .map_err(|e| format!("GET /api/v1/rules: not the expected JSON ({e}): {body}"))?;
+            .map_err(|e| http(format!("not the expected JSON ({e}): {body}")))?;
         if response.status != "success" {
-            return Err(format!(
-                "GET /api/v1/rules: status {}: {body}",
-                response.status
-            ));
+            return Err(http(format!("status {}: {body}", response.status)));
         }
         Ok(response
             .data
@@ -238,7 +265,7 @@ impl PrometheusServer {
     }
 
     /// The rules once every one has been evaluated (health no longer "unknown").
-    pub fn evaluated_rules(&mut self, timeout: Duration) -> Result<Vec<LoadedRule>, String> {
+    pub fn evaluated_rules(&mut self, timeout: Duration) -> Result<Vec<LoadedRule>, ServerError> {
         let started = Instant::now();
         loop {
             let rules = self.rules()?;
@@ -251,12 +278,12 @@ impl PrometheusServer {
                     .filter(|r| r.health == "unknown")
                     .map(|r| r.name.as_str())
                     .collect();
-                return Err(format!(
-                    "after {timeout:?}, {} of {} rules were still not evaluated: {}",
-                    waiting.len(),
-                    rules.len(),
-                    waiting.join(", ")
-                ));
+                return Err(ServerError::NotEvaluated {
+                    timeout,
+                    waiting: waiting.len(),
+                    total: rules.len(),
+                    names: waiting.join(", "),
+                });
             }
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -267,11 +294,7 @@ impl Drop for PrometheusServer {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
             // SIGTERM the group first so the TSDB closes cleanly, then make sure.
-            let pid = self.child.id().to_string();
-            let _ = std::process::Command::new("kill")
-                .args(["-TERM", "--", &format!("-{pid}")])
-                .stderr(Stdio::null())
-                .status();
+            tools::signal_group(self.child.id(), rustix::process::Signal::TERM);
             let deadline = Instant::now() + Duration::from_secs(5);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = self.child.try_wait() {
@@ -288,6 +311,8 @@ impl Drop for PrometheusServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::io::{Read, Write};
 
     /// Serves one canned answer on a loopback port.
     fn serve_once(answer: &'static str) -> SocketAddr {
@@ -313,11 +338,20 @@ mod tests {
     #[test]
     fn status_and_body_are_read() {
         let address = serve_once(
-            "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nPrometheus Server is Ready.\n",
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 28\r\nConnection: close\r\n\r\nPrometheus Server is Ready.\n",
         );
         let (status, body) = http_get(address, "/-/ready", Duration::from_secs(5)).unwrap();
         assert_eq!(status, 200);
         assert_eq!(body, "Prometheus Server is Ready.\n");
+    }
+
+    #[test]
+    fn a_status_that_is_not_200_is_an_answer() {
+        let address = serve_once(
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 3\r\nConnection: close\r\n\r\nno\n",
+        );
+        let (status, _) = http_get(address, "/-/ready", Duration::from_secs(5)).unwrap();
+        assert_eq!(status, 503);
     }
 
     #[test]
@@ -326,7 +360,7 @@ mod tests {
         let address = SocketAddr::from(([127, 0, 0, 1], port));
         let err = http_get(address, "/-/ready", Duration::from_secs(1)).unwrap_err();
         assert!(
-            err.starts_with(&format!("GET http://{address}/-/ready:")),
+            matches!(&err, ServerError::Http { url, .. } if *url == format!("http://{address}/-/ready")),
             "{err}"
         );
     }
@@ -335,6 +369,6 @@ mod tests {
     fn an_answer_without_headers_is_an_error() {
         let address = serve_once("garbage");
         let err = http_get(address, "/api/v1/rules", Duration::from_secs(5)).unwrap_err();
-        assert!(err.contains("no HTTP header"), "{err}");
+        assert!(matches!(err, ServerError::Http { .. }), "{err}");
     }
 }

@@ -8,15 +8,14 @@
 //! catalog, so a metric no script writes would be an alert that can never fire.
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::catalog::Catalog;
 use super::exposition;
-use crate::finding::listing;
-use crate::shell::harness::write_executable;
-use crate::tools::{self, Command};
+use crate::finding::{Finding, listing};
+use crate::shell::fake_commands::{FakeCommandError, FakeCommands};
+use crate::tools::{self, Command, RunError};
 
 /// The catalog that holds the contract.
 pub const CONTRACT_EXPORTER: &str = "homelab-textfile";
@@ -36,15 +35,62 @@ pub const PUBLISHING_SCRIPTS: [(&str, &str); 4] = [
 ];
 
 /// The path of a publishing script from its reader's name (`backup`, `drift-check`...).
-pub fn script_path(name: &str) -> Result<&'static str, String> {
+pub fn script_path(name: &str) -> Result<&'static str, TextfileError> {
     PUBLISHING_SCRIPTS
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, path)| *path)
-        .ok_or_else(|| {
-            let known: Vec<&str> = PUBLISHING_SCRIPTS.iter().map(|(n, _)| *n).collect();
-            format!("no operations script is called {name:?}; known: {known:?}")
+        .ok_or_else(|| TextfileError::UnknownScript {
+            name: name.to_string(),
+            known: PUBLISHING_SCRIPTS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", "),
         })
+}
+
+/// Why the scripts could not be run or read.
+#[derive(Debug, thiserror::Error)]
+pub enum TextfileError {
+    #[error("no operations script is called {name:?}; known: {known}")]
+    UnknownScript { name: String, known: String },
+    #[error("the operations script {0} does not exist")]
+    NoScript(String),
+    #[error("there is no {0} exporter catalog")]
+    NoContract(&'static str),
+    #[error(transparent)]
+    Fakes(#[from] FakeCommandError),
+    #[error("{script}: {source}")]
+    Run {
+        script: String,
+        #[source]
+        source: RunError,
+    },
+    #[error("{script} failed against the stand-in node, Terraform and certificates:\n{output}")]
+    Failed { script: String, output: String },
+    #[error(
+        "{script} left {file} in the textfile directory: a write that is not atomic, or a leftover temporary file"
+    )]
+    Leftover { script: String, file: String },
+    #[error("{script} wrote {file}: {reason}")]
+    Exposition {
+        script: String,
+        file: String,
+        reason: String,
+    },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Several(String),
+}
+
+fn io(context: String) -> impl FnOnce(std::io::Error) -> TextfileError {
+    move |source| TextfileError::Io { context, source }
 }
 
 /// What the fake node answers, per remote command (the last argument of `ssh`).
@@ -95,20 +141,6 @@ exit 255"#,
     ("sleep", "exit 0"),
 ];
 
-/// Variables of the library that the caller's environment must not leak into a run.
-const LIBRARY_VARIABLES: [&str; 10] = [
-    "DRY_RUN",
-    "FORCE",
-    "RETRY_ON",
-    "RETRY_BASE_DELAY",
-    "RETRY_MAX_DELAY",
-    "SSH_USER",
-    "SSH_CONNECT_TIMEOUT",
-    "HOMELAB_ROOT",
-    "BACKUP_STORAGE",
-    "HEALTH_DNS_NAME",
-];
-
 /// One metric family as a script wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublishedMetric {
@@ -123,124 +155,51 @@ pub struct PublishedMetric {
     pub labels: BTreeSet<String>,
 }
 
-/// Something the scripts and the contract disagree on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContractFinding {
-    /// A script publishes a metric the contract does not declare.
-    Undeclared { script: String, metric: String },
-    WrongType {
-        script: String,
-        metric: String,
-        published: String,
-        declared: String,
-    },
-    /// A script sets a label the contract does not declare for the metric.
-    ExtraLabel {
-        script: String,
-        metric: String,
-        label: String,
-    },
-    /// A declared label the script does not set.
-    MissingLabel {
-        script: String,
-        metric: String,
-        label: String,
-    },
-    /// No script publishes a declared metric.
-    Unpublished { metric: String, contract: String },
-}
-
-impl ContractFinding {
-    /// The script the finding is about (none for an unpublished metric).
-    pub fn script(&self) -> Option<&str> {
-        match self {
-            Self::Undeclared { script, .. }
-            | Self::WrongType { script, .. }
-            | Self::ExtraLabel { script, .. }
-            | Self::MissingLabel { script, .. } => Some(script),
-            Self::Unpublished { .. } => None,
-        }
-    }
-
-    pub fn metric(&self) -> &str {
-        match self {
-            Self::Undeclared { metric, .. }
-            | Self::WrongType { metric, .. }
-            | Self::ExtraLabel { metric, .. }
-            | Self::MissingLabel { metric, .. }
-            | Self::Unpublished { metric, .. } => metric,
-        }
-    }
-
-    pub fn label(&self) -> Option<&str> {
-        match self {
-            Self::ExtraLabel { label, .. } | Self::MissingLabel { label, .. } => Some(label),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for ContractFinding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Undeclared { script, metric } => write!(
-                f,
-                "{script} publishes {metric}, which the textfile contract does not declare"
-            ),
-            Self::WrongType {
-                script,
-                metric,
-                published,
-                declared,
-            } => write!(
-                f,
-                "{script} publishes {metric} as a {published}; the contract declares a {declared}"
-            ),
-            Self::ExtraLabel {
-                script,
-                metric,
-                label,
-            } => write!(
-                f,
-                "{script} sets the label {label:?} on {metric}, which the contract does not declare"
-            ),
-            Self::MissingLabel {
-                script,
-                metric,
-                label,
-            } => write!(
-                f,
-                "{script} publishes {metric} without the label {label:?} the contract declares"
-            ),
-            Self::Unpublished { metric, contract } => write!(
-                f,
-                "no operations script publishes {metric}, declared in {contract}"
-            ),
-        }
-    }
+/// Finding ids of the textfile contract check. The subject of each is the metric.
+pub mod ids {
+    use crate::finding::FindingId;
+    /// A script publishes a metric the contract does not declare (file: the script).
+    pub const UNDECLARED: FindingId = FindingId::new("textfile/undeclared");
+    /// A script publishes a metric with another type than declared (file: the script).
+    pub const WRONG_TYPE: FindingId = FindingId::new("textfile/wrong-type");
+    /// A script sets a label the contract does not declare (found: the label).
+    pub const EXTRA_LABEL: FindingId = FindingId::new("textfile/extra-label");
+    /// A declared label the script does not set (expected: the label).
+    pub const MISSING_LABEL: FindingId = FindingId::new("textfile/missing-label");
+    /// No script publishes a declared metric (file: the contract).
+    pub const UNPUBLISHED: FindingId = FindingId::new("textfile/unpublished");
 }
 
 /// The contract's catalog among the bundled ones.
-pub fn contract(catalogs: &[Catalog]) -> Result<&Catalog, String> {
+pub fn contract(catalogs: &[Catalog]) -> Result<&Catalog, TextfileError> {
     catalogs
         .iter()
         .find(|c| c.exporter == CONTRACT_EXPORTER)
-        .ok_or_else(|| format!("there is no {CONTRACT_EXPORTER} exporter catalog"))
+        .ok_or(TextfileError::NoContract(CONTRACT_EXPORTER))
 }
 
 /// Runs every publishing script under `root` (a checkout, or a copy of its `scripts/`),
 /// in parallel, and returns what each one wrote.
-pub fn publish_all(root: &Path) -> Result<Vec<PublishedMetric>, String> {
-    let results: Vec<Result<Vec<PublishedMetric>, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = PUBLISHING_SCRIPTS
+pub fn publish_all(root: &Path) -> Result<Vec<PublishedMetric>, TextfileError> {
+    let scripts: Vec<&str> = PUBLISHING_SCRIPTS.iter().map(|(_, s)| *s).collect();
+    publish_scripts(root, &scripts)
+}
+
+/// Runs the given scripts (relative to `root`) in parallel and returns what they wrote.
+pub fn publish_scripts(
+    root: &Path,
+    scripts: &[&str],
+) -> Result<Vec<PublishedMetric>, TextfileError> {
+    let results: Vec<Result<Vec<PublishedMetric>, TextfileError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = scripts
             .iter()
-            .map(|(_, script)| scope.spawn(move || publish(root, script)))
+            .map(|script| scope.spawn(move || publish(root, script)))
             .collect();
         handles
             .into_iter()
             .map(|h| {
                 h.join()
-                    .unwrap_or_else(|_| Err("a script run panicked".into()))
+                    .unwrap_or_else(|_| Err(TextfileError::Several("a script run panicked".into())))
             })
             .collect()
     });
@@ -252,24 +211,26 @@ pub fn publish_all(root: &Path) -> Result<Vec<PublishedMetric>, String> {
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() {
-        Ok(all)
-    } else {
-        Err(errors.join("\n"))
+    match errors.len() {
+        0 => Ok(all),
+        1 => Err(errors.remove(0)),
+        _ => Err(TextfileError::Several(
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )),
     }
 }
 
 /// Runs one script (relative to `root`) in the stand-in world and reads the files it wrote.
-pub fn publish(root: &Path, script: &str) -> Result<Vec<PublishedMetric>, String> {
+pub fn publish(root: &Path, script: &str) -> Result<Vec<PublishedMetric>, TextfileError> {
     let path = root.join(script);
     if !path.is_file() {
-        return Err(format!(
-            "the operations script {} does not exist",
-            path.display()
-        ));
+        return Err(TextfileError::NoScript(path.display().to_string()));
     }
-    let scratch = tempfile::tempdir().map_err(|e| format!("cannot create a temp dir: {e}"))?;
-    let world = World::create(scratch.path())?;
+    let world = World::create()?;
     let mut args = vec![path.display().to_string()];
     match script {
         "scripts/drift-check.sh" => args.push(world.module.display().to_string()),
@@ -279,57 +240,56 @@ pub fn publish(root: &Path, script: &str) -> Result<Vec<PublishedMetric>, String
         }
         _ => {}
     }
-    let mut command = Command::new("bash", args)
-        .dir(&world.work)
-        .env("PATH", &world.path)
-        .env("FAKE_DIR", scratch.path())
+    let command = world
+        .fakes
+        .command(Command::new("bash", args).dir(&world.work).timeout(TIMEOUT))?
+        .env("FAKE_DIR", world.fakes.dir())
         .env("FAKE_NOW", FAKE_NOW)
         .env("REAL_DATE", &world.real_date)
         .env("TEXTFILE_DIR", &world.textfile_dir)
-        .env("TFVARS_FILE", scratch.path().join("no-such.tfvars"))
+        .env("TFVARS_FILE", world.fakes.dir().join("no-such.tfvars"))
         .env("PVE_NODE", "pve")
-        .env("PVE_IP", "192.0.2.10")
-        .env("NO_COLOR", "1")
-        .timeout(TIMEOUT);
-    for variable in LIBRARY_VARIABLES {
-        command = command.env_remove(variable);
-    }
-    let out = tools::run(&command).map_err(|e| format!("{script}: {e}"))?;
+        .env("PVE_IP", "192.0.2.10");
+    let out = tools::run(&command).map_err(|source| TextfileError::Run {
+        script: script.to_string(),
+        source,
+    })?;
     if !out.success() {
-        return Err(format!(
-            "{script} failed against the stand-in node, Terraform and certificates:\n{out}"
-        ));
+        return Err(TextfileError::Failed {
+            script: script.to_string(),
+            output: out.to_string(),
+        });
     }
     read_textfile_dir(script, &world.textfile_dir)
 }
 
-/// The temporary world one script runs in.
+/// The temporary world one script runs in: its fakes and directories, removed on drop.
 struct World {
+    fakes: FakeCommands,
     work: PathBuf,
     textfile_dir: PathBuf,
     module: PathBuf,
     certificate: PathBuf,
-    path: std::ffi::OsString,
     real_date: PathBuf,
 }
 
 impl World {
-    fn create(dir: &Path) -> Result<Self, String> {
-        let bin = dir.join("bin");
+    fn create() -> Result<Self, TextfileError> {
+        let fakes = FakeCommands::new()?;
+        let dir = fakes.dir().to_path_buf();
         let answers = dir.join("ssh");
         let work = dir.join("work");
         let textfile_dir = dir.join("textfile");
         let module = dir.join("modules/monitoring-stack");
-        for d in [&bin, &answers, &work, &textfile_dir, &module] {
-            std::fs::create_dir_all(d)
-                .map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+        for d in [&answers, &work, &textfile_dir, &module] {
+            std::fs::create_dir_all(d).map_err(io(format!("cannot create {}", d.display())))?;
         }
-        let real_date = tools::which("date").ok_or("the date command is not on PATH")?;
+        let real_date = tools::which("date").ok_or_else(|| TextfileError::Io {
+            context: "the date command is not on PATH".into(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        })?;
         for (name, body) in FAKES {
-            write_executable(
-                &bin.join(name),
-                &format!("#!/usr/bin/env bash\nset -u\n{body}\n"),
-            )?;
+            fakes.script(name, body)?;
         }
         for (remote, answer) in SSH_ANSWERS {
             let key: String = remote
@@ -340,31 +300,26 @@ impl World {
         }
         let certificate = dir.join("grafana.pem");
         write(&certificate, "stand-in certificate\n")?;
-        let mut dirs = vec![bin];
-        if let Some(old) = std::env::var_os("PATH") {
-            dirs.extend(std::env::split_paths(&old));
-        }
-        let path = std::env::join_paths(dirs).map_err(|e| format!("cannot build PATH: {e}"))?;
         Ok(Self {
+            fakes,
             work,
             textfile_dir,
             module,
             certificate,
-            path,
             real_date,
         })
     }
 }
 
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+fn write(path: &Path, text: &str) -> Result<(), TextfileError> {
+    std::fs::write(path, text).map_err(io(format!("cannot write {}", path.display())))
 }
 
 /// Every metric family in the `.prom` files of `dir`. Any other file left there (a
 /// temporary file not renamed) is an error: node-exporter's directory must stay clean.
-fn read_textfile_dir(script: &str, dir: &Path) -> Result<Vec<PublishedMetric>, String> {
+fn read_textfile_dir(script: &str, dir: &Path) -> Result<Vec<PublishedMetric>, TextfileError> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .map_err(io(format!("cannot read {}", dir.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
@@ -375,15 +330,20 @@ fn read_textfile_dir(script: &str, dir: &Path) -> Result<Vec<PublishedMetric>, S
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if !file.ends_with(".prom") || file.starts_with('.') {
-            return Err(format!(
-                "{script} left {file} in the textfile directory: a write that is not atomic, or a leftover temporary file"
-            ));
+            return Err(TextfileError::Leftover {
+                script: script.to_string(),
+                file,
+            });
         }
         // Bytes: a file that is not UTF-8 is the exposition reader's to report.
-        let text =
-            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let families = exposition::read(&text, &file)
-            .map_err(|findings| format!("{script} wrote {file}:\n{}", listing(&findings)))?;
+        let text = std::fs::read(&path).map_err(io(format!("cannot read {}", path.display())))?;
+        let families = exposition::read(&text, &file).map_err(|findings| {
+            TextfileError::Exposition {
+                script: script.to_string(),
+                file: file.clone(),
+                reason: listing(&findings),
+            }
+        })?;
         metrics.extend(
             families
                 .published()
@@ -401,46 +361,71 @@ fn read_textfile_dir(script: &str, dir: &Path) -> Result<Vec<PublishedMetric>, S
 }
 
 /// Everything the published metrics and the contract disagree on.
-pub fn compare(published: &[PublishedMetric], contract: &Catalog) -> Vec<ContractFinding> {
+pub fn compare(published: &[PublishedMetric], contract: &Catalog) -> Vec<Finding> {
     let mut findings = Vec::new();
     for metric in published {
+        let about =
+            |id, message: String| Finding::new(id, &metric.script, message).about(&metric.name);
         let Some(entry) = contract.metrics.get(&metric.name) else {
-            findings.push(ContractFinding::Undeclared {
-                script: metric.script.clone(),
-                metric: metric.name.clone(),
-            });
+            findings.push(about(
+                ids::UNDECLARED,
+                format!(
+                    "{} publishes {}, which the textfile contract does not declare",
+                    metric.script, metric.name
+                ),
+            ));
             continue;
         };
         if entry.kind != metric.kind {
-            findings.push(ContractFinding::WrongType {
-                script: metric.script.clone(),
-                metric: metric.name.clone(),
-                published: metric.kind.clone(),
-                declared: entry.kind.clone(),
-            });
+            findings.push(
+                about(
+                    ids::WRONG_TYPE,
+                    format!(
+                        "{} publishes {} as a {}; the contract declares a {}",
+                        metric.script, metric.name, metric.kind, entry.kind
+                    ),
+                )
+                .expected(&entry.kind)
+                .found(&metric.kind),
+            );
         }
         let declared: BTreeSet<String> = entry.labels.iter().cloned().collect();
         for label in metric.labels.difference(&declared) {
-            findings.push(ContractFinding::ExtraLabel {
-                script: metric.script.clone(),
-                metric: metric.name.clone(),
-                label: label.clone(),
-            });
+            findings.push(
+                about(
+                    ids::EXTRA_LABEL,
+                    format!(
+                        "{} sets the label {label:?} on {}, which the contract does not declare",
+                        metric.script, metric.name
+                    ),
+                )
+                .found(label),
+            );
         }
         for label in declared.difference(&metric.labels) {
-            findings.push(ContractFinding::MissingLabel {
-                script: metric.script.clone(),
-                metric: metric.name.clone(),
-                label: label.clone(),
-            });
+            findings.push(
+                about(
+                    ids::MISSING_LABEL,
+                    format!(
+                        "{} publishes {} without the label {label:?} the contract declares",
+                        metric.script, metric.name
+                    ),
+                )
+                .expected(label),
+            );
         }
     }
     for name in contract.metrics.keys() {
         if !published.iter().any(|m| &m.name == name) {
-            findings.push(ContractFinding::Unpublished {
-                metric: name.clone(),
-                contract: contract.file.display().to_string(),
-            });
+            let file = contract.file.display().to_string();
+            findings.push(
+                Finding::new(
+                    ids::UNPUBLISHED,
+                    &file,
+                    format!("no operations script publishes {name}, declared in {file}"),
+                )
+                .about(name),
+            );
         }
     }
     findings
@@ -486,15 +471,57 @@ metrics:
             ],
             &contract,
         );
-        let text: Vec<String> = findings.iter().map(ToString::to_string).collect();
-        assert_eq!(
-            text,
+        type Row<'a> = (String, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
+        let found: Vec<Row> = findings
+            .iter()
+            .map(|f| {
+                (
+                    f.id.to_string(),
+                    f.file.as_str(),
+                    f.subject(),
+                    f.expected.as_deref(),
+                    f.found.as_deref(),
+                )
+            })
+            .collect();
+        pretty_assertions::assert_eq!(
+            found,
             [
-                "scripts/x.sh publishes homelab_a as a counter; the contract declares a gauge",
-                "scripts/x.sh sets the label \"node\" on homelab_a, which the contract does not declare",
-                "scripts/x.sh publishes homelab_a without the label \"storage\" the contract declares",
-                "scripts/x.sh publishes homelab_z, which the textfile contract does not declare",
-                "no operations script publishes homelab_b, declared in contract.yml",
+                (
+                    "textfile/wrong-type".into(),
+                    "scripts/x.sh",
+                    "homelab_a",
+                    Some("gauge"),
+                    Some("counter")
+                ),
+                (
+                    "textfile/extra-label".into(),
+                    "scripts/x.sh",
+                    "homelab_a",
+                    None,
+                    Some("node")
+                ),
+                (
+                    "textfile/missing-label".into(),
+                    "scripts/x.sh",
+                    "homelab_a",
+                    Some("storage"),
+                    None
+                ),
+                (
+                    "textfile/undeclared".into(),
+                    "scripts/x.sh",
+                    "homelab_z",
+                    None,
+                    None
+                ),
+                (
+                    "textfile/unpublished".into(),
+                    "contract.yml",
+                    "homelab_b",
+                    None,
+                    None
+                ),
             ]
         );
     }

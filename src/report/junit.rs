@@ -1,99 +1,154 @@
-//! JUnit XML: collecting tool-level suites during a run and merging them into cucumber's file.
+//! `reports/junit.xml`: cucumber's scenarios, then one `<testsuite>` per tool run that the
+//! scenarios returned, written from one place and well-formed whatever the tools printed.
 
+use std::collections::HashSet;
+use std::io::Cursor;
 use std::path::Path;
-use std::sync::Mutex;
-use std::time::Duration;
 
-use quick_xml::escape::escape;
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-/// One test case reported by an external tool (a terraform `run`, a BATS test, ...).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ToolCase {
-    pub name: String,
-    pub classname: String,
-    pub time: Duration,
-    /// `Some(message)` when the case failed.
-    pub failure: Option<String>,
-    pub skipped: bool,
+use super::text::sanitize;
+use crate::outcome::{CaseStatus, ToolRun};
+
+/// Why the JUnit report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum JunitError {
+    #[error("cannot read or write {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
-/// The cases one tool run reported, as one JUnit `<testsuite>`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ToolSuite {
-    /// e.g. `terraform test: lxc` or `bats: tests/restore/test_common.bats`.
-    pub name: String,
-    pub cases: Vec<ToolCase>,
-}
-
-impl ToolSuite {
-    pub fn failures(&self) -> usize {
-        self.cases.iter().filter(|c| c.failure.is_some()).count()
+/// The tool runs of a whole run, each once, and one suite per name: scenarios that share
+/// a cached run (the same module's `terraform test`) all return it, and it is reported
+/// once; the cases of runs with one suite name (a promtool test per scenario) are grouped.
+pub fn distinct(runs: Vec<ToolRun>) -> Vec<ToolRun> {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut grouped: Vec<ToolRun> = Vec::new();
+    for run in runs {
+        if !seen.insert(format!("{run:?}")) {
+            continue;
+        }
+        match grouped
+            .iter_mut()
+            .find(|g| g.suite == run.suite && g.broken_copy == run.broken_copy)
+        {
+            Some(group) => group.cases.extend(run.cases),
+            None => grouped.push(run),
+        }
     }
+    grouped
+}
 
-    fn to_xml(&self) -> String {
-        let time: f64 = self.cases.iter().map(|c| c.time.as_secs_f64()).sum();
-        let skipped = self.cases.iter().filter(|c| c.skipped).count();
-        let mut xml = format!(
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{:.3}\">\n",
-            escape(self.name.as_str()),
-            self.cases.len(),
-            self.failures(),
-            skipped,
-            time
-        );
-        for case in &self.cases {
-            xml.push_str(&format!(
-                "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\"",
-                escape(case.name.as_str()),
-                escape(case.classname.as_str()),
-                case.time.as_secs_f64()
-            ));
-            match (&case.failure, case.skipped) {
-                (Some(msg), _) => xml.push_str(&format!(
-                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
-                    escape(first_line(msg)),
-                    escape(msg.as_str())
-                )),
-                (None, true) => xml.push_str(">\n      <skipped/>\n    </testcase>\n"),
-                (None, false) => xml.push_str("/>\n"),
+/// One `<testsuite>` per run, as XML text (no declaration, no root element).
+pub fn tool_suites_xml(runs: &[ToolRun]) -> String {
+    let mut writer = Writer::new_with_indent(Cursor::new(Vec::new()), b' ', 2);
+    for run in runs {
+        write_suite(&mut writer, run);
+    }
+    String::from_utf8(writer.into_inner().into_inner()).unwrap_or_default()
+}
+
+fn write_suite(writer: &mut Writer<Cursor<Vec<u8>>>, run: &ToolRun) {
+    let time: f64 = run.cases.iter().map(|c| c.time.as_secs_f64()).sum();
+    let skipped = run
+        .cases
+        .iter()
+        .filter(|c| c.status == CaseStatus::Skipped)
+        .count();
+    // A run on a broken copy that failed is what its scenario expects: its cases pass, and
+    // their names say which copy and which finding was expected.
+    let failures = if run.broken_copy.is_some() {
+        0
+    } else {
+        run.failures()
+    };
+    let name = match &run.broken_copy {
+        Some(copy) => format!("{} (broken copy: {})", run.suite, copy.change),
+        None => run.suite.clone(),
+    };
+    let mut suite = BytesStart::new("testsuite");
+    suite.push_attribute(("name", sanitize(&name).as_str()));
+    suite.push_attribute(("tests", run.cases.len().to_string().as_str()));
+    suite.push_attribute(("failures", failures.to_string().as_str()));
+    suite.push_attribute(("errors", "0"));
+    suite.push_attribute(("skipped", skipped.to_string().as_str()));
+    suite.push_attribute(("time", format!("{time:.3}").as_str()));
+    let _ = writer.write_event(Event::Start(suite));
+    for case in &run.cases {
+        let mut name = case.name.clone();
+        let mut status = &case.status;
+        if let (Some(copy), CaseStatus::Failed(finding)) = (&run.broken_copy, &case.status) {
+            let expected = copy.expected.as_deref().unwrap_or(finding.id.as_str());
+            name = format!("{name} [failed as expected on the broken copy: {expected}]");
+            status = &CaseStatus::Passed;
+        }
+        let mut element = BytesStart::new("testcase");
+        element.push_attribute(("name", sanitize(&name).as_str()));
+        element.push_attribute(("classname", sanitize(&case.classname).as_str()));
+        element.push_attribute(("time", format!("{:.3}", case.time.as_secs_f64()).as_str()));
+        match status {
+            CaseStatus::Passed => {
+                let _ = writer.write_event(Event::Empty(element));
+            }
+            CaseStatus::Skipped => {
+                let _ = writer.write_event(Event::Start(element));
+                let _ = writer.write_event(Event::Empty(BytesStart::new("skipped")));
+                let _ = writer.write_event(Event::End(BytesEnd::new("testcase")));
+            }
+            CaseStatus::Failed(finding) => {
+                let text = sanitize(&finding.to_string());
+                let mut failure = BytesStart::new("failure");
+                failure.push_attribute((
+                    "message",
+                    format!(
+                        "[{}] {}",
+                        finding.id,
+                        first_line(&sanitize(&finding.message))
+                    )
+                    .as_str(),
+                ));
+                failure.push_attribute(("type", finding.id.as_str()));
+                let _ = writer.write_event(Event::Start(element));
+                let _ = writer.write_event(Event::Start(failure));
+                let _ = writer.write_event(Event::Text(BytesText::new(&text)));
+                let _ = writer.write_event(Event::End(BytesEnd::new("failure")));
+                let _ = writer.write_event(Event::End(BytesEnd::new("testcase")));
             }
         }
-        xml.push_str("  </testsuite>\n");
-        xml
     }
+    let _ = writer.write_event(Event::End(BytesEnd::new("testsuite")));
 }
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
 
-static RECORDED: Mutex<Vec<ToolSuite>> = Mutex::new(Vec::new());
-
-/// Keeps a tool's results for the JUnit report of this run.
-pub fn record(suite: ToolSuite) {
-    RECORDED
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(suite);
-}
-
-/// Everything recorded so far, in order.
-pub fn recorded() -> Vec<ToolSuite> {
-    RECORDED.lock().unwrap_or_else(|e| e.into_inner()).clone()
-}
-
-/// Appends tool suites to the `<testsuites>` document cucumber wrote at `path`.
-pub fn merge_tool_suites(path: &Path, suites: &[ToolSuite]) -> std::io::Result<()> {
-    if suites.is_empty() {
-        return Ok(());
-    }
-    let original = std::fs::read_to_string(path)?;
-    let extra: String = suites.iter().map(ToolSuite::to_xml).collect();
-    let merged = match original.rfind("</testsuites>") {
-        Some(end) => format!("{}{}{}", &original[..end], extra, &original[end..]),
-        None => format!("{original}<testsuites>\n{extra}</testsuites>\n"),
+/// Rewrites the JUnit file cucumber wrote at `path`: its text made well-formed (colour
+/// codes, control characters and invalid UTF-8 in scenario messages), and the tool runs
+/// appended inside `<testsuites>`.
+pub fn finish(path: &Path, runs: &[ToolRun]) -> Result<(), JunitError> {
+    let io = |source| JunitError::Io {
+        path: path.display().to_string(),
+        source,
     };
-    std::fs::write(path, merged)
+    let original = std::fs::read(path).map_err(io)?;
+    let cucumber = sanitize(&String::from_utf8_lossy(&original));
+    let extra = tool_suites_xml(runs);
+    let merged = match cucumber.rfind("</testsuites>") {
+        Some(end) => format!("{}{}\n{}", &cucumber[..end], extra, &cucumber[end..]),
+        None if cucumber.trim().is_empty() => {
+            let mut writer = Writer::new(Cursor::new(Vec::new()));
+            let _ = writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+            let decl = String::from_utf8(writer.into_inner().into_inner()).unwrap_or_default();
+            format!("{decl}\n<testsuites>\n{extra}\n</testsuites>\n")
+        }
+        None => format!("{cucumber}<testsuites>\n{extra}\n</testsuites>\n"),
+    };
+    std::fs::write(path, merged).map_err(io)
 }
 
 /// Counts in a JUnit file: (testcases, failures + errors, skipped).
@@ -108,63 +163,112 @@ pub fn summarize(xml: &str) -> (usize, usize, usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::time::Duration;
 
-    fn suite() -> ToolSuite {
-        ToolSuite {
-            name: "terraform test: lxc".into(),
+    use super::*;
+    use crate::finding::{Finding, FindingId};
+    use crate::outcome::{BrokenCopy, ToolCase};
+
+    fn run(output: &str) -> ToolRun {
+        ToolRun {
+            suite: "bats: tests/restore/test_common.bats".into(),
             cases: vec![
                 ToolCase {
-                    name: "tags_kept".into(),
-                    classname: "tests/regression.tftest.hcl".into(),
+                    name: "retries <three> times & \"stops\"".into(),
+                    classname: "tests/restore/test_common.bats".into(),
                     time: Duration::from_millis(120),
-                    failure: None,
-                    skipped: false,
+                    status: CaseStatus::Passed,
                 },
                 ToolCase {
-                    name: "default <description>".into(),
-                    classname: "tests/regression.tftest.hcl".into(),
+                    name: "logs in colour".into(),
+                    classname: "tests/restore/test_common.bats".into(),
                     time: Duration::from_millis(80),
-                    failure: Some("Test assertion failed\ndescription was \"x\"".into()),
-                    skipped: false,
+                    status: CaseStatus::Failed(
+                        Finding::new(
+                            FindingId::new("bats/test-failed"),
+                            "tests/restore/test_common.bats",
+                            output,
+                        )
+                        .about("logs in colour"),
+                    ),
+                },
+                ToolCase {
+                    name: "skipped one".into(),
+                    classname: "tests/restore/test_common.bats".into(),
+                    time: Duration::ZERO,
+                    status: CaseStatus::Skipped,
                 },
             ],
+            broken_copy: None,
         }
     }
 
-    #[test]
-    fn tool_suites_are_appended_inside_testsuites() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("junit.xml");
-        std::fs::write(&path, "<?xml version=\"1.0\"?>\n<testsuites>\n<testsuite name=\"f\" tests=\"1\"><testcase name=\"s\"/></testsuite>\n</testsuites>\n").unwrap();
-        merge_tool_suites(&path, &[suite()]).unwrap();
-        let xml = std::fs::read_to_string(&path).unwrap();
-        assert!(xml.trim_end().ends_with("</testsuites>"), "{xml}");
-        assert_eq!(summarize(&xml), (3, 1, 0));
-        assert!(
-            xml.contains("name=\"default &lt;description&gt;\""),
-            "{xml}"
-        );
-        assert!(
-            xml.contains("<failure message=\"Test assertion failed\">"),
-            "{xml}"
-        );
-    }
-
-    #[test]
-    fn the_merged_file_is_well_formed_xml() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("junit.xml");
-        std::fs::write(&path, "<testsuites>\n</testsuites>\n").unwrap();
-        merge_tool_suites(&path, &[suite()]).unwrap();
-        let xml = std::fs::read_to_string(&path).unwrap();
-        let mut reader = quick_xml::Reader::from_str(&xml);
+    /// Parses with a real XML parser (quick-xml, checking every end tag and character).
+    fn well_formed(xml: &str) -> Result<(), String> {
+        let mut reader = quick_xml::Reader::from_str(xml);
+        reader.config_mut().check_end_names = true;
         loop {
             match reader.read_event() {
-                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(Event::Eof) => return Ok(()),
+                Ok(Event::Text(t)) => {
+                    t.decode().map_err(|e| e.to_string())?;
+                }
                 Ok(_) => {}
-                Err(e) => panic!("not well-formed: {e}\n{xml}"),
+                Err(e) => return Err(format!("{e} at {}", reader.buffer_position())),
             }
         }
+    }
+
+    #[test]
+    fn colour_codes_and_control_characters_never_reach_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("junit.xml");
+        // A cucumber report whose scenario message carries what a colourful script logs.
+        std::fs::write(
+            &path,
+            "<?xml version=\"1.0\"?>\n<testsuites>\n<testsuite name=\"f\" tests=\"1\"><testcase name=\"s\"><failure>\u{1b}[31mERROR\u{1b}[0m bell\u{7} nul\u{0}</failure></testcase></testsuite>\n</testsuites>\n",
+        )
+        .unwrap();
+        let noisy = "\u{1b}[1;31m[ERROR]\u{1b}[0m ssh failed\u{8}\u{b}\u{c} \u{1b}]0;title\u{7}done\u{fffe}";
+        finish(&path, &[run(noisy)]).unwrap();
+        let xml = std::fs::read_to_string(&path).unwrap();
+        well_formed(&xml).unwrap_or_else(|e| panic!("not well-formed: {e}\n{xml}"));
+        assert!(!xml.contains('\u{1b}') && !xml.contains('\u{7}'), "{xml}");
+        assert!(xml.contains("[ERROR] ssh failed"), "{xml}");
+        assert_eq!(summarize(&xml), (4, 2, 1));
+    }
+
+    #[test]
+    fn invalid_utf8_from_cucumber_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("junit.xml");
+        let mut bytes =
+            b"<testsuites><testsuite name=\"f\"><testcase name=\"s\"><failure>".to_vec();
+        bytes.extend_from_slice(&[0xff, 0xfe, b'x']);
+        bytes.extend_from_slice(b"</failure></testcase></testsuite></testsuites>");
+        std::fs::write(&path, bytes).unwrap();
+        finish(&path, &[]).unwrap();
+        well_formed(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_broken_copy_that_fails_as_expected_is_a_passed_case_naming_it() {
+        let mut broken = run("1 of 1 assertions failed");
+        broken.broken_copy = Some(BrokenCopy {
+            change: "the SCSI controller is virtio-scsi-pci".into(),
+            expected: Some("terraform/run-failed".into()),
+        });
+        let xml = tool_suites_xml(&[broken]);
+        well_formed(&xml).unwrap();
+        assert_eq!(summarize(&xml).1, 0, "{xml}");
+        assert!(xml.contains("broken copy: the SCSI controller is virtio-scsi-pci"));
+        assert!(xml.contains("failed as expected on the broken copy: terraform/run-failed"));
+    }
+
+    #[test]
+    fn a_shared_run_is_reported_once_and_one_name_is_one_suite() {
+        let runs = distinct(vec![run("x"), run("x"), run("y")]);
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].cases.len(), 6);
     }
 }

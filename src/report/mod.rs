@@ -1,7 +1,11 @@
-//! Reports for CI: tool-level results (terraform runs, BATS tests, promtool cases) kept
-//! beside the cucumber scenarios in `reports/junit.xml`, so a red build points at the exact
-//! test that failed.
+//! The reports of a run, written from one place: cucumber's scenarios and every tool-level
+//! run the scenarios returned go into `reports/junit.xml`, well-formed whatever the tools
+//! printed ([`text::sanitize`]).
 
-mod junit;
+pub mod collected;
+pub mod junit;
+pub mod text;
 
-pub use junit::{ToolCase, ToolSuite, merge_tool_suites, record, recorded, summarize};
+pub use collected::{RunOutcomes, ScenarioOutcomes};
+pub use junit::{JunitError, distinct, finish, summarize, tool_suites_xml};
+pub use text::sanitize;

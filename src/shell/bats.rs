@@ -5,9 +5,21 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::report::{ToolCase, ToolSuite};
+use crate::finding::{Finding, FindingId};
+use crate::outcome::{CaseStatus, ToolCase, ToolRun};
 use crate::spec_root::SpecRoot;
 use crate::tools::{self, Command, Tool};
+
+/// Finding ids of a BATS run.
+pub mod ids {
+    use crate::finding::FindingId;
+    /// A test failed; the subject is the test's name.
+    pub const TEST_FAILED: FindingId = FindingId::new("bats/test-failed");
+    /// bats reported fewer or more tests than it planned (a syntax error, a crash).
+    pub const PLAN: FindingId = FindingId::new("bats/plan");
+    /// bats failed although every test passed (a failing `teardown_file`, ...).
+    pub const STATUS: FindingId = FindingId::new("bats/status");
+}
 
 /// How long a BATS file may run. The library's file takes about a second; the margin is
 /// for a loaded CI machine.
@@ -46,43 +58,70 @@ impl BatsRun {
         self.tests.iter().filter(|t| !t.passed).collect()
     }
 
-    /// Everything wrong with the run, one finding per line; empty when it passed.
-    pub fn problems(&self) -> Vec<String> {
-        let mut problems: Vec<String> = self
-            .failed()
-            .iter()
-            .map(|t| {
-                format!(
-                    "{}: test {} \"{}\" failed:\n  {}",
-                    self.file,
-                    t.number,
-                    t.name,
-                    t.diagnostics.join("\n  ")
-                )
-            })
-            .collect();
+    /// Everything wrong with the run; empty when it passed.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut findings: Vec<Finding> =
+            self.failed().iter().map(|t| self.test_finding(t)).collect();
         if self.tests.len() != self.planned {
-            problems.push(format!(
-                "{}: bats planned {} tests but reported {}{}",
-                self.file,
-                self.planned,
-                self.tests.len(),
-                stray_text(&self.stray, &self.stderr)
-            ));
+            findings.push(
+                Finding::new(
+                    ids::PLAN,
+                    &self.file,
+                    format!(
+                        "bats planned {} tests but reported {}{}",
+                        self.planned,
+                        self.tests.len(),
+                        stray_text(&self.stray, &self.stderr)
+                    ),
+                )
+                .about(&self.file)
+                .expected(format!("{} tests", self.planned))
+                .found(format!("{} tests", self.tests.len())),
+            );
         }
-        if self.status != Some(0) && problems.is_empty() {
-            problems.push(format!(
-                "{}: bats ended with status {:?} although every test passed{}",
-                self.file,
-                self.status,
-                stray_text(&self.stray, &self.stderr)
-            ));
+        if self.status != Some(0) && findings.is_empty() {
+            findings.push(
+                Finding::new(
+                    ids::STATUS,
+                    &self.file,
+                    format!(
+                        "bats ended with status {:?} although every test passed{}",
+                        self.status,
+                        stray_text(&self.stray, &self.stderr)
+                    ),
+                )
+                .about(&self.file),
+            );
         }
-        problems
+        findings
+    }
+
+    /// `bats/test-failed` about the test, at its line when bats gave it.
+    fn test_finding(&self, test: &BatsTest) -> Finding {
+        static IN_FILE: OnceLock<regex::Regex> = OnceLock::new();
+        let in_file = IN_FILE.get_or_init(|| {
+            regex::Regex::new(r"\(in test file .*, line (\d+)\)").expect("the pattern is valid")
+        });
+        let line = test
+            .diagnostics
+            .iter()
+            .find_map(|d| in_file.captures(d).and_then(|c| c[1].parse().ok()));
+        Finding::new(
+            ids::TEST_FAILED,
+            &self.file,
+            format!(
+                "test {} \"{}\" failed:\n  {}",
+                test.number,
+                test.name,
+                test.diagnostics.join("\n  ")
+            ),
+        )
+        .at(line)
+        .about(&test.name)
     }
 
     /// The run as a JUnit suite: one case per test, plus one for a broken plan or exit.
-    pub fn to_suite(&self) -> ToolSuite {
+    pub fn tool_run(&self) -> ToolRun {
         let mut cases: Vec<ToolCase> = self
             .tests
             .iter()
@@ -90,30 +129,31 @@ impl BatsRun {
                 name: t.name.clone(),
                 classname: self.file.clone(),
                 time: t.time,
-                failure: (!t.passed).then(|| {
-                    format!(
-                        "BATS test {} failed\n{}",
-                        t.number,
-                        t.diagnostics.join("\n")
-                    )
-                }),
-                skipped: t.skipped.is_some(),
+                status: if !t.passed {
+                    CaseStatus::Failed(self.test_finding(t))
+                } else if t.skipped.is_some() {
+                    CaseStatus::Skipped
+                } else {
+                    CaseStatus::Passed
+                },
             })
             .collect();
-        let whole_file_failed = self.tests.len() != self.planned
-            || (self.status != Some(0) && self.failed().is_empty());
-        if whole_file_failed {
+        if let Some(whole) = self
+            .findings()
+            .into_iter()
+            .find(|f| f.id == ids::PLAN || f.id == ids::STATUS)
+        {
             cases.push(ToolCase {
                 name: "the whole file ran".into(),
                 classname: self.file.clone(),
                 time: self.duration,
-                failure: Some(self.problems().join("\n")),
-                skipped: false,
+                status: CaseStatus::Failed(whole),
             });
         }
-        ToolSuite {
-            name: format!("bats: {}", self.file),
+        ToolRun {
+            suite: format!("bats: {}", self.file),
             cases,
+            broken_copy: None,
         }
     }
 }
@@ -129,28 +169,152 @@ fn stray_text(stray: &[String], stderr: &str) -> String {
     text
 }
 
+/// Why a BATS file gave no results.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatsError {
+    #[error("the BATS file {file} does not exist")]
+    Missing { file: String },
+    /// Bash could not parse the file: bats runs none of its tests.
+    #[error("the BATS file {file} does not parse: line {line}: {reason}")]
+    Parse {
+        file: String,
+        line: usize,
+        reason: String,
+    },
+    /// bats could not be started or did not finish in time.
+    #[error("{file}: {message}")]
+    Run { file: String, message: String },
+}
+
+impl BatsError {
+    /// The file, relative to the repository under test.
+    pub fn file(&self) -> &str {
+        match self {
+            BatsError::Missing { file }
+            | BatsError::Parse { file, .. }
+            | BatsError::Run { file, .. } => file,
+        }
+    }
+
+    /// The error as a finding (`bats/missing`, `bats/parse` with its line, `bats/run`),
+    /// about the file.
+    pub fn finding(&self) -> Finding {
+        let id = match self {
+            BatsError::Missing { .. } => "bats/missing",
+            BatsError::Parse { .. } => "bats/parse",
+            BatsError::Run { .. } => "bats/run",
+        };
+        let finding =
+            Finding::new(FindingId::new(id), self.file(), self.to_string()).about(self.file());
+        match self {
+            BatsError::Parse { line, .. } => finding.at_line(*line),
+            _ => finding,
+        }
+    }
+}
+
 /// Runs `bats --tap --timing FILE` (FILE relative to the repository under test) from an
 /// empty temporary directory, so that nothing it writes lands in the repository.
-pub fn run_file(root: &SpecRoot, file: &str) -> Result<BatsRun, String> {
+pub fn run_file(root: &SpecRoot, file: &str) -> Result<BatsRun, BatsError> {
+    run_path(root.path(), Path::new(file))
+}
+
+/// Runs one BATS file (relative to `root`); a file bash cannot parse is a
+/// [`BatsError::Parse`] naming the line and bash's reason.
+pub fn run_path(root: &Path, file: &Path) -> Result<BatsRun, BatsError> {
+    let name = file.display().to_string();
     let path = root.join(file);
     if !path.is_file() {
-        return Err(format!("the BATS file {} does not exist", path.display()));
+        return Err(BatsError::Missing { file: name });
     }
-    let scratch = tempfile::tempdir().map_err(|e| format!("cannot create a temp dir: {e}"))?;
+    let run_error = |message: String| BatsError::Run {
+        file: name.clone(),
+        message,
+    };
+    let scratch =
+        tempfile::tempdir().map_err(|e| run_error(format!("cannot create a temp dir: {e}")))?;
     let command = Command::tool(
         Tool::Bats,
         [Path::new("--tap"), Path::new("--timing"), &path],
     )
-    .map_err(|e| e.to_string())?
+    .map_err(|e| run_error(e.to_string()))?
     .dir(scratch.path())
     .env("TMPDIR", scratch.path())
     .timeout(TIMEOUT);
-    let out = tools::run(&command).map_err(|e| e.to_string())?;
-    let mut run = parse_tap(file, &out.stdout);
+    let out = tools::run(&command).map_err(|e| run_error(e.to_string()))?;
+    let mut run = parse_tap(&name, &out.stdout);
     run.status = out.status;
     run.duration = out.duration;
     run.stderr = out.stderr;
+    if let Some((line, reason)) = syntax_error(&run, &path) {
+        return Err(BatsError::Parse {
+            file: name,
+            line,
+            reason,
+        });
+    }
     Ok(run)
+}
+
+/// Runs several BATS files at once, bounded by the process-wide job limit it shares with
+/// Terraform ([`crate::terraform::TestRunner::parallel_limit`]); results in the given order.
+pub fn run_files<P: AsRef<Path> + Sync>(
+    root: &Path,
+    files: &[P],
+) -> Vec<Result<BatsRun, BatsError>> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .iter()
+            .map(|file| {
+                scope.spawn(move || {
+                    let _slot = crate::terraform::runner::job_slot();
+                    run_path(root, file.as_ref())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(files)
+            .map(|(handle, file)| {
+                handle.join().unwrap_or_else(|_| {
+                    Err(BatsError::Run {
+                        file: file.as_ref().display().to_string(),
+                        message: "the bats thread panicked".into(),
+                    })
+                })
+            })
+            .collect()
+    })
+}
+
+/// Bash's complaint about the file itself (`/path/x.bats: line 6: syntax error near
+/// unexpected token `}'`), which bats reports as a failed `setup_file` with no test run.
+/// Only a message naming this very file counts: a test's own output may mention syntax
+/// errors of other scripts.
+fn syntax_error(run: &BatsRun, path: &Path) -> Option<(usize, String)> {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| {
+        regex::Regex::new(r"^(.*): line (\d+): (syntax error.*)$")
+            .expect("the syntax error pattern is valid")
+    });
+    let file_name = path.file_name()?.to_string_lossy().into_owned();
+    let full = path.display().to_string();
+    run.stray
+        .iter()
+        .chain(run.tests.iter().flat_map(|t| &t.diagnostics))
+        .chain(
+            run.stderr
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+                .iter(),
+        )
+        .find_map(|line| {
+            let caps = pattern.captures(line.trim())?;
+            let named = &caps[1];
+            (named == full || named.ends_with(&format!("/{file_name}")) || named == file_name)
+                .then(|| (caps[2].parse().unwrap_or(0), caps[3].to_string()))
+        })
 }
 
 /// Reads bats' TAP output (with `--timing`): `1..N`, `ok N name in Tms [# skip reason]`,
@@ -206,6 +370,62 @@ pub fn parse_tap(file: &str, tap: &str) -> BatsRun {
 mod tests {
     use super::*;
 
+    fn bats_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn files_run_in_parallel_each_with_its_tests_and_errors() {
+        let dir = bats_dir(&[
+            ("pass.bats", "@test \"adds\" {\n  [ $((1 + 1)) -eq 2 ]\n}\n"),
+            (
+                "fail.bats",
+                "@test \"passes\" {\n  true\n}\n\n@test \"compares\" {\n  [ 1 -eq 2 ]\n}\n",
+            ),
+            (
+                "broken.bats",
+                "@test \"ok\" {\n  true\n}\n@test \"broken\" {\n  if true; then\n}\n",
+            ),
+            (
+                "quoted.bats",
+                "@test \"another script's syntax error is output, not a parse error\" {\n  run bash -c 'if'\n  [ \"$status\" -eq 0 ]\n}\n",
+            ),
+        ]);
+        let files = [
+            "pass.bats",
+            "fail.bats",
+            "broken.bats",
+            "quoted.bats",
+            "none.bats",
+        ];
+        let results = run_files(dir.path(), &files);
+        let pass = results[0].as_ref().unwrap();
+        assert!(pass.findings().is_empty(), "{:?}", pass.findings());
+        let fail = results[1].as_ref().unwrap();
+        assert_eq!(
+            crate::finding::ids_and_subjects(&fail.findings()),
+            [("bats/test-failed".to_string(), "compares".to_string())]
+        );
+        assert_eq!(fail.findings()[0].line, Some(6));
+        match &results[2] {
+            Err(BatsError::Parse { file, line, .. }) => {
+                assert_eq!((file.as_str(), *line), ("broken.bats", 6));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            results[2].as_ref().unwrap_err().finding().id.as_str(),
+            "bats/parse"
+        );
+        let quoted = results[3].as_ref().unwrap();
+        assert_eq!(quoted.failed().len(), 1, "{quoted:?}");
+        assert!(matches!(&results[4], Err(BatsError::Missing { file }) if file == "none.bats"));
+    }
+
     const TAP: &str = "1..4\n\
         ok 1 passes in 20ms\n\
         not ok 2 fails badly in 21ms\n\
@@ -237,18 +457,17 @@ mod tests {
     fn the_suite_has_one_case_per_test_and_names_the_failure() {
         let mut run = parse_tap("tests/restore/x.bats", TAP);
         run.status = Some(1);
-        let suite = run.to_suite();
-        assert_eq!(suite.name, "bats: tests/restore/x.bats");
+        let suite = run.tool_run();
+        assert_eq!(suite.suite, "bats: tests/restore/x.bats");
         assert_eq!(suite.cases.len(), 4);
         assert_eq!(suite.failures(), 1);
-        assert!(suite.cases[2].skipped);
-        let problems = run.problems();
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(
-            problems[0].starts_with("tests/restore/x.bats: test 2 \"fails badly\" failed"),
-            "{}",
-            problems[0]
+        assert_eq!(suite.cases[2].status, CaseStatus::Skipped);
+        let findings = run.findings();
+        pretty_assertions::assert_eq!(
+            crate::finding::ids_and_subjects(&findings),
+            vec![("bats/test-failed".to_string(), "fails badly".to_string())]
         );
+        assert_eq!(findings[0].file, "tests/restore/x.bats");
     }
 
     #[test]
@@ -258,13 +477,12 @@ mod tests {
             "1..3\nok 1 first in 1ms\n# bats warning: Executed 1 instead of expected 3 tests\n",
         );
         run.status = Some(1);
-        let suite = run.to_suite();
+        let suite = run.tool_run();
         assert_eq!(suite.failures(), 1);
-        let problem = run.problems().join("\n");
-        assert!(
-            problem.contains("planned 3 tests but reported 1")
-                && problem.contains("Executed 1 instead of expected 3"),
-            "{problem}"
-        );
+        let findings = run.findings();
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].id, ids::PLAN);
+        assert_eq!(findings[0].expected.as_deref(), Some("3 tests"));
+        assert_eq!(findings[0].found.as_deref(), Some("1 tests"));
     }
 }

@@ -6,11 +6,11 @@
 //! status and the messages, without a network or real waiting.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
+use super::fake_commands::{FakeCommandError, FakeCommands};
 use crate::spec_root::SpecRoot;
-use crate::tools::{self, Command};
+use crate::tools::{self, Command, RunError};
 
 /// The library, relative to the repository under test.
 pub const COMMON_SH: &str = "scripts/lib/common.sh";
@@ -18,44 +18,27 @@ pub const COMMON_SH: &str = "scripts/lib/common.sh";
 /// A `bash` that sources the library and calls one function may take this long.
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// The recording fake linked under each command's name. Like the BATS stub, but the
-/// suite's own: it must not depend on the repository under test.
-const FAKE_COMMAND: &str = r#"#!/usr/bin/env bash
-# Records one line per call (arguments, shell-quoted) in $FAKE_DIR/<name>.calls and exits
-# with the next status in $FAKE_DIR/<name>.statuses (one per line, the last repeats).
-set -u
-name="${0##*/}"
-calls="${FAKE_DIR}/${name}.calls"
-previous=()
-[[ -f "$calls" ]] && mapfile -t previous <"$calls"
-printf -v line '%q ' "$@"
-[[ $# -eq 0 ]] && line=""
-printf '%s\n' "${line% }" >>"$calls"
-status=0
-if [[ -s "${FAKE_DIR}/${name}.statuses" ]]; then
-    mapfile -t statuses <"${FAKE_DIR}/${name}.statuses"
-    index=${#previous[@]}
-    (( index >= ${#statuses[@]} )) && index=$(( ${#statuses[@]} - 1 ))
-    status="${statuses[$index]}"
-fi
-exit "$status"
-"#;
-
 /// Commands that always have a fake: nothing may connect anywhere or wait in real time.
 const ALWAYS_FAKED: [&str; 2] = ["ssh", "sleep"];
 
-/// Variables of the library that a caller's environment must not leak into a call.
-const LIBRARY_VARIABLES: [&str; 9] = [
-    "DRY_RUN",
-    "FORCE",
-    "RETRY_ON",
-    "RETRY_BASE_DELAY",
-    "RETRY_MAX_DELAY",
-    "SSH_USER",
-    "SSH_CONNECT_TIMEOUT",
-    "PVE_NODE",
-    "PVE_IP",
-];
+/// Why a call could not be made or read.
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    #[error("the Bash library {0} does not exist")]
+    NoLibrary(String),
+    #[error(transparent)]
+    Fakes(#[from] FakeCommandError),
+    #[error("{call}: {source}")]
+    Run {
+        call: String,
+        #[source]
+        source: RunError,
+    },
+    #[error("{call}: bash was killed by a signal\n{stderr}")]
+    Killed { call: String, stderr: String },
+    #[error("{call}: sleep was called with {argument:?}, which is not a number of seconds")]
+    BadSleep { call: String, argument: String },
+}
 
 /// One function call to make.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -120,51 +103,23 @@ impl BashRun {
 }
 
 /// Sources `scripts/lib/common.sh` from `root` and calls the function.
-pub fn call(root: &SpecRoot, call: &BashCall) -> Result<BashRun, String> {
+pub fn call(root: &SpecRoot, call: &BashCall) -> Result<BashRun, HarnessError> {
     let library = root.join(COMMON_SH);
     if !library.is_file() {
-        return Err(format!(
-            "the Bash library {} does not exist",
-            library.display()
-        ));
+        return Err(HarnessError::NoLibrary(library.display().to_string()));
     }
-    let scratch = tempfile::tempdir().map_err(|e| format!("cannot create a temp dir: {e}"))?;
-    let bin = scratch.path().join("bin");
-    let records = scratch.path().join("records");
-    let work = scratch.path().join("work");
-    for dir in [&bin, &records, &work] {
-        std::fs::create_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let fake = scratch.path().join("fake-command");
-    write_executable(&fake, FAKE_COMMAND)?;
-    let names = ALWAYS_FAKED
-        .iter()
-        .map(|n| n.to_string())
-        .chain(call.scripted.iter().map(|(n, _)| n.clone()));
-    for name in names {
-        if name.is_empty() || name.contains('/') {
-            return Err(format!("a fake command needs a plain name, got {name:?}"));
-        }
-        let link = bin.join(&name);
-        if !link.exists() {
-            std::os::unix::fs::symlink(&fake, &link)
-                .map_err(|e| format!("cannot create {}: {e}", link.display()))?;
-        }
+    let fakes = FakeCommands::new()?;
+    for name in ALWAYS_FAKED {
+        fakes.recording(name)?;
     }
     for (name, statuses) in &call.scripted {
-        let text: String = statuses.iter().map(|s| format!("{s}\n")).collect();
-        let path = records.join(format!("{name}.statuses"));
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        fakes.scripted(name, statuses.iter().copied())?;
     }
-
-    let path = match std::env::var_os("PATH") {
-        Some(old) => {
-            let mut dirs = vec![bin.clone()];
-            dirs.extend(std::env::split_paths(&old));
-            std::env::join_paths(dirs).map_err(|e| format!("cannot build PATH: {e}"))?
-        }
-        None => bin.clone().into_os_string(),
-    };
+    let work = fakes.dir().join("work");
+    std::fs::create_dir(&work).map_err(|source| FakeCommandError::Io {
+        context: format!("cannot create {}", work.display()),
+        source,
+    })?;
     let script = "set -euo pipefail\nsource \"$1\"\nshift\n\"$@\"\n";
     let mut args = vec![
         "-c".to_string(),
@@ -174,43 +129,33 @@ pub fn call(root: &SpecRoot, call: &BashCall) -> Result<BashRun, String> {
         call.function.clone(),
     ];
     args.extend(call.args.iter().cloned());
-    let mut command = Command::new("bash", args)
-        .dir(&work)
-        .env("PATH", path)
-        .env("FAKE_DIR", &records)
-        .env("NO_COLOR", "1")
-        .timeout(TIMEOUT);
-    for variable in LIBRARY_VARIABLES {
-        command = command.env_remove(variable);
-    }
+    let mut command = fakes.command(Command::new("bash", args).dir(&work).timeout(TIMEOUT))?;
     for (key, value) in &call.env {
         command = command.env(key, value);
     }
-    let out = tools::run(&command).map_err(|e| format!("{}: {e}", call.display()))?;
-    let status = out.status.ok_or_else(|| {
-        format!(
-            "{}: bash was killed by a signal\n{}",
-            call.display(),
-            out.stderr
-        )
+    let out = tools::run(&command).map_err(|source| HarnessError::Run {
+        call: call.display(),
+        source,
     })?;
-
-    let mut calls = BTreeMap::new();
-    let entries =
-        std::fs::read_dir(&records).map_err(|e| format!("cannot read the fake records: {e}"))?;
-    for entry in entries.flatten() {
-        let file = entry.file_name().to_string_lossy().into_owned();
-        if let Some(name) = file.strip_suffix(".calls") {
-            let text = std::fs::read_to_string(entry.path())
-                .map_err(|e| format!("cannot read {file}: {e}"))?;
-            calls.insert(name.to_string(), text.lines().map(String::from).collect());
-        }
-    }
+    let status = out.status.ok_or_else(|| HarnessError::Killed {
+        call: call.display(),
+        stderr: out.stderr.clone(),
+    })?;
+    let calls = fakes.calls()?;
     let delays = calls
         .get("sleep")
-        .map(|lines: &Vec<String>| lines.iter().map(|l| parse_delay(l)).collect())
-        .transpose()
-        .map_err(|e| format!("{}: {e}", call.display()))?
+        .map(|lines: &Vec<String>| {
+            lines
+                .iter()
+                .map(|l| {
+                    parse_delay(l).ok_or_else(|| HarnessError::BadSleep {
+                        call: call.display(),
+                        argument: l.clone(),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
         .unwrap_or_default();
     Ok(BashRun {
         call: call.display(),
@@ -223,24 +168,13 @@ pub fn call(root: &SpecRoot, call: &BashCall) -> Result<BashRun, String> {
 }
 
 /// A `sleep` argument: seconds, whole or decimal (`1`, `0.5`).
-fn parse_delay(argument: &str) -> Result<Duration, String> {
+fn parse_delay(argument: &str) -> Option<Duration> {
     argument
         .trim()
         .parse::<f64>()
         .ok()
         .filter(|s| s.is_finite() && *s >= 0.0)
         .map(Duration::from_secs_f64)
-        .ok_or_else(|| {
-            format!("sleep was called with {argument:?}, which is not a number of seconds")
-        })
-}
-
-/// Writes a fake command (a script with its shebang) and makes it executable.
-pub(crate) fn write_executable(path: &Path, text: &str) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .map_err(|e| format!("cannot make {} executable: {e}", path.display()))
 }
 
 #[cfg(test)]
@@ -292,8 +226,7 @@ mod tests {
         let root = SpecRoot::resolve(None, dir.path()).unwrap();
         let err = call(&root, &BashCall::new("x", Vec::<String>::new())).unwrap_err();
         assert!(
-            err.starts_with("the Bash library ")
-                && err.ends_with("scripts/lib/common.sh does not exist"),
+            matches!(&err, HarnessError::NoLibrary(path) if path.ends_with(COMMON_SH)),
             "{err}"
         );
     }
@@ -302,6 +235,9 @@ mod tests {
     fn a_sleep_argument_that_is_not_a_number_is_reported() {
         let (_dir, root) = repo_with_library("nap() { sleep forever; }\n");
         let err = call(&root, &BashCall::new("nap", Vec::<String>::new())).unwrap_err();
-        assert!(err.contains("sleep was called with \"forever\""), "{err}");
+        assert!(
+            matches!(&err, HarnessError::BadSleep { argument, .. } if argument == "forever"),
+            "{err}"
+        );
     }
 }

@@ -2,8 +2,10 @@
 //! per-test results into a JUnit suite; [`harness`] calls one `common.sh` function in a
 //! controlled `bash` (recording fake `ssh`, `sleep` and commands on PATH) and reports what
 //! it did: attempts, waits, final status, messages; [`twin`] runs one retry case against
-//! the Bash library or the native Rust module and observes both the same way.
+//! the Bash library or the native Rust module and observes both the same way;
+//! [`fake_commands`] is the one way any check puts fake commands on PATH.
 
 pub mod bats;
+pub mod fake_commands;
 pub mod harness;
 pub mod twin;

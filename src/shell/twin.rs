@@ -5,11 +5,41 @@
 //! final status.
 
 use std::fmt;
+use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::outcome::RetryWaits;
 use crate::retry::{RetryPolicy, VirtualClock};
-use crate::shell::harness::{self, BashCall};
+use crate::shell::harness::{self, BashCall, HarnessError};
 use crate::spec_root::SpecRoot;
+
+/// Why a case could not be run.
+#[derive(Debug, thiserror::Error)]
+pub enum TwinError {
+    #[error("a retry case needs at least one scripted status")]
+    NoStatuses,
+    #[error("unknown implementation {0:?}: expected \"bash\" or \"rust\"")]
+    UnknownImplementation(String),
+    #[error(transparent)]
+    Harness(#[from] HarnessError),
+}
+
+/// How a case ended, as each implementation reports it: bash in its log lines (the
+/// library's contract, SPEC US3), rust in its typed result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// An attempt succeeded (or a dry run).
+    Succeeded,
+    /// Every attempt failed: the error names how many were made.
+    GaveUp { attempts: usize },
+    /// A failure that is not retried (`RETRY_ON`, or a remote command that ran) was
+    /// returned at once.
+    NotRetried,
+    /// A bad attempt count or a missing command: refused before running anything.
+    UsageError,
+    /// `check_ssh_access` gave up: it names the node and how many times it tried.
+    AccessRefused { node: String, tried: usize },
+}
 
 /// Which implementation runs a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,14 +51,12 @@ pub enum Implementation {
 }
 
 impl std::str::FromStr for Implementation {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
+    type Err = TwinError;
+    fn from_str(text: &str) -> Result<Self, TwinError> {
         match text {
             "bash" => Ok(Self::Bash),
             "rust" => Ok(Self::Rust),
-            other => Err(format!(
-                "unknown implementation {other:?}: expected \"bash\" or \"rust\""
-            )),
+            other => Err(TwinError::UnknownImplementation(other.to_string())),
         }
     }
 }
@@ -92,10 +120,60 @@ pub struct Observed {
     pub attempts: usize,
     pub delays: Vec<Duration>,
     pub status: i32,
-    /// What it reported: bash's stderr, or the Rust run's summary / usage error.
+    /// How it ended.
+    pub ending: Ending,
+    /// What it reported: bash's stderr, or the Rust run's summary / usage error; shown to
+    /// people, never compared.
     pub report: String,
     /// Bash only: ssh's argument lines, one per call.
     pub ssh_calls: Vec<String>,
+}
+
+impl Observed {
+    /// The waits as a report outcome (the HTML report draws them, bash beside rust).
+    pub fn waits(&self, implementation: Implementation, case: &RetryCase) -> RetryWaits {
+        RetryWaits {
+            implementation: implementation.to_string(),
+            case: case.to_string(),
+            attempts: self.attempts,
+            waits: self.delays.clone(),
+            status: self.status,
+        }
+    }
+}
+
+/// Reads how a bash run ended from the library's own log lines: `usage: ...` for a usage
+/// error, `Failed after N attempts` when it gave up, `Cannot connect to USER@NODE over SSH:
+/// tried N times` when the access check gave up.
+fn bash_ending(status: i32, stderr: &str) -> Ending {
+    static GAVE_UP: OnceLock<regex::Regex> = OnceLock::new();
+    static REFUSED: OnceLock<regex::Regex> = OnceLock::new();
+    let gave_up =
+        GAVE_UP.get_or_init(|| regex::Regex::new(r"Failed after (\d+) attempts").unwrap());
+    let refused = REFUSED.get_or_init(|| {
+        regex::Regex::new(r"Cannot connect to (?:\S+@)?(\S+) over SSH: tried (\d+) times").unwrap()
+    });
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    if status == 0 {
+        Ending::Succeeded
+    } else if let Some(c) = refused.captures(last) {
+        Ending::AccessRefused {
+            node: c[1].to_string(),
+            tried: c[2].parse().unwrap_or(0),
+        }
+    } else if let Some(c) = gave_up.captures(last) {
+        Ending::GaveUp {
+            attempts: c[1].parse().unwrap_or(0),
+        }
+    } else if status == 2 && stderr.contains("usage: ") {
+        Ending::UsageError
+    } else {
+        Ending::NotRetried
+    }
 }
 
 impl fmt::Display for Observed {
@@ -155,9 +233,13 @@ impl fmt::Display for RetryCase {
 
 impl RetryCase {
     /// Runs the case against one implementation.
-    pub fn run(&self, implementation: Implementation, root: &SpecRoot) -> Result<Observed, String> {
+    pub fn run(
+        &self,
+        implementation: Implementation,
+        root: &SpecRoot,
+    ) -> Result<Observed, TwinError> {
         if self.statuses.is_empty() {
-            return Err("a retry case needs at least one scripted status".into());
+            return Err(TwinError::NoStatuses);
         }
         match implementation {
             Implementation::Bash => self.run_bash(root),
@@ -165,7 +247,7 @@ impl RetryCase {
         }
     }
 
-    fn run_bash(&self, root: &SpecRoot) -> Result<Observed, String> {
+    fn run_bash(&self, root: &SpecRoot) -> Result<Observed, TwinError> {
         let (call, counted) = match &self.subject {
             Subject::Command => (
                 BashCall::new("retry_with_backoff", [self.max_attempts.as_str(), "flaky"])
@@ -202,6 +284,7 @@ impl RetryCase {
             attempts: run.runs_of(counted),
             delays: run.delays.clone(),
             status: run.status,
+            ending: bash_ending(run.status, &run.stderr),
             report: run.stderr.clone(),
             ssh_calls: run.calls.get("ssh").cloned().unwrap_or_default(),
         })
@@ -219,6 +302,7 @@ impl RetryCase {
                         attempts: 0,
                         delays: Vec::new(),
                         status: usage.status(),
+                        ending: Ending::UsageError,
                         report: usage.to_string(),
                         ssh_calls: Vec::new(),
                     };
@@ -248,10 +332,26 @@ impl RetryCase {
             Subject::SshAccessCheck { .. } => run.check_status(),
             _ => run.status,
         };
+        let max = match self.subject {
+            Subject::Command => RetryPolicy::parse_attempts(&self.max_attempts)
+                .map_or(0, |p| p.max_attempts() as usize),
+            _ => 3,
+        };
+        let attempts = run.attempts as usize;
+        let ending = match &self.subject {
+            _ if run.status == 0 => Ending::Succeeded,
+            Subject::SshAccessCheck { node } => Ending::AccessRefused {
+                node: node.clone(),
+                tried: attempts,
+            },
+            _ if attempts < max => Ending::NotRetried,
+            _ => Ending::GaveUp { attempts },
+        };
         Observed {
-            attempts: run.attempts as usize,
+            attempts,
             delays: clock.slept,
             status,
+            ending,
             report: run.to_string(),
             ssh_calls: Vec::new(),
         }
@@ -287,13 +387,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn bash_endings_are_read_from_the_library_log() {
+        assert_eq!(bash_ending(0, ""), Ending::Succeeded);
+        assert_eq!(
+            bash_ending(
+                7,
+                "[WARN] Attempt 1/2 failed\n[ERROR] Failed after 2 attempts (last status 7): flaky\n"
+            ),
+            Ending::GaveUp { attempts: 2 }
+        );
+        assert_eq!(
+            bash_ending(
+                1,
+                "[ERROR] Cannot connect to root@pve1 over SSH: tried 3 times (BatchMode)\n"
+            ),
+            Ending::AccessRefused {
+                node: "pve1".into(),
+                tried: 3
+            }
+        );
+        assert_eq!(
+            bash_ending(2, "[ERROR] usage: retry_with_backoff MAX CMD\n"),
+            Ending::UsageError
+        );
+        assert_eq!(
+            bash_ending(
+                1,
+                "[ERROR] flaky failed with status 1, which is not retried\n"
+            ),
+            Ending::NotRetried
+        );
+    }
+
+    #[test]
     fn the_rust_side_counts_attempts_waits_and_status() {
         let case = RetryCase {
             max_attempts: "4".into(),
             statuses: vec![3, 3, 3, 7],
             ..RetryCase::default()
         };
-        let root = SpecRoot::from_env().unwrap();
+        let root = SpecRoot::current();
         let seen = case.run(Implementation::Rust, &root).unwrap();
         assert_eq!(seen.attempts, 4);
         assert_eq!(seen.delays, [1, 2, 4].map(Duration::from_secs).to_vec());
@@ -330,6 +463,7 @@ mod tests {
             attempts: 3,
             delays: vec![Duration::from_secs(1)],
             status: 1,
+            ending: Ending::GaveUp { attempts: 3 },
             report: String::new(),
             ssh_calls: Vec::new(),
         };

@@ -27,7 +27,15 @@ fn attribute(start: &BytesStart, name: &[u8]) -> Option<String> {
 }
 
 /// Parses Terraform's JUnit report.
-pub fn parse(xml: &str) -> Result<Vec<JunitCase>, String> {
+/// Terraform's JUnit report could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not valid JUnit XML at byte {position}: {reason}")]
+pub struct JunitParseError {
+    pub position: u64,
+    pub reason: String,
+}
+
+pub fn parse(xml: &str) -> Result<Vec<JunitCase>, JunitParseError> {
     let mut reader = Reader::from_str(xml);
     let mut cases = Vec::new();
     let mut suite = String::new();
@@ -35,11 +43,9 @@ pub fn parse(xml: &str) -> Result<Vec<JunitCase>, String> {
     // Inside <failure> or <error>: its text is collected into the current case.
     let mut in_failure = false;
     loop {
-        let event = reader.read_event().map_err(|e| {
-            format!(
-                "not valid JUnit XML at byte {}: {e}",
-                reader.buffer_position()
-            )
+        let event = reader.read_event().map_err(|e| JunitParseError {
+            position: reader.buffer_position(),
+            reason: e.to_string(),
         })?;
         match event {
             Event::Start(start) | Event::Empty(start) if start.name().as_ref() == b"testsuite" => {
@@ -68,10 +74,16 @@ pub fn parse(xml: &str) -> Result<Vec<JunitCase>, String> {
                 }
             }
             Event::Text(text) if in_failure => {
-                let text = text.decode().map_err(|e| e.to_string())?;
+                let text = text.decode().map_err(|e| JunitParseError {
+                    position: reader.buffer_position(),
+                    reason: e.to_string(),
+                })?;
                 append_detail(
                     current.as_mut(),
-                    &quick_xml::escape::unescape(&text).map_err(|e| e.to_string())?,
+                    &quick_xml::escape::unescape(&text).map_err(|e| JunitParseError {
+                        position: reader.buffer_position(),
+                        reason: e.to_string(),
+                    })?,
                 );
             }
             Event::CData(data) if in_failure => {

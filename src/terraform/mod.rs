@@ -2,14 +2,19 @@
 //! numbers), checking them statically, and running `terraform validate` and `terraform test`
 //! on temporary copies, offline, several modules at once.
 
+pub mod broken_copy;
+pub mod environment;
+pub mod error;
 pub mod junit;
+pub mod lock_file;
 pub mod module;
 pub mod providers;
 pub mod runner;
 pub mod static_checks;
 pub mod tftest;
 
+pub use error::TerraformError;
 pub use module::{Module, ModuleCopy, RequiredProvider};
 pub use runner::{ModuleOutcome, RunOutcome, RunStatus, TestRunner};
-pub use static_checks::{Finding, check_module};
+pub use static_checks::check_module;
 pub use tftest::{HclError, RunBlock, TestFile};

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use hcl_edit::expr::Expression;
 
+use super::error::TerraformError;
 use super::tftest::{HclError, parse_hcl};
 
 /// Where the modules live, relative to the repository root.
@@ -32,17 +33,17 @@ pub struct RequiredProvider {
 
 impl Module {
     /// The module `name` under `root/infrastructure/proxmox/modules/`.
-    pub fn in_root(root: &Path, name: &str) -> Result<Module, String> {
+    pub fn in_root(root: &Path, name: &str) -> Result<Module, TerraformError> {
         Module::at(name, &root.join(MODULES_DIR).join(name))
     }
 
     /// A module directory anywhere (a temporary copy, another checkout).
-    pub fn at(name: &str, dir: &Path) -> Result<Module, String> {
+    pub fn at(name: &str, dir: &Path) -> Result<Module, TerraformError> {
         if !dir.is_dir() {
-            return Err(format!(
-                "module {name}: {} is not a directory",
-                dir.display()
-            ));
+            return Err(TerraformError::NoModule {
+                module: name.to_string(),
+                dir: dir.to_path_buf(),
+            });
         }
         Ok(Module {
             name: name.to_string(),
@@ -51,21 +52,28 @@ impl Module {
     }
 
     /// The five modules of the homelab, in the order SPEC.md lists them.
-    pub fn all(root: &Path) -> Result<Vec<Module>, String> {
+    pub fn all(root: &Path) -> Result<Vec<Module>, TerraformError> {
         MODULE_NAMES
             .iter()
             .map(|name| Module::in_root(root, name))
             .collect()
     }
 
+    /// The module's directory relative to the repository under test; its name when it lies
+    /// outside (a temporary copy). Findings name their files from here.
+    pub fn path_in_repo(&self) -> String {
+        self.dir
+            .strip_prefix(crate::settings::Settings::get().root.path())
+            .map_or_else(|_| self.name.clone(), |p| p.display().to_string())
+    }
+
     /// `tests/*.tftest.hcl`, relative to the module, sorted.
-    pub fn test_files(&self) -> Result<Vec<PathBuf>, String> {
+    pub fn test_files(&self) -> Result<Vec<PathBuf>, TerraformError> {
         let tests = self.dir.join("tests");
         let entries = std::fs::read_dir(&tests).map_err(|e| {
-            format!(
-                "module {}: has no tests directory ({}: {e})",
-                self.name,
-                tests.display()
+            TerraformError::io(
+                format!("module {}: cannot list {}", self.name, tests.display()),
+                e,
             )
         })?;
         let mut files: Vec<PathBuf> = entries
@@ -81,11 +89,11 @@ impl Module {
     /// The providers the module's `*.tf` files require.
     pub fn required_providers(&self) -> Result<Vec<RequiredProvider>, HclError> {
         let mut found = Vec::new();
-        for file in self.tf_files().map_err(|message| HclError {
+        for file in self.tf_files().map_err(|e| HclError {
             file: self.dir.clone(),
             line: 0,
             column: 0,
-            message,
+            message: e.to_string(),
         })? {
             let source = std::fs::read_to_string(self.dir.join(&file)).map_err(|e| HclError {
                 file: file.clone(),
@@ -112,9 +120,9 @@ impl Module {
         Ok(found)
     }
 
-    fn tf_files(&self) -> Result<Vec<PathBuf>, String> {
+    fn tf_files(&self) -> Result<Vec<PathBuf>, TerraformError> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
-            .map_err(|e| format!("cannot list {}: {e}", self.dir.display()))?
+            .map_err(|e| TerraformError::io(format!("cannot list {}", self.dir.display()), e))?
             .filter_map(|entry| entry.ok())
             .map(|entry| PathBuf::from(entry.file_name()))
             .filter(|name| name.extension().is_some_and(|ext| ext == "tf"))
@@ -151,7 +159,7 @@ pub struct ModuleCopy {
 impl ModuleCopy {
     /// Copies `module` into a new temporary directory under `parent` (the system temp dir
     /// when `None`). `.terraform/` directories and state files are left out.
-    pub fn new(module: &Module, parent: Option<&Path>) -> Result<ModuleCopy, String> {
+    pub fn new(module: &Module, parent: Option<&Path>) -> Result<ModuleCopy, TerraformError> {
         let prefix = format!("homelab-spec-tf-{}-", module.name);
         let mut builder = tempfile::Builder::new();
         builder.prefix(&prefix);
@@ -160,18 +168,24 @@ impl ModuleCopy {
             None => builder.tempdir(),
         }
         .map_err(|e| {
-            format!(
-                "module {}: cannot create a temporary directory: {e}",
-                module.name
+            TerraformError::io(
+                format!(
+                    "module {}: cannot create a temporary directory",
+                    module.name
+                ),
+                e,
             )
         })?;
         let dir = scratch.path().join(&module.name);
         copy_tree(&module.dir, &dir).map_err(|e| {
-            format!(
-                "module {}: cannot copy {} to {}: {e}",
-                module.name,
-                module.dir.display(),
-                dir.display()
+            TerraformError::io(
+                format!(
+                    "module {}: cannot copy {} to {}",
+                    module.name,
+                    module.dir.display(),
+                    dir.display()
+                ),
+                e,
             )
         })?;
         Ok(ModuleCopy {
@@ -190,39 +204,42 @@ impl ModuleCopy {
 
     /// Replaces `from` by `to` in one file of the copy; an error when `from` is not there,
     /// so a broken variant never silently equals the original.
-    pub fn replace_in(&self, relative: &str, from: &str, to: &str) -> Result<(), String> {
+    pub fn replace_in(&self, relative: &str, from: &str, to: &str) -> Result<(), TerraformError> {
         let path = self.module.dir.join(relative);
         let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            .map_err(|e| TerraformError::io(format!("cannot read {}", path.display()), e))?;
         if !text.contains(from) {
-            return Err(format!(
-                "{} of module {} does not contain {from:?}",
-                relative, self.module.name
-            ));
+            return Err(TerraformError::TextNotFound {
+                module: self.module.name.clone(),
+                file: relative.to_string(),
+                text: from.to_string(),
+            });
         }
         std::fs::write(&path, text.replacen(from, to, 1))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            .map_err(|e| TerraformError::io(format!("cannot write {}", path.display()), e))
     }
 
     /// Writes (or overwrites) a file of the copy.
-    pub fn write(&self, relative: &str, content: &str) -> Result<(), String> {
+    pub fn write(&self, relative: &str, content: &str) -> Result<(), TerraformError> {
         let path = self.module.dir.join(relative);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent).map_err(|e| {
+                TerraformError::io(format!("cannot create {}", parent.display()), e)
+            })?;
         }
-        std::fs::write(&path, content).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        std::fs::write(&path, content)
+            .map_err(|e| TerraformError::io(format!("cannot write {}", path.display()), e))
     }
 
     /// Removes a file or directory of the copy.
-    pub fn remove(&self, relative: &str) -> Result<(), String> {
+    pub fn remove(&self, relative: &str) -> Result<(), TerraformError> {
         let path = self.module.dir.join(relative);
         let result = if path.is_dir() {
             std::fs::remove_dir_all(&path)
         } else {
             std::fs::remove_file(&path)
         };
-        result.map_err(|e| format!("cannot remove {}: {e}", path.display()))
+        result.map_err(|e| TerraformError::io(format!("cannot remove {}", path.display()), e))
     }
 }
 
@@ -310,7 +327,7 @@ mod tests {
         let err = copy
             .replace_in("versions.tf", "no such text", "x")
             .unwrap_err();
-        assert!(err.contains("does not contain"), "{err}");
+        assert!(matches!(err, TerraformError::TextNotFound { .. }), "{err}");
         drop(copy);
         assert_eq!(std::fs::read_dir(parent.path()).unwrap().count(), 0);
         // The original is untouched.

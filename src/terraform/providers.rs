@@ -7,15 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+use super::error::ProviderError;
+use crate::settings::Settings;
 use crate::tools::{self, Command};
 
-/// The environment variable that picks the provider source.
-pub const SOURCE_VAR: &str = "SPEC_TF_PROVIDERS";
-/// The environment variable that points at a `tf-offline-provider` binary.
-pub const BINARY_VAR: &str = "SPEC_OFFLINE_PROVIDER";
 const BINARY: &str = "tf-offline-provider";
 
-/// How Terraform gets its providers.
+/// How Terraform gets its providers (`SPEC_TF_PROVIDERS`, read by [`Settings`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProviderSource {
     /// The bundled schema-only providers, through `dev_overrides` (no network).
@@ -24,29 +22,16 @@ pub enum ProviderSource {
     Registry,
 }
 
-impl ProviderSource {
-    /// Reads `SPEC_TF_PROVIDERS`: unset, empty or `offline` means offline; `registry` means
-    /// the registry.
-    pub fn from_env() -> Result<ProviderSource, String> {
-        ProviderSource::parse(std::env::var(SOURCE_VAR).ok().as_deref())
-    }
-
-    pub fn parse(value: Option<&str>) -> Result<ProviderSource, String> {
-        match value.map(str::trim) {
-            None | Some("") | Some("offline") => Ok(ProviderSource::Offline),
-            Some("registry") => Ok(ProviderSource::Registry),
-            Some(other) => Err(format!(
-                "{SOURCE_VAR}={other:?} is not a provider source: use \"offline\" (the default, \
-                 no network) or \"registry\" (real providers through terraform init)"
-            )),
-        }
-    }
-}
-
 /// The `tf-offline-provider` binary: `SPEC_OFFLINE_PROVIDER`, or the newest release or debug
 /// build in the cargo target directory this suite was built in.
-pub fn offline_provider_binary() -> Result<PathBuf, String> {
-    locate_offline_provider(std::env::var_os(BINARY_VAR), &target_dirs())
+pub fn offline_provider_binary() -> Result<PathBuf, ProviderError> {
+    locate_offline_provider(
+        Settings::get()
+            .offline_provider
+            .clone()
+            .map(PathBuf::into_os_string),
+        &target_dirs(),
+    )
 }
 
 /// The binary named by `explicit` (the value of `SPEC_OFFLINE_PROVIDER`), else the most
@@ -55,17 +40,13 @@ pub fn offline_provider_binary() -> Result<PathBuf, String> {
 pub fn locate_offline_provider(
     explicit: Option<std::ffi::OsString>,
     target_dirs: &[PathBuf],
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, ProviderError> {
     if let Some(path) = explicit.filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);
         return if path.is_file() {
             Ok(path)
         } else {
-            Err(format!(
-                "{BINARY_VAR}={} does not exist: build it with `make provider` \
-                 (cargo build -p tf-offline-provider)",
-                path.display()
-            ))
+            Err(ProviderError::NamedBinaryMissing(path))
         };
     }
     let candidates: Vec<PathBuf> = target_dirs
@@ -82,16 +63,12 @@ pub fn locate_offline_provider(
         .filter_map(|path| Some((path.metadata().ok()?.modified().ok()?, path)))
         .max_by_key(|(built, _)| *built)
         .map(|(_, path)| path.clone())
-        .ok_or_else(|| {
-            format!(
-                "the offline Terraform provider is not built (looked for {}): run `make provider` \
-                 (cargo build -p tf-offline-provider), or set {BINARY_VAR}",
-                candidates
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+        .ok_or_else(|| ProviderError::NoBuild {
+            searched: candidates
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
         })
 }
 
@@ -131,12 +108,14 @@ impl OfflineProviders {
     }
 
     /// Installs the providers with `tf-offline-provider install DIR`.
-    pub fn install() -> Result<OfflineProviders, String> {
+    pub fn install() -> Result<OfflineProviders, ProviderError> {
         let binary = offline_provider_binary()?;
         let dir = tempfile::Builder::new()
             .prefix("homelab-spec-providers-")
             .tempdir()
-            .map_err(|e| format!("cannot create a directory for the offline providers: {e}"))?;
+            .map_err(|e| {
+                ProviderError::Install(format!("cannot create a directory for them: {e}"))
+            })?;
         let command = Command::new(
             binary.clone().into_os_string(),
             ["install".as_ref(), dir.path().as_os_str()],
@@ -144,21 +123,21 @@ impl OfflineProviders {
         .timeout(Duration::from_secs(60));
         tools::run(&command)
             .and_then(|out| out.checked())
-            .map_err(|e| format!("installing the offline Terraform providers failed: {e}"))?;
+            .map_err(|e| ProviderError::Install(e.to_string()))?;
         let providers = OfflineProviders { dir };
         if !providers.cli_config().is_file() {
-            return Err(format!(
+            return Err(ProviderError::Install(format!(
                 "`{} install` did not write {}",
                 binary.display(),
                 providers.cli_config().display()
-            ));
+            )));
         }
         Ok(providers)
     }
 
     /// The providers shared by every run of this process that is still going; installed on
     /// first use, and again after the previous installation was removed.
-    pub fn shared() -> Result<Arc<OfflineProviders>, String> {
+    pub fn shared() -> Result<Arc<OfflineProviders>, ProviderError> {
         static SHARED: Mutex<Weak<OfflineProviders>> = Mutex::new(Weak::new());
         let mut slot = SHARED.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(providers) = slot.upgrade() {
@@ -180,8 +159,7 @@ mod tests {
         let dirs = vec![target.path().to_path_buf()];
         let err = locate_offline_provider(None, &dirs).unwrap_err();
         assert!(
-            err.contains("run `make provider`")
-                && err.contains(&target.path().display().to_string()),
+            matches!(&err, ProviderError::NoBuild { searched } if searched.contains(&target.path().display().to_string())),
             "{err}"
         );
         for profile in ["release", "debug"] {
@@ -195,24 +173,9 @@ mod tests {
             target.path().join("debug").join(BINARY)
         );
         let err = locate_offline_provider(Some("/no/such/binary".into()), &dirs).unwrap_err();
-        assert!(
-            err.starts_with("SPEC_OFFLINE_PROVIDER=/no/such/binary does not exist"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn the_source_defaults_to_offline() {
-        assert_eq!(ProviderSource::parse(None), Ok(ProviderSource::Offline));
-        assert_eq!(ProviderSource::parse(Some("")), Ok(ProviderSource::Offline));
         assert_eq!(
-            ProviderSource::parse(Some("registry")),
-            Ok(ProviderSource::Registry)
-        );
-        let err = ProviderSource::parse(Some("mirror")).unwrap_err();
-        assert!(
-            err.contains("\"offline\"") && err.contains("\"registry\""),
-            "{err}"
+            err,
+            ProviderError::NamedBinaryMissing("/no/such/binary".into())
         );
     }
 }

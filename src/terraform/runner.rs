@@ -11,15 +11,29 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use super::error::TerraformError;
 use super::junit;
 use super::module::{Module, ModuleCopy};
 use super::providers::{OfflineProviders, ProviderSource};
-use crate::report::{ToolCase, ToolSuite};
+use crate::finding::{Finding, FindingId};
+use crate::outcome::{CaseStatus, ToolCase, ToolRun};
+use crate::settings::Settings;
 use crate::tools::{self, Command, RunError, Tool};
 
-/// Seconds a single Terraform command may take (`SPEC_TF_TIMEOUT`, default 300).
-pub const TIMEOUT_VAR: &str = "SPEC_TF_TIMEOUT";
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+/// Finding ids of a module whose tests ran and did not pass.
+pub mod ids {
+    use crate::finding::FindingId;
+    /// `terraform validate` refused the module.
+    pub const VALIDATE: FindingId = FindingId::new("terraform/validate");
+    /// `terraform test` failed outside any one run (a test file it could not load, ...).
+    pub const TEST: FindingId = FindingId::new("terraform/test");
+    /// A `run` block failed.
+    pub const RUN_FAILED: FindingId = FindingId::new("terraform/run-failed");
+    /// A `run` block was skipped (an earlier one failed).
+    pub const RUN_SKIPPED: FindingId = FindingId::new("terraform/run-skipped");
+    /// The module could not be tested at all (no copy, no providers, a timeout).
+    pub const NOT_TESTED: FindingId = FindingId::new("terraform/not-tested");
+}
 
 /// How one `run` ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +59,9 @@ pub struct RunOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModuleOutcome {
     pub module: String,
+    /// The module's directory relative to the repository under test (its name for a copy
+    /// outside it): findings name their files from here.
+    pub path: String,
     /// Terraform's output when `terraform validate` failed.
     pub validate_error: Option<String>,
     pub runs: Vec<RunOutcome>,
@@ -67,31 +84,29 @@ impl ModuleOutcome {
         self.runs.iter().filter(move |r| r.file == file)
     }
 
-    /// One paragraph per problem: module, file, run, and Terraform's message.
-    pub fn problems(&self) -> Vec<String> {
-        let mut problems = Vec::new();
+    /// One finding per problem: validate, test, and every run that did not pass.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut findings = Vec::new();
         if let Some(error) = &self.validate_error {
-            problems.push(format!(
-                "module {}: terraform validate failed:\n{}",
-                self.module,
-                indent(error)
-            ));
+            findings.push(
+                Finding::new(ids::VALIDATE, &self.path, "terraform validate failed")
+                    .about(&self.module)
+                    .found(error.trim()),
+            );
         }
-        problems.extend(self.errors.iter().map(|e| {
-            format!(
-                "module {}: terraform test failed:\n{}",
-                self.module,
-                indent(e)
-            )
+        findings.extend(self.errors.iter().map(|e| {
+            Finding::new(ids::TEST, &self.path, "terraform test failed")
+                .about(&self.module)
+                .found(e.trim())
         }));
         for run in self.runs.iter().filter(|r| r.status != RunStatus::Passed) {
-            problems.push(run_problem(&self.module, run));
+            findings.push(run_finding(&self.path, run));
         }
-        problems
+        findings
     }
 
     /// The JUnit suite of this module for `reports/junit.xml`.
-    pub fn tool_suite(&self) -> ToolSuite {
+    pub fn tool_run(&self) -> ToolRun {
         let mut cases: Vec<ToolCase> = self
             .runs
             .iter()
@@ -99,45 +114,64 @@ impl ModuleOutcome {
                 name: run.run.clone(),
                 classname: format!("{}/{}", self.module, run.file),
                 time: run.time,
-                failure: match run.status {
-                    RunStatus::Failed => Some(run_problem(&self.module, run)),
-                    _ => None,
+                status: match run.status {
+                    RunStatus::Passed => CaseStatus::Passed,
+                    RunStatus::Skipped => CaseStatus::Skipped,
+                    RunStatus::Failed => CaseStatus::Failed(run_finding(&self.path, run)),
                 },
-                skipped: run.status == RunStatus::Skipped,
             })
             .collect();
-        let module_problem = self.validate_error.iter().chain(&self.errors).next();
+        let module_problem = self
+            .findings()
+            .into_iter()
+            .find(|f| f.id == ids::VALIDATE || f.id == ids::TEST);
         if let Some(problem) = module_problem {
             cases.push(ToolCase {
                 name: "terraform validate and test".into(),
                 classname: self.module.clone(),
                 time: self.duration,
-                failure: Some(format!("module {}:\n{problem}", self.module)),
-                skipped: false,
+                status: CaseStatus::Failed(problem),
             });
         }
-        ToolSuite {
-            name: format!("terraform test: {}", self.module),
+        ToolRun {
+            suite: format!("terraform test: {}", self.module),
             cases,
+            broken_copy: None,
         }
     }
 }
 
-fn run_problem(module: &str, run: &RunOutcome) -> String {
-    let what = match run.status {
-        RunStatus::Skipped => "was skipped",
-        _ => "failed",
+/// The report of a module that could not be tested at all.
+pub fn not_tested(module: &str, path: &str, error: &TerraformError) -> ToolRun {
+    ToolRun {
+        suite: format!("terraform test: {module}"),
+        cases: vec![ToolCase {
+            name: "terraform validate and test".into(),
+            classname: module.to_string(),
+            time: Duration::ZERO,
+            status: CaseStatus::Failed(
+                Finding::new(ids::NOT_TESTED, path, error.to_string()).about(module),
+            ),
+        }],
+        broken_copy: None,
+    }
+}
+
+fn run_finding(module_path: &str, run: &RunOutcome) -> Finding {
+    let (id, what): (FindingId, &str) = match run.status {
+        RunStatus::Skipped => (ids::RUN_SKIPPED, "was skipped"),
+        _ => (ids::RUN_FAILED, "failed"),
     };
     let message = run
         .message
         .as_deref()
         .unwrap_or("(Terraform gave no message)");
-    format!(
-        "module {module}, {}, run \"{}\" {what}:\n{}",
-        run.file,
-        run.run,
-        indent(message)
+    Finding::new(
+        id,
+        format!("{module_path}/{}", run.file),
+        format!("run \"{}\" {what}:\n{}", run.run, indent(message)),
     )
+    .about(&run.run)
 }
 
 fn indent(text: &str) -> String {
@@ -162,8 +196,8 @@ impl fmt::Display for ModuleOutcome {
             self.runs.len(),
             self.duration
         )?;
-        for problem in self.problems() {
-            write!(f, "\n{problem}")?;
+        for finding in self.findings() {
+            write!(f, "\n{finding}")?;
         }
         Ok(())
     }
@@ -183,39 +217,29 @@ pub struct TestRunner {
 }
 
 impl TestRunner {
-    /// terraform from PATH (checked by `tools::find`), providers from `SPEC_TF_PROVIDERS`,
-    /// timeout from `SPEC_TF_TIMEOUT`.
-    pub fn from_env() -> Result<TestRunner, String> {
-        let terraform = tools::find(Tool::Terraform).map_err(|e| e.to_string())?;
-        TestRunner::with_terraform(terraform.path)
+    /// terraform from PATH (checked by `tools::find`), providers and timeout from the
+    /// run's [`Settings`].
+    pub fn from_settings() -> Result<TestRunner, TerraformError> {
+        let terraform = tools::find(Tool::Terraform)?;
+        Ok(TestRunner::with_terraform(terraform.path))
     }
 
-    /// Like [`TestRunner::from_env`], but looks for terraform in the given PATH-style list.
-    pub fn with_terraform_on_path(path: &OsStr) -> Result<TestRunner, String> {
-        let terraform = tools::find_on_path(Tool::Terraform, path).map_err(|e| e.to_string())?;
-        TestRunner::with_terraform(terraform.path)
+    /// Like [`TestRunner::from_settings`], but looks for terraform in the given PATH-style
+    /// list.
+    pub fn with_terraform_on_path(path: &OsStr) -> Result<TestRunner, TerraformError> {
+        let terraform = tools::find_on_path(Tool::Terraform, path)?;
+        Ok(TestRunner::with_terraform(terraform.path))
     }
 
-    fn with_terraform(terraform: PathBuf) -> Result<TestRunner, String> {
-        let timeout = match std::env::var(TIMEOUT_VAR) {
-            Ok(value) if !value.trim().is_empty() => value
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|s| *s > 0)
-                .map(Duration::from_secs)
-                .ok_or_else(|| {
-                    format!("{TIMEOUT_VAR}={value:?} is not a number of seconds above 0")
-                })?,
-            _ => DEFAULT_TIMEOUT,
-        };
-        Ok(TestRunner {
+    fn with_terraform(terraform: PathBuf) -> TestRunner {
+        let settings = Settings::get();
+        TestRunner {
             terraform,
-            providers: ProviderSource::from_env()?,
-            timeout,
+            providers: settings.tf_providers,
+            timeout: settings.tf_timeout,
             scratch: None,
             filter: None,
-        })
+        }
     }
 
     /// The longest any one Terraform command may take before it is killed.
@@ -230,6 +254,11 @@ impl TestRunner {
         self
     }
 
+    /// Where the temporary copies go (`None`: the system temp dir).
+    pub fn scratch_dir(&self) -> Option<&Path> {
+        self.scratch.as_deref()
+    }
+
     /// Runs only one test file (`terraform test -filter=...`).
     pub fn only(mut self, test_file: &str) -> TestRunner {
         self.filter = Some(test_file.to_string());
@@ -238,13 +267,40 @@ impl TestRunner {
 
     /// Validates and tests one module. `Err` when it could not be tested at all (no copy,
     /// no providers, a command that did not finish in time).
-    pub fn run(&self, module: &Module) -> Result<ModuleOutcome, String> {
+    pub fn run(&self, module: &Module) -> Result<ModuleOutcome, TerraformError> {
         let copy = ModuleCopy::new(module, self.scratch.as_deref())?;
+        self.run_copied(
+            &module.name,
+            &module.path_in_repo(),
+            &copy.module.dir,
+            copy.scratch(),
+            false,
+        )
+    }
+
+    /// Validates and tests `dir`, a scratch copy the caller made (an environment copied
+    /// with the modules it calls), named `name` in the outcome and `path` (relative to the
+    /// repository under test) in its findings; Terraform's data dir, CLI config and reports
+    /// go to `scratch`. With `install_modules`, `terraform get` first installs the modules
+    /// it calls (local sources only: no network).
+    pub fn run_copied(
+        &self,
+        name: &str,
+        path: &str,
+        dir: &Path,
+        scratch: &Path,
+        install_modules: bool,
+    ) -> Result<ModuleOutcome, TerraformError> {
         // Held until the module is done: the shared providers are removed with the last user.
-        let (env, _providers) = self.environment(&copy)?;
+        let (env, _providers) = self.environment(scratch)?;
         let _slot = cpu_slots().acquire();
         let started = Instant::now();
-        let dir = &copy.module.dir;
+
+        if install_modules {
+            self.terraform(&env, dir, &["get", "-no-color"])
+                .and_then(|out| out.checked())
+                .map_err(|e| self.not_finished(name, "get", e))?;
+        }
 
         if self.providers == ProviderSource::Registry {
             self.terraform(
@@ -252,18 +308,17 @@ impl TestRunner {
                 dir,
                 &["init", "-input=false", "-backend=false", "-no-color"],
             )
-            .map_err(|e| format!("module {}: terraform init failed: {e}", module.name))?
-            .checked()
-            .map_err(|e| format!("module {}: terraform init failed: {e}", module.name))?;
+            .and_then(|out| out.checked())
+            .map_err(|e| self.not_finished(name, "init", e))?;
         }
 
         let validate = self
             .terraform(&env, dir, &["validate", "-no-color"])
-            .map_err(|e| self.not_finished(module, "validate", e))?;
+            .map_err(|e| self.not_finished(name, "validate", e))?;
         let validate_error =
             (!validate.success()).then(|| terraform_text(&validate.stdout, &validate.stderr));
 
-        let junit_path = copy.scratch().join("junit.xml");
+        let junit_path = scratch.join("junit.xml");
         let junit_arg = format!("-junit-xml={}", junit_path.display());
         let filter_arg = self.filter.as_ref().map(|f| format!("-filter={f}"));
         let mut args = vec!["test", "-no-color", junit_arg.as_str()];
@@ -272,7 +327,7 @@ impl TestRunner {
         }
         let test = self
             .terraform(&env, dir, &args)
-            .map_err(|e| self.not_finished(module, "test", e))?;
+            .map_err(|e| self.not_finished(name, "test", e))?;
 
         let mut runs = Vec::new();
         let mut errors = Vec::new();
@@ -303,7 +358,8 @@ impl TestRunner {
             errors.push(terraform_text(&test.stdout, &test.stderr));
         }
         Ok(ModuleOutcome {
-            module: module.name.clone(),
+            module: name.to_string(),
+            path: path.to_string(),
             validate_error,
             runs,
             errors,
@@ -313,7 +369,7 @@ impl TestRunner {
 
     /// Tests several modules at once (bounded by [`TestRunner::parallel_limit`]), results in
     /// the given order.
-    pub fn run_all(&self, modules: &[Module]) -> Vec<Result<ModuleOutcome, String>> {
+    pub fn run_all(&self, modules: &[Module]) -> Vec<Result<ModuleOutcome, TerraformError>> {
         std::thread::scope(|scope| {
             let handles: Vec<_> = modules
                 .iter()
@@ -324,7 +380,9 @@ impl TestRunner {
                 .zip(modules)
                 .map(|(handle, module)| {
                     handle.join().unwrap_or_else(|_| {
-                        Err(format!("module {}: the test thread panicked", module.name))
+                        Err(TerraformError::Panicked {
+                            module: module.name.clone(),
+                        })
                     })
                 })
                 .collect()
@@ -333,18 +391,21 @@ impl TestRunner {
 
     fn environment(
         &self,
-        copy: &ModuleCopy,
-    ) -> Result<(RunEnvironment, Option<Arc<OfflineProviders>>), String> {
-        let mut env = vec![("TF_DATA_DIR".to_string(), copy.scratch().join("tf-data"))];
+        scratch: &Path,
+    ) -> Result<(RunEnvironment, Option<Arc<OfflineProviders>>), TerraformError> {
+        let mut env = vec![("TF_DATA_DIR".to_string(), scratch.join("tf-data"))];
         let providers = match self.providers {
             ProviderSource::Offline => {
                 let providers = OfflineProviders::shared()?;
-                let config = copy.scratch().join("terraform.rc");
+                let config = scratch.join("terraform.rc");
                 std::fs::copy(providers.cli_config(), &config).map_err(|e| {
-                    format!(
-                        "cannot copy {} to {}: {e}",
-                        providers.cli_config().display(),
-                        config.display()
+                    TerraformError::io(
+                        format!(
+                            "cannot copy {} to {}",
+                            providers.cli_config().display(),
+                            config.display()
+                        ),
+                        e,
                     )
                 })?;
                 env.push(("TF_CLI_CONFIG_FILE".to_string(), config));
@@ -379,18 +440,19 @@ impl TestRunner {
         tools::run(&command)
     }
 
-    fn not_finished(&self, module: &Module, what: &str, error: RunError) -> String {
+    fn not_finished(&self, module: &str, what: &str, error: RunError) -> TerraformError {
         match error {
-            RunError::TimedOut { stdout, stderr, .. } => format!(
-                "module {}: `terraform {what}` did not finish within {:?} and was killed{}",
-                module.name,
-                self.timeout,
-                match terraform_text(&stdout, &stderr) {
-                    text if text.is_empty() => String::new(),
-                    text => format!("; its output so far:\n{}", indent(&text)),
-                }
-            ),
-            other => format!("module {}: terraform {what}: {other}", module.name),
+            RunError::TimedOut { stdout, stderr, .. } => TerraformError::TimedOut {
+                module: module.to_string(),
+                command: what.to_string(),
+                timeout: self.timeout,
+                output: terraform_text(&stdout, &stderr),
+            },
+            other => TerraformError::Command {
+                module: module.to_string(),
+                command: what.to_string(),
+                reason: other.to_string(),
+            },
         }
     }
 }
@@ -432,6 +494,12 @@ impl Drop for CpuSlot {
     }
 }
 
+/// A slot of the process-wide job limit ([`TestRunner::parallel_limit`]), held until
+/// dropped: other tools run in parallel (BATS files) share the limit with Terraform.
+pub(crate) fn job_slot() -> impl Drop {
+    cpu_slots().acquire()
+}
+
 fn cpu_slots() -> &'static CpuSlots {
     static SLOTS: OnceLock<CpuSlots> = OnceLock::new();
     SLOTS.get_or_init(|| CpuSlots {
@@ -440,31 +508,93 @@ fn cpu_slots() -> &'static CpuSlots {
     })
 }
 
-/// How many modules may run at once (`SPEC_TF_JOBS`, default two per CPU).
-pub const JOBS_VAR: &str = "SPEC_TF_JOBS";
-
 impl TestRunner {
-    /// The most modules this process tests at once: `SPEC_TF_JOBS` when it is a number above
-    /// 0, else two per CPU. Two, because `terraform test` with mocked providers spends about
-    /// two thirds of its wall time waiting (a provider plugin is started and handshaken for
-    /// every run: 1.6 s of CPU in 5 s for the vm module), so one per CPU leaves the CPUs idle.
+    /// The most modules this process tests at once: `SPEC_TF_JOBS`, else two per CPU. Two,
+    /// because `terraform test` with mocked providers spends about two thirds of its wall
+    /// time waiting (a provider plugin is started and handshaken for every run: 1.6 s of
+    /// CPU in 5 s for the vm module), so one per CPU leaves the CPUs idle.
     pub fn parallel_limit() -> usize {
-        static LIMIT: OnceLock<usize> = OnceLock::new();
-        *LIMIT.get_or_init(|| {
-            std::env::var(JOBS_VAR)
-                .ok()
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .filter(|n| *n > 0)
-                .unwrap_or_else(|| 2 * std::thread::available_parallelism().map_or(1, |n| n.get()))
-        })
+        Settings::get().tf_jobs
     }
 }
 
-/// The outcome of a module of the repository under test, computed once per process (the
-/// per-module scenarios and the all-modules scenario share it) and recorded in the JUnit
-/// report.
-pub fn shared_outcome(module: &Module) -> Arc<Result<ModuleOutcome, String>> {
-    type Cell = Arc<OnceLock<Arc<Result<ModuleOutcome, String>>>>;
+/// A module's outcome, shared between the scenarios that asked for it.
+pub type SharedOutcome = Arc<Result<ModuleOutcome, TerraformError>>;
+
+/// What a scenario asks of a module run beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct TestRequest {
+    /// Run only this test file (`terraform test -filter`).
+    pub only: Option<String>,
+    pub timeout: Option<Duration>,
+    /// Look for terraform in this PATH-style list instead of the process's PATH.
+    pub terraform_path: Option<std::ffi::OsString>,
+    /// Where the temporary copies go (the system temp dir when `None`).
+    pub scratch: Option<PathBuf>,
+}
+
+impl TestRequest {
+    /// A request that asks nothing special: the run of a module as it is in the repository
+    /// can then be shared.
+    fn is_plain(&self) -> bool {
+        self.only.is_none() && self.timeout.is_none() && self.terraform_path.is_none()
+    }
+}
+
+/// Tests `modules` as `request` asks, in parallel, results in the given order. The
+/// repository's own modules, tested as they are, run once per process and are shared by
+/// every scenario that asks for them ([`shared_outcome`]); a copy, a filter, a timeout or
+/// another terraform runs afresh.
+pub fn test_modules(modules: &[Module], request: &TestRequest) -> Vec<SharedOutcome> {
+    let root = Settings::get().root.path();
+    if request.is_plain() && modules.iter().all(|m| m.dir.starts_with(root)) {
+        return std::thread::scope(|scope| {
+            let handles: Vec<_> = modules
+                .iter()
+                .map(|m| scope.spawn(move || shared_outcome(m)))
+                .collect();
+            handles
+                .into_iter()
+                .zip(modules)
+                .map(|(h, m)| {
+                    h.join().unwrap_or_else(|_| {
+                        Arc::new(Err(TerraformError::Panicked {
+                            module: m.name.clone(),
+                        }))
+                    })
+                })
+                .collect()
+        });
+    }
+    let runner = match &request.terraform_path {
+        Some(path) => TestRunner::with_terraform_on_path(path),
+        None => TestRunner::from_settings(),
+    };
+    let runner = match runner {
+        Ok(runner) => runner,
+        Err(e) => {
+            let e = Arc::new(Err(e));
+            return modules.iter().map(|_| e.clone()).collect();
+        }
+    };
+    let mut runner = runner;
+    if let Some(scratch) = &request.scratch {
+        runner = runner.scratch_in(scratch);
+    }
+    if let Some(timeout) = request.timeout {
+        runner = runner.timeout(timeout);
+    }
+    if let Some(only) = &request.only {
+        runner = runner.only(only);
+    }
+    runner.run_all(modules).into_iter().map(Arc::new).collect()
+}
+
+/// The outcome of a module of the repository under test, computed once per process: the
+/// per-module scenarios and the all-modules scenario share it. Each scenario that uses it
+/// reports its [`ModuleOutcome::tool_run`]; the report writer keeps one copy of each run.
+pub fn shared_outcome(module: &Module) -> Arc<Result<ModuleOutcome, TerraformError>> {
+    type Cell = Arc<OnceLock<Arc<Result<ModuleOutcome, TerraformError>>>>;
     static OUTCOMES: OnceLock<Mutex<HashMap<PathBuf, Cell>>> = OnceLock::new();
     let cell: Cell = OUTCOMES
         .get_or_init(Default::default)
@@ -473,24 +603,8 @@ pub fn shared_outcome(module: &Module) -> Arc<Result<ModuleOutcome, String>> {
         .entry(module.dir.clone())
         .or_default()
         .clone();
-    cell.get_or_init(|| {
-        let outcome = TestRunner::from_env().and_then(|runner| runner.run(module));
-        match &outcome {
-            Ok(outcome) => crate::report::record(outcome.tool_suite()),
-            Err(problem) => crate::report::record(ToolSuite {
-                name: format!("terraform test: {}", module.name),
-                cases: vec![ToolCase {
-                    name: "terraform validate and test".into(),
-                    classname: module.name.clone(),
-                    time: Duration::ZERO,
-                    failure: Some(problem.clone()),
-                    skipped: false,
-                }],
-            }),
-        }
-        Arc::new(outcome)
-    })
-    .clone()
+    cell.get_or_init(|| Arc::new(TestRunner::from_settings().and_then(|runner| runner.run(module))))
+        .clone()
 }
 
 #[cfg(test)]
@@ -511,6 +625,7 @@ mod tests {
     fn a_failed_run_names_module_file_run_and_message() {
         let outcome = ModuleOutcome {
             module: "lxc".into(),
+            path: "infrastructure/proxmox/modules/lxc".into(),
             validate_error: None,
             runs: vec![
                 run(
@@ -530,23 +645,29 @@ mod tests {
             duration: Duration::from_secs(1),
         };
         assert!(!outcome.passed());
-        assert_eq!(
-            outcome.problems(),
-            vec![
-                "module lxc, tests/regression.tftest.hcl, run \"description\" failed:\n    \
-                 1 of 1 assertions failed: wrong description"
-            ]
+        let findings = outcome.findings();
+        pretty_assertions::assert_eq!(
+            crate::finding::ids_and_subjects(&findings),
+            vec![(
+                "terraform/run-failed".to_string(),
+                "description".to_string()
+            )]
         );
-        let suite = outcome.tool_suite();
-        assert_eq!(suite.name, "terraform test: lxc");
-        assert_eq!(suite.failures(), 1);
-        assert_eq!(suite.cases[1].classname, "lxc/tests/regression.tftest.hcl");
+        assert_eq!(
+            findings[0].file,
+            "infrastructure/proxmox/modules/lxc/tests/regression.tftest.hcl"
+        );
+        let run = outcome.tool_run();
+        assert_eq!(run.suite, "terraform test: lxc");
+        assert_eq!(run.failures(), 1);
+        assert_eq!(run.cases[1].classname, "lxc/tests/regression.tftest.hcl");
     }
 
     #[test]
     fn no_runs_is_not_a_pass() {
         let outcome = ModuleOutcome {
             module: "vm".into(),
+            path: "vm".into(),
             validate_error: None,
             runs: vec![],
             errors: vec![],

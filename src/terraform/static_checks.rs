@@ -3,50 +3,25 @@
 //! release whose fix it protects in a comment just above it; every test file mocks each
 //! provider the module requires. Each finding names the file, line and run.
 
-use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use super::module::{Module, REGRESSION_FILE};
 use super::tftest::TestFile;
+use crate::finding::{Finding, FindingId};
 
 /// Check ids, stable so that a finding can be looked up and filtered.
 pub mod ids {
-    pub const NO_TESTS: &str = "tftest/no-tests";
-    pub const PARSE: &str = "tftest/parse";
-    pub const MOCK_PROVIDER: &str = "tftest/mock-provider";
-    pub const VERSIONS: &str = "module/required-providers";
-    pub const NO_REGRESSION_FILE: &str = "regression/file";
-    pub const NO_RUNS: &str = "regression/runs";
-    pub const PLAN_ONLY: &str = "regression/plan-only";
-    pub const ASSERT: &str = "regression/assert";
-    pub const RELEASE_COMMENT: &str = "regression/release-comment";
-}
-
-/// One problem found in a module's tests.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub check: &'static str,
-    pub module: String,
-    /// Relative to the module directory.
-    pub file: PathBuf,
-    /// 1-based; `None` for problems of a whole file or directory.
-    pub line: Option<usize>,
-    pub run: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "module {}: {}", self.module, self.file.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(run) = &self.run {
-            write!(f, ": run \"{run}\"")?;
-        }
-        write!(f, ": {} [{}]", self.message, self.check)
-    }
+    use crate::finding::FindingId;
+    pub const NO_TESTS: FindingId = FindingId::new("tftest/no-tests");
+    pub const PARSE: FindingId = FindingId::new("tftest/parse");
+    pub const MOCK_PROVIDER: FindingId = FindingId::new("tftest/mock-provider");
+    pub const VERSIONS: FindingId = FindingId::new("module/required-providers");
+    pub const NO_REGRESSION_FILE: FindingId = FindingId::new("regression/file");
+    pub const NO_RUNS: FindingId = FindingId::new("regression/runs");
+    pub const PLAN_ONLY: FindingId = FindingId::new("regression/plan-only");
+    pub const ASSERT: FindingId = FindingId::new("regression/assert");
+    pub const RELEASE_COMMENT: FindingId = FindingId::new("regression/release-comment");
 }
 
 /// `Regression vX.Y.Z: what was fixed`.
@@ -58,13 +33,15 @@ fn release_comment() -> &'static regex::Regex {
 /// All findings for one module; empty when its tests are in order.
 pub fn check_module(module: &Module) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let finding = |check, file: PathBuf, line, run: Option<&str>, message: String| Finding {
-        check,
-        module: module.name.clone(),
-        file,
-        line,
-        run: run.map(str::to_string),
-        message,
+    let base = module.path_in_repo();
+    let finding = |check: FindingId,
+                   file: PathBuf,
+                   line: Option<usize>,
+                   subject: Option<&str>,
+                   message: String| {
+        Finding::new(check, join(&base, &file), message)
+            .at(line.filter(|l| *l > 0))
+            .about(subject.unwrap_or(&module.name))
     };
 
     let files = match module.test_files() {
@@ -136,7 +113,7 @@ pub fn check_module(module: &Module) -> Vec<Finding> {
                     ids::MOCK_PROVIDER,
                     relative.clone(),
                     None,
-                    None,
+                    Some(&provider.local_name),
                     format!(
                         "declares no mock_provider \"{}\", which the module requires ({}): \
                          without it the test would configure the real provider and call its API",
@@ -147,23 +124,26 @@ pub fn check_module(module: &Module) -> Vec<Finding> {
             }
         }
         if *relative == regression {
-            findings.extend(check_regression_runs(module, &file));
+            findings.extend(check_regression_runs(&base, &file));
         }
     }
     findings
 }
 
-fn check_regression_runs(module: &Module, file: &TestFile) -> Vec<Finding> {
+/// `base/file`, the way a finding names a module's file.
+fn join(base: &str, file: &Path) -> String {
+    format!("{base}/{}", file.display())
+}
+
+fn check_regression_runs(base: &str, file: &TestFile) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut push = |check, line, run: Option<&str>, message: String| {
-        findings.push(Finding {
-            check,
-            module: module.name.clone(),
-            file: file.path.clone(),
-            line,
-            run: run.map(str::to_string),
-            message,
-        })
+    let path = join(base, &file.path);
+    let mut push = |check: FindingId, line: Option<usize>, run: Option<&str>, message: String| {
+        let mut finding = Finding::new(check, &path, message).at(line);
+        if let Some(run) = run {
+            finding = finding.about(run);
+        }
+        findings.push(finding)
     };
     if file.runs.is_empty() {
         push(ids::NO_RUNS, None, None, "has no run blocks".into());
@@ -216,7 +196,6 @@ fn check_regression_runs(module: &Module, file: &TestFile) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     fn module_with(regression: Option<&str>, versions: &str) -> (tempfile::TempDir, Module) {
         let dir = tempfile::tempdir().unwrap();
@@ -258,20 +237,15 @@ mod tests {
             VERSIONS,
         );
         let findings = check_module(&module);
-        let checks: Vec<_> = findings.iter().map(|f| f.check).collect();
-        assert_eq!(
+        let checks: Vec<_> = findings.iter().map(|f| f.id).collect();
+        pretty_assertions::assert_eq!(
             checks,
             [ids::PLAN_ONLY, ids::ASSERT, ids::RELEASE_COMMENT],
             "{findings:#?}"
         );
         assert!(findings.iter().all(|f| f.line == Some(4)
-            && f.run.as_deref() == Some("tags")
-            && f.file == Path::new(REGRESSION_FILE)));
-        assert_eq!(
-            findings[0].to_string(),
-            "module m: tests/regression.tftest.hcl:4: run \"tags\": has command = apply; \
-             regression runs must use command = plan [regression/plan-only]"
-        );
+            && f.subject() == "tags"
+            && f.file == format!("m/{REGRESSION_FILE}")));
     }
 
     #[test]
@@ -279,9 +253,13 @@ mod tests {
         let versions = "terraform {\n  required_providers {\n    proxmox = { source = \"bpg/proxmox\" }\n    tls = { source = \"hashicorp/tls\" }\n  }\n}\n";
         let (_dir, module) = module_with(None, versions);
         let findings = check_module(&module);
-        let checks: Vec<_> = findings.iter().map(|f| f.check).collect();
-        assert_eq!(checks, [ids::NO_REGRESSION_FILE, ids::MOCK_PROVIDER]);
-        assert!(findings[1].message.contains("mock_provider \"tls\""));
+        pretty_assertions::assert_eq!(
+            crate::finding::ids_and_subjects(&findings),
+            [
+                ("regression/file".to_string(), "m".to_string()),
+                ("tftest/mock-provider".to_string(), "tls".to_string())
+            ]
+        );
     }
 
     #[test]
@@ -290,7 +268,7 @@ mod tests {
         let module = Module::at("m", dir.path()).unwrap();
         let findings = check_module(&module);
         assert_eq!(findings.len(), 1);
-        assert_eq!(findings[0].check, ids::NO_TESTS);
+        assert_eq!(findings[0].id, ids::NO_TESTS);
     }
 
     #[test]
@@ -298,7 +276,7 @@ mod tests {
         let (_dir, module) = module_with(Some("run \"x\" {\n  command = \n"), VERSIONS);
         let findings = check_module(&module);
         assert_eq!(findings.len(), 1, "{findings:#?}");
-        assert_eq!(findings[0].check, ids::PARSE);
+        assert_eq!(findings[0].id, ids::PARSE);
         assert!(findings[0].line.is_some_and(|l| l >= 2));
     }
 }

@@ -8,7 +8,7 @@ use cucumber::{given, then, when};
 use homelab_spec::alerts::{self, promtool};
 use promtool::{BehaviourTest, Expectation, InputSeries};
 
-use super::super::World;
+use super::super::{OrFail, World};
 
 /// One series per table row: `| series | values |`, values in promtool's notation.
 #[given(regex = r"^Prometheus has scraped (.+):$")]
@@ -34,7 +34,7 @@ fn prometheus_has_scraped(
         world
             .alerts
             .series
-            .push(InputSeries::new(&row[0], &row[1])?);
+            .push(InputSeries::new(&row[0], &row[1]).or_fail()?);
     }
     Ok(())
 }
@@ -65,7 +65,11 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
     };
     let outcome = tokio::task::spawn_blocking(move || promtool::run_behaviour_test(&test))
         .await
-        .map_err(|e| format!("the promtool run did not finish: {e}"))??;
+        .map_err(|e| format!("the promtool run did not finish: {e}"))?
+        .or_fail()?;
+    world.outcomes.push(homelab_spec::outcome::Outcome::ToolRun(
+        outcome.tool_run.clone(),
+    ));
     if outcome.passed {
         Ok(())
     } else {

@@ -12,8 +12,10 @@ use super::super::World;
 async fn a_prometheus_server(world: &mut World) -> Result<(), String> {
     let rules = world.root().join(alerts::RULES_FILE);
     let server = tokio::task::spawn_blocking(move || {
-        let mut server = PrometheusServer::start(&rules)?;
-        server.wait_until_ready(Duration::from_secs(30))?;
+        let mut server = PrometheusServer::start(&[rules]).map_err(|e| e.to_string())?;
+        server
+            .wait_until_ready(Duration::from_secs(30))
+            .map_err(|e| e.to_string())?;
         Ok::<_, String>(server)
     })
     .await
@@ -37,7 +39,7 @@ async fn evaluated_every_rule(world: &mut World) -> Result<(), String> {
     .map_err(|e| format!("reading the rules API did not finish: {e}"))?;
     // Kept until the scenario ends, then stopped by Drop even if a later step fails.
     world.alerts.server = Some(server);
-    world.alerts.loaded = Some(rules?);
+    world.alerts.loaded = Some(rules.map_err(|e| e.to_string())?);
     Ok(())
 }
 
@@ -104,7 +106,19 @@ async fn promtool_checks(world: &mut World) -> Result<(), String> {
         .ok_or("no rules file was chosen by an earlier step")?;
     let outcome = tokio::task::spawn_blocking(move || promtool::check_rules(&path))
         .await
-        .map_err(|e| format!("promtool did not finish: {e}"))??;
+        .map_err(|e| format!("promtool did not finish: {e}"))?
+        .map_err(|e| e.to_string())?;
+    let mut run = outcome.tool_run(&world.alerts.display_name);
+    if world.alerts.scratch.is_some() {
+        // A broken copy: promtool refusing it is what the scenario expects.
+        run.broken_copy = Some(homelab_spec::outcome::BrokenCopy {
+            change: format!("a broken copy of {}", homelab_spec::alerts::RULES_FILE),
+            expected: None,
+        });
+    }
+    world
+        .outcomes
+        .push(homelab_spec::outcome::Outcome::ToolRun(run));
     world.alerts.promtool_check = Some(outcome);
     Ok(())
 }
@@ -155,7 +169,7 @@ fn terraform_reads_the_rules(world: &mut World, relative: String) -> Result<(), 
         .module_dir
         .clone()
         .ok_or("no module was chosen by an earlier step")?;
-    let reference = deployment::find_reference(&module, &relative)?;
+    let reference = deployment::find_reference(&module, &relative).map_err(|e| e.to_string())?;
     let target = deployment::resolve(&reference, &module).ok_or_else(|| {
         format!(
             "{}:{}: {}({}) reads the rules through a path this check cannot resolve; expected \"${{path.module}}/{relative}\"",

@@ -1,13 +1,13 @@
 //! Steps of `features/us1_textfile.feature`: the operations scripts, run against a
 //! stand-in node, publish exactly the textfile metrics of the contract the alerts use.
 
-use std::path::{Path, PathBuf};
-
 use cucumber::{given, then, when};
 use homelab_spec::alerts::catalog::CatalogSet;
-use homelab_spec::alerts::textfile::{self, ContractFinding, PublishedMetric};
+use homelab_spec::alerts::script_edit::{self, ScriptChange};
+use homelab_spec::alerts::textfile::{self, PublishedMetric, ids};
+use homelab_spec::finding::{Finding, FindingId, listing};
 
-use super::super::World;
+use super::super::{OrFail, World};
 
 /// This feature's part of a scenario's state.
 #[derive(Debug, Default)]
@@ -15,76 +15,23 @@ pub struct TextfileState {
     /// A broken copy of the repository's scripts; the real ones when `None`.
     copy: Option<tempfile::TempDir>,
     published: Option<Vec<PublishedMetric>>,
-    findings: Option<Vec<ContractFinding>>,
+    findings: Option<Vec<Finding>>,
 }
 
 impl TextfileState {
-    fn findings(&self) -> Result<&[ContractFinding], String> {
+    fn findings(&self) -> Result<&[Finding], String> {
         self.findings
             .as_deref()
             .ok_or_else(|| "the operations scripts were not run by an earlier step".to_string())
     }
 }
 
-/// Copies `scripts/` of the repository into a scratch directory, applying `edit` to one script.
-fn copy_scripts(
-    root: &Path,
-    script: &str,
-    edit: impl FnOnce(&str) -> Result<String, String>,
-) -> Result<tempfile::TempDir, String> {
-    let scratch =
-        tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
-    copy_dir(&root.join("scripts"), &scratch.path().join("scripts"))?;
-    let path = scratch.path().join(script);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let edited = edit(&text).map_err(|e| format!("{script}: {e}"))?;
-    if edited == text {
-        return Err(format!("{script}: the edit changed nothing"));
-    }
-    std::fs::write(&path, edited).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(scratch)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    let entries =
-        std::fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
-    for entry in entries.flatten() {
-        let target: PathBuf = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            // fs::copy keeps the permissions: the scripts stay executable.
-            std::fs::copy(entry.path(), &target)
-                .map_err(|e| format!("cannot copy {}: {e}", entry.path().display()))?;
-        }
-    }
+/// A copy of the repository's scripts with one named change in one script.
+fn copy_with(world: &mut World, script: &str, change: ScriptChange) -> Result<(), String> {
+    let path = textfile::script_path(script).or_fail()?;
+    let copy = script_edit::copy_with_change(world.root().path(), path, &change).or_fail()?;
+    world.textfile.copy = Some(copy);
     Ok(())
-}
-
-/// The lines of a script that add a sample of `metric`.
-fn sample_lines<'a>(metric: &'a str) -> impl Fn(&str) -> bool + 'a {
-    move |line: &str| {
-        line.trim_start()
-            .starts_with(&format!("textfile_sample {metric} "))
-    }
-}
-
-fn edit_lines(text: &str, wanted: impl Fn(&str) -> bool, edit: impl Fn(&str) -> String) -> String {
-    let mut out: String = text
-        .lines()
-        .map(|line| {
-            if wanted(line) {
-                edit(line)
-            } else {
-                line.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    out.push('\n');
-    out
 }
 
 #[given(
@@ -96,12 +43,7 @@ fn a_copy_renaming(
     from: String,
     to: String,
 ) -> Result<(), String> {
-    let path = textfile::script_path(&script)?;
-    let copy = copy_scripts(world.root().path(), path, |text| {
-        Ok(text.replace(&from, &to))
-    })?;
-    world.textfile.copy = Some(copy);
-    Ok(())
+    copy_with(world, &script, ScriptChange::RenameMetric { from, to })
 }
 
 #[given(
@@ -113,16 +55,7 @@ fn a_copy_without_label(
     metric: String,
     label: String,
 ) -> Result<(), String> {
-    let path = textfile::script_path(&script)?;
-    let pattern = regex::Regex::new(&format!(r#"\s+{}="[^"]*""#, regex::escape(&label)))
-        .map_err(|e| format!("bad label {label:?}: {e}"))?;
-    let copy = copy_scripts(world.root().path(), path, |text| {
-        Ok(edit_lines(text, sample_lines(&metric), |line| {
-            pattern.replace_all(line, "").into_owned()
-        }))
-    })?;
-    world.textfile.copy = Some(copy);
-    Ok(())
+    copy_with(world, &script, ScriptChange::DropLabel { metric, label })
 }
 
 #[given(
@@ -134,14 +67,7 @@ fn a_copy_with_label(
     metric: String,
     label: String,
 ) -> Result<(), String> {
-    let path = textfile::script_path(&script)?;
-    let copy = copy_scripts(world.root().path(), path, |text| {
-        Ok(edit_lines(text, sample_lines(&metric), |line| {
-            format!("{line} {label}=stand-in")
-        }))
-    })?;
-    world.textfile.copy = Some(copy);
-    Ok(())
+    copy_with(world, &script, ScriptChange::AddLabel { metric, label })
 }
 
 #[when("the operations scripts run against a stand-in Proxmox node, Terraform and certificates")]
@@ -152,35 +78,27 @@ async fn the_scripts_run(world: &mut World) -> Result<(), String> {
     };
     let published = tokio::task::spawn_blocking(move || textfile::publish_all(&root))
         .await
-        .map_err(|e| format!("the script runs did not finish: {e}"))??;
+        .map_err(|e| format!("the script runs did not finish: {e}"))?
+        .or_fail()?;
     let catalogs = CatalogSet::bundled()?;
-    let contract = textfile::contract(&catalogs.catalogs)?;
+    let contract = textfile::contract(&catalogs.catalogs).or_fail()?;
     world.textfile.findings = Some(textfile::compare(&published, contract));
     world.textfile.published = Some(published);
     Ok(())
 }
 
-fn none_of(
-    findings: &[ContractFinding],
-    keep: impl Fn(&ContractFinding) -> bool,
-) -> Result<(), String> {
-    let wrong: Vec<String> = findings
-        .iter()
-        .filter(|f| keep(f))
-        .map(ToString::to_string)
-        .collect();
+fn none_of(findings: &[Finding], keep: impl Fn(&Finding) -> bool) -> Result<(), String> {
+    let wrong: Vec<Finding> = findings.iter().filter(|f| keep(f)).cloned().collect();
     if wrong.is_empty() {
         Ok(())
     } else {
-        Err(wrong.join("\n"))
+        Err(listing(&wrong))
     }
 }
 
 #[then("every metric of the textfile contract is published by an operations script")]
 fn every_contract_metric_published(world: &mut World) -> Result<(), String> {
-    none_of(world.textfile.findings()?, |f| {
-        matches!(f, ContractFinding::Unpublished { .. })
-    })
+    none_of(world.textfile.findings()?, |f| f.id == ids::UNPUBLISHED)
 }
 
 #[then("every metric the scripts publish is in the contract, with the same type and labels")]
@@ -189,28 +107,20 @@ fn nothing_undeclared(world: &mut World) -> Result<(), String> {
     if published.is_empty() {
         return Err("the operations scripts published no metric at all".into());
     }
-    none_of(world.textfile.findings()?, |f| {
-        !matches!(f, ContractFinding::Unpublished { .. })
-    })
+    none_of(world.textfile.findings()?, |f| f.id != ids::UNPUBLISHED)
 }
 
 #[then(
     regex = r#"^the check reports that the (\S+) script publishes "([^"]*)", which the contract does not declare$"#
 )]
 fn reports_undeclared(world: &mut World, script: String, metric: String) -> Result<(), String> {
-    let path = textfile::script_path(&script)?;
-    expect(world, |f| {
-        matches!(f, ContractFinding::Undeclared { .. })
-            && f.script() == Some(path)
-            && f.metric() == metric
-    })
+    let path = textfile::script_path(&script).or_fail()?;
+    expect(world, ids::UNDECLARED, Some(path), &metric, |_| true)
 }
 
 #[then(regex = r#"^the check reports that no operations script publishes "([^"]*)"$"#)]
 fn reports_unpublished(world: &mut World, metric: String) -> Result<(), String> {
-    expect(world, |f| {
-        matches!(f, ContractFinding::Unpublished { .. }) && f.metric() == metric
-    })
+    expect(world, ids::UNPUBLISHED, None, &metric, |_| true)
 }
 
 #[then(
@@ -222,12 +132,9 @@ fn reports_missing_label(
     metric: String,
     label: String,
 ) -> Result<(), String> {
-    let path = textfile::script_path(&script)?;
-    expect(world, |f| {
-        matches!(f, ContractFinding::MissingLabel { .. })
-            && f.script() == Some(path)
-            && f.metric() == metric
-            && f.label() == Some(label.as_str())
+    let path = textfile::script_path(&script).or_fail()?;
+    expect(world, ids::MISSING_LABEL, Some(path), &metric, |f| {
+        f.expected.as_deref() == Some(label.as_str())
     })
 }
 
@@ -240,24 +147,30 @@ fn reports_extra_label(
     label: String,
     metric: String,
 ) -> Result<(), String> {
-    let path = textfile::script_path(&script)?;
-    expect(world, |f| {
-        matches!(f, ContractFinding::ExtraLabel { .. })
-            && f.script() == Some(path)
-            && f.metric() == metric
-            && f.label() == Some(label.as_str())
+    let path = textfile::script_path(&script).or_fail()?;
+    expect(world, ids::EXTRA_LABEL, Some(path), &metric, |f| {
+        f.found.as_deref() == Some(label.as_str())
     })
 }
 
-fn expect(world: &World, wanted: impl Fn(&ContractFinding) -> bool) -> Result<(), String> {
+/// A finding with this id about `metric`, in `script` when given, that `also` accepts.
+fn expect(
+    world: &World,
+    id: FindingId,
+    script: Option<&str>,
+    metric: &str,
+    also: impl Fn(&Finding) -> bool,
+) -> Result<(), String> {
     let findings = world.textfile.findings()?;
-    if findings.iter().any(wanted) {
+    let wanted = |f: &&Finding| {
+        f.is(id.as_str(), Some(metric)) && script.is_none_or(|s| f.file == s) && also(f)
+    };
+    if findings.iter().any(|f| wanted(&f)) {
         return Ok(());
     }
-    let listing: Vec<String> = findings.iter().map(ToString::to_string).collect();
     Err(format!(
-        "the expected finding is not among the {} reported:\n  {}",
-        listing.len(),
-        listing.join("\n  ")
+        "expected a {id} finding about {metric}, but the {} reported are:\n{}",
+        findings.len(),
+        listing(findings)
     ))
 }

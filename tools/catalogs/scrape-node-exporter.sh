@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# Regenerates src/alerts/catalogs/node-exporter-<version>.yml from a real scrape of the installed
-# prometheus-node-exporter on 127.0.0.1, plus the collectors a container cannot run (systemd),
-# taken from node-exporter's documentation/source for that version (supplements/).
+# Regenerates src/alerts/catalogs/node-exporter-<version>.yml: every metric family node-exporter
+# <version> can expose on a real host, from three real sources merged:
+#  1. a scrape of the installed binary on this machine (source: scrape);
+#  2. the same binary run on node_exporter's end-to-end test fixtures at tag v<version>: the
+#     /proc and /sys trees of a host with ZFS, hwmon, md RAID, bonding, EDAC, NVMe, thermal
+#     zones... with the flags of the project's end-to-end-test.sh (source: fixture-scrape);
+#  3. the hwmon names the collector builds at run time, as patterns from its naming rule
+#     (collector/hwmon_linux.go at the tag) and the kernel's hwmon attributes (source-code);
+# plus node_systemd_* (no systemd/D-Bus in a container; supplements/node-exporter-systemd.tsv).
+#
+# NODE_EXPORTER_SRC: a clone of https://github.com/prometheus/node_exporter (or its .git
+# directory) that has the tag v<version>. Nothing from it is copied into this repository.
 set -euo pipefail
 # shellcheck source=tools/catalogs/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -9,14 +18,20 @@ source "$(dirname "$0")/lib.sh"
 binary=${NODE_EXPORTER:-prometheus-node-exporter}
 require_tool "$binary" "apt-get install prometheus-node-exporter (1.5.0 is the version this catalog describes)"
 version=$("$binary" --version 2>&1 | awk '/^node_exporter, version/ {print $3; exit}')
+src=${NODE_EXPORTER_SRC:-}
+if [[ -z "$src" ]] || ! git -C "$src" rev-parse --verify -q "v$version^{commit}" >/dev/null; then
+    echo "NODE_EXPORTER_SRC must name a node_exporter git clone with the tag v$version, e.g." >&2
+    echo "  git clone https://github.com/prometheus/node_exporter /tmp/node_exporter" >&2
+    echo "  make catalogs NODE_EXPORTER_SRC=/tmp/node_exporter" >&2
+    exit 1
+fi
 work=$(mktemp -d)
 trap 'stop_started; rm -rf "$work"' EXIT
 
-# A textfile directory with one file, so the textfile collector's own metrics appear; the
-# homelab's textfile metrics are a separate catalog (homelab-textfile.yml).
+# 1. This machine. A textfile directory with one file, so the textfile collector's own metrics
+# appear; the homelab's textfile metrics are a separate catalog (homelab-textfile-*.yml).
 mkdir "$work/textfile"
 echo 'catalog_probe 1' >"$work/textfile/probe.prom"
-
 port=$(free_port)
 # Default collectors plus the non-default ones the homelab enables (systemd, processes) and a
 # few that are useful and work unprivileged. systemd fails without D-Bus (see supplement).
@@ -29,10 +44,46 @@ STARTED_PIDS+=($!)
 wait_http "http://127.0.0.1:$port/metrics" "$work/exporter.log"
 curl -fsS "http://127.0.0.1:$port/metrics" | grep -v '^catalog_probe' >"$work/scrape.txt"
 
+# 2. The end-to-end fixtures at the tag, unpacked with the repository's own ttar.
+mkdir "$work/e2e"
+git -C "$src" archive "v$version" collector/fixtures end-to-end-test.sh ttar collector/hwmon_linux.go |
+    tar -x -C "$work/e2e"
+(cd "$work/e2e/collector/fixtures" && bash ../../ttar -C . -x -f sys.ttar && bash ../../ttar -C . -x -f udev.ttar)
+mapfile -t e2e_flags < <(python3 "$TOOLS_DIR/e2e_flags.py" "$work/e2e/end-to-end-test.sh")
+port=$(free_port)
+# Debian's build excludes lo by default, which the test's netdev include contradicts; and
+# systemd is left out (it would only fail without D-Bus, as in 1).
+(cd "$work/e2e" && exec "$binary" "${e2e_flags[@]}" --collector.netdev.device-exclude= \
+    --no-collector.systemd --web.listen-address="127.0.0.1:$port") >"$work/e2e.log" 2>&1 &
+STARTED_PIDS+=($!)
+wait_http "http://127.0.0.1:$port/metrics" "$work/e2e.log"
+curl -fsS "http://127.0.0.1:$port/metrics" >"$work/fixture-scrape.txt"
+# The binary must give every family the project's own expected output has; otherwise the
+# fixtures and the binary do not belong together.
+missing=$(comm -23 <(awk '/^# TYPE/ {print $3}' "$work/e2e/collector/fixtures/e2e-output.txt" | sort -u) \
+    <(awk '/^# TYPE/ {print $3}' "$work/fixture-scrape.txt" | sort -u))
+if [[ -n "$missing" ]]; then
+    echo "the fixture scrape lacks families of e2e-output.txt (binary and tag do not match?):" >&2
+    echo "$missing" | head -20 >&2
+    exit 1
+fi
+failed=$(grep -E '^node_scrape_collector_success\{.*\} 0$' "$work/fixture-scrape.txt" || true)
+[[ -z "$failed" ]] || echo "note: collectors that failed on the fixtures: $failed" >&2
+
+# 3. hwmon names built at run time.
+python3 "$TOOLS_DIR/hwmon_patterns.py" --source "$work/e2e/collector/hwmon_linux.go" \
+    --attributes "$TOOLS_DIR/supplements/hwmon-sysfs-attributes.tsv" --version "$version" \
+    >"$work/hwmon-patterns.tsv"
+
+package=$(dpkg-query -W -f='${Version}' prometheus-node-exporter 2>/dev/null || echo unknown)
 python3 "$TOOLS_DIR/exposition_to_catalog.py" \
     --exporter node-exporter --version "$version" \
-    --produced-by "real scrape of $binary $version (Debian package $(dpkg-query -W -f='${Version}' prometheus-node-exporter 2>/dev/null || echo unknown)) on 127.0.0.1, $(date -u +%Y-%m-%d), with default collectors plus systemd, processes, interrupts, tcpstat, cpu.info, mountstats, meminfo_numa and a textfile directory; node_systemd_* cannot be scraped in a container without systemd/D-Bus, so it is added from node-exporter v$version's systemd collector (collector/systemd_linux.go) and marked source: documentation" \
-    --regenerate "tools/catalogs/scrape-node-exporter.sh (or: make catalogs)" \
+    --produced-by "$binary $version (Debian package $package), $(date -u +%Y-%m-%d), three real sources merged: (1) a scrape on 127.0.0.1 of this machine with default collectors plus systemd, processes, interrupts, tcpstat, cpu.info, mountstats, meminfo_numa and a textfile directory (source: scrape); (2) the same binary run on node_exporter v$version's end-to-end test fixtures (collector/fixtures: proc/, sys.ttar, udev.ttar) with the collectors and flags of its end-to-end-test.sh, a host with ZFS, hwmon, md RAID, bonding, EDAC, NVMe, thermal zones and more, checked to give every family of the tag's e2e-output.txt (source: fixture-scrape); (3) hwmon families named at run time, as patterns from collector/hwmon_linux.go's naming rule at the tag and the kernel's documented hwmon sysfs attributes (tools/catalogs/supplements/hwmon-sysfs-attributes.tsv; source: source-code). node_systemd_* cannot be scraped in a container without systemd/D-Bus and comes from the v$version systemd collector (collector/systemd_linux.go; source: documentation)" \
+    --regenerate "NODE_EXPORTER_SRC=<node_exporter clone> tools/catalogs/scrape-node-exporter.sh (or: make catalogs NODE_EXPORTER_SRC=...)" \
     --scrape "$work/scrape.txt" \
+    --fixture-scrape "$work/fixture-scrape.txt" \
+    --fixture-keep-prefix node_ --fixture-keep-prefix go_ \
+    --fixture-keep-prefix process_ --fixture-keep-prefix promhttp_ \
     --supplement "$TOOLS_DIR/supplements/node-exporter-systemd.tsv" \
+    --patterns "$work/hwmon-patterns.tsv" \
     --output "$CATALOG_DIR/node-exporter-$version.yml"

@@ -7,23 +7,46 @@ pub struct BundledProvider {
     pub source: &'static str,
     /// The local name: the executable is `terraform-provider-<name>`.
     pub name: &'static str,
+    /// The release the schema was generated from (`tools/schemas/regenerate.sh`).
+    pub version: &'static str,
     /// The file in `providers/offline/schemas/` the document was built from.
     pub file: &'static str,
     pub document: &'static str,
+    /// How the real provider plans a create (`<file>.plan.json`): only for providers that
+    /// need no network, which are then planned without a mock. `None`: refused at configure.
+    pub plan_facts: Option<(&'static str, &'static str)>,
 }
 
 pub const PROVIDERS: &[BundledProvider] = &[
     BundledProvider {
         source: "bpg/proxmox",
         name: "proxmox",
-        file: "schemas/bpg-proxmox.json",
-        document: include_str!("../schemas/bpg-proxmox.json"),
+        version: "0.94.0",
+        file: "schemas/bpg-proxmox-0.94.0.json",
+        document: include_str!("../schemas/bpg-proxmox-0.94.0.json"),
+        plan_facts: None,
     },
     BundledProvider {
         source: "hashicorp/tls",
         name: "tls",
-        file: "schemas/hashicorp-tls.json",
-        document: include_str!("../schemas/hashicorp-tls.json"),
+        version: "4.2.1",
+        file: "schemas/hashicorp-tls-4.2.1.json",
+        document: include_str!("../schemas/hashicorp-tls-4.2.1.json"),
+        plan_facts: Some((
+            "schemas/hashicorp-tls-4.2.1.plan.json",
+            include_str!("../schemas/hashicorp-tls-4.2.1.plan.json"),
+        )),
+    },
+    BundledProvider {
+        source: "hashicorp/random",
+        name: "random",
+        version: "3.8.1",
+        file: "schemas/hashicorp-random-3.8.1.json",
+        document: include_str!("../schemas/hashicorp-random-3.8.1.json"),
+        plan_facts: Some((
+            "schemas/hashicorp-random-3.8.1.plan.json",
+            include_str!("../schemas/hashicorp-random-3.8.1.plan.json"),
+        )),
     },
 ];
 

@@ -12,6 +12,23 @@ use crate::schema_doc::SchemaDocument;
 
 /// The file next to each installed executable that it serves.
 pub const SCHEMA_FILE_NAME: &str = "schema.json";
+/// Next to it, for a provider planned without a mock: how the real one plans.
+pub const PLAN_FACTS_FILE_NAME: &str = "plan.json";
+
+/// The plan facts that go with a schema file: `plan.json` beside an installed
+/// `schema.json`, else `X.plan.json` beside `X.json` (the layout of `schemas/`).
+pub fn plan_facts_file(schema_file: &Path) -> PathBuf {
+    let name = schema_file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let sibling = if name == SCHEMA_FILE_NAME {
+        PLAN_FACTS_FILE_NAME.to_string()
+    } else {
+        format!("{}.plan.json", name.strip_suffix(".json").unwrap_or(&name))
+    };
+    schema_file.with_file_name(sibling)
+}
 pub const CLI_CONFIG_FILE_NAME: &str = "terraform.rc";
 
 /// What `install` did to one file.
@@ -71,6 +88,18 @@ pub fn install(
             document.as_bytes(),
             0o644,
         )?);
+        let plan_file = provider_dir.join(PLAN_FACTS_FILE_NAME);
+        match provider.plan_facts {
+            Some((file, text)) => {
+                crate::planner::PlanFacts::parse(Path::new(file), text)
+                    .map_err(|e| e.to_string())?;
+                written.push(write_file(&plan_file, text.as_bytes(), 0o644)?);
+            }
+            None => {
+                // a provider that lost its plan facts must not keep planning from old ones
+                let _ = fs::remove_file(&plan_file);
+            }
+        }
         overrides.push((provider.source, provider_dir));
     }
     let config = dir.join(CLI_CONFIG_FILE_NAME);

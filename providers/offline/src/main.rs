@@ -11,6 +11,8 @@
 
 mod bundled;
 mod install;
+mod msgpack;
+mod planner;
 mod plugin_server;
 mod protocol;
 mod schema_doc;
@@ -31,7 +33,7 @@ const USAGE: &str = "usage:
   tf-offline-provider serve FILE
       serve the one provider in FILE (Terraform starts plugins this way)
   tf-offline-provider list
-      the bundled providers";
+      the bundled providers: source, executable, schema file, version (tab-separated)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,7 +46,10 @@ fn main() -> ExitCode {
         Some("serve") if args.len() == 2 => return run_serve(Path::new(&args[1])),
         Some("list") => {
             for p in bundled::PROVIDERS {
-                println!("{}\tterraform-provider-{}\t{}", p.source, p.name, p.file);
+                println!(
+                    "{}\tterraform-provider-{}\t{}\t{}",
+                    p.source, p.name, p.file, p.version
+                );
             }
             Ok(())
         }
@@ -189,7 +194,16 @@ fn serve_file(file: &Path, name: Option<&str>) -> ExitCode {
     if let Err(e) = &provider {
         eprintln!("tf-offline-provider: refused schema {e}");
     }
-    match plugin_server::serve(ServedProvider::new(&address, provider)) {
+    let plan_file = install::plan_facts_file(file);
+    let plan = plan_file.exists().then(|| {
+        std::fs::read_to_string(&plan_file)
+            .map_err(|e| SchemaError {
+                file: plan_file.clone(),
+                reason: format!("cannot read: {e}"),
+            })
+            .and_then(|text| planner::PlanFacts::parse(&plan_file, &text))
+    });
+    match plugin_server::serve(ServedProvider::new(&address, provider, plan)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("tf-offline-provider: {message}");

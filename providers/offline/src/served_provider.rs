@@ -1,11 +1,15 @@
 //! The provider service itself: answers schema and validation calls from a schema
 //! document, and refuses every call that would need a real Proxmox or a real key
-//! (plan, apply, read, import, configure) with a diagnostic saying to mock it.
+//! (apply, read, import; plan and configure unless the provider needs no network) with
+//! a diagnostic saying to mock it. A provider with plan facts (tls, random) is
+//! configured and plans a create the way the real one does (`planner`).
 
 use std::collections::HashMap;
 
 use tonic::{Request, Response, Status};
 
+use crate::msgpack::{self, Value};
+use crate::planner::{self, PlanFacts};
 use crate::protocol::{self, tfplugin6 as pb};
 use crate::schema_doc::{ProviderSchema, SchemaError};
 
@@ -13,6 +17,8 @@ use crate::schema_doc::{ProviderSchema, SchemaError};
 pub struct ServedProvider {
     address: String,
     schema: Result<SchemaMessages, SchemaError>,
+    /// How the provider plans without a mock; `None` for one that must be mocked.
+    plan: Option<Result<PlanFacts, SchemaError>>,
 }
 
 struct SchemaMessages {
@@ -22,7 +28,11 @@ struct SchemaMessages {
 }
 
 impl ServedProvider {
-    pub fn new(address: &str, schema: Result<&ProviderSchema, SchemaError>) -> Self {
+    pub fn new(
+        address: &str,
+        schema: Result<&ProviderSchema, SchemaError>,
+        plan: Option<Result<PlanFacts, SchemaError>>,
+    ) -> Self {
         let schema = schema.map(|provider| SchemaMessages {
             provider: provider
                 .provider
@@ -46,7 +56,67 @@ impl ServedProvider {
         Self {
             address: address.to_string(),
             schema,
+            plan,
         }
+    }
+
+    /// The plan facts, when this provider plans without a mock.
+    fn plannable(&self) -> Option<&PlanFacts> {
+        match &self.plan {
+            Some(Ok(facts)) if facts.plannable => Some(facts),
+            _ => None,
+        }
+    }
+
+    fn plan(
+        &self,
+        request: pb::plan_resource_change::Request,
+        facts: &PlanFacts,
+    ) -> Result<Option<Value>, Vec<pb::Diagnostic>> {
+        let decode = |value: Option<pb::DynamicValue>, what: &str| {
+            let bytes = value.map(|v| v.msgpack).unwrap_or_default();
+            if bytes.is_empty() {
+                return Ok(Value::Nil);
+            }
+            msgpack::decode(&bytes).map_err(|e| {
+                vec![protocol::error(
+                    format!(
+                        "{}: cannot read the {what} of {}",
+                        self.address, request.type_name
+                    ),
+                    e.to_string(),
+                )]
+            })
+        };
+        let prior = decode(request.prior_state.clone(), "prior state")?;
+        let proposed = decode(request.proposed_new_state.clone(), "proposed new state")?;
+        let config = decode(request.config.clone(), "configuration")?;
+        if proposed.is_null() {
+            return Ok(Some(Value::Nil)); // destroy
+        }
+        if !prior.is_null() {
+            // An update: Terraform's proposal already keeps the prior computed values.
+            return Ok(Some(proposed));
+        }
+        let Ok(schemas) = &self.schema else {
+            return Err(self.schema_diagnostics());
+        };
+        let Some(block) = schemas
+            .resources
+            .get(&request.type_name)
+            .and_then(|s| s.block.as_ref())
+        else {
+            return Err(vec![protocol::error(
+                format!(
+                    "{} has no resource type {}",
+                    self.address, request.type_name
+                ),
+                String::new(),
+            )]);
+        };
+        planner::plan_create(&request.type_name, block, &config, facts)
+            .map(Some)
+            .map_err(|e| vec![protocol::error(e.summary, e.detail)])
     }
 
     /// The diagnostic for a call that needs the real provider.
@@ -188,13 +258,24 @@ impl pb::provider_server::Provider for ServedProvider {
         })
     }
 
+    // Terraform has checked the configuration against the schema; a provider that
+    // needs no network has nothing else to set up.
     async fn configure_provider(
         &self,
         _: Request<pb::configure_provider::Request>,
     ) -> Answer<pb::configure_provider::Response> {
-        answer(pb::configure_provider::Response {
-            diagnostics: self.schema_only("configuring the provider", ""),
-        })
+        let diagnostics = match &self.plan {
+            Some(Err(e)) => vec![protocol::error(
+                format!(
+                    "tf-offline-provider refused the plan facts of {}",
+                    self.address
+                ),
+                e.to_string(),
+            )],
+            _ if self.plannable().is_some() => self.schema_diagnostics(),
+            _ => self.schema_only("configuring the provider", ""),
+        };
+        answer(pb::configure_provider::Response { diagnostics })
     }
 
     async fn read_resource(
@@ -210,8 +291,25 @@ impl pb::provider_server::Provider for ServedProvider {
         &self,
         request: Request<pb::plan_resource_change::Request>,
     ) -> Answer<pb::plan_resource_change::Response> {
-        answer(pb::plan_resource_change::Response {
-            diagnostics: self.schema_only("planning", &request.into_inner().type_name),
+        let request = request.into_inner();
+        let Some(facts) = self.plannable() else {
+            return answer(pb::plan_resource_change::Response {
+                planned_state: None,
+                diagnostics: self.schema_only("planning", &request.type_name),
+            });
+        };
+        answer(match self.plan(request, facts) {
+            Ok(planned) => pb::plan_resource_change::Response {
+                planned_state: planned.map(|value| pb::DynamicValue {
+                    msgpack: msgpack::encode(&value),
+                    json: Vec::new(),
+                }),
+                diagnostics: Vec::new(),
+            },
+            Err(diagnostics) => pb::plan_resource_change::Response {
+                planned_state: None,
+                diagnostics,
+            },
         })
     }
 

@@ -12,7 +12,7 @@ use support::{install, install_into, installed};
 fn install_lays_out_one_executable_per_provider_and_a_cli_config() {
     let providers = installed();
     let dir = providers.dir.path().canonicalize().unwrap();
-    for name in ["proxmox", "tls"] {
+    for name in ["proxmox", "tls", "random"] {
         let program = dir.join(name).join(format!("terraform-provider-{name}"));
         let mode = fs::metadata(&program)
             .unwrap_or_else(|e| panic!("{}: {e}", program.display()))
@@ -41,10 +41,20 @@ fn install_lays_out_one_executable_per_provider_and_a_cli_config() {
         )),
         "{config}"
     );
+    assert!(
+        config.contains(&format!(
+            "\"hashicorp/random\" = \"{}\"",
+            dir.join("random").display()
+        )),
+        "{config}"
+    );
     assert!(config.contains("direct {}"), "{config}");
+    // tls and random, planned without a mock, get their plan facts; bpg/proxmox none
+    assert!(dir.join("tls/plan.json").is_file() && dir.join("random/plan.json").is_file());
+    assert!(!dir.join("proxmox/plan.json").exists());
     assert_eq!(
         providers.printed.stdout.matches("wrote ").count(),
-        5,
+        9,
         "{}",
         providers.printed.output()
     );
@@ -58,7 +68,7 @@ fn install_twice_changes_nothing_and_says_so() {
     assert!(again.success, "{}", again.output());
     assert_eq!(
         again.stdout.matches("unchanged ").count(),
-        5,
+        9,
         "{}",
         again.output()
     );
@@ -117,19 +127,20 @@ fn check_accepts_the_bundled_schemas() {
     let mut command = std::process::Command::new(support::provider_binary());
     command
         .arg("check")
-        .arg(schemas.join("bpg-proxmox.json"))
-        .arg(schemas.join("hashicorp-tls.json"));
+        .arg(schemas.join("bpg-proxmox-0.94.0.json"))
+        .arg(schemas.join("hashicorp-tls-4.2.1.json"))
+        .arg(schemas.join("hashicorp-random-3.8.1.json"));
     let ran = support::run(command, std::time::Duration::from_secs(30));
     assert!(ran.success, "{}", ran.output());
     assert!(
         ran.stdout
-            .contains("registry.terraform.io/bpg/proxmox, 3 resources"),
+            .contains("registry.terraform.io/bpg/proxmox, 60 resources, 49 data sources"),
         "{}",
         ran.output()
     );
     assert!(
         ran.stdout
-            .contains("registry.terraform.io/hashicorp/tls, 1 resources"),
+            .contains("registry.terraform.io/hashicorp/tls, 4 resources, 2 data sources"),
         "{}",
         ran.output()
     );

@@ -164,18 +164,154 @@ fn second_instance_of_an_at_most_one_block_fails_with_terraforms_error() {
 }
 
 #[test]
-fn plan_without_a_mock_is_refused_as_schema_only() {
+fn unmocked_proxmox_is_refused_at_configure_as_schema_only() {
     let providers = installed();
     let module = module("unmocked");
     let test = terraform(module.path(), &providers.config(), &["test"]);
     assert!(
         !test.success,
-        "an unmocked plan cannot succeed: {}",
+        "an unmocked bpg/proxmox cannot plan: {}",
         test.output()
     );
     assert!(
-        test.all().contains("is a schema-only offline provider"),
+        test.all().contains("is a schema-only offline provider")
+            && test
+                .all()
+                .contains("configuring the provider must be mocked"),
         "the error should say the provider is schema-only: {}",
+        test.output()
+    );
+}
+
+/// Each bundled provider, several of its resources and data sources, under mock_provider.
+#[test]
+fn every_bundled_provider_plans_and_applies_under_mock_provider() {
+    let providers = installed();
+    for fixture in ["proxmox_mocked", "tls_mocked", "random_mocked"] {
+        let module = module(fixture);
+        let test = terraform(module.path(), &providers.config(), &["test"]);
+        assert!(
+            test.success,
+            "terraform test of {fixture}: {}",
+            test.output()
+        );
+        assert!(
+            test.stdout.contains("2 passed, 0 failed"),
+            "{fixture}: {}",
+            test.output()
+        );
+    }
+}
+
+#[test]
+fn misspelled_attribute_in_a_firewall_rule_fails_with_terraforms_error() {
+    let providers = installed();
+    let module = module("proxmox_mocked");
+    let main = module.path().join("main.tf");
+    let text = fs::read_to_string(&main).unwrap();
+    fs::write(
+        &main,
+        text.replacen("dport   = \"443\"", "dprot   = \"443\"", 1),
+    )
+    .unwrap();
+    let validate = terraform(module.path(), &providers.config(), &["validate"]);
+    assert!(!validate.success, "{}", validate.output());
+    assert!(
+        validate.all().contains("Unsupported argument") && validate.all().contains("\"dprot\""),
+        "{}",
+        validate.output()
+    );
+}
+
+/// tls and random need no network, so the offline ones plan like the real ones: the
+/// configuration, declared defaults, and unknown computed values. Applying stays refused.
+#[test]
+fn tls_and_random_plan_without_a_mock_and_refuse_to_apply() {
+    let providers = installed();
+    let module = module("local_unmocked");
+    let plan = terraform(
+        module.path(),
+        &providers.config(),
+        &["test", "-filter=tests/plan.tftest.hcl"],
+    );
+    assert!(plan.success, "unmocked plan: {}", plan.output());
+    assert!(
+        plan.stdout.contains("run \"plans_without_mocks\"... pass"),
+        "{}",
+        plan.output()
+    );
+
+    let apply = terraform(
+        module.path(),
+        &providers.config(),
+        &["test", "-filter=tests/apply.tftest.hcl"],
+    );
+    assert!(
+        !apply.success,
+        "an unmocked apply cannot succeed: {}",
+        apply.output()
+    );
+    assert!(
+        apply.all().contains("is a schema-only offline provider")
+            && apply.all().contains("must be mocked"),
+        "{}",
+        apply.output()
+    );
+}
+
+/// The plan itself, as `terraform show -json` prints it: what is known and what is not.
+#[test]
+fn unmocked_plan_has_defaults_and_unknown_computed_values() {
+    let providers = installed();
+    let module = module("local_unmocked");
+    let plan = terraform(
+        module.path(),
+        &providers.config(),
+        &["plan", "-out=plan.bin"],
+    );
+    assert!(plan.success, "terraform plan: {}", plan.output());
+    let show = terraform(
+        module.path(),
+        &providers.config(),
+        &["show", "-json", "plan.bin"],
+    );
+    assert!(show.success, "terraform show: {}", show.output());
+    let document: serde_json::Value = serde_json::from_str(&show.stdout).expect("plan JSON");
+    let change = |address: &str| {
+        document["resource_changes"]
+            .as_array()
+            .expect("resource_changes")
+            .iter()
+            .find(|c| c["address"] == address)
+            .unwrap_or_else(|| panic!("no change for {address}: {}", show.stdout))["change"]
+            .clone()
+    };
+    let ed25519 = change("tls_private_key.ops");
+    assert_eq!(
+        ed25519["after_unknown"]["public_key_openssh"], true,
+        "{ed25519}"
+    );
+    assert_eq!(ed25519["after"]["algorithm"], "ED25519", "{ed25519}");
+    let rsa = change("tls_private_key.legacy");
+    assert_eq!(rsa["after"]["rsa_bits"], 2048, "{rsa}");
+    let password = change("random_password.service");
+    assert_eq!(password["after"]["length"], 24, "{password}");
+    assert_eq!(password["after_unknown"]["result"], true, "{password}");
+    assert_eq!(password["after"]["number"], true, "{password}");
+    assert_eq!(password["after"]["numeric"], true, "{password}");
+}
+
+/// The "done when": a module that adds a firewall, a generated password and an
+/// internal CA, with only bpg/proxmox mocked.
+#[test]
+fn scratch_homelab_with_tls_and_random_unmocked_passes() {
+    let providers = installed();
+    let module = module("scratch_homelab");
+    let test = terraform(module.path(), &providers.config(), &["test"]);
+    assert!(test.success, "terraform test: {}", test.output());
+    assert!(
+        test.stdout.contains("1 passed, 0 failed"),
+        "{}",
         test.output()
     );
 }
