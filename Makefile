@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 REPORTS ?= $(or $(SPEC_REPORTS),reports)
 
-.PHONY: setup specs test provider bench summary catalogs schemas
+.PHONY: setup specs test provider bench summary catalogs differential schemas
 
 ## setup: install the missing system packages (apt-get update once, then only what is missing)
 setup:
@@ -71,3 +71,7 @@ schemas:
 ##   NODE_EXPORTER_SRC=<a node_exporter git clone with the release tag> is required (e2e fixtures)
 catalogs: setup provider
 	NODE_EXPORTER_SRC="$(NODE_EXPORTER_SRC)" bash tools/catalogs/regenerate-all.sh
+
+## differential: the readers against the real tools on 3,000 seeded mutations each (make test runs 300)
+differential: setup provider
+	SPEC_DIFFERENTIAL_CASES=3000 $(CARGO) test --test exposition_differential --test tftest_differential -- --nocapture

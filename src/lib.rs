@@ -18,4 +18,5 @@ pub mod settings;
 pub mod shell;
 pub mod spec_root;
 pub mod terraform;
+pub mod timing;
 pub mod tools;
