@@ -4,12 +4,12 @@ SHELL := /bin/bash
 
 # System packages a fresh Debian/Ubuntu machine with Rust and Terraform lacks.
 APT_PACKAGES := bats bats-assert bats-support bats-file prometheus prometheus-node-exporter jq \
-                protobuf-compiler shellcheck
+                protobuf-compiler shellcheck chromium-headless-shell
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 REPORTS ?= $(or $(SPEC_REPORTS),reports)
 
-.PHONY: setup specs test provider bench summary catalogs schemas
+.PHONY: setup specs test provider bench summary catalogs differential schemas
 
 ## setup: install the missing system packages (apt-get update once, then only what is missing)
 setup:
@@ -31,7 +31,7 @@ provider:
 
 ## specs: the acceptance suite against SPEC_ROOT (default: this checkout), then a summary
 specs: setup provider
-	@rm -f $(REPORTS)/junit.xml $(REPORTS)/cucumber.json; \
+	@rm -f $(REPORTS)/junit.xml $(REPORTS)/cucumber.json $(REPORTS)/index.html; \
 	status=0; $(CARGO) test --test acceptance -- $(ARGS) || status=$$?; \
 	$(MAKE) --no-print-directory summary; exit $$status
 
@@ -39,10 +39,11 @@ summary:
 	@if [ -f $(REPORTS)/junit.xml ]; then \
 	  tests=$$(grep -o '<testcase ' $(REPORTS)/junit.xml | wc -l || true); \
 	  failed=$$({ grep -oE '<(failure|error)[ >]' $(REPORTS)/junit.xml || true; } | wc -l); \
-	  echo "summary: $$tests test cases, $$failed failed; JUnit in $(REPORTS)/junit.xml, cucumber events in $(REPORTS)/cucumber.json"; \
+	  echo "summary: $$tests test cases, $$failed failed; JUnit in $(REPORTS)/junit.xml, cucumber events in $(REPORTS)/cucumber.json, living documentation in $(REPORTS)/index.html"; \
 	else echo "summary: no report was written (see the errors above)"; fi
 
-## test: everything CI runs
+## test: everything CI runs (`cargo test --workspace` includes tests/living_doc_browser.rs,
+## which opens a generated report in headless Chromium)
 test: setup provider
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
@@ -67,5 +68,10 @@ schemas:
 	bash tools/schemas/regenerate.sh "$(SRC)" $(if $(WRITE),,--check)
 
 ## catalogs: regenerate the exporter catalogs (src/alerts/catalogs/) from real scrapes on 127.0.0.1
-catalogs: setup
-	bash tools/catalogs/regenerate-all.sh
+##   NODE_EXPORTER_SRC=<a node_exporter git clone with the release tag> is required (e2e fixtures)
+catalogs: setup provider
+	NODE_EXPORTER_SRC="$(NODE_EXPORTER_SRC)" bash tools/catalogs/regenerate-all.sh
+
+## differential: the readers against the real tools on 3,000 seeded mutations each (make test runs 300)
+differential: setup provider
+	SPEC_DIFFERENTIAL_CASES=3000 $(CARGO) test --test exposition_differential --test tftest_differential -- --nocapture

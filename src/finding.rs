@@ -55,7 +55,11 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(id: impl Into<FindingId>, file: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        id: impl Into<FindingId>,
+        file: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Finding {
             id: id.into(),
             file: file.into(),

@@ -196,27 +196,27 @@ impl RetryPolicy {
     /// (about 9 s in all):
     /// `RetryPolicy::new(40)?.with_base_delay(ms(25)).with_max_delay(ms(250)).wait_until(..)`.
     /// `dry_run` is ignored: waiting is not an action.
-    pub fn wait_until<T>(
+    pub fn wait_until<T, E: std::fmt::Display>(
         &self,
         what: &str,
-        probe: impl FnMut() -> Result<T, String>,
+        probe: impl FnMut() -> Result<T, E>,
     ) -> Result<T, NotReady> {
         self.wait_until_with(&mut ThreadSleeper, what, probe)
     }
 
     /// [`RetryPolicy::wait_until`] with the sleeper given (virtual time in tests).
-    pub fn wait_until_with<T>(
+    pub fn wait_until_with<T, E: std::fmt::Display>(
         &self,
         sleeper: &mut dyn Sleeper,
         what: &str,
-        mut probe: impl FnMut() -> Result<T, String>,
+        mut probe: impl FnMut() -> Result<T, E>,
     ) -> Result<T, NotReady> {
         let policy = Self {
             dry_run: false,
             retry_on: None,
             ..self.clone()
         };
-        let (outcome, run) = policy.drive(sleeper, |_| probe());
+        let (outcome, run) = policy.drive(sleeper, |_| probe().map_err(|e| e.to_string()));
         match outcome {
             Some(Ok(value)) => Ok(value),
             Some(Err(last_error)) => Err(NotReady {
@@ -552,11 +552,7 @@ mod tests {
             .with_base_delay(Duration::from_millis(20))
             .wait_until("a flag", || {
                 polls += 1;
-                if polls < 2 {
-                    Err("not yet".into())
-                } else {
-                    Ok(())
-                }
+                if polls < 2 { Err("not yet") } else { Ok(()) }
             })
             .unwrap();
         assert!(started.elapsed() >= Duration::from_millis(20));

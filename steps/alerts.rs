@@ -14,10 +14,12 @@ use homelab_spec::alerts::catalog::CatalogSet;
 use homelab_spec::alerts::deployment::FileReference;
 use homelab_spec::alerts::finding::listing;
 use homelab_spec::alerts::promtool::{CheckRulesOutcome, InputSeries};
+use homelab_spec::alerts::published_metrics::PublishedMetrics;
 use homelab_spec::alerts::server::{LoadedRule, PrometheusServer};
 use homelab_spec::alerts::{self, CheckId, Depth, LintReport, rule_edit};
+use homelab_spec::outcome::{CheckedFindings, Outcome};
 
-use super::World;
+use super::{OrFail, World};
 
 /// This story's part of a scenario's state.
 #[derive(Debug, Default)]
@@ -195,6 +197,16 @@ fn lint(world: &mut World, depth: Depth) -> Result<(), String> {
         best = best.min(started.elapsed());
     }
     world.alerts.lint_time = Some(best);
+    if let Some(report) = &report {
+        let check = match depth {
+            Depth::Static => "static checks",
+            Depth::Catalog(_) | Depth::CatalogAndScripts(..) => "catalog checks",
+        };
+        world.outcomes.push(Outcome::Findings(CheckedFindings {
+            check: format!("{check}: {}", report.file),
+            findings: report.findings.clone(),
+        }));
+    }
     world.alerts.report = report;
     Ok(())
 }
@@ -208,7 +220,10 @@ fn static_checks_run(world: &mut World) -> Result<(), String> {
 fn catalog_checks_run(world: &mut World) -> Result<(), String> {
     // Catalogs are read once per process; the timing below is the checks themselves.
     let catalogs = CatalogSet::bundled()?;
-    lint(world, Depth::Catalog(catalogs))
+    // Metrics the homelab's own scripts write count as published, with their own finding
+    // when the textfile contract has not declared them yet.
+    let published = PublishedMetrics::discover(world.root().path()).or_fail()?;
+    lint(world, Depth::CatalogAndScripts(catalogs, &published))
 }
 
 #[then("no problem is found")]

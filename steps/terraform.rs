@@ -7,24 +7,23 @@ use std::time::Duration;
 use cucumber::{Parameter, given, then, when};
 use homelab_spec::finding::{Finding, listing};
 use homelab_spec::outcome::{
-    BrokenCopy, CaseStatus, Outcome, TerraformKind, TerraformRun, TerraformRuns,
+    BrokenCopy, CaseStatus, CheckedFindings, Outcome, TerraformKind, TerraformRun, TerraformRuns,
 };
 use homelab_spec::shell::fake_commands::FakeCommands;
 use homelab_spec::terraform::broken_copy::{HANG_FILE, ModuleChange, UNGUARDED_RUN};
 use homelab_spec::terraform::environment::{EnvironmentError, run_environments};
 use homelab_spec::terraform::module::MODULE_NAMES;
 use homelab_spec::terraform::module::REGRESSION_FILE;
-use homelab_spec::terraform::runner::{ids as run_ids, not_tested, shared_outcome};
+use homelab_spec::terraform::runner::{
+    SharedOutcome, TestRequest, ids as run_ids, not_tested, test_modules,
+};
 use homelab_spec::terraform::static_checks::ids;
 use homelab_spec::terraform::{
-    Module, ModuleCopy, ModuleOutcome, RunStatus, TerraformError, TestFile, TestRunner,
-    check_module,
+    Module, ModuleCopy, ModuleOutcome, RunStatus, TerraformError, TestFile, check_module,
 };
 use homelab_spec::tools::{Tool, ToolError, Version};
 
 use super::{OrFail, World};
-
-type SharedOutcome = Arc<Result<ModuleOutcome, TerraformError>>;
 
 /// A named change to a module copy, as a feature writes it. The regex lists every change
 /// (see `ModuleChange`), so a misspelt one is an undefined step that fails the run before
@@ -79,26 +78,6 @@ impl TerraformState {
     /// The outcome of a run that must have happened.
     fn ran(&self) -> Result<&ModuleOutcome, String> {
         self.outcome()?.as_ref().map_err(|e| e.to_string())
-    }
-
-    fn runner(&mut self, timeout: Option<Duration>) -> Result<TestRunner, TerraformError> {
-        let scratch = tempfile::Builder::new()
-            .prefix("homelab-spec-us2-scratch-")
-            .tempdir()
-            .map_err(|e| TerraformError::Io {
-                context: "cannot create a scratch directory".into(),
-                source: e,
-            })?;
-        let scratch = self.scratch.insert(scratch).path().to_path_buf();
-        let runner = match &self.path {
-            Some((fakes, _)) => TestRunner::with_terraform_on_path(&fakes.path_alone())?,
-            None => TestRunner::from_settings()?,
-        };
-        let runner = runner.scratch_in(&scratch);
-        Ok(match timeout {
-            Some(timeout) => runner.timeout(timeout),
-            None => runner,
-        })
     }
 }
 
@@ -243,47 +222,39 @@ fn report_runs(world: &mut World) {
 
 async fn run_modules_of(world: &mut World, filter: Option<&str>, timeout: Option<Duration>) {
     let state = &mut world.terraform;
-    let is_repository_module =
-        state.copy.is_none() && state.path.is_none() && timeout.is_none() && filter.is_none();
-    let modules = state.modules.clone();
-    if is_repository_module {
-        // The repository's own modules: computed once per process, shared between scenarios.
-        let handles: Vec<_> = modules
-            .into_iter()
-            .map(|m| tokio::task::spawn_blocking(move || shared_outcome(&m)))
-            .collect();
-        let mut outcomes = Vec::new();
-        for (handle, module) in handles.into_iter().zip(&state.modules) {
-            outcomes.push(handle.await.unwrap_or_else(|_| {
-                Arc::new(Err(TerraformError::Panicked {
-                    module: module.name.clone(),
-                }))
-            }));
+    let mut request = TestRequest {
+        only: filter.map(str::to_string),
+        timeout,
+        terraform_path: state.path.as_ref().map(|(fakes, _)| fakes.path_alone()),
+        scratch: None,
+    };
+    if state.copy.is_some() || state.path.is_some() || timeout.is_some() {
+        // Bad input and broken copies: their own scratch directory, checked empty afterwards.
+        match tempfile::Builder::new()
+            .prefix("homelab-spec-us2-scratch-")
+            .tempdir()
+        {
+            Ok(dir) => request.scratch = Some(state.scratch.insert(dir).path().to_path_buf()),
+            Err(source) => {
+                let e = Arc::new(Err(TerraformError::Io {
+                    context: "cannot create a scratch directory".into(),
+                    source,
+                }));
+                state.outcomes = state.modules.iter().map(|_| e.clone()).collect();
+                return;
+            }
         }
-        state.outcomes = outcomes;
-        return;
     }
-    let runner = match state.runner(timeout) {
-        Ok(runner) => runner,
-        Err(e) => {
-            state.outcomes = vec![Arc::new(Err(e))];
-            return;
-        }
-    };
-    let runner = match filter {
-        Some(file) => runner.only(file),
-        None => runner,
-    };
+    let modules = state.modules.clone();
     let names: Vec<String> = modules.iter().map(|m| m.name.clone()).collect();
-    let outcomes = tokio::task::spawn_blocking(move || runner.run_all(&modules))
+    state.outcomes = tokio::task::spawn_blocking(move || test_modules(&modules, &request))
         .await
         .unwrap_or_else(|_| {
             names
                 .into_iter()
-                .map(|module| Err(TerraformError::Panicked { module }))
+                .map(|module| Arc::new(Err(TerraformError::Panicked { module })))
                 .collect()
         });
-    state.outcomes = outcomes.into_iter().map(Arc::new).collect();
 }
 
 #[when("its tests run")]
@@ -329,7 +300,7 @@ async fn the_tests_of_every_module_and_environment_run(world: &mut World) -> Res
         world.terraform.environments.clear();
         return Ok(());
     }
-    let runner = world.terraform.runner(None).or_fail()?;
+    let runner = homelab_spec::terraform::TestRunner::from_settings().or_fail()?;
     let dirs: Vec<String> = environments.iter().map(|e| e.dir.clone()).collect();
     let results =
         tokio::task::spawn_blocking(move || run_environments(&runner, &root, &environments))
@@ -436,7 +407,12 @@ fn other_modules_have_regression_runs(world: &mut World, at_least: usize) -> Res
 
 #[when("the module's tests are checked")]
 fn the_modules_tests_are_checked(world: &mut World) -> Result<(), String> {
-    world.terraform.findings = check_module(world.terraform.module()?);
+    let module = world.terraform.module()?.clone();
+    world.terraform.findings = check_module(&module);
+    world.outcomes.push(Outcome::Findings(CheckedFindings {
+        check: format!("static checks of the tests of {}", module.name),
+        findings: world.terraform.findings.clone(),
+    }));
     Ok(())
 }
 

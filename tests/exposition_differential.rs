@@ -4,7 +4,8 @@
 //! reader; our reader may refuse more (it is stricter by design, e.g. on CRLF line ends).
 //!
 //! Cases: the regression lists of `exposition::regression_cases`, and seeded mutations of the
-//! homelab's textfile contract (`tools/catalogs/homelab-textfile.prom`). All files of a run go
+//! homelab's textfile contract (`tools/catalogs/homelab-textfile.prom`) and of what the
+//! scripts' writer (`scripts/lib/textfile.sh`) renders. All files of a run go
 //! into one textfile directory served by one node-exporter on 127.0.0.1, so a few hundred cases
 //! take one scrape; the collector names each file it refuses in its log. A panic (which
 //! takes the exporter down) is narrowed to its file by halving the batch; a series dropped at
@@ -331,18 +332,60 @@ fn pick(rng: &mut Rng, items: &[&'static str]) -> &'static [u8] {
     rng.pick(items).as_bytes()
 }
 
+/// What the scripts' writer (`scripts/lib/textfile.sh`, run for real in bash) renders for
+/// the contract's metrics, with label values that need escaping.
+fn writer_output() -> String {
+    let lib = differential::repository().join("scripts/lib");
+    let script = format!(
+        r#"set -euo pipefail
+source "{lib}/common.sh"
+source "{lib}/textfile.sh"
+textfile_declare homelab_backup_last_run_success gauge 'Last run \ of a "guest"'
+textfile_declare homelab_health_check_success gauge 'Health'
+textfile_sample homelab_backup_last_run_success 1 vmid=100 storage='p"b\s'
+textfile_sample homelab_backup_last_run_success 0 vmid=101 storage=$'two\nlines'
+textfile_sample homelab_health_check_success -1.5e+3 check=dns-resolution
+textfile_sample homelab_health_check_success NaN check=ssh-access
+textfile_render
+"#,
+        lib = lib.display()
+    );
+    let out = Command::new("bash")
+        .args(["-c", &script])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "the writer failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 from the writer")
+}
+
 #[test]
 fn every_mutant_of_the_contract_node_exporter_refuses_we_refuse() {
     let (cases, seed) = settings();
     let contract_path = differential::repository().join("tools/catalogs/homelab-textfile.prom");
     let contract = std::fs::read_to_string(&contract_path).expect("the textfile contract");
+    let written = writer_output();
     let mut rng = Rng::new(seed);
-    let mut files = vec![contract.clone().into_bytes()];
-    files.extend((1..=cases).map(|case| mutant(&mut rng, &contract, case)));
+    let mut files = vec![contract.clone().into_bytes(), written.clone().into_bytes()];
+    assert!(!ours_refuses(&files[0]), "we refuse the contract");
+    assert!(
+        !ours_refuses(&files[1]),
+        "we refuse the writer's output:\n{written}"
+    );
+    let seeds = [contract, written];
+    files.extend((2..cases + 2).map(|case| {
+        let base = rng.pick(&seeds).clone();
+        mutant(&mut rng, &base, case)
+    }));
     let started = Instant::now();
     let verdicts = verdicts(&files);
     let elapsed = started.elapsed();
     assert_eq!(verdicts[0], Verdict::Accepted, "the contract itself");
+    assert_eq!(verdicts[1], Verdict::Accepted, "the writer's output");
     let mut missed = Vec::new();
     let (mut they_refuse, mut we_refuse, mut only_we) = (0, 0, 0);
     for (i, (text, verdict)) in files.iter().zip(&verdicts).enumerate() {

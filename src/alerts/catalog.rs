@@ -25,8 +25,8 @@ use std::sync::OnceLock;
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
-pub use super::catalog_schema::{CatalogError, SOURCES, TYPES};
 use super::catalog_schema::{self as schema, check_entry, is_metric_name};
+pub use super::catalog_schema::{CatalogError, SOURCES, TYPES};
 use super::did_you_mean::NameIndex;
 use super::label_flow::{LabelSet, MetricLabels, TARGET_LABELS};
 use super::published_metrics::PublishedMetrics;
@@ -53,7 +53,7 @@ pub struct MetricEntry {
     #[serde(default)]
     pub family: Option<String>,
     /// The configuration the metric needs, which the monitoring stack does not use
-    /// (`remote_write`, `kubernetes_sd_configs`, ...).
+    /// (`remote_write`; alternatives joined by " or ": `http_sd_configs or dns_sd_configs`).
     #[serde(default)]
     pub requires: Option<String>,
 }
@@ -93,11 +93,10 @@ pub struct Catalog {
 impl Catalog {
     /// Reads a catalog's text and checks it against the schema; `file` names it in errors.
     pub fn parse(file: &Path, text: &str) -> Result<Catalog, CatalogError> {
-        let mut catalog: Catalog =
-            serde_yaml::from_str(text).map_err(|e| CatalogError::Shape {
-                file: file.to_path_buf(),
-                reason: e.to_string(),
-            })?;
+        let mut catalog: Catalog = serde_yaml::from_str(text).map_err(|e| CatalogError::Shape {
+            file: file.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         catalog.file = file.to_path_buf();
         catalog.validate()?;
         Ok(catalog)
@@ -125,7 +124,10 @@ impl Catalog {
         };
         for (name, entry) in &self.metrics {
             if name.is_empty() {
-                return Err(entry_error("\"\"", "a metric name must not be empty".into()));
+                return Err(entry_error(
+                    "\"\"",
+                    "a metric name must not be empty".into(),
+                ));
             }
             if !is_metric_name(name) {
                 return Err(entry_error(name, "not a valid metric name".into()));
@@ -140,11 +142,13 @@ impl Catalog {
                 ));
             }
             if let Some(requires) = &entry.requires
-                && !is_metric_name(requires)
+                && !requires.split(" or ").all(is_metric_name)
             {
                 return Err(entry_error(
                     name,
-                    format!("requires {requires:?} is not a configuration name (e.g. remote_write)"),
+                    format!(
+                        "requires {requires:?} is not a configuration name (e.g. remote_write)"
+                    ),
                 ));
             }
         }
@@ -225,12 +229,7 @@ impl CatalogSet {
         // Patterns were validated one by one when their catalog was read.
         let pattern_set = (!sources.is_empty())
             .then(|| RegexSet::new(&sources).expect("patterns are validated on load"));
-        let names = NameIndex::new(
-            index
-                .keys()
-                .chain(conditional.keys())
-                .map(String::as_str),
-        );
+        let names = NameIndex::new(index.keys().chain(conditional.keys()).map(String::as_str));
         Self {
             catalogs,
             index,
@@ -441,7 +440,10 @@ metrics:
             "node_hwmon_temp_alarm",
         ] {
             let labels = set.labels(known).unwrap_or_else(|| panic!("{known}"));
-            assert!(labels.contains("chip") && labels.contains("sensor"), "{known}");
+            assert!(
+                labels.contains("chip") && labels.contains("sensor"),
+                "{known}"
+            );
             assert_eq!(set.exporters_of(known)[0].exporter, "node-exporter");
         }
         for unknown in [
@@ -462,7 +464,10 @@ metrics:
         let conditional = set.conditional(metric).unwrap();
         assert_eq!(conditional.requires, "remote_write");
         assert_eq!(conditional.catalog.exporter, "prometheus");
-        assert!(set.conditional("prometheus_notifications_errors_total").is_none());
+        assert!(
+            set.conditional("prometheus_notifications_errors_total")
+                .is_none()
+        );
         // An entry the stack has is never hidden by a conditional one of the same name.
         assert!(set.labels("node_load15").is_some());
         assert!(set.conditional("node_load15").is_none());
@@ -470,8 +475,18 @@ metrics:
 
     #[test]
     fn a_catalog_without_its_provenance_is_refused() {
-        let err = parse(&NODE.replace("produced_by: \"test fixture\"", "produced_by: \"\"")).unwrap_err();
-        assert!(matches!(err, CatalogError::Header { field: "produced_by", .. }), "{err}");
+        let err =
+            parse(&NODE.replace("produced_by: \"test fixture\"", "produced_by: \"\"")).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CatalogError::Header {
+                    field: "produced_by",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("n.yml"));
         let err = parse("exporter: a\n").unwrap_err();
         assert!(matches!(err, CatalogError::Shape { .. }), "{err}");
@@ -481,14 +496,38 @@ metrics:
     #[test]
     fn the_schema_refuses_each_bad_entry_by_name() {
         let cases: [(&str, &str, &str); 8] = [
-            ("    type: gauge\n    labels: []\n    source: scrape\n  node_systemd", "    type: bogus\n    labels: []\n    source: scrape\n  node_systemd", "node_load15"),
-            ("    labels: []\n    source: scrape\n", "    labels: []\n    source: banana\n", "node_load15"),
-            ("    labels: []\n    source: scrape\n", "    labels: [\"a b\"]\n    source: scrape\n", "node_load15"),
-            ("    labels: []\n    source: scrape\n", "    labels: [\"\"]\n    source: scrape\n", "node_load15"),
-            ("    labels: []\n    source: scrape\n", "    labels: [a, a]\n    source: scrape\n", "node_load15"),
+            (
+                "    type: gauge\n    labels: []\n    source: scrape\n  node_systemd",
+                "    type: bogus\n    labels: []\n    source: scrape\n  node_systemd",
+                "node_load15",
+            ),
+            (
+                "    labels: []\n    source: scrape\n",
+                "    labels: []\n    source: banana\n",
+                "node_load15",
+            ),
+            (
+                "    labels: []\n    source: scrape\n",
+                "    labels: [\"a b\"]\n    source: scrape\n",
+                "node_load15",
+            ),
+            (
+                "    labels: []\n    source: scrape\n",
+                "    labels: [\"\"]\n    source: scrape\n",
+                "node_load15",
+            ),
+            (
+                "    labels: []\n    source: scrape\n",
+                "    labels: [a, a]\n    source: scrape\n",
+                "node_load15",
+            ),
             ("  node_load15:\n", "  \"\":\n", "\"\""),
             ("  node_load15:\n", "  0node_load15:\n", "0node_load15"),
-            ("'^node_hwmon_temp_alarm$'", "'node_hwmon_temp_alarm'", "node_hwmon_temp_alarm"),
+            (
+                "'^node_hwmon_temp_alarm$'",
+                "'node_hwmon_temp_alarm'",
+                "node_hwmon_temp_alarm",
+            ),
         ];
         for (from, to, entry) in cases {
             let text = NODE.replacen(from, to, 1);
@@ -501,19 +540,16 @@ metrics:
 
     #[test]
     fn an_unknown_field_or_a_bad_regex_is_refused() {
-        let err = parse(&NODE.replace("    help: \"Systemd unit\"", "    lables: [x]")).unwrap_err();
+        let err =
+            parse(&NODE.replace("    help: \"Systemd unit\"", "    lables: [x]")).unwrap_err();
         assert!(matches!(err, CatalogError::Shape { .. }), "{err}");
         let err = parse(&NODE.replace("(?:max|crit|crit_alarm)", "(max")).unwrap_err();
-        assert_eq!(
-            err.entry(),
-            Some("^node_hwmon_temp_(max_celsius$"),
-            "{err}"
-        );
+        assert_eq!(err.entry(), Some("^node_hwmon_temp_(max_celsius$"), "{err}");
     }
 
     #[test]
     fn a_metric_listed_twice_is_refused_not_overwritten() {
-        let text = format!("{NODE}").replace(
+        let text = NODE.replace(
             "patterns:",
             "  node_load15:\n    type: counter\n    labels: [cpu]\n    source: scrape\npatterns:",
         );
@@ -530,7 +566,15 @@ metrics:
     #[test]
     fn a_family_must_name_a_metric_of_the_catalog() {
         let text = NODE.replace("    help: \"Systemd unit\"", "    family: node_nothing");
-        assert_eq!(parse(&text).unwrap_err().entry(), Some("node_systemd_unit_state"));
+        assert_eq!(
+            parse(&text).unwrap_err().entry(),
+            Some("node_systemd_unit_state")
+        );
+        let alternatives = PROMETHEUS.replace(
+            "requires: remote_write",
+            "requires: http_sd_configs or dns_sd_configs",
+        );
+        assert!(parse(&alternatives).is_ok());
         let text = PROMETHEUS.replace("requires: remote_write", "requires: \"remote write\"");
         assert_eq!(
             parse(&text).unwrap_err().entry(),

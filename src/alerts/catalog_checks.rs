@@ -191,19 +191,46 @@ mod tests {
     /// The alerts a Proxmox admin writes for ZFS, md RAID, hwmon, bonding, EDAC and NVMe, in
     /// the style of the widely used public collections: all on node-exporter 1.5.0 metrics.
     const HARDWARE: [(&str, &str); 13] = [
-        ("ZfsPoolUnhealthy", "node_zfs_zpool_state{state!=\"online\"} > 0"),
-        ("MdRaidDegraded", "node_md_disks_required - ignoring (state) (node_md_disks{state=\"active\"}) > 0"),
+        (
+            "ZfsPoolUnhealthy",
+            "node_zfs_zpool_state{state!=\"online\"} > 0",
+        ),
+        (
+            "MdRaidDegraded",
+            "node_md_disks_required - ignoring (state) (node_md_disks{state=\"active\"}) > 0",
+        ),
         ("MdRaidDiskFailed", "node_md_disks{state=\"failed\"} > 0"),
-        ("HostHighTemperature", "node_hwmon_temp_celsius > node_hwmon_temp_max_celsius"),
+        (
+            "HostHighTemperature",
+            "node_hwmon_temp_celsius > node_hwmon_temp_max_celsius",
+        ),
         ("HostTemperatureAlarm", "node_hwmon_temp_alarm == 1"),
-        ("HostTemperatureCritAlarm", "node_hwmon_temp_crit_alarm_celsius == 1"),
-        ("HostTemperatureCritical", "node_hwmon_temp_celsius >= on (chip, sensor, instance) node_hwmon_temp_crit_celsius"),
-        ("BondDegraded", "node_bonding_active - node_bonding_slaves != 0"),
-        ("EdacCorrectable", "increase(node_edac_correctable_errors_total[5m]) > 0"),
-        ("EdacUncorrectable", "node_edac_uncorrectable_errors_total > 0"),
+        (
+            "HostTemperatureCritAlarm",
+            "node_hwmon_temp_crit_alarm_celsius == 1",
+        ),
+        (
+            "HostTemperatureCritical",
+            "node_hwmon_temp_celsius >= on (chip, sensor, instance) node_hwmon_temp_crit_celsius",
+        ),
+        (
+            "BondDegraded",
+            "node_bonding_active - node_bonding_slaves != 0",
+        ),
+        (
+            "EdacCorrectable",
+            "increase(node_edac_correctable_errors_total[5m]) > 0",
+        ),
+        (
+            "EdacUncorrectable",
+            "node_edac_uncorrectable_errors_total > 0",
+        ),
         ("ThermalZoneHot", "node_thermal_zone_temp > 90"),
         ("NvmeDown", "node_nvme_info{state!=\"live\"} == 1"),
-        ("FanStopped", "node_hwmon_fan_rpm == 0 and node_hwmon_fan_min_rpm > 0"),
+        (
+            "FanStopped",
+            "node_hwmon_fan_rpm == 0 and node_hwmon_fan_min_rpm > 0",
+        ),
     ];
 
     #[test]
@@ -236,8 +263,14 @@ mod tests {
     fn the_stacks_alertmanager_metrics_pass_and_remote_write_ones_name_their_configuration() {
         assert_eq!(
             findings(&[
-                ("NotificationsFailing", "rate(prometheus_notifications_errors_total[5m]) > 0"),
-                ("NotificationsSent", "rate(prometheus_notifications_sent_total[5m]) == 0"),
+                (
+                    "NotificationsFailing",
+                    "rate(prometheus_notifications_errors_total[5m]) > 0"
+                ),
+                (
+                    "NotificationsSent",
+                    "rate(prometheus_notifications_sent_total[5m]) == 0"
+                ),
             ]),
             []
         );
@@ -249,7 +282,10 @@ mod tests {
         let report = lint_text("hw.yml", &text, Depth::Catalog(catalogs));
         assert_eq!(
             ids_and_subjects(&report.findings),
-            [("promql/needs-config".to_string(), "RemoteWriteFailing".to_string())]
+            [(
+                "promql/needs-config".to_string(),
+                "RemoteWriteFailing".to_string()
+            )]
         );
         assert_eq!(report.findings[0].expected.as_deref(), Some("remote_write"));
     }

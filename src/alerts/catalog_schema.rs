@@ -18,7 +18,14 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 /// Metric types a catalog may give (the exposition format's, plus OpenMetrics' `info`).
-pub const TYPES: [&str; 6] = ["counter", "gauge", "histogram", "summary", "untyped", "info"];
+pub const TYPES: [&str; 6] = [
+    "counter",
+    "gauge",
+    "histogram",
+    "summary",
+    "untyped",
+    "info",
+];
 
 /// Where an entry comes from:
 /// - `scrape`: a real scrape of the exporter on this machine;

@@ -199,7 +199,7 @@ pub fn parse(text: &[u8], file: &str) -> (Exposition, Vec<Finding>) {
             line = &line[..line.len() - 1];
         }
         if let Err(finding) = parser.line(line, number) {
-            parser.findings.push(finding);
+            parser.findings.push(*finding);
         }
         start = next;
     }
@@ -285,7 +285,7 @@ impl Parser<'_> {
         Finding::new(id, self.file, message).at_line(line)
     }
 
-    fn line(&mut self, bytes: &[u8], number: usize) -> Result<(), Finding> {
+    fn line(&mut self, bytes: &[u8], number: usize) -> Result<(), Box<Finding>> {
         let mut cursor = Cursor { bytes, pos: 0 };
         cursor.skip_blanks();
         match cursor.peek() {
@@ -298,7 +298,7 @@ impl Parser<'_> {
         }
     }
 
-    fn comment(&mut self, mut cursor: Cursor, number: usize) -> Result<(), Finding> {
+    fn comment(&mut self, mut cursor: Cursor, number: usize) -> Result<(), Box<Finding>> {
         cursor.skip_blanks();
         let keyword = cursor.token();
         if cursor.peek().is_none() || (keyword != b"HELP" && keyword != b"TYPE") {
@@ -311,8 +311,8 @@ impl Parser<'_> {
             Some(b) if is_blank(b) => {}
             Some(_) => {
                 let found = String::from_utf8_lossy(cursor.token()).into_owned();
-                return Err(self
-                    .finding(
+                return Err(Box::new(
+                    self.finding(
                         ids::METRIC_NAME,
                         number,
                         format!(
@@ -321,7 +321,8 @@ impl Parser<'_> {
                             format!("{name}{found}")
                         ),
                     )
-                    .about(format!("{name}{found}")));
+                    .about(format!("{name}{found}")),
+                ));
             }
         }
         let family = self.family_for(name, number);
@@ -331,13 +332,14 @@ impl Parser<'_> {
         }
         if keyword == b"HELP" {
             if self.families[&family].help.is_some() {
-                return Err(self
-                    .finding(
+                return Err(Box::new(
+                    self.finding(
                         ids::DUPLICATE_HELP,
                         number,
                         format!("a second HELP line for {family}"),
                     )
-                    .about(family));
+                    .about(family),
+                ));
             }
             let help = help_text(cursor.rest()).map_err(|escape| {
                 self.finding(
@@ -356,15 +358,16 @@ impl Parser<'_> {
             return Ok(());
         }
         if self.families[&family].kind.is_some() {
-            return Err(self
-                .finding(
+            return Err(Box::new(
+                self.finding(
                     ids::DUPLICATE_TYPE,
                     number,
                     format!(
                         "a second TYPE line for {family}, or a TYPE line after its first sample"
                     ),
                 )
-                .about(family));
+                .about(family),
+            ));
         }
         // The parser reads the rest of the line as the type, dropping backslashes.
         let written: Vec<u8> = cursor
@@ -388,8 +391,8 @@ impl Parser<'_> {
                 } else {
                     "expected counter, gauge, histogram, summary or untyped"
                 };
-                return Err(self
-                    .finding(
+                return Err(Box::new(
+                    self.finding(
                         ids::TYPE,
                         number,
                         format!(
@@ -397,7 +400,8 @@ impl Parser<'_> {
                             String::from_utf8_lossy(cursor.rest())
                         ),
                     )
-                    .about(family));
+                    .about(family),
+                ));
             }
         };
         if let Some(f) = self.families.get_mut(&family) {
@@ -445,17 +449,18 @@ impl Parser<'_> {
         name.to_string()
     }
 
-    fn sample(&mut self, mut cursor: Cursor, number: usize) -> Result<(), Finding> {
+    fn sample(&mut self, mut cursor: Cursor, number: usize) -> Result<(), Box<Finding>> {
         let name = cursor.name(is_metric_name_start, is_metric_name_continuation);
         if name.is_empty() {
             let found = String::from_utf8_lossy(cursor.token()).into_owned();
-            return Err(self
-                .finding(
+            return Err(Box::new(
+                self.finding(
                     ids::METRIC_NAME,
                     number,
                     format!("{found:?} does not start with a metric name"),
                 )
-                .about(found));
+                .about(found),
+            ));
         }
         let family = self.family_for(name, number);
         let kind = self
@@ -509,7 +514,7 @@ impl Parser<'_> {
                     ),
                 ),
             };
-            return Err(finding.about(subject));
+            return Err(Box::new(finding.about(subject)));
         }
         if let Some(f) = self.families.get_mut(&family) {
             f.samples.push(Sample {
@@ -529,7 +534,7 @@ impl Parser<'_> {
         subject: &str,
         kind: MetricType,
         number: usize,
-    ) -> Result<Vec<(String, String)>, Finding> {
+    ) -> Result<Vec<(String, String)>, Box<Finding>> {
         let mut labels: Vec<(String, String)> = Vec::new();
         loop {
             cursor.skip_blanks();
@@ -547,8 +552,8 @@ impl Parser<'_> {
                     Some(_) => format!("{:?}", String::from_utf8_lossy(cursor.token())),
                 };
                 let found = if name.is_empty() { found } else { name.clone() };
-                return Err(self
-                    .finding(
+                return Err(Box::new(
+                    self.finding(
                         ids::LABEL_NAME,
                         number,
                         format!(
@@ -556,7 +561,8 @@ impl Parser<'_> {
                              ([a-zA-Z_][a-zA-Z0-9_]*, not __name__)"
                         ),
                     )
-                    .about(subject.to_string()));
+                    .about(subject.to_string()),
+                ));
             }
             if name.starts_with("__") {
                 // The parser accepts it; client_golang then panics and node-exporter exits.
@@ -574,29 +580,31 @@ impl Parser<'_> {
             }
             cursor.skip_blanks();
             if cursor.peek() != Some(b'=') {
-                return Err(self
-                    .finding(
+                return Err(Box::new(
+                    self.finding(
                         ids::SYNTAX,
                         number,
                         format!("expected = after the label name {name:?} of {subject}"),
                     )
-                    .about(subject.to_string()));
+                    .about(subject.to_string()),
+                ));
             }
             cursor.pos += 1;
             if labels.iter().any(|(n, _)| *n == name) {
-                return Err(self
-                    .finding(
+                return Err(Box::new(
+                    self.finding(
                         ids::DUPLICATE_LABEL,
                         number,
                         format!("the label {name:?} appears twice on {subject}"),
                     )
-                    .about(subject.to_string()));
+                    .about(subject.to_string()),
+                ));
             }
             cursor.skip_blanks();
             let value = self.label_value(cursor, subject, &name, number)?;
             if is_bucket_label(kind, &name) && go_float(value.as_bytes()).is_none() {
-                return Err(self
-                    .finding(
+                return Err(Box::new(
+                    self.finding(
                         ids::VALUE,
                         number,
                         format!(
@@ -605,7 +613,8 @@ impl Parser<'_> {
                             kind.as_str()
                         ),
                     )
-                    .about(subject.to_string()));
+                    .about(subject.to_string()),
+                ));
             }
             labels.push((name, value));
             cursor.skip_blanks();
@@ -613,8 +622,8 @@ impl Parser<'_> {
                 Some(b',') => cursor.pos += 1,
                 Some(b'}') => {}
                 _ => {
-                    return Err(self
-                        .finding(
+                    return Err(Box::new(
+                        self.finding(
                             ids::SYNTAX,
                             number,
                             format!(
@@ -622,7 +631,8 @@ impl Parser<'_> {
                                 String::from_utf8_lossy(cursor.rest())
                             ),
                         )
-                        .about(subject.to_string()));
+                        .about(subject.to_string()),
+                    ));
                 }
             }
         }
@@ -635,23 +645,23 @@ impl Parser<'_> {
         subject: &str,
         label: &str,
         number: usize,
-    ) -> Result<String, Finding> {
+    ) -> Result<String, Box<Finding>> {
         let bad = |message: String| {
             self.finding(ids::LABEL_VALUE, number, message)
                 .about(subject.to_string())
         };
         if cursor.peek() != Some(b'"') {
-            return Err(bad(format!(
+            return Err(Box::new(bad(format!(
                 "the value of the label {label:?} on {subject} does not start with \""
-            )));
+            ))));
         }
         cursor.pos += 1;
         let mut value: Vec<u8> = Vec::new();
         loop {
             let Some(byte) = cursor.peek() else {
-                return Err(bad(format!(
+                return Err(Box::new(bad(format!(
                     "the value of the label {label:?} on {subject} has no closing \" on its line"
-                )));
+                ))));
             };
             cursor.pos += 1;
             match byte {
@@ -665,10 +675,10 @@ impl Parser<'_> {
                             let escape = other.map_or("the end of the line".to_string(), |b| {
                                 format!("\\{}", char::from(b))
                             });
-                            return Err(bad(format!(
+                            return Err(Box::new(bad(format!(
                                 "the value of the label {label:?} on {subject} has the escape \
                                  {escape}; only \\\", \\\\ and \\n are allowed"
-                            )));
+                            ))));
                         }
                     }
                     cursor.pos += 1;
@@ -677,9 +687,9 @@ impl Parser<'_> {
             }
         }
         String::from_utf8(value).map_err(|_| {
-            bad(format!(
+            Box::new(bad(format!(
                 "the value of the label {label:?} on {subject} is not valid UTF-8"
-            ))
+            )))
         })
     }
 
@@ -989,5 +999,14 @@ mod tests {
         let findings = check(text.as_bytes(), "big.prom");
         assert!(findings.is_empty());
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    proptest::proptest! {
+        /// Any bytes at all: findings or none, never a panic.
+        #[test]
+        fn any_bytes_are_read_without_panicking(bytes in proptest::collection::vec(
+            proptest::sample::select(b"{}=\",\\ \t\r\n#_:-.0aeE+x\xffHELPTYPE".to_vec()), 0..200)) {
+            let _ = check(&bytes, "any.prom");
+        }
     }
 }

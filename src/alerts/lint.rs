@@ -344,7 +344,10 @@ metrics:
         let report = lint_text("t.yml", &text, Depth::Catalog(&set));
         assert_eq!(report.findings.len(), 1);
         let f = &report.findings[0];
-        assert_eq!((f.check().unwrap(), f.line_or_zero()), (CheckId::PromqlSeries, 5));
+        assert_eq!(
+            (f.check().unwrap(), f.line_or_zero()),
+            (CheckId::PromqlSeries, 5)
+        );
         assert!(
             f.message.contains("did you mean node_load15?"),
             "{}",

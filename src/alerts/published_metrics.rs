@@ -68,7 +68,9 @@ impl PublishedMetrics {
         let mut by_metric = BTreeMap::new();
         for (script, text) in scripts {
             for metric in written_metrics(text) {
-                by_metric.entry(metric).or_insert_with(|| script.to_string());
+                by_metric
+                    .entry(metric)
+                    .or_insert_with(|| script.to_string());
             }
         }
         Self { by_metric }
@@ -158,14 +160,12 @@ fn command_metrics(command: &[Token], out: &mut Vec<String>) -> Option<PendingHe
         }
     }
     match words.as_slice() {
-        [(function, _), (metric, true), ..] if WRITING_FUNCTIONS.contains(function) => {
-            if is_metric_name(metric) {
-                out.push(metric.to_string());
-            }
-        }
-        [(writer, _), arguments @ ..]
-            if into_prom_file && matches!(*writer, "echo" | "printf") =>
+        [(function, _), (metric, true), ..]
+            if WRITING_FUNCTIONS.contains(function) && is_metric_name(metric) =>
         {
+            out.push(metric.to_string());
+        }
+        [(writer, _), arguments @ ..] if into_prom_file && matches!(*writer, "echo" | "printf") => {
             for (argument, _) in arguments.iter().filter(|(a, _)| !a.starts_with('-')) {
                 out.extend(exposition_names(&argument.replace("\\n", "\n")));
             }
@@ -199,16 +199,17 @@ fn tokenize(line: &str) -> Vec<Token> {
     let mut in_word = false;
     let mut literal = true;
     let mut chars = line.chars().peekable();
-    let finish = |tokens: &mut Vec<Token>, word: &mut String, in_word: &mut bool, literal: &mut bool| {
-        if *in_word {
-            tokens.push(Token::Word {
-                text: std::mem::take(word),
-                literal: *literal,
-            });
-        }
-        *in_word = false;
-        *literal = true;
-    };
+    let finish =
+        |tokens: &mut Vec<Token>, word: &mut String, in_word: &mut bool, literal: &mut bool| {
+            if *in_word {
+                tokens.push(Token::Word {
+                    text: std::mem::take(word),
+                    literal: *literal,
+                });
+            }
+            *in_word = false;
+            *literal = true;
+        };
     while let Some(c) = chars.next() {
         match c {
             '#' if !in_word => break,
@@ -228,7 +229,12 @@ fn tokenize(line: &str) -> Vec<Token> {
                 finish(&mut tokens, &mut word, &mut in_word, &mut literal);
                 if chars.peek() == Some(&'<') {
                     chars.next();
-                    tokens.push(Token::HereDoc);
+                    if chars.peek() == Some(&'<') {
+                        // A here-string (<<<): its word is the input, no body follows.
+                        chars.next();
+                    } else {
+                        tokens.push(Token::HereDoc);
+                    }
                 }
             }
             '\'' => {
@@ -332,11 +338,18 @@ EOF
 cat <<EOF
 homelab_heredoc_to_stdout 1
 EOF
+read -r x <<< \"$value\"
+textfile_sample homelab_after_a_here_string 1
 textfile_write after.prom
 ";
         assert_eq!(
             written(script),
-            ["homelab_echoed", "homelab_printed", "homelab_from_heredoc"]
+            [
+                "homelab_echoed",
+                "homelab_printed",
+                "homelab_from_heredoc",
+                "homelab_after_a_here_string"
+            ]
         );
     }
 

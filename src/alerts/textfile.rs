@@ -335,15 +335,14 @@ fn read_textfile_dir(script: &str, dir: &Path) -> Result<Vec<PublishedMetric>, T
                 file,
             });
         }
-        let text = std::fs::read_to_string(&path)
-            .map_err(io(format!("cannot read {}", path.display())))?;
-        let families = exposition::read(text.as_bytes(), &file).map_err(|findings| {
-            TextfileError::Exposition {
+        // Bytes: a file that is not UTF-8 is the exposition reader's to report.
+        let text = std::fs::read(&path).map_err(io(format!("cannot read {}", path.display())))?;
+        let families =
+            exposition::read(&text, &file).map_err(|findings| TextfileError::Exposition {
                 script: script.to_string(),
                 file: file.clone(),
                 reason: listing(&findings),
-            }
-        })?;
+            })?;
         metrics.extend(
             families
                 .published()
@@ -471,7 +470,8 @@ metrics:
             ],
             &contract,
         );
-        let found: Vec<(String, &str, &str, Option<&str>, Option<&str>)> = findings
+        type Row<'a> = (String, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
+        let found: Vec<Row> = findings
             .iter()
             .map(|f| {
                 (

@@ -81,12 +81,10 @@ fn write_suite(writer: &mut Writer<Cursor<Vec<u8>>>, run: &ToolRun) {
     for case in &run.cases {
         let mut name = case.name.clone();
         let mut status = &case.status;
-        if let Some(copy) = &run.broken_copy {
-            if let CaseStatus::Failed(finding) = &case.status {
-                let expected = copy.expected.as_deref().unwrap_or(finding.id.as_str());
-                name = format!("{name} [failed as expected on the broken copy: {expected}]");
-                status = &CaseStatus::Passed;
-            }
+        if let (Some(copy), CaseStatus::Failed(finding)) = (&run.broken_copy, &case.status) {
+            let expected = copy.expected.as_deref().unwrap_or(finding.id.as_str());
+            name = format!("{name} [failed as expected on the broken copy: {expected}]");
+            status = &CaseStatus::Passed;
         }
         let mut element = BytesStart::new("testcase");
         element.push_attribute(("name", sanitize(&name).as_str()));

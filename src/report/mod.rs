@@ -4,6 +4,7 @@
 
 pub mod collected;
 pub mod junit;
+pub mod living_doc;
 pub mod text;
 
 pub use collected::{RunOutcomes, ScenarioOutcomes};

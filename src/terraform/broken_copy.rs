@@ -278,14 +278,15 @@ fn set_attribute(body: &mut Body, key: &str, value: Expression) -> usize {
 fn replace_values(body: &mut Body, matches: &dyn Fn(&Attribute) -> bool, with: &str) -> usize {
     let mut changed = 0;
     for mut attr in body.attributes_mut() {
-        if matches(attr.get()) {
-            if let Ok(expr) = with.parse::<Expression>() {
-                let decor = attr.value_mut().decor().clone();
-                let target = attr.value_mut();
-                *target = expr;
-                *target.decor_mut() = decor;
-                changed += 1;
-            }
+        if !matches(attr.get()) {
+            continue;
+        }
+        if let Ok(expr) = with.parse::<Expression>() {
+            let decor = attr.value_mut().decor().clone();
+            let target = attr.value_mut();
+            *target = expr;
+            *target.decor_mut() = decor;
+            changed += 1;
         }
     }
     for block in body.blocks_mut() {

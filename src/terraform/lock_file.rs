@@ -115,6 +115,34 @@ pub fn version_notes(dir: &Path, bundled: &[(&str, &str)]) -> Result<Vec<LockNot
     Ok(notes)
 }
 
+/// The provider releases `providers/offline` bundles (source address, version); a unit test
+/// keeps this list equal to the schema files it ships.
+pub const BUNDLED: [(&str, &str); 3] = [
+    ("bpg/proxmox", "0.94.0"),
+    ("hashicorp/tls", "4.2.1"),
+    ("hashicorp/random", "3.8.1"),
+];
+
+/// The notes of every lock file in `dirs` (relative to `root`), once per provider and
+/// pinned version, with the lock files that could not be read.
+pub fn notes_once(root: &Path, dirs: &[&str]) -> (Vec<LockNote>, Vec<LockFileError>) {
+    let mut notes: Vec<LockNote> = Vec::new();
+    let mut errors = Vec::new();
+    for dir in dirs {
+        match version_notes(&root.join(dir), &BUNDLED) {
+            Ok(found) => {
+                for note in found {
+                    if !notes.contains(&note) {
+                        notes.push(note);
+                    }
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (notes, errors)
+}
+
 /// `bpg/proxmox` → `registry.terraform.io/bpg/proxmox`; a full address is kept, lower-cased
 /// like Terraform compares them.
 fn full_address(address: &str) -> String {
@@ -129,6 +157,29 @@ fn full_address(address: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bundled_list_is_what_providers_offline_ships() {
+        let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("providers/offline/schemas");
+        for (source, version) in super::BUNDLED {
+            let file = schemas.join(format!("{}-{version}.json", source.replace('/', "-")));
+            assert!(file.is_file(), "{} is not bundled", file.display());
+        }
+    }
+
+    #[test]
+    fn a_pin_seen_in_two_directories_is_one_note() {
+        let root = tempfile::tempdir().unwrap();
+        let lock = "provider \"registry.terraform.io/bpg/proxmox\" {\n  version = \"0.93.1\"\n}\n";
+        for dir in ["a", "b"] {
+            std::fs::create_dir_all(root.path().join(dir)).unwrap();
+            std::fs::write(root.path().join(dir).join(LOCK_FILE_NAME), lock).unwrap();
+        }
+        let (notes, errors) = notes_once(root.path(), &["a", "b", "c"]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].pinned, "0.93.1");
+    }
 
     const BUNDLED: &[(&str, &str)] = &[
         ("bpg/proxmox", "0.94.0"),

@@ -518,6 +518,78 @@ impl TestRunner {
     }
 }
 
+/// A module's outcome, shared between the scenarios that asked for it.
+pub type SharedOutcome = Arc<Result<ModuleOutcome, TerraformError>>;
+
+/// What a scenario asks of a module run beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct TestRequest {
+    /// Run only this test file (`terraform test -filter`).
+    pub only: Option<String>,
+    pub timeout: Option<Duration>,
+    /// Look for terraform in this PATH-style list instead of the process's PATH.
+    pub terraform_path: Option<std::ffi::OsString>,
+    /// Where the temporary copies go (the system temp dir when `None`).
+    pub scratch: Option<PathBuf>,
+}
+
+impl TestRequest {
+    /// A request that asks nothing special: the run of a module as it is in the repository
+    /// can then be shared.
+    fn is_plain(&self) -> bool {
+        self.only.is_none() && self.timeout.is_none() && self.terraform_path.is_none()
+    }
+}
+
+/// Tests `modules` as `request` asks, in parallel, results in the given order. The
+/// repository's own modules, tested as they are, run once per process and are shared by
+/// every scenario that asks for them ([`shared_outcome`]); a copy, a filter, a timeout or
+/// another terraform runs afresh.
+pub fn test_modules(modules: &[Module], request: &TestRequest) -> Vec<SharedOutcome> {
+    let root = Settings::get().root.path();
+    if request.is_plain() && modules.iter().all(|m| m.dir.starts_with(root)) {
+        return std::thread::scope(|scope| {
+            let handles: Vec<_> = modules
+                .iter()
+                .map(|m| scope.spawn(move || shared_outcome(m)))
+                .collect();
+            handles
+                .into_iter()
+                .zip(modules)
+                .map(|(h, m)| {
+                    h.join().unwrap_or_else(|_| {
+                        Arc::new(Err(TerraformError::Panicked {
+                            module: m.name.clone(),
+                        }))
+                    })
+                })
+                .collect()
+        });
+    }
+    let runner = match &request.terraform_path {
+        Some(path) => TestRunner::with_terraform_on_path(path),
+        None => TestRunner::from_settings(),
+    };
+    let runner = match runner {
+        Ok(runner) => runner,
+        Err(e) => {
+            let e = Arc::new(Err(e));
+            return modules.iter().map(|_| e.clone()).collect();
+        }
+    };
+    let mut runner = runner;
+    if let Some(scratch) = &request.scratch {
+        runner = runner.scratch_in(scratch);
+    }
+    if let Some(timeout) = request.timeout {
+        runner = runner.timeout(timeout);
+    }
+    if let Some(only) = &request.only {
+        runner = runner.only(only);
+    }
+    runner.run_all(modules).into_iter().map(Arc::new).collect()
+}
+
 /// The outcome of a module of the repository under test, computed once per process: the
 /// per-module scenarios and the all-modules scenario share it. Each scenario that uses it
 /// reports its [`ModuleOutcome::tool_run`]; the report writer keeps one copy of each run.

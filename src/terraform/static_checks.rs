@@ -94,13 +94,22 @@ pub fn check_module(module: &Module) -> Vec<Finding> {
     };
 
     for relative in &files {
+        // What `terraform test` itself refuses in the file's run and assert blocks; a file
+        // that is not HCL at all is the one `tftest/parse` finding below.
+        if let Ok(bytes) = std::fs::read(module.dir.join(relative)) {
+            findings.extend(
+                super::tftest::check_file(&bytes, &join(&base, relative))
+                    .into_iter()
+                    .filter(|f| f.id != super::tftest::schema::ids::SYNTAX),
+            );
+        }
         let file = match TestFile::read(&module.dir, relative) {
             Ok(file) => file,
             Err(e) => {
                 findings.push(finding(
                     ids::PARSE,
                     relative.clone(),
-                    Some(e.line),
+                    e.line(),
                     None,
                     format!("is not valid HCL (column {}): {}", e.column, e.message),
                 ));
@@ -221,7 +230,7 @@ mod tests {
     fn a_good_module_has_no_findings() {
         let (_dir, module) = module_with(
             Some(
-                "mock_provider \"proxmox\" {}\n\n# Regression v0.7.2: tags kept.\nrun \"tags\" {\n  command = plan\n  assert {\n    condition     = true\n    error_message = \"x\"\n  }\n}\n",
+                "mock_provider \"proxmox\" {}\n\n# Regression v0.7.2: tags kept.\nrun \"tags\" {\n  command = plan\n  assert {\n    condition     = var.x == 1\n    error_message = \"x\"\n  }\n}\n",
             ),
             VERSIONS,
         );

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
+use homelab_spec::alerts::timeline::{self, TimelineError, TimelineRequest};
 use homelab_spec::alerts::{self, promtool};
+use homelab_spec::outcome::{AlertTimeline, Outcome};
 use promtool::{BehaviourTest, Expectation, InputSeries};
 
 use super::super::{OrFail, World};
@@ -63,18 +65,45 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
             .ok_or("no earlier step said how much time has passed")?,
         expectations,
     };
-    let outcome = tokio::task::spawn_blocking(move || promtool::run_behaviour_test(&test))
-        .await
-        .map_err(|e| format!("the promtool run did not finish: {e}"))?
-        .or_fail()?;
-    world.outcomes.push(homelab_spec::outcome::Outcome::ToolRun(
-        outcome.tool_run.clone(),
-    ));
+    let (outcome, timelines) = tokio::task::spawn_blocking(move || {
+        let outcome = promtool::run_behaviour_test(&test).map_err(|e| e.to_string())?;
+        Ok::<_, String>((outcome, alert_timelines(&test)))
+    })
+    .await
+    .map_err(|e| format!("the promtool run did not finish: {e}"))??;
+    world
+        .outcomes
+        .push(Outcome::ToolRun(outcome.tool_run.clone()));
+    // The report draws what the engine did minute by minute, whatever the verdict.
+    for timeline in timelines {
+        let timeline =
+            timeline.map_err(|e| format!("the alert's timeline for the report failed: {e}"))?;
+        world.outcomes.push(Outcome::AlertTimeline(timeline));
+    }
     if outcome.passed {
         Ok(())
     } else {
         Err(outcome.report)
     }
+}
+
+/// The state of each alert the test talks about at every minute up to its "when", by the
+/// real engine, for the living documentation's timeline.
+fn alert_timelines(test: &BehaviourTest) -> Vec<Result<AlertTimeline, TimelineError>> {
+    let mut alerts: Vec<&str> = test.expectations.iter().map(Expectation::alert).collect();
+    alerts.dedup();
+    alerts
+        .into_iter()
+        .map(|alert| {
+            timeline::alert_timeline(&TimelineRequest {
+                rules_file: &test.rules_file,
+                alert,
+                series: &test.series,
+                interval: test.interval,
+                at: test.at,
+            })
+        })
+        .collect()
 }
 
 #[then(regex = r"^(\w+) fires with severity (\w+)$")]

@@ -1,10 +1,9 @@
 //! Steps of `features/us1_textfile.feature`: the operations scripts, run against a
 //! stand-in node, publish exactly the textfile metrics of the contract the alerts use.
 
-use std::path::{Path, PathBuf};
-
 use cucumber::{given, then, when};
 use homelab_spec::alerts::catalog::CatalogSet;
+use homelab_spec::alerts::script_edit::{self, ScriptChange};
 use homelab_spec::alerts::textfile::{self, PublishedMetric, ids};
 use homelab_spec::finding::{Finding, FindingId, listing};
 
@@ -46,65 +45,12 @@ fn script_path(world: &mut World, name: &str) -> Result<String, String> {
         })
 }
 
-/// Copies `scripts/` of the repository into a scratch directory, applying `edit` to one script.
-fn copy_scripts(
-    root: &Path,
-    script: &str,
-    edit: impl FnOnce(&str) -> Result<String, String>,
-) -> Result<tempfile::TempDir, String> {
-    let scratch =
-        tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
-    copy_dir(&root.join("scripts"), &scratch.path().join("scripts"))?;
-    let path = scratch.path().join(script);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let edited = edit(&text).map_err(|e| format!("{script}: {e}"))?;
-    if edited == text {
-        return Err(format!("{script}: the edit changed nothing"));
-    }
-    std::fs::write(&path, edited).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(scratch)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    let entries =
-        std::fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
-    for entry in entries.flatten() {
-        let target: PathBuf = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            // fs::copy keeps the permissions: the scripts stay executable.
-            std::fs::copy(entry.path(), &target)
-                .map_err(|e| format!("cannot copy {}: {e}", entry.path().display()))?;
-        }
-    }
+/// A copy of the repository's scripts with one named change in one script.
+fn copy_with(world: &mut World, script: &str, change: ScriptChange) -> Result<(), String> {
+    let path = script_path(world, script)?;
+    let copy = script_edit::copy_with_change(world.root().path(), &path, &change).or_fail()?;
+    world.textfile.copy = Some(copy);
     Ok(())
-}
-
-/// The lines of a script that add a sample of `metric`.
-fn sample_lines<'a>(metric: &'a str) -> impl Fn(&str) -> bool + 'a {
-    move |line: &str| {
-        line.trim_start()
-            .starts_with(&format!("textfile_sample {metric} "))
-    }
-}
-
-fn edit_lines(text: &str, wanted: impl Fn(&str) -> bool, edit: impl Fn(&str) -> String) -> String {
-    let mut out: String = text
-        .lines()
-        .map(|line| {
-            if wanted(line) {
-                edit(line)
-            } else {
-                line.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    out.push('\n');
-    out
 }
 
 #[given(
@@ -116,12 +62,7 @@ fn a_copy_renaming(
     from: String,
     to: String,
 ) -> Result<(), String> {
-    let path = script_path(world, &script)?;
-    let copy = copy_scripts(world.root().path(), &path, |text| {
-        Ok(text.replace(&from, &to))
-    })?;
-    world.textfile.copy = Some(copy);
-    Ok(())
+    copy_with(world, &script, ScriptChange::RenameMetric { from, to })
 }
 
 #[given(
@@ -133,16 +74,7 @@ fn a_copy_without_label(
     metric: String,
     label: String,
 ) -> Result<(), String> {
-    let path = script_path(world, &script)?;
-    let pattern = regex::Regex::new(&format!(r#"\s+{}="[^"]*""#, regex::escape(&label)))
-        .map_err(|e| format!("bad label {label:?}: {e}"))?;
-    let copy = copy_scripts(world.root().path(), &path, |text| {
-        Ok(edit_lines(text, sample_lines(&metric), |line| {
-            pattern.replace_all(line, "").into_owned()
-        }))
-    })?;
-    world.textfile.copy = Some(copy);
-    Ok(())
+    copy_with(world, &script, ScriptChange::DropLabel { metric, label })
 }
 
 #[given(
@@ -154,14 +86,7 @@ fn a_copy_with_label(
     metric: String,
     label: String,
 ) -> Result<(), String> {
-    let path = script_path(world, &script)?;
-    let copy = copy_scripts(world.root().path(), &path, |text| {
-        Ok(edit_lines(text, sample_lines(&metric), |line| {
-            format!("{line} {label}=stand-in")
-        }))
-    })?;
-    world.textfile.copy = Some(copy);
-    Ok(())
+    copy_with(world, &script, ScriptChange::AddLabel { metric, label })
 }
 
 #[when("the operations scripts run against a stand-in Proxmox node, Terraform and certificates")]
@@ -184,9 +109,9 @@ async fn the_scripts_run(world: &mut World) -> Result<(), String> {
         let scripts: Vec<&str> = scripts.iter().map(String::as_str).collect();
         textfile::publish_scripts(&root, &scripts)
     })
-    .await
-    .map_err(|e| format!("the script runs did not finish: {e}"))?
-    .or_fail()?;
+        .await
+        .map_err(|e| format!("the script runs did not finish: {e}"))?
+        .or_fail()?;
     let catalogs = CatalogSet::bundled()?;
     let contract = textfile::contract(&catalogs.catalogs).or_fail()?;
     world.textfile.findings = Some(textfile::compare(&published, contract));

@@ -263,7 +263,8 @@ def main():
                         entries[key]["labels"] = sorted(set(e["labels"]) | set(entries[key]["labels"]))
                     else:
                         entries[key] = e
-    # Families only a configuration the stack does not use brings; the first one wins.
+    # Families only a configuration the stack does not use brings, with every configuration
+    # that brought them ("http_sd_configs or dns_sd_configs").
     for spec in args.conditional_scrape:
         config, _, path = spec.partition("=")
         with open(path, encoding="utf-8") as f:
@@ -274,6 +275,9 @@ def main():
                     if key not in entries:
                         e["requires"] = config
                         entries[key] = e
+                    elif entries[key].get("requires") and config not in entries[key]["requires"].split(" or "):
+                        entries[key]["requires"] += " or " + config
+                        entries[key]["labels"] = sorted(set(e["labels"]) | set(entries[key]["labels"]))
     for path in args.supplement:
         for name, fam in read_supplement(path).items():
             for key, e in entries_from_family(name, fam, fam["source"]).items():

@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::bundled::PROVIDERS;
-use crate::schema_doc::SchemaDocument;
+use crate::prepared_schema::{PREPARED_FILE_NAME, prepare};
 
 /// The file next to each installed executable that it serves.
 pub const SCHEMA_FILE_NAME: &str = "schema.json";
@@ -66,18 +66,17 @@ pub fn install(
     let mut written = Vec::new();
     let mut overrides = Vec::new();
     for provider in PROVIDERS {
-        let document = match schema_overrides.iter().find(|(n, _)| n == provider.name) {
+        let (file, document) = match schema_overrides.iter().find(|(n, _)| n == provider.name) {
             Some((_, file)) => {
                 let text = fs::read_to_string(file)
                     .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-                check_document(file, &text, provider.name)?;
-                text
+                (file.clone(), text)
             }
-            None => {
-                check_document(Path::new(provider.file), provider.document, provider.name)?;
-                provider.document.to_string()
-            }
+            None => (PathBuf::from(provider.file), provider.document.to_string()),
         };
+        // Checked, and encoded once here rather than in each of the dozens of processes
+        // a `terraform test` starts.
+        let prepared = prepare(&file, &document, provider.name).map_err(|e| e.to_string())?;
         let provider_dir = dir.join(provider.name);
         fs::create_dir_all(&provider_dir)
             .map_err(|e| format!("cannot create {}: {e}", provider_dir.display()))?;
@@ -86,6 +85,11 @@ pub fn install(
         written.push(write_file(
             &provider_dir.join(SCHEMA_FILE_NAME),
             document.as_bytes(),
+            0o644,
+        )?);
+        written.push(write_file(
+            &provider_dir.join(PREPARED_FILE_NAME),
+            &prepared.to_file(document.as_bytes()),
             0o644,
         )?);
         let plan_file = provider_dir.join(PLAN_FACTS_FILE_NAME);
@@ -109,17 +113,6 @@ pub fn install(
         0o644,
     )?);
     Ok(written)
-}
-
-fn check_document(file: &Path, text: &str, name: &str) -> Result<(), String> {
-    let document = SchemaDocument::parse(file, text).map_err(|e| e.to_string())?;
-    match document.provider_named(name) {
-        Some(_) => Ok(()),
-        None => Err(format!(
-            "{}: has no provider whose address ends in /{name}",
-            file.display()
-        )),
-    }
 }
 
 /// The CLI config: overrides for our providers, the registry for every other one,

@@ -14,6 +14,7 @@ mod install;
 mod msgpack;
 mod planner;
 mod plugin_server;
+mod prepared_schema;
 mod protocol;
 mod schema_doc;
 mod served_provider;
@@ -21,6 +22,7 @@ mod served_provider;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use prepared_schema::PreparedSchema;
 use schema_doc::{SchemaDocument, SchemaError};
 use served_provider::ServedProvider;
 
@@ -157,40 +159,7 @@ fn serve_file(file: &Path, name: Option<&str>) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    let loaded = SchemaDocument::load(file);
-    let refusal = |reason: String| SchemaError {
-        file: file.to_path_buf(),
-        reason,
-    };
-    let (address, provider) = match &loaded {
-        Ok(document) => match name {
-            Some(name) => match document.provider_named(name) {
-                Some((address, provider)) => (address.to_string(), Ok(provider)),
-                None => (
-                    format!("(provider {name})"),
-                    Err(refusal(format!(
-                        "has no provider whose address ends in /{name}"
-                    ))),
-                ),
-            },
-            None if document.provider_schemas.len() == 1 => {
-                let (address, provider) = document.provider_schemas.iter().next().expect("one");
-                (address.clone(), Ok(provider))
-            }
-            None => (
-                "(no provider)".to_string(),
-                Err(refusal(format!(
-                    "holds {} providers; serve needs a document with exactly one",
-                    document.provider_schemas.len()
-                ))),
-            ),
-        },
-        Err(e) => (
-            name.map(|n| format!("(provider {n})"))
-                .unwrap_or_else(|| "(no provider)".to_string()),
-            Err(e.clone()),
-        ),
-    };
+    let (address, provider) = load_schema(file, name);
     if let Err(e) = &provider {
         eprintln!("tf-offline-provider: refused schema {e}");
     }
@@ -209,5 +178,60 @@ fn serve_file(file: &Path, name: Option<&str>) -> ExitCode {
             eprintln!("tf-offline-provider: {message}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// The schema to serve: the prepared `schema.pb` beside `file` when it was written for
+/// this very JSON (the fast path: no JSON parsing), else the JSON itself, checked.
+fn load_schema(file: &Path, name: Option<&str>) -> (String, Result<PreparedSchema, SchemaError>) {
+    let refusal = |reason: String| SchemaError {
+        file: file.to_path_buf(),
+        reason,
+    };
+    let unnamed = || {
+        name.map(|n| format!("(provider {n})"))
+            .unwrap_or_else(|| "(no provider)".to_string())
+    };
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => return (unnamed(), Err(refusal(format!("cannot read: {e}")))),
+    };
+    let prepared_file = file.with_file_name(prepared_schema::PREPARED_FILE_NAME);
+    if let Some(prepared) = PreparedSchema::from_file(&prepared_file, text.as_bytes())
+        && name.is_none_or(|n| prepared.address.ends_with(&format!("/{n}")))
+    {
+        return (prepared.address.clone(), Ok(prepared));
+    }
+    let document = match SchemaDocument::parse(file, &text) {
+        Ok(document) => document,
+        Err(e) => return (unnamed(), Err(e)),
+    };
+    match name {
+        Some(name) => match document.provider_named(name) {
+            Some((address, provider)) => (
+                address.to_string(),
+                Ok(PreparedSchema::from_document(address, provider)),
+            ),
+            None => (
+                format!("(provider {name})"),
+                Err(refusal(format!(
+                    "has no provider whose address ends in /{name}"
+                ))),
+            ),
+        },
+        None if document.provider_schemas.len() == 1 => {
+            let (address, provider) = document.provider_schemas.iter().next().expect("one");
+            (
+                address.clone(),
+                Ok(PreparedSchema::from_document(address, provider)),
+            )
+        }
+        None => (
+            "(no provider)".to_string(),
+            Err(refusal(format!(
+                "holds {} providers; serve needs a document with exactly one",
+                document.provider_schemas.len()
+            ))),
+        ),
     }
 }

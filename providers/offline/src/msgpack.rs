@@ -131,11 +131,11 @@ impl Reader<'_> {
             0xc0 => Value::Nil,
             0xc2 => Value::Bool(false),
             0xc3 => Value::Bool(true),
-            0xc4 | 0xc5 | 0xc6 => {
+            0xc4..=0xc6 => {
                 let n = self.uint(1 << (marker - 0xc4))? as usize;
                 Value::Bin(self.take(n)?.to_vec())
             }
-            0xc7 | 0xc8 | 0xc9 => {
+            0xc7..=0xc9 => {
                 let n = self.uint(1 << (marker - 0xc7))? as usize;
                 let kind = self.take(1)?[0] as i8;
                 Value::Ext(kind, self.take(n)?.to_vec())
@@ -151,7 +151,7 @@ impl Reader<'_> {
                 let kind = self.take(1)?[0] as i8;
                 Value::Ext(kind, self.take(1 << (marker - 0xd4))?.to_vec())
             }
-            0xd9 | 0xda | 0xdb => {
+            0xd9..=0xdb => {
                 let n = self.uint(1 << (marker - 0xd9))? as usize;
                 self.string(n)?
             }

@@ -4,55 +4,28 @@
 //! a diagnostic saying to mock it. A provider with plan facts (tls, random) is
 //! configured and plans a create the way the real one does (`planner`).
 
-use std::collections::HashMap;
-
 use tonic::{Request, Response, Status};
 
 use crate::msgpack::{self, Value};
 use crate::planner::{self, PlanFacts};
+use crate::prepared_schema::PreparedSchema;
 use crate::protocol::{self, tfplugin6 as pb};
-use crate::schema_doc::{ProviderSchema, SchemaError};
+use crate::schema_doc::SchemaError;
 
 /// What one provider process serves: the schema messages, or why there are none.
 pub struct ServedProvider {
     address: String,
-    schema: Result<SchemaMessages, SchemaError>,
+    schema: Result<PreparedSchema, SchemaError>,
     /// How the provider plans without a mock; `None` for one that must be mocked.
     plan: Option<Result<PlanFacts, SchemaError>>,
-}
-
-struct SchemaMessages {
-    provider: pb::Schema,
-    resources: HashMap<String, pb::Schema>,
-    data_sources: HashMap<String, pb::Schema>,
 }
 
 impl ServedProvider {
     pub fn new(
         address: &str,
-        schema: Result<&ProviderSchema, SchemaError>,
+        schema: Result<PreparedSchema, SchemaError>,
         plan: Option<Result<PlanFacts, SchemaError>>,
     ) -> Self {
-        let schema = schema.map(|provider| SchemaMessages {
-            provider: provider
-                .provider
-                .as_ref()
-                .map(protocol::schema)
-                .unwrap_or_else(|| pb::Schema {
-                    version: 0,
-                    block: Some(Default::default()),
-                }),
-            resources: provider
-                .resource_schemas
-                .iter()
-                .map(|(name, s)| (name.clone(), protocol::schema(s)))
-                .collect(),
-            data_sources: provider
-                .data_source_schemas
-                .iter()
-                .map(|(name, s)| (name.clone(), protocol::schema(s)))
-                .collect(),
-        });
         Self {
             address: address.to_string(),
             schema,
@@ -101,11 +74,7 @@ impl ServedProvider {
         let Ok(schemas) = &self.schema else {
             return Err(self.schema_diagnostics());
         };
-        let Some(block) = schemas
-            .resources
-            .get(&request.type_name)
-            .and_then(|s| s.block.as_ref())
-        else {
+        let Some(block) = schemas.resource(&request.type_name).and_then(|s| s.block) else {
             return Err(vec![protocol::error(
                 format!(
                     "{} has no resource type {}",
@@ -114,7 +83,7 @@ impl ServedProvider {
                 String::new(),
             )]);
         };
-        planner::plan_create(&request.type_name, block, &config, facts)
+        planner::plan_create(&request.type_name, &block, &config, facts)
             .map(Some)
             .map_err(|e| vec![protocol::error(e.summary, e.detail)])
     }
@@ -149,6 +118,17 @@ impl ServedProvider {
     }
 }
 
+/// As the plugin framework and the SDK announce it: Terraform may reuse the schema it got
+/// from the first process of this provider for the next ones, instead of asking each (a
+/// `terraform test` starts dozens). Destroy plans stay Terraform's own (`plan_destroy`
+/// unset), so a provider that must be mocked is not asked to plan them.
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        get_provider_schema_optional: true,
+        ..Default::default()
+    }
+}
+
 type Answer<T> = Result<Response<T>, Status>;
 
 // The error type is tonic's, fixed by the generated service trait.
@@ -165,14 +145,14 @@ impl pb::provider_server::Provider for ServedProvider {
     ) -> Answer<pb::get_metadata::Response> {
         let (resources, data_sources) = match &self.schema {
             Ok(s) => (
-                s.resources
-                    .keys()
+                s.resource_types
+                    .iter()
                     .map(|t| pb::get_metadata::ResourceMetadata {
                         type_name: t.clone(),
                     })
                     .collect(),
-                s.data_sources
-                    .keys()
+                s.data_source_types
+                    .iter()
                     .map(|t| pb::get_metadata::DataSourceMetadata {
                         type_name: t.clone(),
                     })
@@ -181,7 +161,7 @@ impl pb::provider_server::Provider for ServedProvider {
             Err(_) => Default::default(),
         };
         answer(pb::get_metadata::Response {
-            server_capabilities: Some(Default::default()),
+            server_capabilities: Some(capabilities()),
             diagnostics: self.schema_diagnostics(),
             data_sources,
             resources,
@@ -191,17 +171,13 @@ impl pb::provider_server::Provider for ServedProvider {
     async fn get_provider_schema(
         &self,
         _: Request<pb::get_provider_schema::Request>,
-    ) -> Answer<pb::get_provider_schema::Response> {
-        let mut response = pb::get_provider_schema::Response {
-            server_capabilities: Some(Default::default()),
-            diagnostics: self.schema_diagnostics(),
-            ..Default::default()
+    ) -> Answer<pb::get_provider_schema::Prepared> {
+        let mut response = match &self.schema {
+            Ok(s) => s.response.clone(),
+            Err(_) => Default::default(),
         };
-        if let Ok(s) = &self.schema {
-            response.provider = Some(s.provider.clone());
-            response.resource_schemas = s.resources.clone();
-            response.data_source_schemas = s.data_sources.clone();
-        }
+        response.server_capabilities = Some(capabilities());
+        response.diagnostics = self.schema_diagnostics();
         answer(response)
     }
 

@@ -25,6 +25,8 @@ fn install_lays_out_one_executable_per_provider_and_a_cli_config() {
             program.display()
         );
         assert!(dir.join(name).join("schema.json").is_file());
+        // the schema pre-encoded for the provider processes
+        assert!(dir.join(name).join("schema.pb").is_file());
     }
     let config = fs::read_to_string(dir.join("terraform.rc")).unwrap();
     assert!(
@@ -54,7 +56,7 @@ fn install_lays_out_one_executable_per_provider_and_a_cli_config() {
     assert!(!dir.join("proxmox/plan.json").exists());
     assert_eq!(
         providers.printed.stdout.matches("wrote ").count(),
-        9,
+        12,
         "{}",
         providers.printed.output()
     );
@@ -68,7 +70,7 @@ fn install_twice_changes_nothing_and_says_so() {
     assert!(again.success, "{}", again.output());
     assert_eq!(
         again.stdout.matches("unchanged ").count(),
-        9,
+        12,
         "{}",
         again.output()
     );

@@ -8,6 +8,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use prost::Message;
+
 #[allow(dead_code, clippy::all)]
 mod pb {
     tonic::include_proto!("tfplugin6");
@@ -69,11 +71,14 @@ async fn schema_of(plugin: &Plugin) -> pb::get_provider_schema::Response {
     let mut client = ProviderClient::connect(format!("http://{}", plugin.address))
         .await
         .unwrap();
-    client
+    let prepared = client
         .get_provider_schema(pb::get_provider_schema::Request {})
         .await
         .unwrap()
-        .into_inner()
+        .into_inner();
+    // The server sends the schemas pre-encoded; on the wire that is the typed response.
+    pb::get_provider_schema::Response::decode(prepared.encode_to_vec().as_slice())
+        .expect("GetProviderSchema answer decodes as the protocol's Response")
 }
 
 #[tokio::test]

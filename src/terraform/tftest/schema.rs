@@ -132,6 +132,7 @@ impl Checker<'_> {
             );
         }
         let mut runs: HashMap<String, usize> = HashMap::new();
+        let mut providers: HashMap<String, usize> = HashMap::new();
         let mut variables_seen = false;
         for block in body.blocks() {
             let kind = block.ident.as_str();
@@ -174,6 +175,41 @@ impl Checker<'_> {
                         label.as_str()
                     ),
                 );
+            }
+            if matches!(kind, "provider" | "mock_provider")
+                && let Some(label) = block.labels.first()
+            {
+                let alias = block
+                    .body
+                    .get_attribute("alias")
+                    .map(|a| literal_text(&a.value));
+                let key = match &alias {
+                    Some(Some(alias)) => format!("{}.{alias}", label.as_str()),
+                    _ => label.as_str().to_string(),
+                };
+                if let Some(first) = providers.get(&key) {
+                    self.push(
+                        ids::DUPLICATE_BLOCK,
+                        at,
+                        Some(label.as_str()),
+                        format!("a second provider block for {key} (the first is on line {first})"),
+                    );
+                } else {
+                    providers.insert(key, at.map_or(0, |o| self.index.line_of(o)));
+                }
+                if let Some(alias) = alias
+                    && !alias.as_deref().is_some_and(is_identifier)
+                {
+                    self.push(
+                        ids::BLOCK,
+                        at,
+                        Some(label.as_str()),
+                        "alias must be a quoted name (letters, digits, _ and -)".into(),
+                    );
+                }
+                if kind == "mock_provider" {
+                    self.mock_provider(block, label.as_str());
+                }
             }
             if kind == "variables" {
                 if variables_seen {
@@ -247,6 +283,29 @@ impl Checker<'_> {
                     attr_at,
                     subject,
                     format!("a run block has no argument {key:?}"),
+                );
+            } else if key == "expect_failures" && !is_static_traversal_list(&attr.value) {
+                self.push(
+                    ids::BLOCK,
+                    attr_at,
+                    subject,
+                    "expect_failures must be a list of plain references (var.x, check.y, \
+                     resource.name), no calculations"
+                        .into(),
+                );
+            } else if key == "state_key" && literal_text(&attr.value).is_none() {
+                self.push(
+                    ids::BLOCK,
+                    attr_at,
+                    subject,
+                    "state_key must be a literal string".into(),
+                );
+            } else if key == "providers" && !matches!(attr.value, Expression::Object(_)) {
+                self.push(
+                    ids::BLOCK,
+                    attr_at,
+                    subject,
+                    "providers must be an object of provider references".into(),
                 );
             } else if key == "command" && !is_keyword(&attr.value, &["plan", "apply"]) {
                 self.push(
@@ -392,6 +451,21 @@ impl Checker<'_> {
                     run,
                     format!("plan_options has no argument {key:?}"),
                 );
+            } else if matches!(key, "replace" | "target") && !is_static_traversal_list(&attr.value)
+            {
+                self.push(
+                    ids::PLAN_OPTIONS,
+                    start(attr.span()),
+                    run,
+                    format!("{key} must be a list of plain resource references"),
+                );
+            } else if key == "refresh" && literal_text(&attr.value).is_none() {
+                self.push(
+                    ids::PLAN_OPTIONS,
+                    start(attr.span()),
+                    run,
+                    "refresh must be true or false".into(),
+                );
             } else if key == "mode" && !is_keyword(&attr.value, &["normal", "refresh-only"]) {
                 self.push(
                     ids::PLAN_OPTIONS,
@@ -401,6 +475,110 @@ impl Checker<'_> {
                 );
             }
         }
+    }
+}
+
+impl Checker<'_> {
+    /// A `mock_provider` body: `alias`, `source`, `override_during`, and `mock_resource`,
+    /// `mock_data` (one label: the type), `override_resource`, `override_data` blocks.
+    fn mock_provider(&mut self, block: &Block, name: &str) {
+        for attr in block.body.attributes() {
+            let key = attr.key.as_str();
+            if !["alias", "source", "override_during"].contains(&key) {
+                self.push(
+                    ids::BLOCK,
+                    start(attr.span()),
+                    Some(name),
+                    format!("a mock_provider block has no argument {key:?}"),
+                );
+            }
+        }
+        for inner in block.body.blocks() {
+            let kind = inner.ident.as_str();
+            let labels = match kind {
+                "mock_resource" | "mock_data" => 1,
+                "override_resource" | "override_data" => 0,
+                _ => {
+                    self.push(
+                        ids::BLOCK,
+                        start(inner.span()),
+                        Some(name),
+                        format!("blocks of type {kind:?} are not expected in a mock_provider"),
+                    );
+                    continue;
+                }
+            };
+            if inner.labels.len() != labels {
+                self.push(
+                    ids::BLOCK,
+                    start(inner.span()),
+                    Some(name),
+                    format!("a {kind} block takes {labels} label(s)"),
+                );
+            }
+            if labels == 1 {
+                for attr in inner.body.attributes() {
+                    let key = attr.key.as_str();
+                    if key != "defaults" && key != "override_during" {
+                        self.push(
+                            ids::BLOCK,
+                            start(attr.span()),
+                            Some(name),
+                            format!("a {kind} block has no argument {key:?}"),
+                        );
+                    }
+                }
+                for nested in inner.body.blocks() {
+                    self.push(
+                        ids::BLOCK,
+                        start(nested.span()),
+                        Some(name),
+                        format!(
+                            "blocks of type {:?} are not expected in a {kind} block",
+                            nested.ident.as_str()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A literal Terraform can read without evaluating anything: a string (no interpolation), a
+/// number or a bool, as text.
+fn literal_text(expr: &Expression) -> Option<String> {
+    match expr {
+        Expression::String(s) => Some(s.as_str().to_string()),
+        Expression::Number(n) => Some(n.to_string()),
+        Expression::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// `[a.b, c.d[0]]`: a list whose items are references with attribute access and constant
+/// indexes only (HCL's static traversals), as `expect_failures`, `replace` and `target` need.
+fn is_static_traversal_list(expr: &Expression) -> bool {
+    let Expression::Array(items) = expr else {
+        return false;
+    };
+    items.iter().all(is_static_traversal)
+}
+
+fn is_static_traversal(expr: &Expression) -> bool {
+    use hcl_edit::expr::TraversalOperator;
+    match expr {
+        Expression::Variable(_) => true,
+        Expression::Traversal(traversal) => {
+            matches!(traversal.expr, Expression::Variable(_))
+                && traversal.operators.iter().all(|op| match op.value() {
+                    TraversalOperator::GetAttr(_) | TraversalOperator::LegacyIndex(_) => true,
+                    TraversalOperator::Index(index) => {
+                        matches!(index, Expression::Number(_) | Expression::String(_))
+                    }
+                    _ => false,
+                })
+        }
+        _ => false,
     }
 }
 
@@ -533,6 +711,12 @@ mod tests {
             ("mock_provider {}\n".into(), "tftest/block"),
             ("mock_provider \"a\" \"b\" {}\n".into(), "tftest/block"),
             ("mock_provider \"prox<mox\" {}\n".into(), "tftest/block"),
+            ("mock_provider \"a\" {}\nmock_provider \"a\" {}\n".into(), "tftest/duplicate-block"),
+            ("mock_provider \"a\" {\n  ovrride_during = plan\n}\n".into(), "tftest/block"),
+            ("mock_provider \"a\" {\n  mock_resource {}\n}\n".into(), "tftest/block"),
+            ("run \"a\" {\n  expect_failures = [v/ar.mode]\n}\n".into(), "tftest/block"),
+            ("run \"a\" {\n  expect_failures = var.mode\n}\n".into(), "tftest/block"),
+            ("run \"a\" {\n  state_key = var.x\n}\n".into(), "tftest/block"),
             ("provider \"Proxmox\" {}\n".into(), "tftest/block"),
             ("variables \"x\" {}\n".into(), "tftest/block"),
             ("variables {\n  inner {}\n}\n".into(), "tftest/block"),
@@ -583,5 +767,14 @@ mod tests {
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert!(findings[0].is("tftest/duplicate-run", Some("a")));
         assert_eq!(findings[0].line, Some(9));
+    }
+
+    proptest::proptest! {
+        /// Any bytes at all: findings or none, never a panic.
+        #[test]
+        fn any_bytes_are_checked_without_panicking(bytes in proptest::collection::vec(
+            proptest::sample::select(b"{}[]()=\",.#/*\\ \n\t$%<-_019eEabrunz:\xff".to_vec()), 0..300)) {
+            let _ = check_file(&bytes, "any.tftest.hcl");
+        }
     }
 }
