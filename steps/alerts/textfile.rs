@@ -109,9 +109,9 @@ async fn the_scripts_run(world: &mut World) -> Result<(), String> {
         let scripts: Vec<&str> = scripts.iter().map(String::as_str).collect();
         textfile::publish_scripts(&root, &scripts)
     })
-        .await
-        .map_err(|e| format!("the script runs did not finish: {e}"))?
-        .or_fail()?;
+    .await
+    .map_err(|e| format!("the script runs did not finish: {e}"))?
+    .or_fail()?;
     let catalogs = CatalogSet::bundled()?;
     let contract = textfile::contract(&catalogs.catalogs).or_fail()?;
     world.textfile.findings = Some(textfile::compare(&published, contract));
