@@ -90,11 +90,14 @@ impl LayoutState {
         }
     }
 
-    /// How a tool run on the copy is marked in the reports (`None` on the repository).
+    /// How a tool run on the copy is marked in the reports: `None` on the repository and on
+    /// a copy that grew validly (its runs must pass), else the breaking change.
     pub fn broken_copy(&self) -> Option<BrokenCopy> {
-        self.copy.as_ref().map(|(_, change)| BrokenCopy {
+        let (_, change) = self.copy.as_ref()?;
+        let expected = change.breaks()?;
+        Some(BrokenCopy {
             change: change.sentence().to_string(),
-            expected: None,
+            expected: expected.map(str::to_string),
         })
     }
 }

@@ -219,6 +219,26 @@ impl RepositoryChange {
         }
     }
 
+    /// Whether the change breaks a criterion on purpose (a tool run on the copy failing is
+    /// then what the scenario expects), and the finding id it expects when there is one.
+    /// A valid growth breaks nothing: a failure on its copy is a real failure.
+    pub fn breaks(self) -> Option<Option<&'static str>> {
+        match self {
+            RepositoryChange::ValidNewAlert
+            | RepositoryChange::ModuleWithCompleteTests
+            | RepositoryChange::TemplatedRulesFile => None,
+            RepositoryChange::ModuleWithoutRegressionFile => Some(Some("regression/file")),
+            RepositoryChange::SecondRulesFileWithUnknownMetric => Some(Some("promql/series")),
+            RepositoryChange::BatsFileWithFailingTest => Some(Some("bats/test-failed")),
+            RepositoryChange::BatsFileThatDoesNotParse => Some(Some("bats/parse")),
+            RepositoryChange::NoModulesDirectory
+            | RepositoryChange::ModuleWithoutTerraform
+            | RepositoryChange::RulesFileRemoved
+            | RepositoryChange::LinkToNowhere
+            | RepositoryChange::LinkOutside => Some(None),
+        }
+    }
+
     /// The files the change adds when it only adds files (the rest of the copy is then
     /// byte for byte the repository); `None` when it changes or removes anything.
     pub fn only_adds(self) -> Option<&'static [&'static str]> {
