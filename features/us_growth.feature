@@ -63,6 +63,12 @@ Feature: The suite checks a homelab that grows, without being edited
     And every other test run passes
     And its regression file has at least 1 runs
 
+  @US2
+  Scenario: A new environment that composes the modules, with tests, passes US2
+    Given a copy of the repository in which an environment with tests that composes a new module is added
+    When the tests of every environment run
+    Then the tests pass in every module and every environment that has tests
+
   @US3
   Scenario: A new BATS file with a failing test fails, naming the file and the test
     Given a copy of the repository in which a BATS file with a failing test is added

@@ -287,6 +287,21 @@ async fn the_tests_of_every_module_run(world: &mut World) {
 #[when("the tests of every module and environment run")]
 async fn the_tests_of_every_module_and_environment_run(world: &mut World) -> Result<(), String> {
     run_modules(world, None, None).await;
+    run_every_environment(world).await
+}
+
+#[when("the tests of every environment run")]
+async fn the_tests_of_every_environment_run(world: &mut World) -> Result<(), String> {
+    run_every_environment(world).await?;
+    if world.terraform.environments.is_empty() {
+        return Err("the homelab has no environment with tests".into());
+    }
+    Ok(())
+}
+
+/// Runs `terraform test` in every environment that has tests (each on a copy that keeps its
+/// relative module sources and links) and hands the runs to the report.
+async fn run_every_environment(world: &mut World) -> Result<(), String> {
     let root = world.layout.root();
     let environments: Vec<_> = world
         .layout
@@ -336,8 +351,8 @@ async fn the_tests_of_every_module_and_environment_run(world: &mut World) -> Res
 #[then("the tests pass in every module and every environment that has tests")]
 fn the_tests_pass_everywhere(world: &mut World) -> Result<(), String> {
     let state = &world.terraform;
-    if state.outcomes.is_empty() {
-        return Err("no module's tests ran in an earlier step".into());
+    if state.outcomes.is_empty() && state.environments.is_empty() {
+        return Err("no module's or environment's tests ran in an earlier step".into());
     }
     let mut problems = Vec::new();
     let names = state.modules.iter().map(|m| m.name.clone());

@@ -34,6 +34,10 @@ pub const UNKNOWN_METRIC_ALERT: &str = "ToolingQueueStuck";
 pub const NEW_BATS_FILE: &str = "tests/tooling/test_tooling.bats";
 /// The test of it that fails.
 pub const FAILING_BATS_TEST: &str = "the queue is drained";
+/// The environment the environment growth case adds, relative to the root.
+pub const NEW_ENVIRONMENT: &str = "infrastructure/proxmox/environments/prod";
+/// The shared file it links in, relative to the root.
+pub const SHARED_VERSIONS: &str = "infrastructure/proxmox/shared/versions.tf";
 /// The module directory without `.tf` files the bad-input case adds.
 pub const EMPTY_MODULE: &str = "notes";
 /// The link the link cases add, relative to the root.
@@ -56,6 +60,10 @@ pub enum RepositoryChange {
     /// `the monitoring stack deploys a second rules file rendered through templatefile()`:
     /// its threshold is a template variable with a module variable's default.
     TemplatedRulesFile,
+    /// `an environment with tests that composes a new module is added`: `prod` calls
+    /// `../../modules/tooling-stack` (added complete) and links `versions.tf` in from
+    /// `infrastructure/proxmox/shared/`.
+    EnvironmentWithTests,
     /// `a BATS file with a failing test is added`.
     BatsFileWithFailingTest,
     /// `a BATS file that does not parse is added`.
@@ -73,7 +81,7 @@ pub enum RepositoryChange {
 }
 
 /// The changes' sentences, for a step's parameter and for error messages.
-pub const SENTENCES: [(&str, RepositoryChange); 12] = [
+pub const SENTENCES: [(&str, RepositoryChange); 13] = [
     (
         "a valid alert NodeClockSkew is added",
         RepositoryChange::ValidNewAlert,
@@ -93,6 +101,10 @@ pub const SENTENCES: [(&str, RepositoryChange); 12] = [
     (
         "the monitoring stack deploys a second rules file rendered through templatefile()",
         RepositoryChange::TemplatedRulesFile,
+    ),
+    (
+        "an environment with tests that composes a new module is added",
+        RepositoryChange::EnvironmentWithTests,
     ),
     (
         "a BATS file with a failing test is added",
@@ -185,6 +197,15 @@ impl RepositoryChange {
                     NEW_MODULE_REGRESSION,
                 )
             }
+            RepositoryChange::EnvironmentWithTests => {
+                RepositoryChange::ModuleWithCompleteTests.apply(root)?;
+                let env = root.join(NEW_ENVIRONMENT);
+                write(&root.join(SHARED_VERSIONS), SHARED_VERSIONS_TF)?;
+                write(&env.join("main.tf"), ENVIRONMENT_MAIN)?;
+                write(&env.join("tests/plan.tftest.hcl"), ENVIRONMENT_TEST)?;
+                let link = env.join("versions.tf");
+                std::os::unix::fs::symlink("../../shared/versions.tf", &link).map_err(io(&link))
+            }
             RepositoryChange::SecondRulesFileWithUnknownMetric => {
                 existing(&root.join(MONITORING_MODULE))?;
                 write(&root.join(SECOND_RULES_FILE), SECOND_RULES)?;
@@ -226,6 +247,7 @@ impl RepositoryChange {
         match self {
             RepositoryChange::ValidNewAlert
             | RepositoryChange::ModuleWithCompleteTests
+            | RepositoryChange::EnvironmentWithTests
             | RepositoryChange::TemplatedRulesFile => None,
             RepositoryChange::ModuleWithoutRegressionFile => Some(Some("regression/file")),
             RepositoryChange::SecondRulesFileWithUnknownMetric => Some(Some("promql/series")),
@@ -343,6 +365,32 @@ run "hostnames_carry_the_stack_name" {
   assert {
     condition     = output.hostnames[0] == "tooling-gitea"
     error_message = "Hostnames must start with the stack's name, got ${output.hostnames[0]}."
+  }
+}
+"#;
+
+const SHARED_VERSIONS_TF: &str = r#"# Linked into every environment.
+terraform {
+  required_version = ">= 1.9"
+}
+"#;
+
+const ENVIRONMENT_MAIN: &str = r#"module "tooling" {
+  source = "../../modules/tooling-stack"
+  name   = "prod-tooling"
+}
+
+output "hostnames" {
+  value = module.tooling.hostnames
+}
+"#;
+
+const ENVIRONMENT_TEST: &str = r#"run "prod_hostnames_carry_the_environment" {
+  command = plan
+
+  assert {
+    condition     = output.hostnames[0] == "prod-tooling-gitea"
+    error_message = "prod's hostnames must carry its stack name, got ${output.hostnames[0]}."
   }
 }
 "#;
