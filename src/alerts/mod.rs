@@ -22,6 +22,7 @@ pub mod rule_edit;
 pub mod rule_file;
 pub mod server;
 pub mod static_checks;
+pub mod template;
 pub mod textfile;
 
 pub use finding::{CheckId, Finding};
