@@ -35,10 +35,22 @@ pub enum CheckId {
     AlertsAnnotations,
     /// A template uses a label the expression's result does not carry.
     AlertsTemplate,
+    /// The file is not UTF-8 (the line of the first bad byte).
+    YamlEncoding,
+    /// A group's `interval` is not a duration, or its `limit` not an integer.
+    GroupField,
+    /// An empty alert name, or a recorded name that is not a metric name.
+    RuleName,
+    /// A label or annotation name Prometheus refuses (`my-label`, `__name__` as a label).
+    RuleLabelName,
+    /// A label or annotation template Prometheus cannot parse (Go text/template).
+    AlertsTemplateSyntax,
+    /// An expression too long or too deeply nested for the checks to parse.
+    PromqlTooComplex,
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 12] = [
+    pub const ALL: [CheckId; 18] = [
         CheckId::YamlSyntax,
         CheckId::YamlUnknownKey,
         CheckId::YamlShape,
@@ -51,6 +63,12 @@ impl CheckId {
         CheckId::AlertsSeverity,
         CheckId::AlertsAnnotations,
         CheckId::AlertsTemplate,
+        CheckId::YamlEncoding,
+        CheckId::GroupField,
+        CheckId::RuleName,
+        CheckId::RuleLabelName,
+        CheckId::AlertsTemplateSyntax,
+        CheckId::PromqlTooComplex,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +85,12 @@ impl CheckId {
             CheckId::AlertsSeverity => "alerts/severity",
             CheckId::AlertsAnnotations => "alerts/annotations",
             CheckId::AlertsTemplate => "alerts/template",
+            CheckId::YamlEncoding => "yaml/encoding",
+            CheckId::GroupField => "group/field",
+            CheckId::RuleName => "rule/name",
+            CheckId::RuleLabelName => "rule/label-name",
+            CheckId::AlertsTemplateSyntax => "alerts/template-syntax",
+            CheckId::PromqlTooComplex => "promql/too-complex",
         }
     }
 

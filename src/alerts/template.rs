@@ -17,6 +17,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
+use super::go_number::{parse_float_ok, parse_int_ok, parse_uint_ok};
+
 /// Variables Prometheus declares before every alert template.
 const PROMETHEUS_VARIABLES: [&str; 4] = ["$labels", "$externalLabels", "$externalURL", "$value"];
 
@@ -266,7 +268,9 @@ impl Lexer<'_> {
                 let delim = self.pos + x;
                 let mut end = delim;
                 if has_left_trim_marker(&self.input[delim + 2..]) {
-                    end = self.input[self.start..delim].trim_end_matches(is_space).len()
+                    end = self.input[self.start..delim]
+                        .trim_end_matches(is_space)
+                        .len()
                         + self.start;
                 }
                 if end > self.start {
@@ -691,134 +695,18 @@ fn char_constant_ok(text: &str) -> bool {
     }
 }
 
-/// Go's rule for `_` in number literals: only between digits (a base prefix counts as one).
-fn underscores_ok(s: &str) -> bool {
-    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let b = s.as_bytes();
-    let mut saw = b'^';
-    let mut i = 0;
-    let mut hex = false;
-    if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
-        i = 2;
-        saw = b'0';
-        hex = b[1].to_ascii_lowercase() == b'x';
-    }
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-        i += 1;
-    }
-    saw != b'_'
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)` / `ParseUint(s, 0, 64)`: whether either succeeds.
-fn go_integer(s: &str) -> bool {
-    let (negative, unsigned) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let (radix, digits) = if let Some(d) = unsigned
-        .strip_prefix("0x")
-        .or_else(|| unsigned.strip_prefix("0X"))
-    {
-        (16, d)
-    } else if let Some(d) = unsigned
-        .strip_prefix("0o")
-        .or_else(|| unsigned.strip_prefix("0O"))
-    {
-        (8, d)
-    } else if let Some(d) = unsigned
-        .strip_prefix("0b")
-        .or_else(|| unsigned.strip_prefix("0B"))
-    {
-        (2, d)
-    } else if unsigned.len() > 1 && unsigned.starts_with('0') {
-        (8, &unsigned[1..])
-    } else {
-        (10, unsigned)
-    };
-    if digits.is_empty() || digits.starts_with(['+', '-']) {
-        return false;
-    }
-    // ParseUint takes no sign; ParseInt takes one, within int64.
-    match u64::from_str_radix(digits, radix) {
-        Ok(v) if negative => v <= 1u64 << 63,
-        Ok(v) if unsigned.len() < s.len() => v <= i64::MAX as u64,
-        Ok(_) => true,
-        Err(_) => false,
-    }
-}
-
-/// Go's `strconv.ParseFloat(s, 64)` succeeds: well formed and finite.
-fn go_float(s: &str) -> bool {
-    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if let Some(hex) = unsigned
-        .strip_prefix("0x")
-        .or_else(|| unsigned.strip_prefix("0X"))
-    {
-        // Hexadecimal floats need a p exponent.
-        let Some((mantissa, exponent)) = hex.split_once(['p', 'P']) else {
-            return false;
-        };
-        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        if int.is_empty() && frac.is_empty()
-            || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_hexdigit())
-        {
-            return false;
-        }
-        let exp = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
-        if exp.is_empty() || !exp.bytes().all(|b| b.is_ascii_digit()) {
-            return false;
-        }
-        let significant = int.trim_start_matches('0');
-        let bits = (significant.len() as i64) * 4;
-        let exp_value: i64 = exp.parse().unwrap_or(i64::MAX);
-        let exp_value = if exponent.starts_with('-') {
-            -exp_value
-        } else {
-            exp_value
-        };
-        return significant.is_empty() || bits.saturating_add(exp_value) <= 1024;
-    }
-    if unsigned.is_empty()
-        || !unsigned
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
-    {
-        return false;
-    }
-    s.parse::<f64>().is_ok_and(f64::is_finite)
-}
-
 /// Go's `parse.newNumber`: the literal is a valid number constant.
 fn number_ok(text: &str) -> Result<(), String> {
-    if text.contains('_') && !underscores_ok(text) {
-        return Err(format!("illegal number syntax: {text:?}"));
-    }
-    let plain: String = text.chars().filter(|&c| c != '_').collect();
-    if let Some(imaginary) = plain.strip_suffix('i')
-        && go_float(imaginary)
+    if let Some(imaginary) = text.strip_suffix('i')
+        && parse_float_ok(imaginary)
     {
         return Ok(());
     }
-    if go_integer(&plain) {
+    if parse_uint_ok(text) || parse_int_ok(text) {
         return Ok(());
     }
-    if go_float(&plain) {
-        if !plain.contains(['.', 'e', 'E', 'p', 'P']) {
+    if parse_float_ok(text) {
+        if !text.contains(['.', 'e', 'E', 'p', 'P']) {
             return Err(format!("integer overflow: {text:?}"));
         }
         return Ok(());
@@ -838,10 +726,7 @@ fn complex_ok(text: &str) -> bool {
         .map(|(i, _)| i)
         .last();
     match split {
-        Some(i) => {
-            let clean = |s: &str| s.chars().filter(|&c| c != '_').collect::<String>();
-            go_float(&clean(&body[..i])) && go_float(&clean(&body[i..]))
-        }
+        Some(i) => parse_float_ok(&body[..i]) && parse_float_ok(&body[i..]),
         None => false,
     }
 }
@@ -1187,13 +1072,11 @@ impl Parser<'_> {
             let Item::Variable(name) = &v.item else { break };
             let before = self.pos;
             self.next_non_space();
-            let after_variable = self.peek().item.clone();
             let next = self.peek_non_space();
             match &next.item {
                 Item::Assign | Item::Declare => {
                     self.next_non_space();
                     self.vars.push(name.clone());
-                    declarations += 1;
                 }
                 Item::Char(',') => {
                     self.next_non_space();
@@ -1202,7 +1085,9 @@ impl Parser<'_> {
                     if context == Context::Range && declarations < 2 {
                         match self.peek_non_space().item {
                             Item::Variable(_) | Item::RightDelim | Item::RightParen => continue,
-                            _ => return self.error(v.offset, "range can only initialize variables"),
+                            _ => {
+                                return self.error(v.offset, "range can only initialize variables");
+                            }
                         }
                     }
                     return self.error(
@@ -1210,7 +1095,7 @@ impl Parser<'_> {
                         format!("too many declarations in {}", context.name()),
                     );
                 }
-                _ if after_variable == Item::Space => self.pos = before,
+                // `$x` is an operand, not a declaration.
                 _ => self.pos = before,
             }
             break;
@@ -1485,7 +1370,9 @@ mod tests {
 
     #[test]
     fn a_blank_define_may_be_repeated() {
-        assert!(ok("{{ define \"d\" }} {{ end }}{{ define \"d\" }}y{{ end }}"));
+        assert!(ok(
+            "{{ define \"d\" }} {{ end }}{{ define \"d\" }}y{{ end }}"
+        ));
     }
 
     #[test]
@@ -1500,7 +1387,11 @@ mod tests {
     }
 
     fn deep_nesting() {
-        let deep = format!("{}x{}", "{{ if 1 }}".repeat(5_000), "{{ end }}".repeat(5_000));
+        let deep = format!(
+            "{}x{}",
+            "{{ if 1 }}".repeat(5_000),
+            "{{ end }}".repeat(5_000)
+        );
         assert!(!ok(&deep));
         let shallow = format!("{}x{}", "{{ if 1 }}".repeat(50), "{{ end }}".repeat(50));
         assert!(ok(&shallow));
@@ -1510,10 +1401,19 @@ mod tests {
 
     #[test]
     fn numbers_follow_go() {
-        for good in ["1", "-1", "0x1F", "0o17", "0b101", "017", "1.5", "1e3", "1_000", "2i", "0x1p-2"] {
+        for good in [
+            "1", "-1", "0x1F", "0o17", "0b101", "017", "1.5", "1e3", "1_000", "2i", "0x1p-2",
+        ] {
             assert!(number_ok(good).is_ok(), "{good}");
         }
-        for bad in ["08", "1e99999", "99999999999999999999", "1__0", "_1", "0x1.8"] {
+        for bad in [
+            "08",
+            "1e99999",
+            "99999999999999999999",
+            "1__0",
+            "_1",
+            "0x1.8",
+        ] {
             assert!(number_ok(bad).is_err(), "{bad}");
         }
         assert!(complex_ok("1+2i"));
