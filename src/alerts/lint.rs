@@ -624,6 +624,11 @@ metrics:
         assert_eq!(static_ids(&bad), [(CheckId::RuleName, 4)]);
         let record = "groups:\n  - name: g\n    rules:\n      - record: \"not a metric name!\"\n        expr: up\n";
         assert_eq!(static_ids(record), [(CheckId::RuleName, 4)]);
+        // promtool refuses two recording rules with one name and the same labels.
+        let twice = "groups:\n  - name: g\n    rules:\n      - record: a:b\n        expr: up\n      - record: a:b\n        expr: up\n";
+        assert_eq!(static_ids(twice), [(CheckId::RuleDuplicate, 6)]);
+        let labelled = twice.replacen("expr: up\n", "expr: up\n        labels: {x: y}\n", 1);
+        assert_eq!(static_ids(&labelled), []);
     }
 
     #[test]

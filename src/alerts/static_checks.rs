@@ -287,7 +287,8 @@ pub fn check_templates(file: &RuleFile, rule: &Rule, labels: &LabelSet, out: &mu
     }
 }
 
-/// `rule/duplicate`: alert names and group names must be unique in the file.
+/// `rule/duplicate`: alert names and group names must be unique in the file, and so must
+/// recording rules' name and labels together (`promtool check rules` refuses those).
 pub fn check_duplicates(file: &RuleFile, out: &mut Vec<Finding>) {
     let mut groups: HashMap<&str, usize> = HashMap::new();
     for group in &file.groups {
@@ -303,6 +304,28 @@ pub fn check_duplicates(file: &RuleFile, out: &mut Vec<Finding>) {
                     group.name
                 ),
             ));
+        }
+    }
+    let mut recorded: HashMap<(&str, Vec<(&str, &str)>), usize> = HashMap::new();
+    for rule in file.rules().filter(|r| r.kind == RuleKind::Recording) {
+        let mut labels: Vec<(&str, &str)> = rule
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        labels.sort_unstable();
+        if let Some(&first) = recorded.get(&(rule.name.as_str(), labels.clone())) {
+            out.push(file.finding(
+                CheckId::RuleDuplicate,
+                rule,
+                "record",
+                format!(
+                    "recording rule {} with these labels is already on line {first}; promtool refuses duplicates",
+                    rule.name
+                ),
+            ));
+        } else {
+            recorded.insert((rule.name.as_str(), labels), rule.line);
         }
     }
     let mut alerts: HashMap<&str, usize> = HashMap::new();
