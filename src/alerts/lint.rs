@@ -649,6 +649,24 @@ metrics:
     }
 
     #[test]
+    fn thousands_of_unknown_keys_lint_in_linear_time() {
+        let text = alert("up == 0", "x");
+        let top: String = (0..4_000).map(|i| format!("unknown_{i}: x\n")).collect();
+        let rule: String = (0..4_000)
+            .map(|i| format!("        unknown_{i}: x\n"))
+            .collect();
+        let text = format!(
+            "{top}{}",
+            text.replace("        for: 5m\n", &format!("        for: 5m\n{rule}"))
+        );
+        let started = std::time::Instant::now();
+        let found = static_ids(&text);
+        assert_eq!(found.len(), 8_000);
+        assert_eq!(found[4_000], (CheckId::YamlUnknownKey, 4_008));
+        assert!(started.elapsed().as_secs() < 2, "{:?}", started.elapsed());
+    }
+
+    #[test]
     fn a_file_that_is_not_utf8_names_the_line_of_the_first_bad_byte() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.yml");
