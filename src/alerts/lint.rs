@@ -115,13 +115,8 @@ pub fn lint_text(name: &str, text: &str, depth: Depth) -> LintReport {
 fn parse_expr(file: &RuleFile, rule: &Rule, findings: &mut Vec<Finding>) -> Option<Expr> {
     let expr = rule.expr.as_deref().filter(|e| !e.trim().is_empty())?;
     let refusal = match promql_dialect::scan(expr) {
-        Ok(()) => match promql_parser::parser::parse(expr) {
-            Ok(tree) => match promql_dialect::unknown_name(&tree) {
-                None => return Some(tree),
-                Some(name) => Refusal::Syntax(format!(
-                    "{name} is not a function or aggregation of Prometheus 2.42"
-                )),
-            },
+        Ok(text) => match promql_parser::parser::parse(&text) {
+            Ok(tree) => return Some(tree),
             Err(e) => Refusal::Syntax(e.trim().to_string()),
         },
         Err(refusal) => refusal,

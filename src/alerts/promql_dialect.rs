@@ -6,18 +6,20 @@
 //! and grammar refuse: a label matcher that is not `name op "value"` (so no quoted UTF-8
 //! names such as `{"métrique.été"}`, which arrived in Prometheus 3.0), a number that does
 //! not fit a float64 (`1e99999`), a string escape Go does not know, and a duration that is
-//! not a Prometheus duration (`[1.5m]`, `[1000y]`) or stands where 2.42 takes none. After
-//! parsing, [`unknown_name`] refuses functions and aggregations 2.42 does not have
-//! (`sort_by_label`, `limitk`, ...), listed from its source in `prometheus/`.
+//! not a Prometheus duration (`[1.5m]`, `[1000y]`) or stands where 2.42 takes none, an `@`
+//! timestamp beyond int64, and functions or aggregations 2.42 does not have (`sort_by_label`,
+//! `limitk`, ...; the names are listed from its source in `prometheus/`). 2.42's
+//! `holt_winters` is promql-parser's `double_exponential_smoothing` (renamed in Prometheus
+//! 3.0), so the text handed to promql-parser says so.
 //!
 //! The same pass measures the expression: promql-parser is quadratic on long operator
 //! chains and recursive (as is [`super::label_flow`]), so an expression beyond
 //! [`MAX_TOKENS`] tokens or [`MAX_NESTING`] nested parentheses is reported instead of
 //! parsed. Both limits are far above any alert rule (the homelab's longest has 40 tokens).
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::OnceLock;
-
-use promql_parser::parser::ast::Expr;
 
 use super::go_number::{parse_float_ok, parse_int_ok};
 use super::static_checks::parse_duration;
@@ -58,57 +60,59 @@ fn is_aggregator(name: &str) -> bool {
         .contains(&name)
 }
 
-/// A function or aggregation in `expr` that Prometheus 2.42 does not have.
-pub fn unknown_name(expr: &Expr) -> Option<String> {
-    match expr {
-        Expr::Aggregate(a) => {
-            let op = a.op.to_string().to_lowercase();
-            if !is_aggregator(&op) {
-                return Some(op);
-            }
-            a.param
-                .as_deref()
-                .and_then(unknown_name)
-                .or_else(|| unknown_name(&a.expr))
-        }
-        Expr::Call(c) => {
-            if !is_function(c.func.name) {
-                return Some(c.func.name.to_string());
-            }
-            c.args.args.iter().find_map(|a| unknown_name(a))
-        }
-        Expr::Unary(u) => unknown_name(&u.expr),
-        Expr::Binary(b) => unknown_name(&b.lhs).or_else(|| unknown_name(&b.rhs)),
-        Expr::Paren(p) => unknown_name(&p.expr),
-        Expr::Subquery(s) => unknown_name(&s.expr),
-        Expr::VectorSelector(_)
-        | Expr::MatrixSelector(_)
-        | Expr::NumberLiteral(_)
-        | Expr::StringLiteral(_)
-        | Expr::Extension(_) => None,
-    }
-}
+/// 2.42's keywords besides the aggregations (its lexer's key map; case-insensitive).
+const KEYWORDS: [&str; 14] = [
+    "and",
+    "or",
+    "unless",
+    "atan2",
+    "offset",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "bool",
+    "start",
+    "end",
+];
 
-/// Checks `expr` as 2.42's lexer would read it, and measures it.
-pub fn scan(expr: &str) -> Result<(), Refusal> {
+/// Checks `expr` as 2.42's lexer would read it, and measures it; gives the text to hand to
+/// promql-parser (`expr` itself unless a 2.42 name had to be translated).
+pub fn scan(expr: &str) -> Result<Cow<'_, str>, Refusal> {
     let mut scan = Scanner {
         s: expr.as_bytes(),
         text: expr,
         i: 0,
         tokens: 0,
         depth: 0,
-        after_offset: AfterOffset::No,
+        after: After::Nothing,
+        renames: Vec::new(),
     };
     scan.statements()?;
-    Ok(())
+    if scan.renames.is_empty() {
+        return Ok(Cow::Borrowed(expr));
+    }
+    let mut text = String::with_capacity(expr.len() + 16 * scan.renames.len());
+    let mut at = 0;
+    for range in scan.renames {
+        text.push_str(&expr[at..range.start]);
+        text.push_str("double_exponential_smoothing");
+        at = range.end;
+    }
+    text.push_str(&expr[at..]);
+    Ok(Cow::Owned(text))
 }
 
-/// Where a duration may stand outside brackets: right after `offset` (or `offset -`).
+/// What the previous token makes of a number or duration: a duration may stand outside
+/// brackets only right after `offset` (or `offset -`), and an `@` timestamp must fit int64.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum AfterOffset {
-    No,
-    Keyword,
-    Minus,
+enum After {
+    Nothing,
+    Offset,
+    OffsetMinus,
+    At,
 }
 
 struct Scanner<'a> {
@@ -117,7 +121,9 @@ struct Scanner<'a> {
     i: usize,
     tokens: usize,
     depth: usize,
-    after_offset: AfterOffset,
+    after: After,
+    /// `holt_winters` calls, to be named as promql-parser names them.
+    renames: Vec<Range<usize>>,
 }
 
 fn is_alpha(b: u8) -> bool {
@@ -164,16 +170,16 @@ impl Scanner<'_> {
 
     fn statements(&mut self) -> Result<(), Refusal> {
         while let Some(b) = self.peek() {
-            let after_offset = std::mem::replace(&mut self.after_offset, AfterOffset::No);
+            let after = std::mem::replace(&mut self.after, After::Nothing);
             match b {
                 b' ' | b'\t' | b'\n' | b'\r' => {
                     self.skip_spaces();
-                    self.after_offset = after_offset;
+                    self.after = after;
                     continue;
                 }
                 b'#' => {
                     self.skip_comment();
-                    self.after_offset = after_offset;
+                    self.after = after;
                     continue;
                 }
                 _ => {}
@@ -181,24 +187,22 @@ impl Scanner<'_> {
             self.token()?;
             match b {
                 b'"' | b'\'' | b'`' => self.string()?,
-                b'0'..=b'9' => self.number_or_duration(after_offset)?,
+                b'0'..=b'9' => self.number_or_duration(after)?,
                 b'.' if self.s.get(self.i + 1).is_some_and(u8::is_ascii_digit) => {
-                    self.number_or_duration(after_offset)?
+                    self.number_or_duration(after)?
                 }
-                b if is_alpha(b) || b == b':' => {
-                    let start = self.i;
-                    while self.peek().is_some_and(|b| is_alphanumeric(b) || b == b':') {
-                        self.i += 1;
-                    }
-                    if self.text[start..self.i].eq_ignore_ascii_case("offset") {
-                        self.after_offset = AfterOffset::Keyword;
-                    }
-                }
-                b'-' => {
+                b if is_alpha(b) || b == b':' => self.identifier()?,
+                b'-' | b'+' => {
                     self.i += 1;
-                    if after_offset == AfterOffset::Keyword {
-                        self.after_offset = AfterOffset::Minus;
-                    }
+                    self.after = match after {
+                        After::Offset if b == b'-' => After::OffsetMinus,
+                        After::At => After::At,
+                        _ => After::Nothing,
+                    };
+                }
+                b'@' => {
+                    self.i += 1;
+                    self.after = After::At;
                 }
                 b'(' => {
                     self.i += 1;
@@ -227,12 +231,71 @@ impl Scanner<'_> {
                 b'!' if self.s.get(self.i + 1) != Some(&b'=') => {
                     return syntax("unexpected character after '!'".into());
                 }
-                b'+' | b'*' | b'/' | b'%' | b'^' | b'=' | b'!' | b'<' | b'>' | b',' | b'@'
-                | b']' | b'}' => self.i += 1,
+                b'*' | b'/' | b'%' | b'^' | b'=' | b'!' | b'<' | b'>' | b',' | b']' | b'}' => {
+                    self.i += 1
+                }
                 _ => {
                     let c = self.text[self.i..].chars().next().unwrap_or('?');
                     return syntax(format!("unexpected character: {c:?}"));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// The next byte that is not a space or in a comment, and its index.
+    fn next_significant(&self) -> Option<(usize, u8)> {
+        let mut j = self.i;
+        while let Some(&b) = self.s.get(j) {
+            match b {
+                b' ' | b'\t' | b'\n' | b'\r' => j += 1,
+                b'#' => {
+                    while self.s.get(j).is_some_and(|&b| b != b'\n' && b != b'\r') {
+                        j += 1;
+                    }
+                }
+                _ => return Some((j, b)),
+            }
+        }
+        None
+    }
+
+    /// A keyword, function name or metric name, as 2.42's `lexKeywordOrIdentifier` reads
+    /// it; a name followed by `(` must be a 2.42 function, one followed by `by`/`without` an
+    /// aggregation.
+    fn identifier(&mut self) -> Result<(), Refusal> {
+        let start = self.i;
+        while self.peek().is_some_and(|b| is_alphanumeric(b) || b == b':') {
+            self.i += 1;
+        }
+        let word = &self.text[start..self.i];
+        let lower = word.to_ascii_lowercase();
+        if lower == "offset" {
+            self.after = After::Offset;
+            return Ok(());
+        }
+        if KEYWORDS.contains(&lower.as_str()) || is_aggregator(&lower) {
+            return Ok(());
+        }
+        let Some((next, b)) = self.next_significant() else {
+            return Ok(());
+        };
+        if b == b'(' {
+            if word == "holt_winters" {
+                self.renames.push(start..self.i);
+            } else if !is_function(word) {
+                return syntax(format!(
+                    "{word} is not a function of Prometheus 2.42 (unknown function with name {word:?})"
+                ));
+            }
+        } else if is_alpha(b) {
+            let after: String = self.text[next..]
+                .bytes()
+                .take_while(|&b| is_alphanumeric(b))
+                .map(|b| b.to_ascii_lowercase() as char)
+                .collect();
+            if after == "by" || after == "without" {
+                return syntax(format!("{word} is not an aggregation of Prometheus 2.42"));
             }
         }
         Ok(())
@@ -364,7 +427,7 @@ impl Scanner<'_> {
         Ok(())
     }
 
-    fn number_or_duration(&mut self, after_offset: AfterOffset) -> Result<(), Refusal> {
+    fn number_or_duration(&mut self, after: After) -> Result<(), Refusal> {
         let start = self.i;
         if self.scan_number() {
             let text = &self.text[start..self.i];
@@ -372,6 +435,9 @@ impl Scanner<'_> {
                 return syntax(format!(
                     "error parsing number {text:?}: out of range for a float64"
                 ));
+            }
+            if after == After::At && !timestamp_ok(text) {
+                return syntax(format!("timestamp {text} out of bounds for the @ modifier"));
             }
             return Ok(());
         }
@@ -382,7 +448,7 @@ impl Scanner<'_> {
             ));
         }
         let text = &self.text[start..self.i];
-        if after_offset == AfterOffset::No {
+        if !matches!(after, After::Offset | After::OffsetMinus) {
             return syntax(format!(
                 "duration {text:?} outside a range [...] or offset; Prometheus 2.42 takes no duration as a number"
             ));
@@ -498,6 +564,15 @@ impl Scanner<'_> {
     }
 }
 
+/// An `@` timestamp in seconds must be within int64 (2.42's `setTimestamp`).
+fn timestamp_ok(text: &str) -> bool {
+    let value = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).map_or(f64::INFINITY, |v| v as f64),
+        None => text.parse::<f64>().unwrap_or(f64::INFINITY),
+    };
+    value.is_finite() && value.abs() < 9.223_372_036_854_775_807e18
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -518,7 +593,7 @@ mod tests {
             "histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m]))) > 1e-99999",
             "x[1y] or x[292y] or x[1ms]",
         ] {
-            assert_eq!(scan(expr), Ok(()), "{expr}");
+            assert_eq!(scan(expr), Ok(Cow::Borrowed(expr)), "{expr}");
         }
     }
 
@@ -540,6 +615,11 @@ mod tests {
             "x{a=b}",
             "x{a}",
             "é",
+            "x @ 1e99",
+            "sort_by_label(x, \"a\")",
+            "abs(limitk(2, x))",
+            "limitk by (a) (2, x)",
+            "ABS(x)",
         ] {
             assert!(refused(expr), "{expr}: {:?}", scan(expr));
         }
@@ -554,20 +634,18 @@ mod tests {
         let negations = format!("{}up", "-".repeat(13_000));
         assert!(matches!(scan(&negations), Err(Refusal::TooComplex(_))));
         let fine = format!("{}up{}", "abs(".repeat(50), ")".repeat(50));
-        assert_eq!(scan(&fine), Ok(()));
+        assert!(scan(&fine).is_ok());
     }
 
     #[test]
-    fn names_2_42_lacks_are_found() {
-        let parse = |e: &str| promql_parser::parser::parse(e).unwrap();
-        assert_eq!(unknown_name(&parse("sum(rate(x[5m])) > 1")), None);
+    fn holt_winters_is_named_as_promql_parser_names_it() {
+        let text = scan("holt_winters(x[5m], 0.5, 0.5) > holt_winters (y[1h], 0.1, 0.9)").unwrap();
         assert_eq!(
-            unknown_name(&parse("sort_by_label(x, \"a\")")).as_deref(),
-            Some("sort_by_label")
+            text,
+            "double_exponential_smoothing(x[5m], 0.5, 0.5) > double_exponential_smoothing (y[1h], 0.1, 0.9)"
         );
-        assert_eq!(
-            unknown_name(&parse("abs(limitk(2, x))")).as_deref(),
-            Some("limitk")
-        );
+        assert!(promql_parser::parser::parse(&text).is_ok());
+        // Prometheus 2.42 has no double_exponential_smoothing.
+        assert!(refused("double_exponential_smoothing(x[5m], 0.5, 0.5)"));
     }
 }
