@@ -14,6 +14,7 @@ use promql_parser::parser::ast::Expr;
 use super::catalog::{CatalogSet, KnownSeries};
 use super::catalog_checks;
 use super::finding::{CheckId, Finding, rule_finding};
+use super::go_regex;
 use super::label_flow::{self, LabelSet, NoCatalog};
 use super::promql_dialect::{self, Refusal};
 use super::rule_file::{self, Rule, RuleFile, RuleKind};
@@ -116,7 +117,12 @@ fn parse_expr(file: &RuleFile, rule: &Rule, findings: &mut Vec<Finding>) -> Opti
     let expr = rule.expr.as_deref().filter(|e| !e.trim().is_empty())?;
     let refusal = match promql_dialect::scan(expr) {
         Ok(text) => match promql_parser::parser::parse(&text) {
-            Ok(tree) => return Some(tree),
+            Ok(tree) => match go_regex::refused_regex(&tree) {
+                None => return Some(tree),
+                Some(why) => Refusal::Syntax(format!(
+                    "a label matcher's regular expression does not compile in Go: {why}"
+                )),
+            },
             Err(e) => Refusal::Syntax(e.trim().to_string()),
         },
         Err(refusal) => refusal,

@@ -15,6 +15,7 @@ pub mod catalog_checks;
 pub mod deployment;
 pub mod finding;
 mod go_number;
+mod go_regex;
 pub mod label_flow;
 pub mod lint;
 pub mod outline;

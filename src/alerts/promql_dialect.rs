@@ -96,9 +96,9 @@ pub fn scan(expr: &str) -> Result<Cow<'_, str>, Refusal> {
     }
     let mut text = String::with_capacity(expr.len() + 16 * scan.renames.len());
     let mut at = 0;
-    for range in scan.renames {
+    for (range, replacement) in scan.renames {
         text.push_str(&expr[at..range.start]);
-        text.push_str("double_exponential_smoothing");
+        text.push_str(&replacement);
         at = range.end;
     }
     text.push_str(&expr[at..]);
@@ -122,8 +122,9 @@ struct Scanner<'a> {
     tokens: usize,
     depth: usize,
     after: After,
-    /// `holt_winters` calls, to be named as promql-parser names them.
-    renames: Vec<Range<usize>>,
+    /// What promql-parser reads differently: `holt_winters` calls (its
+    /// `double_exponential_smoothing`), numbers such as `01e-3` (which it refuses).
+    renames: Vec<(Range<usize>, String)>,
 }
 
 fn is_alpha(b: u8) -> bool {
@@ -282,7 +283,8 @@ impl Scanner<'_> {
         };
         if b == b'(' {
             if word == "holt_winters" {
-                self.renames.push(start..self.i);
+                self.renames
+                    .push((start..self.i, "double_exponential_smoothing".into()));
             } else if !is_function(word) {
                 return syntax(format!(
                     "{word} is not a function of Prometheus 2.42 (unknown function with name {word:?})"
@@ -438,6 +440,16 @@ impl Scanner<'_> {
             }
             if after == After::At && !timestamp_ok(text) {
                 return syntax(format!("timestamp {text} out of bounds for the @ modifier"));
+            }
+            // A leading zero before an exponent: Go reads a float, promql-parser refuses.
+            if text.len() > 1
+                && text.starts_with('0')
+                && !text.starts_with("0x")
+                && !text.starts_with("0X")
+                && text.contains(['e', 'E'])
+                && let Ok(value) = text.parse::<f64>()
+            {
+                self.renames.push((start..self.i, format!("{value:?}")));
             }
             return Ok(());
         }
@@ -647,5 +659,16 @@ mod tests {
         assert!(promql_parser::parser::parse(&text).is_ok());
         // Prometheus 2.42 has no double_exponential_smoothing.
         assert!(refused("double_exponential_smoothing(x[5m], 0.5, 0.5)"));
+    }
+
+    #[test]
+    fn numbers_promql_parser_refuses_are_written_as_it_reads_them() {
+        for expr in ["x > 01e-3", "x > 0e1", "x > 00.5E2"] {
+            let text = scan(expr).unwrap();
+            assert!(
+                promql_parser::parser::parse(&text).is_ok(),
+                "{expr} as {text}"
+            );
+        }
     }
 }
