@@ -138,14 +138,62 @@ fn parse_expr(file: &RuleFile, rule: &Rule, findings: &mut Vec<Finding>) -> Opti
     None
 }
 
+/// Rules per thread below which the per-rule checks stay on one thread.
+const RULES_PER_THREAD: usize = 500;
+
+/// A rule's parsed expression and the findings that need only the rule itself.
+fn rule_checks(file: &RuleFile, rule: &Rule) -> (Option<Expr>, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let tree = parse_expr(file, rule, &mut findings);
+    static_checks::check_fields(file, rule, &mut findings);
+    static_checks::check_names(file, rule, &mut findings);
+    static_checks::check_template_syntax(file, rule, &mut findings);
+    (tree, findings)
+}
+
+/// [`rule_checks`] for every rule, in file order; a large file's rules are split over the
+/// machine's cores (parsing PromQL and templates is most of the time).
+fn all_rule_checks(file: &RuleFile) -> Vec<(Option<Expr>, Vec<Finding>)> {
+    let rules: Vec<&Rule> = file.rules().collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(rules.len() / RULES_PER_THREAD)
+        .max(1);
+    let check = |part: &[&Rule]| -> Vec<_> { part.iter().map(|r| rule_checks(file, r)).collect() };
+    if threads == 1 {
+        return check(&rules);
+    }
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = rules
+            .chunks(rules.len().div_ceil(threads))
+            .map(|part| {
+                let run = std::thread::Builder::new()
+                    .name("alerts-lint-rules".into())
+                    .stack_size(STACK_BYTES)
+                    .spawn_scoped(scope, move || check(part));
+                (part, run)
+            })
+            .collect();
+        runs.into_iter()
+            .flat_map(|(part, run)| match run {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => check(part),
+            })
+            .collect()
+    })
+}
+
 fn lint_here(name: &str, text: &str, depth: Depth) -> LintReport {
     let (file, mut findings) = rule_file::parse(name, text);
 
     // Every expression is parsed once; the checks share the trees.
-    let parsed: Vec<Option<Expr>> = file
-        .rules()
-        .map(|rule| parse_expr(&file, rule, &mut findings))
-        .collect();
+    let mut parsed: Vec<Option<Expr>> = Vec::new();
+    for (tree, rule_findings) in all_rule_checks(&file) {
+        parsed.push(tree);
+        findings.extend(rule_findings);
+    }
 
     let known = match depth {
         Depth::Static => None,
@@ -173,9 +221,6 @@ fn lint_here(name: &str, text: &str, depth: Depth) -> LintReport {
 
     static_checks::check_duplicates(&file, &mut findings);
     for (rule, tree) in file.rules().zip(&parsed) {
-        static_checks::check_fields(&file, rule, &mut findings);
-        static_checks::check_names(&file, rule, &mut findings);
-        static_checks::check_template_syntax(&file, rule, &mut findings);
         let Some(tree) = tree else { continue };
         let (labels, missing) = match &known {
             Some(known) => label_flow::analyse(tree, known),
@@ -665,6 +710,30 @@ metrics:
         assert_eq!(found.len(), 8_000);
         assert_eq!(found[4_000], (CheckId::YamlUnknownKey, 4_008));
         assert!(started.elapsed().as_secs() < 2, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn a_large_file_is_checked_over_several_threads_in_file_order() {
+        let one = alert("up == 0", "{{ $labels.instance }}");
+        let (head, rule) = one.split_at(one.find("      - alert").unwrap());
+        let rules: String = (0..1_200)
+            .map(|i| {
+                let rule = rule.replace("TestAlert", &format!("Alert{i}"));
+                if i == 1_100 {
+                    rule.replace("$labels.instance", "$labe.instance")
+                } else {
+                    rule
+                }
+            })
+            .collect();
+        let report = lint_text("t.yml", &format!("{head}{rules}"), Depth::Static);
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .map(|f| (f.check().unwrap(), f.line_or_zero(), f.subject()))
+            .collect();
+        assert_eq!(found, [(CheckId::AlertsTemplateSyntax, 3 + 1_100 * 9 + 8, "Alert1100")]);
+        assert_eq!(report.alerting_rules, 1_200);
     }
 
     #[test]

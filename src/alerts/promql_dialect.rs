@@ -18,6 +18,7 @@
 //! parsed. Both limits are far above any alert rule (the homelab's longest has 40 tokens).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -49,15 +50,18 @@ fn names(list: &'static str) -> impl Iterator<Item = &'static str> {
 }
 
 fn is_function(name: &str) -> bool {
-    static SET: OnceLock<Vec<&'static str>> = OnceLock::new();
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| names(FUNCTIONS).collect())
-        .contains(&name)
+        .contains(name)
 }
 
-fn is_aggregator(name: &str) -> bool {
-    static SET: OnceLock<Vec<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| names(AGGREGATORS).collect())
-        .contains(&name)
+/// A keyword of 2.42's lexer, aggregations included (case-insensitive, as it reads them).
+fn is_keyword(word: &str) -> bool {
+    static WORDS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    WORDS
+        .get_or_init(|| names(AGGREGATORS).chain(KEYWORDS).collect())
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(word))
 }
 
 /// 2.42's keywords besides the aggregations (its lexer's key map; case-insensitive).
@@ -270,12 +274,11 @@ impl Scanner<'_> {
             self.i += 1;
         }
         let word = &self.text[start..self.i];
-        let lower = word.to_ascii_lowercase();
-        if lower == "offset" {
+        if word.eq_ignore_ascii_case("offset") {
             self.after = After::Offset;
             return Ok(());
         }
-        if KEYWORDS.contains(&lower.as_str()) || is_aggregator(&lower) {
+        if is_keyword(word) {
             return Ok(());
         }
         let Some((next, b)) = self.next_significant() else {

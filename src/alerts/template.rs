@@ -13,7 +13,7 @@
 //! This module follows the structure of Go's `text/template/parse` (lexer items, then a
 //! recursive-descent parser over them) so that each refusal maps to a Go one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -50,7 +50,7 @@ impl fmt::Display for TemplateError {
 }
 
 fn is_function(name: &str) -> bool {
-    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    static NAMES: OnceLock<HashSet<&'static str>> = OnceLock::new();
     let names = NAMES.get_or_init(|| {
         PROMETHEUS_FUNCTIONS
             .lines()
@@ -59,7 +59,7 @@ fn is_function(name: &str) -> bool {
             .chain(GO_BUILTINS)
             .collect()
     });
-    names.contains(&name)
+    names.contains(name)
 }
 
 /// Parses `text` as one alert template of the rule named `alert`, as Prometheus 2.42 does.
@@ -69,51 +69,51 @@ pub fn check(alert: &str, text: &str) -> Result<(), TemplateError> {
         return Ok(());
     }
     let tokens = lex(text);
+    let mut vars = Vec::with_capacity(8);
+    vars.push("$");
+    vars.extend(PROMETHEUS_VARIABLES);
     let mut parser = Parser {
         tokens: &tokens,
         pos: 0,
-        vars: Vec::new(),
+        vars,
         range_depth: 0,
         nesting: 0,
         trees: HashMap::new(),
+        alert,
     };
-    parser.vars.push("$".to_string());
-    parser
-        .vars
-        .extend(PROMETHEUS_VARIABLES.iter().map(|v| v.to_string()));
-    parser.parse(&format!("__alert_{alert}"))
+    parser.parse()
 }
 
 // ----------------------------------------------------------------------------------------
 // Lexer (Go: text/template/parse/lex.go)
 
 #[derive(Debug, Clone, PartialEq)]
-enum Item {
+enum Item<'a> {
     Error(String),
     Bool,
     /// A printable ASCII character, such as `,`.
     Char(char),
-    CharConstant(String),
-    Complex(String),
+    CharConstant(&'a str),
+    Complex(&'a str),
     Assign,
     Declare,
     Eof,
     Field,
-    Identifier(String),
+    Identifier(&'a str),
     LeftDelim,
     LeftParen,
-    Number(String),
+    Number(&'a str),
     Pipe,
-    RawString(String),
+    RawString(&'a str),
     RightDelim,
     RightParen,
     Space,
-    String(String),
+    String(&'a str),
     /// Text outside actions; whether it is all white space (for empty `define`s).
     Text {
         blank: bool,
     },
-    Variable(String),
+    Variable(&'a str),
     // Keywords.
     Block,
     Break,
@@ -130,12 +130,12 @@ enum Item {
 }
 
 #[derive(Debug, Clone)]
-struct Token {
-    item: Item,
+struct Token<'a> {
+    item: Item<'a>,
     offset: usize,
 }
 
-fn keyword(word: &str) -> Option<Item> {
+fn keyword(word: &str) -> Option<Item<'static>> {
     Some(match word {
         "block" => Item::Block,
         "break" => Item::Break,
@@ -177,12 +177,12 @@ struct Lexer<'a> {
     pos: usize,
     start: usize,
     paren_depth: i64,
-    out: Vec<Token>,
+    out: Vec<Token<'a>>,
 }
 
 /// The whole template as items, ending with `Eof` or the first `Error` (Go's lexer stops
 /// there, and the parser reports it when it reaches it).
-fn lex(input: &str) -> Vec<Token> {
+fn lex(input: &str) -> Vec<Token<'_>> {
     let mut l = Lexer {
         input,
         pos: 0,
@@ -194,7 +194,7 @@ fn lex(input: &str) -> Vec<Token> {
     l.out
 }
 
-impl Lexer<'_> {
+impl<'a> Lexer<'a> {
     fn rest(&self) -> &str {
         &self.input[self.pos..]
     }
@@ -209,7 +209,7 @@ impl Lexer<'_> {
         Some(c)
     }
 
-    fn emit(&mut self, item: Item) {
+    fn emit(&mut self, item: Item<'a>) {
         self.out.push(Token {
             item,
             offset: self.start,
@@ -217,7 +217,7 @@ impl Lexer<'_> {
         self.start = self.pos;
     }
 
-    fn text(&self) -> &str {
+    fn text(&self) -> &'a str {
         &self.input[self.start..self.pos]
     }
 
@@ -468,7 +468,7 @@ impl Lexer<'_> {
             self.error(format!("bad character {c:?}"));
             return false;
         }
-        let word = self.text().to_string();
+        let word = self.text();
         let item = match keyword(&word) {
             Some(k) => k,
             None if word == "true" || word == "false" => Item::Bool,
@@ -505,7 +505,7 @@ impl Lexer<'_> {
             return false;
         }
         if variable {
-            let name = self.text().to_string();
+            let name = self.text();
             self.emit(Item::Variable(name));
         } else {
             self.emit(Item::Field);
@@ -538,7 +538,7 @@ impl Lexer<'_> {
                 Some(_) => {}
             }
         }
-        let text = self.text().to_string();
+        let text = self.text();
         self.emit(Item::CharConstant(text));
         true
     }
@@ -554,10 +554,10 @@ impl Lexer<'_> {
                 self.error(format!("bad number syntax: {:?}", self.text()));
                 return false;
             }
-            let text = self.text().to_string();
+            let text = self.text();
             self.emit(Item::Complex(text));
         } else {
-            let text = self.text().to_string();
+            let text = self.text();
             self.emit(Item::Number(text));
         }
         true
@@ -612,7 +612,7 @@ impl Lexer<'_> {
                 Some(_) => {}
             }
         }
-        let text = self.text().to_string();
+        let text = self.text();
         self.emit(Item::String(text));
         true
     }
@@ -628,7 +628,7 @@ impl Lexer<'_> {
                 Some(_) => {}
             }
         }
-        let text = self.text().to_string();
+        let text = self.text();
         self.emit(Item::RawString(text));
         true
     }
@@ -746,15 +746,17 @@ enum Node {
 
 type Parsed<T> = Result<T, TemplateError>;
 
-struct Parser<'t> {
-    tokens: &'t [Token],
+struct Parser<'t, 'a> {
+    tokens: &'t [Token<'a>],
     pos: usize,
     /// Variables in scope, innermost last.
-    vars: Vec<String>,
+    vars: Vec<&'a str>,
     range_depth: usize,
     nesting: usize,
     /// Template names defined so far, with whether their body is non-empty.
     trees: HashMap<String, bool>,
+    /// The alert, whose template is named `__alert_<name>`.
+    alert: &'a str,
 }
 
 /// Where a pipeline stands in Go's grammar (its error messages name it).
@@ -790,7 +792,7 @@ enum Operand {
     Executable,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'_, 'a> {
     fn error<T>(&self, offset: usize, message: impl Into<String>) -> Parsed<T> {
         Err(TemplateError {
             message: message.into(),
@@ -798,7 +800,7 @@ impl Parser<'_> {
         })
     }
 
-    fn next(&mut self) -> &Token {
+    fn next(&mut self) -> &Token<'a> {
         let token = &self.tokens[self.pos.min(self.tokens.len() - 1)];
         if self.pos < self.tokens.len() {
             self.pos += 1;
@@ -810,11 +812,11 @@ impl Parser<'_> {
         self.pos -= 1;
     }
 
-    fn peek(&self) -> &Token {
+    fn peek(&self) -> &Token<'a> {
         &self.tokens[self.pos.min(self.tokens.len() - 1)]
     }
 
-    fn next_non_space(&mut self) -> Token {
+    fn next_non_space(&mut self) -> Token<'a> {
         loop {
             let token = self.next().clone();
             if token.item != Item::Space {
@@ -824,13 +826,13 @@ impl Parser<'_> {
     }
 
     /// Like Go's `peekNonSpace`: the spaces before the token are consumed.
-    fn peek_non_space(&mut self) -> Token {
+    fn peek_non_space(&mut self) -> Token<'a> {
         let token = self.next_non_space();
         self.backup();
         token
     }
 
-    fn unexpected<T>(&self, token: &Token, context: &str) -> Parsed<T> {
+    fn unexpected<T>(&self, token: &Token<'a>, context: &str) -> Parsed<T> {
         match &token.item {
             Item::Error(message) => self.error(token.offset, message.clone()),
             item => self.error(
@@ -840,7 +842,7 @@ impl Parser<'_> {
         }
     }
 
-    fn expect(&mut self, expected: &Item, context: &str) -> Parsed<Token> {
+    fn expect(&mut self, expected: &Item<'a>, context: &str) -> Parsed<Token<'a>> {
         let token = self.next_non_space();
         if &token.item != expected {
             return self.unexpected(&token, context);
@@ -874,7 +876,7 @@ impl Parser<'_> {
     }
 
     /// The whole template (Go: `Tree.parse` then `add`).
-    fn parse(&mut self, name: &str) -> Parsed<()> {
+    fn parse(&mut self) -> Parsed<()> {
         loop {
             let token = self.peek().clone();
             if token.item == Item::Eof {
@@ -897,7 +899,10 @@ impl Parser<'_> {
             }
         }
         // Prometheus's own declarations make the main template non-empty.
-        self.add_tree(name.to_string(), true, 0)
+        if self.trees.is_empty() {
+            return Ok(()); // no `define` or `block` to collide with
+        }
+        self.add_tree(format!("__alert_{}", self.alert), true, 0)
     }
 
     /// `{{define "name"}} ... {{end}}`, after `define`.
@@ -906,7 +911,7 @@ impl Parser<'_> {
         let token = self.next_non_space();
         let name = self.template_name(&token, context)?;
         self.expect(&Item::RightDelim, context)?;
-        let outer = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let outer = std::mem::replace(&mut self.vars, vec!["$"]);
         let (non_empty, end, offset) = self.item_list()?;
         self.vars = outer;
         if end != Node::End {
@@ -915,7 +920,7 @@ impl Parser<'_> {
         self.add_tree(name, non_empty, token.offset)
     }
 
-    fn template_name(&self, token: &Token, context: &str) -> Parsed<String> {
+    fn template_name(&self, token: &Token<'a>, context: &str) -> Parsed<String> {
         match &token.item {
             Item::String(quoted) => {
                 if !unquote_ok(quoted) {
@@ -1040,13 +1045,13 @@ impl Parser<'_> {
     }
 
     /// `{{block "name" pipeline}} ... {{end}}`, after `block`.
-    fn block_control(&mut self, keyword: &Token) -> Parsed<Node> {
+    fn block_control(&mut self, keyword: &Token<'a>) -> Parsed<Node> {
         let context = "block clause";
         self.enter(keyword.offset)?;
         let token = self.next_non_space();
         let name = self.template_name(&token, context)?;
         self.pipeline(Context::Block)?;
-        let outer = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let outer = std::mem::replace(&mut self.vars, vec!["$"]);
         let outer_range = std::mem::take(&mut self.range_depth);
         let (non_empty, end, offset) = self.item_list()?;
         self.vars = outer;
@@ -1069,18 +1074,18 @@ impl Parser<'_> {
         let mut declarations = 0;
         loop {
             let v = self.peek_non_space();
-            let Item::Variable(name) = &v.item else { break };
+            let Item::Variable(name) = v.item else { break };
             let before = self.pos;
             self.next_non_space();
             let next = self.peek_non_space();
             match &next.item {
                 Item::Assign | Item::Declare => {
                     self.next_non_space();
-                    self.vars.push(name.clone());
+                    self.vars.push(name);
                 }
                 Item::Char(',') => {
                     self.next_non_space();
-                    self.vars.push(name.clone());
+                    self.vars.push(name);
                     declarations += 1;
                     if context == Context::Range && declarations < 2 {
                         match self.peek_non_space().item {
@@ -1242,7 +1247,7 @@ impl Parser<'_> {
     }
 }
 
-fn describe(item: &Item) -> String {
+fn describe(item: &Item<'_>) -> String {
     match item {
         Item::Error(m) => m.clone(),
         Item::Eof => "EOF".into(),
