@@ -732,7 +732,14 @@ metrics:
             .iter()
             .map(|f| (f.check().unwrap(), f.line_or_zero(), f.subject()))
             .collect();
-        assert_eq!(found, [(CheckId::AlertsTemplateSyntax, 3 + 1_100 * 9 + 8, "Alert1100")]);
+        assert_eq!(
+            found,
+            [(
+                CheckId::AlertsTemplateSyntax,
+                3 + 1_100 * 9 + 8,
+                "Alert1100"
+            )]
+        );
         assert_eq!(report.alerting_rules, 1_200);
     }
 

@@ -585,7 +585,7 @@ fn timestamp_ok(text: &str) -> bool {
         Some(hex) => u64::from_str_radix(hex, 16).map_or(f64::INFINITY, |v| v as f64),
         None => text.parse::<f64>().unwrap_or(f64::INFINITY),
     };
-    value.is_finite() && value.abs() < 9.223_372_036_854_775_807e18
+    value.is_finite() && value.abs() < 9.223_372_036_854_776e18
 }
 
 #[cfg(test)]

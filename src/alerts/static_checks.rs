@@ -306,7 +306,9 @@ pub fn check_duplicates(file: &RuleFile, out: &mut Vec<Finding>) {
             ));
         }
     }
-    let mut recorded: HashMap<(&str, Vec<(&str, &str)>), usize> = HashMap::new();
+    // A recording rule is its name and its sorted labels.
+    type Recorded<'r> = (&'r str, Vec<(&'r str, &'r str)>);
+    let mut recorded: HashMap<Recorded, usize> = HashMap::new();
     for rule in file.rules().filter(|r| r.kind == RuleKind::Recording) {
         let mut labels: Vec<(&str, &str)> = rule
             .labels

@@ -469,7 +469,7 @@ impl<'a> Lexer<'a> {
             return false;
         }
         let word = self.text();
-        let item = match keyword(&word) {
+        let item = match keyword(word) {
             Some(k) => k,
             None if word == "true" || word == "false" => Item::Bool,
             None => Item::Identifier(word),
@@ -490,7 +490,7 @@ impl<'a> Lexer<'a> {
     fn lex_field_or_variable(&mut self, variable: bool) -> bool {
         if self.at_terminator() {
             if variable {
-                self.emit(Item::Variable("$".into()));
+                self.emit(Item::Variable("$"));
             } else {
                 self.emit(Item::Dot);
             }
@@ -644,11 +644,7 @@ fn unquote_ok(quoted: &str) -> bool {
     while let Some(c) = chars.next() {
         match c {
             '"' | '\n' => return false,
-            '\\' => {
-                if !escape_ok(&mut chars, '"') {
-                    return false;
-                }
-            }
+            '\\' if !escape_ok(&mut chars, '"') => return false,
             _ => {}
         }
     }
