@@ -122,6 +122,14 @@ const PIECES: &[&str] = &[
     "==",
     "bool ",
     "0",
+    "++",
+    "**",
+    "{1001}",
+    "(?<n>",
+    " @ 1e99",
+    "holt_winters(",
+    "01e-3",
+    "ABS(",
 ];
 
 const DURATIONS: &[&str] = &[

@@ -1,7 +1,9 @@
 //! US1: the Prometheus alert rules, checked at three depths.
 //!
 //! 1. static ([`lint`] with [`lint::Depth::Static`]): YAML shape, PromQL syntax, required
-//!    fields, severity values, durations, unique names, annotation templates;
+//!    fields, severity values, durations, unique names, annotation templates, and everything
+//!    `promtool check rules` (Prometheus 2.42) refuses: templates as Go parses them
+//!    ([`template`]), PromQL as 2.42 reads it ([`promql_dialect`]), names, group fields;
 //! 2. catalog ([`lint::Depth::Catalog`]): every selected metric and label exists in the
 //!    catalog of an exporter the homelab deploys ([`catalog`]);
 //! 3. behaviour: the real rule engine, through `promtool test rules` ([`promtool`]) and a
