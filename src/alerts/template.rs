@@ -522,24 +522,30 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_char(&mut self) -> bool {
+        self.lex_escaped('\'', "character constant", Item::CharConstant)
+    }
+
+    /// A constant up to `close`, with backslash escapes, on one line: Go's char and
+    /// interpreted string literals.
+    fn lex_escaped(&mut self, close: char, what: &str, item: fn(&'a str) -> Item<'a>) -> bool {
         loop {
             match self.next() {
                 Some('\\') => {
                     if matches!(self.next(), None | Some('\n')) {
-                        self.error("unterminated character constant".into());
+                        self.error(format!("unterminated {what}"));
                         return false;
                     }
                 }
                 None | Some('\n') => {
-                    self.error("unterminated character constant".into());
+                    self.error(format!("unterminated {what}"));
                     return false;
                 }
-                Some('\'') => break,
+                Some(c) if c == close => break,
                 Some(_) => {}
             }
         }
         let text = self.text();
-        self.emit(Item::CharConstant(text));
+        self.emit(item(text));
         true
     }
 
@@ -596,25 +602,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_quote(&mut self) -> bool {
-        loop {
-            match self.next() {
-                Some('\\') => {
-                    if matches!(self.next(), None | Some('\n')) {
-                        self.error("unterminated quoted string".into());
-                        return false;
-                    }
-                }
-                None | Some('\n') => {
-                    self.error("unterminated quoted string".into());
-                    return false;
-                }
-                Some('"') => break,
-                Some(_) => {}
-            }
-        }
-        let text = self.text();
-        self.emit(Item::String(text));
-        true
+        self.lex_escaped('"', "quoted string", Item::String)
     }
 
     fn lex_raw_quote(&mut self) -> bool {
