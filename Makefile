@@ -74,4 +74,5 @@ catalogs: setup provider
 
 ## differential: the readers against the real tools on 3,000 seeded mutations each (make test runs 300)
 differential: setup provider
-	SPEC_DIFFERENTIAL_CASES=3000 $(CARGO) test --test exposition_differential --test tftest_differential -- --nocapture
+	SPEC_DIFFERENTIAL_CASES=3000 RULES_DIFFERENTIAL_CASES=3000 $(CARGO) test \
+	  --test exposition_differential --test tftest_differential --test rules_differential -- --nocapture

@@ -193,7 +193,7 @@ fn lint(world: &mut World, depth: Depth) -> Result<(), String> {
     let mut report = None;
     for _ in 0..3 {
         let started = Instant::now();
-        report = Some(alerts::lint_file(&path, &world.alerts.display_name, depth)?);
+        report = Some(alerts::lint_file(&path, &world.alerts.display_name, depth).or_fail()?);
         best = best.min(started.elapsed());
     }
     world.alerts.lint_time = Some(best);

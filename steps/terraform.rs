@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use cucumber::{Parameter, given, then, when};
 use homelab_spec::finding::{Finding, listing};
-use homelab_spec::outcome::{
-    BrokenCopy, CaseStatus, CheckedFindings, Outcome, TerraformKind, TerraformRun, TerraformRuns,
-};
+use homelab_spec::outcome::{BrokenCopy, CheckedFindings, Outcome, TerraformKind};
 use homelab_spec::shell::fake_commands::FakeCommands;
 use homelab_spec::terraform::broken_copy::{HANG_FILE, ModuleChange, UNGUARDED_RUN};
 use homelab_spec::terraform::environment::{EnvironmentError, run_environments};
@@ -83,48 +81,6 @@ impl TerraformState {
 
 fn findings_of(outcome: &ModuleOutcome) -> String {
     listing(&outcome.findings())
-}
-
-/// The module's runs, with the release comment above each run that has one.
-fn terraform_runs(module: &Module, outcome: &ModuleOutcome) -> TerraformRuns {
-    let files: Vec<TestFile> = module
-        .test_files()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|f| TestFile::read(&module.dir, f).ok())
-        .collect();
-    let comment = |file: &str, run: &str| {
-        files
-            .iter()
-            .filter(|f| f.path.to_string_lossy() == file)
-            .flat_map(|f| &f.runs)
-            .find(|r| r.name == run)
-            .and_then(|r| {
-                r.comment_above
-                    .iter()
-                    .find(|c| c.starts_with("Regression"))
-                    .cloned()
-            })
-    };
-    let tool_run = outcome.tool_run();
-    TerraformRuns {
-        dir: outcome.path.clone(),
-        kind: TerraformKind::Module,
-        runs: outcome
-            .runs
-            .iter()
-            .map(|run| TerraformRun {
-                file: run.file.clone(),
-                run: run.run.clone(),
-                status: tool_run
-                    .cases
-                    .iter()
-                    .find(|c| c.name == run.run && c.classname.ends_with(&run.file))
-                    .map_or(CaseStatus::Passed, |c| c.status.clone()),
-                release_comment: comment(&run.file, &run.run),
-            })
-            .collect(),
-    }
 }
 
 // ---- Given ----
@@ -207,9 +163,9 @@ fn report_runs(world: &mut World) {
                 let mut run = outcome.tool_run();
                 run.broken_copy = broken.clone();
                 world.outcomes.push(Outcome::ToolRun(run));
-                world
-                    .outcomes
-                    .push(Outcome::TerraformRuns(terraform_runs(module, outcome)));
+                world.outcomes.push(Outcome::TerraformRuns(
+                    outcome.terraform_runs(module, TerraformKind::Module),
+                ));
             }
             Err(e) => {
                 let mut run = not_tested(&module.name, &module.path_in_repo(), e);
@@ -331,12 +287,12 @@ async fn run_every_environment(world: &mut World) -> Result<(), String> {
                     name: "terraform test".into(),
                     classname: dir.clone(),
                     time: Duration::ZERO,
-                    status: CaseStatus::Failed(e.findings().into_iter().next().unwrap_or_else(
-                        || {
+                    status: homelab_spec::outcome::CaseStatus::Failed(
+                        e.findings().into_iter().next().unwrap_or_else(|| {
                             Finding::new(run_ids::TEST, dir.clone(), e.to_string())
                                 .about(dir.clone())
-                        },
-                    )),
+                        }),
+                    ),
                 }],
                 broken_copy: None,
             },

@@ -41,10 +41,22 @@ pub enum CheckId {
     /// A textfile metric a publishing script writes but the textfile contract does not
     /// declare (shared with the `@textfile` contract check).
     TextfileUndeclared,
+    /// The file is not UTF-8 (the line of the first bad byte).
+    YamlEncoding,
+    /// A group's `interval` is not a duration, or its `limit` not an integer.
+    GroupField,
+    /// An empty alert name, or a recorded name that is not a metric name.
+    RuleName,
+    /// A label or annotation name Prometheus refuses (`my-label`, `__name__` as a label).
+    RuleLabelName,
+    /// A label or annotation template Prometheus cannot parse (Go text/template).
+    AlertsTemplateSyntax,
+    /// An expression too long or too deeply nested for the checks to parse.
+    PromqlTooComplex,
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 14] = [
+    pub const ALL: [CheckId; 20] = [
         CheckId::YamlSyntax,
         CheckId::YamlUnknownKey,
         CheckId::YamlShape,
@@ -59,6 +71,12 @@ impl CheckId {
         CheckId::AlertsTemplate,
         CheckId::PromqlNeedsConfig,
         CheckId::TextfileUndeclared,
+        CheckId::YamlEncoding,
+        CheckId::GroupField,
+        CheckId::RuleName,
+        CheckId::RuleLabelName,
+        CheckId::AlertsTemplateSyntax,
+        CheckId::PromqlTooComplex,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +95,12 @@ impl CheckId {
             CheckId::AlertsTemplate => "alerts/template",
             CheckId::PromqlNeedsConfig => "promql/needs-config",
             CheckId::TextfileUndeclared => "textfile/undeclared",
+            CheckId::YamlEncoding => "yaml/encoding",
+            CheckId::GroupField => "group/field",
+            CheckId::RuleName => "rule/name",
+            CheckId::RuleLabelName => "rule/label-name",
+            CheckId::AlertsTemplateSyntax => "alerts/template-syntax",
+            CheckId::PromqlTooComplex => "promql/too-complex",
         }
     }
 

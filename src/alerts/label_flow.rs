@@ -10,6 +10,9 @@
 //! A selector's labels are open (any label) unless a [`MetricLabels`] source (the exporter
 //! catalogs) says which labels the metric has. Only a closed set produces problems: the
 //! analysis flags a label only when it is sure the label cannot be there.
+//!
+//! The walk recurses once per level of the tree. That is safe because the lint only hands it
+//! trees within [`super::promql_dialect`]'s limits, on a thread with a large stack.
 
 use std::collections::BTreeSet;
 

@@ -1,5 +1,10 @@
 //! Runs the static and catalog checks over one rules file: parses the YAML and every
 //! expression once, then hands the parsed pieces to each check.
+//!
+//! No input takes the run down: expressions are measured before they are parsed (see
+//! [`promql_dialect`]: beyond its limits they get a `promql/too-complex` finding), and the
+//! checks run on a thread of their own with a stack large enough for the deepest expression
+//! within those limits, whatever the caller's thread (cucumber steps run on small ones).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,11 +13,18 @@ use promql_parser::parser::ast::Expr;
 
 use super::catalog::{CatalogSet, KnownSeries};
 use super::catalog_checks;
-use super::finding::{CheckId, Finding};
+use super::finding::{CheckId, Finding, rule_finding};
+use super::go_regex;
 use super::label_flow::{self, LabelSet, NoCatalog};
+use super::promql_dialect::{self, Refusal};
 use super::published_metrics::PublishedMetrics;
-use super::rule_file::{self, RuleKind};
+use super::rule_file::{self, Rule, RuleFile, RuleKind};
 use super::static_checks;
+
+/// Stack of the checking thread: promql-parser, its tree's drop and the label flow recurse
+/// once per level, and an expression within [`promql_dialect::MAX_TOKENS`] has at most
+/// that many levels (a few KB each in a debug build).
+const STACK_BYTES: usize = 256 << 20;
 
 /// How deep to check.
 #[derive(Debug, Clone, Copy)]
@@ -48,21 +60,50 @@ pub struct AlertSummary {
     pub severity: Option<String>,
 }
 
-impl LintReport {
-    pub fn with_id(&self, check: CheckId) -> Vec<&Finding> {
-        self.findings.iter().filter(|f| f.id == check).collect()
-    }
+/// The rules file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the rules file {}: {source}", path.display())]
+pub struct ReadError {
+    pub path: std::path::PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
 
+impl LintReport {
     pub fn alert(&self, name: &str) -> Option<&AlertSummary> {
         self.alerts.iter().find(|a| a.name == name)
     }
 }
 
-/// Checks a rules file on disk; `name` is how findings name it.
-pub fn lint_file(path: &Path, name: &str, depth: Depth) -> Result<LintReport, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the rules file {}: {e}", path.display()))?;
-    Ok(lint_text(name, &text, depth))
+/// Checks a rules file on disk; `name` is how findings name it. A file that is not UTF-8
+/// is a `yaml/encoding` finding at the line of its first bad byte.
+pub fn lint_file(path: &Path, name: &str, depth: Depth) -> Result<LintReport, ReadError> {
+    let bytes = std::fs::read(path).map_err(|source| ReadError {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(lint_text(name, &text, depth)),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let line = 1 + bytes[..valid].iter().filter(|&&b| b == b'\n').count();
+            Ok(LintReport {
+                file: name.to_string(),
+                findings: vec![rule_finding(
+                    CheckId::YamlEncoding,
+                    name,
+                    line,
+                    None,
+                    format!(
+                        "byte {valid} (0x{:02x}) is not UTF-8; Prometheus reads rules files as UTF-8",
+                        bytes[valid]
+                    ),
+                )],
+                ..LintReport::default()
+            })
+        }
+    }
 }
 
 /// Checks a rules file's text.
@@ -78,27 +119,103 @@ pub fn lint_text_among(
     depth: Depth,
     recorded_elsewhere: &[String],
 ) -> LintReport {
+    std::thread::scope(|scope| {
+        let checks = std::thread::Builder::new()
+            .name("alerts-lint".into())
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(scope, || lint_here(name, text, depth, recorded_elsewhere));
+        match checks {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: the limits still hold, on the caller's stack.
+            Err(_) => lint_here(name, text, depth, recorded_elsewhere),
+        }
+    })
+}
+
+/// One expression, parsed if Prometheus 2.42 would accept it and it is within the limits.
+fn parse_expr(file: &RuleFile, rule: &Rule, findings: &mut Vec<Finding>) -> Option<Expr> {
+    let expr = rule.expr.as_deref().filter(|e| !e.trim().is_empty())?;
+    let refusal = match promql_dialect::scan(expr) {
+        Ok(text) => match promql_parser::parser::parse(&text) {
+            Ok(tree) => match go_regex::refused_regex(&tree) {
+                None => return Some(tree),
+                Some(why) => Refusal::Syntax(format!(
+                    "a label matcher's regular expression does not compile in Go: {why}"
+                )),
+            },
+            Err(e) => Refusal::Syntax(e.trim().to_string()),
+        },
+        Err(refusal) => refusal,
+    };
+    let (check, message) = match refusal {
+        Refusal::Syntax(why) => (
+            CheckId::PromqlSyntax,
+            format!("the expression does not parse (as Prometheus 2.42 reads PromQL): {why}"),
+        ),
+        Refusal::TooComplex(why) => (CheckId::PromqlTooComplex, why),
+    };
+    findings.push(file.finding(check, rule, "expr", message));
+    None
+}
+
+/// Rules per thread below which the per-rule checks stay on one thread.
+const RULES_PER_THREAD: usize = 500;
+
+/// A rule's parsed expression and the findings that need only the rule itself.
+fn rule_checks(file: &RuleFile, rule: &Rule) -> (Option<Expr>, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let tree = parse_expr(file, rule, &mut findings);
+    static_checks::check_fields(file, rule, &mut findings);
+    static_checks::check_names(file, rule, &mut findings);
+    static_checks::check_template_syntax(file, rule, &mut findings);
+    (tree, findings)
+}
+
+/// [`rule_checks`] for every rule, in file order; a large file's rules are split over the
+/// machine's cores (parsing PromQL and templates is most of the time).
+fn all_rule_checks(file: &RuleFile) -> Vec<(Option<Expr>, Vec<Finding>)> {
+    let rules: Vec<&Rule> = file.rules().collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(rules.len() / RULES_PER_THREAD)
+        .max(1);
+    let check = |part: &[&Rule]| -> Vec<_> { part.iter().map(|r| rule_checks(file, r)).collect() };
+    if threads == 1 {
+        return check(&rules);
+    }
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = rules
+            .chunks(rules.len().div_ceil(threads))
+            .map(|part| {
+                let run = std::thread::Builder::new()
+                    .name("alerts-lint-rules".into())
+                    .stack_size(STACK_BYTES)
+                    .spawn_scoped(scope, move || check(part));
+                (part, run)
+            })
+            .collect();
+        runs.into_iter()
+            .flat_map(|(part, run)| match run {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => check(part),
+            })
+            .collect()
+    })
+}
+
+fn lint_here(name: &str, text: &str, depth: Depth, recorded_elsewhere: &[String]) -> LintReport {
     let (file, mut findings) = rule_file::parse(name, text);
 
     // Every expression is parsed once; the checks share the trees.
-    let parsed: Vec<Option<Expr>> = file
-        .rules()
-        .map(|rule| {
-            let expr = rule.expr.as_deref().filter(|e| !e.trim().is_empty())?;
-            match promql_parser::parser::parse(expr) {
-                Ok(tree) => Some(tree),
-                Err(e) => {
-                    findings.push(file.finding(
-                        CheckId::PromqlSyntax,
-                        rule,
-                        "expr",
-                        format!("the expression does not parse: {}", e.trim()),
-                    ));
-                    None
-                }
-            }
-        })
-        .collect();
+    let mut parsed: Vec<Option<Expr>> = Vec::new();
+    for (tree, rule_findings) in all_rule_checks(&file) {
+        parsed.push(tree);
+        findings.extend(rule_findings);
+    }
 
     let catalog_depth = match depth {
         Depth::Static => None,
@@ -140,7 +257,6 @@ pub fn lint_text_among(
 
     static_checks::check_duplicates(&file, &mut findings);
     for (rule, tree) in file.rules().zip(&parsed) {
-        static_checks::check_fields(&file, rule, &mut findings);
         let Some(tree) = tree else { continue };
         let (labels, missing) = match &known {
             Some(known) => label_flow::analyse(tree, known),
@@ -452,5 +568,235 @@ metrics:
             "{} alerting rules",
             report.alerting_rules
         );
+    }
+
+    // --- Issue 13: what Prometheus 2.42 refuses, and inputs that used to abort the run.
+
+    /// A one-alert file around `expr` (a block scalar, any quotes) and one annotation.
+    fn alert(expr: &str, summary: &str) -> String {
+        let summary = serde_json::to_string(summary).unwrap();
+        format!(
+            "groups:\n  - name: g\n    rules:\n      - alert: TestAlert\n        expr: |\n          {expr}\n        for: 5m\n        labels:\n          severity: warning\n        annotations:\n          summary: {summary}\n          description: x\n"
+        )
+    }
+
+    fn static_ids(text: &str) -> Vec<(CheckId, usize)> {
+        lint_text("t.yml", text, Depth::Static)
+            .findings
+            .iter()
+            .map(|f| (f.check().unwrap(), f.line_or_zero()))
+            .collect()
+    }
+
+    #[test]
+    fn nesting_that_aborted_the_run_lints_to_completion() {
+        let nest = |open: &str, n: usize| format!("{}up{}", open.repeat(n), ")".repeat(n));
+        let chain = |op: &str, n: usize| vec!["up"; n].join(op);
+        let cases = [
+            nest("abs(", 900),
+            chain(" + ", 2_000),
+            chain(" or ", 2_000),
+            nest("sum(", 2_700),
+            nest("(", 13_000),
+            format!("{}up", "-".repeat(13_000)),
+            chain(" + ", 20_000),
+        ];
+        for expr in &cases {
+            let started = std::time::Instant::now();
+            let found = static_ids(&alert(expr, "x"));
+            assert_eq!(found, [(CheckId::PromqlTooComplex, 5)], "{}", &expr[..40]);
+            assert!(started.elapsed().as_secs() < 5, "{}", &expr[..40]);
+        }
+        // Within the limits, deep expressions are parsed and followed, on a small caller stack.
+        let within = [
+            nest("abs(", promql_dialect::MAX_NESTING - 1),
+            chain(" + ", promql_dialect::MAX_TOKENS / 2),
+            format!("{}up", "-".repeat(promql_dialect::MAX_TOKENS - 1)),
+        ];
+        for expr in &within {
+            let report = std::thread::Builder::new()
+                .stack_size(64 << 10)
+                .spawn({
+                    let text = alert(expr, "{{ $labels.instance }}");
+                    move || static_ids(&text)
+                })
+                .unwrap()
+                .join()
+                .unwrap();
+            assert_eq!(report, [], "{}", &expr[..40]);
+        }
+    }
+
+    #[test]
+    fn templates_prometheus_cannot_parse() {
+        for bad in [
+            "{{ $labe.instance }}",
+            "{{ $labels.instance ",
+            "{{ $value | humanizeDurat }}",
+            "{{ huma $value }}",
+            "{{ $labels.instance ~ }}",
+            "{{ if $value }}open",
+        ] {
+            assert_eq!(
+                static_ids(&alert("up == 0", bad)),
+                [(CheckId::AlertsTemplateSyntax, 11)],
+                "{bad}"
+            );
+        }
+        // Labels are templates too.
+        let text = alert("up == 0", "x").replace("severity: warning", "severity: \"{{ end }}\"");
+        assert!(static_ids(&text).contains(&(CheckId::AlertsTemplateSyntax, 9)));
+        assert_eq!(
+            static_ids(&alert(
+                "up == 0",
+                "{{ $value | humanizeDuration }} {{ $externalURL }}"
+            )),
+            []
+        );
+    }
+
+    #[test]
+    fn durations_past_prometheus_range() {
+        let text = alert("up == 0", "x");
+        for bad in ["1000y", "99999999999d"] {
+            assert_eq!(
+                static_ids(&text.replace("for: 5m", &format!("for: {bad}"))),
+                [(CheckId::AlertsFor, 7)],
+                "{bad}"
+            );
+            assert_eq!(
+                static_ids(&text.replace(
+                    "for: 5m\n",
+                    &format!("for: 5m\n        keep_firing_for: {bad}\n")
+                )),
+                [(CheckId::AlertsFor, 8)],
+                "{bad}"
+            );
+        }
+        assert_eq!(static_ids(&text.replace("for: 5m", "for: 292y")), []);
+    }
+
+    #[test]
+    fn group_interval_and_limit() {
+        let text = alert("up == 0", "x");
+        for (field, line) in [
+            ("interval: banana", 3),
+            ("limit: abc", 3),
+            ("interval: 1000y", 3),
+        ] {
+            let bad = text.replace("    rules:\n", &format!("    {field}\n    rules:\n"));
+            assert_eq!(static_ids(&bad), [(CheckId::GroupField, line)], "{field}");
+        }
+        let good = text.replace(
+            "    rules:\n",
+            "    interval: 30s\n    limit: 10\n    rules:\n",
+        );
+        assert_eq!(static_ids(&good), []);
+    }
+
+    #[test]
+    fn label_annotation_and_rule_names() {
+        let text = alert("up == 0", "x");
+        for label in ["my-label", "\"a b\"", "__name__"] {
+            let bad = text.replace(
+                "severity: warning\n",
+                &format!("severity: warning\n          {label}: v\n"),
+            );
+            assert_eq!(static_ids(&bad), [(CheckId::RuleLabelName, 10)], "{label}");
+        }
+        let bad = text.replace("description: x\n", "description: x\n          my-note: y\n");
+        assert_eq!(static_ids(&bad), [(CheckId::RuleLabelName, 13)]);
+        let bad = text.replace("alert: TestAlert", "alert: \"\"");
+        assert_eq!(static_ids(&bad), [(CheckId::RuleName, 4)]);
+        let record = "groups:\n  - name: g\n    rules:\n      - record: \"not a metric name!\"\n        expr: up\n";
+        assert_eq!(static_ids(record), [(CheckId::RuleName, 4)]);
+        // promtool refuses two recording rules with one name and the same labels.
+        let twice = "groups:\n  - name: g\n    rules:\n      - record: a:b\n        expr: up\n      - record: a:b\n        expr: up\n";
+        assert_eq!(static_ids(twice), [(CheckId::RuleDuplicate, 6)]);
+        let labelled = twice.replacen("expr: up\n", "expr: up\n        labels: {x: y}\n", 1);
+        assert_eq!(static_ids(&labelled), []);
+    }
+
+    #[test]
+    fn promql_that_2_42_refuses() {
+        for expr in [
+            "{\"métrique.été\"}",
+            "up > 1e99999",
+            "sort_by_label(up, \"job\")",
+            "rate(up[1000y]) > 0",
+            "up > 5m",
+        ] {
+            assert_eq!(
+                static_ids(&alert(expr, "x")),
+                [(CheckId::PromqlSyntax, 5)],
+                "{expr}"
+            );
+        }
+    }
+
+    #[test]
+    fn thousands_of_unknown_keys_lint_in_linear_time() {
+        let text = alert("up == 0", "x");
+        let top: String = (0..4_000).map(|i| format!("unknown_{i}: x\n")).collect();
+        let rule: String = (0..4_000)
+            .map(|i| format!("        unknown_{i}: x\n"))
+            .collect();
+        let text = format!(
+            "{top}{}",
+            text.replace("        for: 5m\n", &format!("        for: 5m\n{rule}"))
+        );
+        let started = std::time::Instant::now();
+        let found = static_ids(&text);
+        assert_eq!(found.len(), 8_000);
+        assert_eq!(found[4_000], (CheckId::YamlUnknownKey, 4_008));
+        assert!(started.elapsed().as_secs() < 2, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn a_large_file_is_checked_over_several_threads_in_file_order() {
+        let one = alert("up == 0", "{{ $labels.instance }}");
+        let (head, rule) = one.split_at(one.find("      - alert").unwrap());
+        let rules: String = (0..1_200)
+            .map(|i| {
+                let rule = rule.replace("TestAlert", &format!("Alert{i}"));
+                if i == 1_100 {
+                    rule.replace("$labels.instance", "$labe.instance")
+                } else {
+                    rule
+                }
+            })
+            .collect();
+        let report = lint_text("t.yml", &format!("{head}{rules}"), Depth::Static);
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .map(|f| (f.check().unwrap(), f.line_or_zero(), f.subject()))
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                CheckId::AlertsTemplateSyntax,
+                3 + 1_100 * 9 + 8,
+                "Alert1100"
+            )]
+        );
+        assert_eq!(report.alerting_rules, 1_200);
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_names_the_line_of_the_first_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.yml");
+        let mut bytes = alert("up == 0", "x").into_bytes();
+        let at = bytes.windows(5).position(|w| w == b"for: ").unwrap();
+        bytes.insert(at, 0xff);
+        std::fs::write(&path, bytes).unwrap();
+        let report = lint_file(&path, "bad.yml", Depth::Static).unwrap();
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .map(|f| (f.check().unwrap(), f.line_or_zero()))
+            .collect();
+        assert_eq!(found, [(CheckId::YamlEncoding, 7)]);
     }
 }

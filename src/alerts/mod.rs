@@ -1,7 +1,9 @@
 //! US1: the Prometheus alert rules, checked at three depths.
 //!
 //! 1. static ([`lint`] with [`lint::Depth::Static`]): YAML shape, PromQL syntax, required
-//!    fields, severity values, durations, unique names, annotation templates;
+//!    fields, severity values, durations, unique names, annotation templates, and everything
+//!    `promtool check rules` (Prometheus 2.42) refuses: templates as Go parses them
+//!    ([`template`]), PromQL as 2.42 reads it ([`promql_dialect`]), names, group fields;
 //! 2. catalog ([`lint::Depth::Catalog`]): every selected metric and label exists in the
 //!    catalog of an exporter the homelab deploys ([`catalog`]);
 //! 3. behaviour: the real rule engine, through `promtool test rules` ([`promtool`]) and a
@@ -17,9 +19,12 @@ pub mod deployment;
 pub(crate) mod did_you_mean;
 pub mod exposition;
 pub mod finding;
+mod go_number;
+mod go_regex;
 pub mod label_flow;
 pub mod lint;
 pub mod outline;
+pub mod promql_dialect;
 pub mod promtool;
 pub mod published_metrics;
 pub mod rule_edit;
@@ -27,6 +32,7 @@ pub mod rule_file;
 pub mod script_edit;
 pub mod server;
 pub mod static_checks;
+pub mod template;
 pub mod textfile;
 pub mod timeline;
 

@@ -6,7 +6,11 @@
 //! indentation. One pass over the lines, no second parse. When the text is not in that
 //! style (flow style, anchors), the counts do not match the parsed model and callers fall
 //! back to the group's or the file's first line.
+//!
+//! Every line's key is indexed once, so finding a key's line is a binary search rather than
+//! a scan: a file with thousands of unknown keys is read in linear time.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// Line ranges (0-based, end exclusive) of groups and their rules.
@@ -25,6 +29,10 @@ pub struct GroupOutline {
 #[derive(Debug, Clone)]
 pub struct Lines<'a> {
     lines: Vec<&'a str>,
+    /// Lines (0-based, ascending) by the key they start with, after an optional `- `.
+    by_key: HashMap<&'a str, Vec<usize>>,
+    /// The first line with each key at indentation 0.
+    top_level: HashMap<&'a str, usize>,
 }
 
 fn indent(line: &str) -> usize {
@@ -50,26 +58,50 @@ fn key_text(line: &str) -> &str {
     }
 }
 
-/// Whether `text` starts with `key:` (plain or quoted key) followed by a space or the end.
-fn starts_with_key(text: &str, key: &str) -> bool {
-    for quote in ["", "\"", "'"] {
-        if let Some(rest) = text
-            .strip_prefix(quote)
-            .and_then(|t| t.strip_prefix(key))
-            .and_then(|t| t.strip_prefix(quote))
-            .and_then(|t| t.trim_start_matches(' ').strip_prefix(':'))
-            && (rest.is_empty() || rest.starts_with(' ') || rest.starts_with('\t'))
-        {
-            return true;
+/// The key `text` starts with: `key:` (plain or quoted key, spaces allowed before the
+/// colon) followed by a space, a tab or the end.
+fn line_key(text: &str) -> Option<&str> {
+    let colon_ends = |rest: &str| {
+        rest.trim_start_matches(' ')
+            .strip_prefix(':')
+            .is_some_and(|r| r.is_empty() || r.starts_with(' ') || r.starts_with('\t'))
+    };
+    for quote in ['"', '\''] {
+        if let Some(inner) = text.strip_prefix(quote) {
+            let end = inner.find(quote)?;
+            return colon_ends(&inner[end + 1..]).then_some(&inner[..end]);
         }
     }
-    false
+    // The first `:` that ends a key; what comes before it (less trailing spaces) is the key.
+    let bytes = text.as_bytes();
+    let colon = (0..bytes.len()).find(|&i| {
+        bytes[i] == b':' && matches!(bytes.get(i + 1), None | Some(b' ') | Some(b'\t'))
+    })?;
+    let key = text[..colon].trim_end_matches(' ');
+    (!key.is_empty()).then_some(key)
 }
 
 impl<'a> Lines<'a> {
     pub fn new(text: &'a str) -> Self {
+        let lines: Vec<&'a str> = text.lines().collect();
+        let mut by_key: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        let mut top_level = HashMap::new();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(key) = line_key(key_text(line)) else {
+                continue;
+            };
+            by_key.entry(key).or_default().push(i);
+            if indent(line) == 0 {
+                // A top-level key is written without a dash.
+                if let Some(key) = line_key(line) {
+                    top_level.entry(key).or_insert(i);
+                }
+            }
+        }
         Self {
-            lines: text.lines().collect(),
+            lines,
+            by_key,
+            top_level,
         }
     }
 
@@ -83,14 +115,14 @@ impl<'a> Lines<'a> {
 
     /// The first line in `range` whose key (after an optional `- `) is `key`.
     pub fn key_line(&self, range: Range<usize>, key: &str) -> Option<usize> {
-        let end = range.end.min(self.lines.len());
-        (range.start.min(end)..end).find(|&i| starts_with_key(key_text(self.lines[i]), key))
+        let lines = self.by_key.get(key)?;
+        let first = lines.partition_point(|&i| i < range.start);
+        lines.get(first).copied().filter(|&i| i < range.end)
     }
 
-    /// The first line in `range` with `key` at indentation 0 (a top-level key).
+    /// The first line with `key` at indentation 0 (a top-level key).
     pub fn top_level_key_line(&self, key: &str) -> Option<usize> {
-        (0..self.lines.len())
-            .find(|&i| indent(self.lines[i]) == 0 && starts_with_key(self.lines[i], key))
+        self.top_level.get(key).copied()
     }
 
     /// Start lines of the items of the block list under the key on line `key_line`.
@@ -197,6 +229,36 @@ groups:
         assert_eq!(lines.key_line(a.clone(), "alert"), Some(4));
         assert_eq!(lines.key_line(a, "annotations"), None);
         assert_eq!(lines.top_level_key_line("groups"), Some(1));
+    }
+
+    #[test]
+    fn quoted_and_spaced_keys_are_found() {
+        let lines = Lines::new("a:\n  \"a b\": 1\n  'c' : 2\n  - d:\n  e:f: 3\n  url: http://x\n");
+        assert_eq!(lines.key_line(0..6, "a b"), Some(1));
+        assert_eq!(lines.key_line(0..6, "c"), Some(2));
+        assert_eq!(lines.key_line(0..6, "d"), Some(3));
+        assert_eq!(lines.key_line(0..6, "e:f"), Some(4));
+        assert_eq!(lines.key_line(0..6, "url"), Some(5));
+        assert_eq!(lines.key_line(2..6, "a b"), None);
+        assert_eq!(lines.top_level_key_line("a"), Some(0));
+        assert_eq!(lines.top_level_key_line("c"), None);
+    }
+
+    #[test]
+    fn thousands_of_keys_are_looked_up_in_linear_time() {
+        let text: String = (0..20_000).map(|i| format!("unknown_{i}: x\n")).collect();
+        let started = std::time::Instant::now();
+        let lines = Lines::new(&text);
+        for i in 0..20_000 {
+            assert_eq!(lines.top_level_key_line(&format!("unknown_{i}")), Some(i));
+            assert_eq!(lines.key_line(0..20_000, &format!("unknown_{i}")), Some(i));
+        }
+        // The scan per key this replaces took seconds here.
+        assert!(
+            started.elapsed().as_millis() < 1_000,
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

@@ -134,39 +134,41 @@ pub struct BehaviourTest {
     pub expectations: Vec<Expectation>,
 }
 
+/// A `promtool test rules` file (the behaviour tests and the report's timelines write one).
 #[derive(Serialize)]
-struct TestFile<'a> {
-    rule_files: Vec<String>,
-    evaluation_interval: String,
-    tests: Vec<TestGroup<'a>>,
+pub(crate) struct TestFile<'a> {
+    pub(crate) rule_files: Vec<String>,
+    pub(crate) evaluation_interval: String,
+    pub(crate) tests: Vec<TestGroup<'a>>,
 }
 
 #[derive(Serialize)]
-struct TestGroup<'a> {
-    interval: String,
-    input_series: &'a [InputSeries],
+pub(crate) struct TestGroup<'a> {
+    pub(crate) interval: String,
+    pub(crate) input_series: &'a [InputSeries],
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    alert_rule_test: Vec<AlertRuleTest>,
+    pub(crate) alert_rule_test: Vec<AlertRuleTest>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    promql_expr_test: Vec<PromqlExprTest>,
+    pub(crate) promql_expr_test: Vec<PromqlExprTest>,
 }
 
 #[derive(Serialize)]
-struct AlertRuleTest {
+pub(crate) struct AlertRuleTest {
     eval_time: String,
     alertname: String,
     exp_alerts: Vec<()>,
 }
 
+/// A query and the samples it must give; none, and promtool prints every sample it got.
 #[derive(Serialize)]
-struct PromqlExprTest {
-    expr: String,
-    eval_time: String,
-    exp_samples: Vec<Sample>,
+pub(crate) struct PromqlExprTest {
+    pub(crate) expr: String,
+    pub(crate) eval_time: String,
+    pub(crate) exp_samples: Vec<Sample>,
 }
 
 #[derive(Serialize)]
-struct Sample {
+pub(crate) struct Sample {
     labels: String,
     value: f64,
 }
@@ -182,10 +184,14 @@ fn duration_text(d: Duration) -> String {
 }
 
 /// Alert names go into PromQL strings: only names Prometheus itself allows.
-fn valid_alert_name(name: &str) -> Result<&str, PromtoolError> {
+pub(crate) fn is_alert_name(name: &str) -> bool {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
     let re = RE.get_or_init(|| regex::Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*$").unwrap());
-    if re.is_match(name) {
+    re.is_match(name)
+}
+
+fn valid_alert_name(name: &str) -> Result<&str, PromtoolError> {
+    if is_alert_name(name) {
         Ok(name)
     } else {
         Err(PromtoolError::AlertName(name.to_string()))

@@ -11,6 +11,7 @@ use serde_yaml::{Mapping, Value};
 
 use super::finding::{CheckId, Finding, rule_finding};
 use super::outline::{Lines, Outline};
+use super::static_checks::parse_duration;
 
 /// Keys Prometheus 2.42 accepts, per level. Anything else makes `promtool check rules` fail.
 const FILE_KEYS: &[&str] = &["groups"];
@@ -302,6 +303,7 @@ impl Reader<'_, '_> {
             }
         };
         self.unknown_keys(map, GROUP_KEYS, range.clone(), Some(name.clone()), "group");
+        self.group_fields(map, range.clone(), &name);
         let rules = match map.get("rules") {
             Some(Value::Sequence(rules)) => rules
                 .iter()
@@ -325,6 +327,45 @@ impl Reader<'_, '_> {
             line: self.group_range(index).map_or(1, |r| r.start + 1),
             rules,
         })
+    }
+
+    /// `interval` must be a Prometheus duration and `limit` an integer (Go's `int`), or
+    /// Prometheus refuses the file.
+    fn group_fields(&mut self, map: &Mapping, range: Option<Range<usize>>, group: &str) {
+        match map.get("interval") {
+            None | Some(Value::Null) => {}
+            Some(value) => {
+                let text = scalar_text(value);
+                if text.as_deref().and_then(parse_duration).is_none() {
+                    let line = self.line_in(range.clone(), "interval");
+                    let found =
+                        text.map_or_else(|| describe(value).to_string(), |t| format!("\"{t}\""));
+                    self.push(
+                        CheckId::GroupField,
+                        line,
+                        Some(group.to_string()),
+                        format!(
+                            "interval {found} is not a Prometheus duration; expected e.g. 30s, 1m (at most about 292 years)"
+                        ),
+                    );
+                }
+            }
+        }
+        match map.get("limit") {
+            None | Some(Value::Null) => {}
+            Some(Value::Number(n)) if n.is_i64() => {}
+            Some(value) => {
+                let line = self.line_in(range, "limit");
+                let found = scalar_text(value)
+                    .map_or_else(|| describe(value).to_string(), |t| format!("\"{t}\""));
+                self.push(
+                    CheckId::GroupField,
+                    line,
+                    Some(group.to_string()),
+                    format!("limit {found} is not an integer; expected the most alerts or series the group may produce, e.g. 100"),
+                );
+            }
+        }
     }
 
     fn rule(

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use super::finding::{CheckId, Finding, rule_finding};
 use super::label_flow::LabelSet;
 use super::rule_file::{Rule, RuleFile, RuleKind};
+use super::template;
 
 /// The severities the homelab routes on.
 pub const SEVERITIES: [&str; 3] = ["info", "warning", "critical"];
@@ -15,8 +16,10 @@ pub const SEVERITIES: [&str; 3] = ["info", "warning", "critical"];
 /// Annotations every alert must have.
 pub const REQUIRED_ANNOTATIONS: [&str; 2] = ["summary", "description"];
 
-/// A Prometheus duration (`5m`, `1h30m`, `90s`, `0`): units y w d h m s ms, each at most once,
-/// largest first, as Prometheus's own parser accepts them.
+/// A Prometheus duration (`5m`, `1h30m`, `90s`, `0`) as Prometheus 2.42 reads one
+/// (`model.ParseDuration` of prometheus/common 0.39): units y w d h m s ms, each at most once,
+/// largest first, and at most 2^63-1 nanoseconds in all (about 292 years; `1000y` and
+/// `99999999999d` are refused).
 pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
     const UNITS: [(&str, u64); 7] = [
         ("y", 365 * 86_400_000),
@@ -35,13 +38,14 @@ pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
     }
     let mut rest = text;
     let mut next_unit = 0;
-    let mut millis: u64 = 0;
+    let mut nanos: u128 = 0;
     while !rest.is_empty() {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
             return None;
         }
-        let number: u64 = rest[..digits].parse().ok()?;
+        // Digits beyond u128 are out of range anyway.
+        let number: u128 = rest[..digits].parse().unwrap_or(u128::MAX / 2);
         rest = &rest[digits..];
         // "ms" must win over "m" followed by "s".
         let (index, (unit, factor)) = UNITS
@@ -51,10 +55,13 @@ pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
             .filter(|(_, (u, _))| rest.starts_with(u))
             .max_by_key(|(_, (u, _))| u.len())?;
         rest = &rest[unit.len()..];
-        millis = millis.checked_add(number.checked_mul(*factor)?)?;
+        nanos = nanos.saturating_add(number.saturating_mul(u128::from(*factor) * 1_000_000));
         next_unit = index + 1;
     }
-    Some(std::time::Duration::from_millis(millis))
+    if nanos > i64::MAX as u128 {
+        return None;
+    }
+    Some(std::time::Duration::from_nanos(nanos as u64))
 }
 
 /// Label names a template reads: `$labels.x`, `.Labels.x`, `index $labels "x"`.
@@ -115,7 +122,7 @@ pub fn check_fields(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
             CheckId::AlertsFor,
             rule,
             "for",
-            format!("for \"{text}\" is not a duration; expected e.g. 30s, 5m, 1h30m"),
+            format!("for \"{text}\" is not a Prometheus duration; expected e.g. 30s, 5m, 1h30m (at most about 292 years)"),
         )),
         Some(_) => {}
     }
@@ -126,7 +133,7 @@ pub fn check_fields(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
             CheckId::AlertsFor,
             rule,
             "keep_firing_for",
-            format!("keep_firing_for \"{text}\" is not a duration; expected e.g. 30s, 5m, 1h30m"),
+            format!("keep_firing_for \"{text}\" is not a Prometheus duration; expected e.g. 30s, 5m, 1h30m (at most about 292 years)"),
         ));
     }
     match rule.label("severity") {
@@ -169,6 +176,92 @@ pub fn check_fields(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
     }
 }
 
+/// A label (or annotation) name as Prometheus validates it (`model.LabelName.IsValid`):
+/// ASCII letters, digits and `_`, not starting with a digit.
+pub fn is_label_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b == b'_' || b.is_ascii_alphabetic())
+        && bytes.all(|b| b == b'_' || b.is_ascii_alphanumeric())
+}
+
+/// A metric name as Prometheus validates it (`model.IsValidMetricName`): a label name that
+/// may also contain `:`.
+pub fn is_metric_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b == b'_' || b == b':' || b.is_ascii_alphabetic())
+        && bytes.all(|b| b == b'_' || b == b':' || b.is_ascii_alphanumeric())
+}
+
+/// `rule/name` and `rule/label-name`: names Prometheus 2.42 refuses when it loads the file.
+pub fn check_names(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
+    match rule.kind {
+        RuleKind::Alerting if rule.name.is_empty() => out.push(file.finding(
+            CheckId::RuleName,
+            rule,
+            "alert",
+            "the alert name is empty; Prometheus reads the rule as neither alert nor record".into(),
+        )),
+        RuleKind::Recording if !is_metric_name(&rule.name) => out.push(file.finding(
+            CheckId::RuleName,
+            rule,
+            "record",
+            format!(
+                "\"{}\" is not a metric name; expected letters, digits, _ and : (not starting with a digit)",
+                rule.name
+            ),
+        )),
+        _ => {}
+    }
+    for (key, _) in &rule.labels {
+        if !is_label_name(key) || key == "__name__" {
+            out.push(file.finding(
+                CheckId::RuleLabelName,
+                rule,
+                key,
+                format!(
+                    "label name \"{key}\" is not valid; expected letters, digits and _ (not starting with a digit), and not __name__"
+                ),
+            ));
+        }
+    }
+    for (key, _) in &rule.annotations {
+        if !is_label_name(key) {
+            out.push(file.finding(
+                CheckId::RuleLabelName,
+                rule,
+                key,
+                format!(
+                    "annotation name \"{key}\" is not valid; expected letters, digits and _ (not starting with a digit)"
+                ),
+            ));
+        }
+    }
+}
+
+/// `alerts/template-syntax`: every label and annotation of an alert parses as a template,
+/// as Prometheus 2.42 parses them when it loads the file ([`template::check`]).
+pub fn check_template_syntax(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
+    if rule.kind != RuleKind::Alerting {
+        return;
+    }
+    for (kind, pairs) in [("label", &rule.labels), ("annotation", &rule.annotations)] {
+        for (key, text) in pairs {
+            if let Err(e) = template::check(&rule.name, text) {
+                out.push(file.finding(
+                    CheckId::AlertsTemplateSyntax,
+                    rule,
+                    key,
+                    format!("the {kind} {key} is not a template Prometheus can parse: {e}"),
+                ));
+            }
+        }
+    }
+}
+
 /// `alerts/template`: every label a template reads must be one the expression's result can
 /// carry (`labels` are what [`super::label_flow::analyse`] found).
 pub fn check_templates(file: &RuleFile, rule: &Rule, labels: &LabelSet, out: &mut Vec<Finding>) {
@@ -194,7 +287,8 @@ pub fn check_templates(file: &RuleFile, rule: &Rule, labels: &LabelSet, out: &mu
     }
 }
 
-/// `rule/duplicate`: alert names and group names must be unique in the file.
+/// `rule/duplicate`: alert names and group names must be unique in the file, and so must
+/// recording rules' name and labels together (`promtool check rules` refuses those).
 pub fn check_duplicates(file: &RuleFile, out: &mut Vec<Finding>) {
     let mut groups: HashMap<&str, usize> = HashMap::new();
     for group in &file.groups {
@@ -210,6 +304,30 @@ pub fn check_duplicates(file: &RuleFile, out: &mut Vec<Finding>) {
                     group.name
                 ),
             ));
+        }
+    }
+    // A recording rule is its name and its sorted labels.
+    type Recorded<'r> = (&'r str, Vec<(&'r str, &'r str)>);
+    let mut recorded: HashMap<Recorded, usize> = HashMap::new();
+    for rule in file.rules().filter(|r| r.kind == RuleKind::Recording) {
+        let mut labels: Vec<(&str, &str)> = rule
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        labels.sort_unstable();
+        if let Some(&first) = recorded.get(&(rule.name.as_str(), labels.clone())) {
+            out.push(file.finding(
+                CheckId::RuleDuplicate,
+                rule,
+                "record",
+                format!(
+                    "recording rule {} with these labels is already on line {first}; promtool refuses duplicates",
+                    rule.name
+                ),
+            ));
+        } else {
+            recorded.insert((rule.name.as_str(), labels), rule.line);
         }
     }
     let mut alerts: HashMap<&str, usize> = HashMap::new();
@@ -244,8 +362,40 @@ mod tests {
             Some(Duration::from_millis(60_500))
         );
         assert_eq!(parse_duration("0"), Some(Duration::ZERO));
-        for bad in ["", "5", "5 minutes", "m", "5m1h", "1.5h", "-5m", "5mm"] {
+        assert_eq!(
+            parse_duration("292y"),
+            Some(Duration::from_secs(292 * 365 * 86_400))
+        );
+        for bad in [
+            "",
+            "5",
+            "5 minutes",
+            "m",
+            "5m1h",
+            "1.5h",
+            "-5m",
+            "5mm",
+            "1000y",
+            "293y",
+            "99999999999d",
+            "106751d23h47m16s855ms",
+        ] {
             assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_follow_prometheus() {
+        for good in ["severity", "_x", "a1", "A_b"] {
+            assert!(is_label_name(good), "{good}");
+        }
+        for bad in ["", "my-label", "a b", "1a", "é", "a:b"] {
+            assert!(!is_label_name(bad), "{bad}");
+        }
+        assert!(is_metric_name("instance:load:ratio"));
+        assert!(is_metric_name(":a"));
+        for bad in ["", "not a metric name!", "1a", "a-b"] {
+            assert!(!is_metric_name(bad), "{bad}");
         }
     }
 

@@ -19,9 +19,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use promql_parser::parser::Expr;
-use serde::Serialize;
 
-use super::promtool::InputSeries;
+use super::promtool::{InputSeries, PromqlExprTest, TestFile, TestGroup};
 use crate::outcome::{AlertState, AlertTimeline};
 use crate::tools::{self, Command, RunError, Tool};
 
@@ -64,36 +63,12 @@ pub struct TimelineRequest<'a> {
     pub at: Duration,
 }
 
-#[derive(Serialize)]
-struct TestFile<'a> {
-    rule_files: Vec<String>,
-    evaluation_interval: String,
-    tests: Vec<TestGroup<'a>>,
-}
-
-#[derive(Serialize)]
-struct TestGroup<'a> {
-    interval: String,
-    input_series: &'a [InputSeries],
-    promql_expr_test: Vec<Query>,
-}
-
-#[derive(Serialize)]
-struct Query {
-    expr: String,
-    eval_time: String,
-    /// Deliberately empty: promtool then prints every sample it got.
-    exp_samples: Vec<()>,
-}
-
 fn seconds(d: Duration) -> String {
     format!("{}s", d.as_secs())
 }
 
 fn valid_alert_name(name: &str) -> Result<&str, TimelineError> {
-    static RE: OnceLock<regex::Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| regex::Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*$").unwrap());
-    if re.is_match(name) {
+    if super::promtool::is_alert_name(name) {
         Ok(name)
     } else {
         Err(TimelineError::BadAlertName(name.to_string()))
@@ -103,8 +78,8 @@ fn valid_alert_name(name: &str) -> Result<&str, TimelineError> {
 /// The promtool test file that asks for the alert's state at each minute.
 fn test_file_text(req: &TimelineRequest<'_>, minutes: u64) -> Result<String, TimelineError> {
     let alert = valid_alert_name(req.alert)?;
-    let mut queries: Vec<Query> = (0..=minutes)
-        .map(|m| Query {
+    let mut queries: Vec<PromqlExprTest> = (0..=minutes)
+        .map(|m| PromqlExprTest {
             expr: format!(
                 "label_replace(label_replace(count by (alertstate) (ALERTS{{alertname=\"{alert}\"}}), \"minute\", \"{m}\", \"\", \"\"), \"timeline_of\", \"{alert}\", \"\", \"\")"
             ),
@@ -112,7 +87,7 @@ fn test_file_text(req: &TimelineRequest<'_>, minutes: u64) -> Result<String, Tim
             exp_samples: Vec::new(),
         })
         .collect();
-    queries.push(Query {
+    queries.push(PromqlExprTest {
         expr: format!("label_replace(vector(1), \"timeline_of\", \"{alert}\", \"\", \"\")"),
         eval_time: "0m".into(),
         exp_samples: Vec::new(),
@@ -123,6 +98,7 @@ fn test_file_text(req: &TimelineRequest<'_>, minutes: u64) -> Result<String, Tim
         tests: vec![TestGroup {
             interval: seconds(req.interval),
             input_series: req.series,
+            alert_rule_test: Vec::new(),
             promql_expr_test: queries,
         }],
     };

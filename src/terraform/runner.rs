@@ -15,8 +15,10 @@ use super::error::TerraformError;
 use super::junit;
 use super::module::{Module, ModuleCopy};
 use super::providers::{OfflineProviders, ProviderSource};
+use super::static_checks::release_comment_of;
+use super::tftest::TestFile;
 use crate::finding::{Finding, FindingId};
-use crate::outcome::{CaseStatus, ToolCase, ToolRun};
+use crate::outcome::{CaseStatus, TerraformKind, TerraformRun, TerraformRuns, ToolCase, ToolRun};
 use crate::settings::Settings;
 use crate::tools::{self, Command, RunError, Tool};
 
@@ -103,6 +105,43 @@ impl ModuleOutcome {
             findings.push(run_finding(&self.path, run));
         }
         findings
+    }
+
+    /// The runs of `module` (the directory these runs were made from) for the report, with
+    /// the release comment above each regression run that has one.
+    pub fn terraform_runs(&self, module: &Module, kind: TerraformKind) -> TerraformRuns {
+        let files: Vec<TestFile> = module
+            .test_files()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|f| TestFile::read(&module.dir, f).ok())
+            .collect();
+        let comment = |file: &str, run: &str| {
+            files
+                .iter()
+                .filter(|f| f.path.to_string_lossy() == file)
+                .flat_map(|f| &f.runs)
+                .find(|r| r.name == run)
+                .and_then(|r| release_comment_of(&r.comment_above).map(str::to_string))
+        };
+        TerraformRuns {
+            dir: self.path.clone(),
+            kind,
+            runs: self
+                .runs
+                .iter()
+                .map(|run| TerraformRun {
+                    file: run.file.clone(),
+                    run: run.run.clone(),
+                    status: match run.status {
+                        RunStatus::Passed => CaseStatus::Passed,
+                        RunStatus::Skipped => CaseStatus::Skipped,
+                        RunStatus::Failed => CaseStatus::Failed(run_finding(&self.path, run)),
+                    },
+                    release_comment: comment(&run.file, &run.run),
+                })
+                .collect(),
+        }
     }
 
     /// The JUnit suite of this module for `reports/junit.xml`.

@@ -30,6 +30,15 @@ fn release_comment() -> &'static regex::Regex {
     RE.get_or_init(|| regex::Regex::new(r"^Regression v\d+\.\d+\.\d+: \S").unwrap())
 }
 
+/// The release comment of a run (`Regression v0.7.2: ...`), among the comment lines just
+/// above it.
+pub fn release_comment_of(comment_above: &[String]) -> Option<&str> {
+    comment_above
+        .iter()
+        .find(|line| release_comment().is_match(line))
+        .map(String::as_str)
+}
+
 /// All findings for one module; empty when its tests are in order.
 pub fn check_module(module: &Module) -> Vec<Finding> {
     let mut findings = Vec::new();
