@@ -91,6 +91,42 @@ struct LoadedGroup {
     rules: Vec<LoadedRule>,
 }
 
+/// A rule the real server evaluated with an error.
+pub const RULE_UNHEALTHY: crate::finding::FindingId =
+    crate::finding::FindingId::new("prometheus/rule-unhealthy");
+
+/// What the server reported, as one JUnit suite: a case per rule, failed when its health
+/// is not `ok`.
+pub fn rules_run(rules: &[LoadedRule]) -> crate::outcome::ToolRun {
+    use crate::outcome::{CaseStatus, ToolCase, ToolRun};
+    ToolRun {
+        suite: "prometheus: rules loaded and evaluated".into(),
+        cases: rules
+            .iter()
+            .map(|rule| ToolCase {
+                name: rule.name.clone(),
+                classname: rule.group.clone(),
+                time: Duration::ZERO,
+                status: if rule.health == "ok" {
+                    CaseStatus::Passed
+                } else {
+                    CaseStatus::Failed(
+                        crate::finding::Finding::new(
+                            RULE_UNHEALTHY,
+                            &rule.group,
+                            rule.last_error.clone().unwrap_or_default(),
+                        )
+                        .about(&rule.name)
+                        .expected("ok")
+                        .found(&rule.health),
+                    )
+                },
+            })
+            .collect(),
+        broken_copy: None,
+    }
+}
+
 /// A port nobody listens on right now (the kernel picks it).
 fn free_port() -> Result<u16, ServerError> {
     let context = || "cannot find a free port on 127.0.0.1".to_string();

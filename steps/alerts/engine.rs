@@ -39,7 +39,11 @@ async fn evaluated_every_rule(world: &mut World) -> Result<(), String> {
     .map_err(|e| format!("reading the rules API did not finish: {e}"))?;
     // Kept until the scenario ends, then stopped by Drop even if a later step fails.
     world.alerts.server = Some(server);
-    world.alerts.loaded = Some(rules.map_err(|e| e.to_string())?);
+    let rules = rules.map_err(|e| e.to_string())?;
+    world.outcomes.push(homelab_spec::outcome::Outcome::ToolRun(
+        homelab_spec::alerts::server::rules_run(&rules),
+    ));
+    world.alerts.loaded = Some(rules);
     Ok(())
 }
 
