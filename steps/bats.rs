@@ -29,7 +29,18 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
             let changed_runs = bats::run_files(&root, &changed);
             (shared.join(), changed_runs)
         });
-        let mut same_runs = same_runs.unwrap_or_default().into_iter();
+        // A panicked thread still gives one failed run per file, so no file goes missing.
+        let same_runs = same_runs.unwrap_or_else(|_| {
+            same.iter()
+                .map(|file| {
+                    Err(bats::BatsError::Run {
+                        file: file.clone(),
+                        message: "the bats thread panicked".into(),
+                    })
+                })
+                .collect()
+        });
+        let mut same_runs = same_runs.into_iter();
         let mut changed_runs = changed_runs.into_iter();
         files
             .iter()
