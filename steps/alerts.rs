@@ -14,7 +14,6 @@ use homelab_spec::alerts::catalog::CatalogSet;
 use homelab_spec::alerts::deployment::FileReference;
 use homelab_spec::alerts::finding::listing;
 use homelab_spec::alerts::promtool::{CheckRulesOutcome, InputSeries};
-use homelab_spec::alerts::published_metrics::PublishedMetrics;
 use homelab_spec::alerts::server::{LoadedRule, PrometheusServer};
 use homelab_spec::alerts::{self, CheckId, Depth, LintReport, rule_edit};
 use homelab_spec::outcome::{CheckedFindings, Outcome};
@@ -222,7 +221,8 @@ fn catalog_checks_run(world: &mut World) -> Result<(), String> {
     let catalogs = CatalogSet::bundled()?;
     // Metrics the homelab's own scripts write count as published, with their own finding
     // when the textfile contract has not declared them yet.
-    let published = PublishedMetrics::discover(world.root().path()).or_fail()?;
+    let published =
+        homelab_spec::homelab::rules::published_metrics(world.layout.homelab()?).or_fail()?;
     lint(world, Depth::CatalogAndScripts(catalogs, &published))
 }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Homelab, RulesFile};
 use crate::alerts::lint::{Depth, LintReport, lint_text_among};
+use crate::alerts::published_metrics::{PublishedError, PublishedMetrics};
 
 /// One report per deployed rules file, in the homelab's order; each names its file by its
 /// path relative to the root, and checks the text Prometheus gets (rendered templates).
@@ -23,6 +24,27 @@ pub fn lint_rules_files(homelab: &Homelab, depth: Depth) -> Vec<LintReport> {
             lint_text_among(&file.path, &file.text, depth, &elsewhere)
         })
         .collect()
+}
+
+/// The textfile metrics the homelab's publishing scripts write (every script discovery
+/// holds to the contract, read, not run), for [`Depth::CatalogAndScripts`].
+pub fn published_metrics(homelab: &Homelab) -> Result<PublishedMetrics, PublishedError> {
+    let texts = homelab
+        .publishing_scripts
+        .iter()
+        .map(|script| {
+            let path = homelab.root.join(&script.path);
+            std::fs::read_to_string(&path)
+                .map(|text| (script.path.clone(), text))
+                .map_err(|e| PublishedError::Read {
+                    file: path,
+                    reason: e.to_string(),
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PublishedMetrics::from_scripts(
+        texts.iter().map(|(s, t)| (s.as_str(), t.as_str())),
+    ))
 }
 
 /// The series a file's recording rules produce.
@@ -82,7 +104,11 @@ mod tests {
         let homelab = Homelab::discover(root).expect("this repository's layout is valid");
         assert!(!homelab.rules_files.is_empty());
         let catalogs = CatalogSet::bundled().unwrap();
-        let report = merged(&lint_rules_files(&homelab, Depth::Catalog(catalogs)));
+        let published = published_metrics(&homelab).unwrap();
+        let report = merged(&lint_rules_files(
+            &homelab,
+            Depth::CatalogAndScripts(catalogs, &published),
+        ));
         assert!(report.alerting_rules >= 26, "{}", report.alerting_rules);
         let serious: Vec<_> = report
             .findings
