@@ -255,38 +255,6 @@ fn checks_took_less_than(world: &mut World, limit: u64) -> Result<(), String> {
     }
 }
 
-#[then(regex = r"^the file has (\d+) alerting rules$")]
-fn has_alerting_rules(world: &mut World, count: usize) -> Result<(), String> {
-    let report = world.alerts.report()?;
-    if report.alerting_rules == count {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} has {} alerting rules, expected {count}: {:?}",
-            report.file, report.alerting_rules, report.groups
-        ))
-    }
-}
-
-#[then(regex = r"^the groups are (.+)$")]
-fn the_groups_are(world: &mut World, names: String) -> Result<(), String> {
-    let expected: Vec<String> = names
-        .replace(" and ", ", ")
-        .split(", ")
-        .map(|s| s.trim().to_string())
-        .collect();
-    let report = world.alerts.report()?;
-    let found: Vec<String> = report.groups.iter().map(|(g, _)| g.clone()).collect();
-    if found == expected {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} has the groups {found:?}, expected {expected:?}",
-            report.file
-        ))
-    }
-}
-
 #[then(
     regex = r"^(\w+) is in the group ([\w-]+), waits (\w+) before firing and has severity (\w+)$"
 )]

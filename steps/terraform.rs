@@ -235,11 +235,6 @@ async fn the_hanging_run_is_started(world: &mut World, seconds: u64) {
     run_modules(world, Some(HANG_FILE), Some(Duration::from_secs(seconds))).await;
 }
 
-#[when("the tests of every module run")]
-async fn the_tests_of_every_module_run(world: &mut World) {
-    run_modules(world, None, None).await;
-}
-
 #[when("the tests of every module and environment run")]
 async fn the_tests_of_every_module_and_environment_run(world: &mut World) -> Result<(), String> {
     run_modules(world, None, None).await;
@@ -635,35 +630,6 @@ fn regression_file_has_runs(world: &mut World, at_least: usize) -> Result<(), St
         Err(format!(
             "module {}: {REGRESSION_FILE} has {ran} runs, at least {at_least} expected",
             outcome.module
-        ))
-    }
-}
-
-#[then(expr = "the tests pass in {int} of {int} modules")]
-fn the_tests_pass_in(world: &mut World, want: usize, of: usize) -> Result<(), String> {
-    let outcomes = &world.terraform.outcomes;
-    if outcomes.len() != of {
-        return Err(format!(
-            "expected {of} modules to run, {} did",
-            outcomes.len()
-        ));
-    }
-    let mut problems = Vec::new();
-    let mut passed = 0;
-    let names = world.terraform.modules.iter().map(|m| m.name.as_str());
-    for (outcome, name) in outcomes.iter().zip(names) {
-        match outcome.as_ref() {
-            Ok(o) if o.passed() => passed += 1,
-            Ok(o) => problems.push(findings_of(o)),
-            Err(e) => problems.push(format!("module {name}: {e}")),
-        }
-    }
-    if passed == want {
-        Ok(())
-    } else {
-        Err(format!(
-            "the tests pass in {passed} of {of} modules:\n{}",
-            problems.join("\n")
         ))
     }
 }

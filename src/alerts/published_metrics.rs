@@ -13,10 +13,9 @@
 //! comments as bash reads them; names built from variables are not followed.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::catalog_schema::is_metric_name;
-use super::textfile::PUBLISHING_SCRIPTS;
 
 /// Why the scripts could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -41,28 +40,6 @@ pub struct PublishedMetrics {
 }
 
 impl PublishedMetrics {
-    /// Reads the publishing scripts of the repository at `root`; a script the repository
-    /// does not have publishes nothing.
-    pub fn discover(root: &Path) -> Result<Self, PublishedError> {
-        let mut scripts = Vec::new();
-        for (_, script) in PUBLISHING_SCRIPTS {
-            let path = root.join(script);
-            match std::fs::read_to_string(&path) {
-                Ok(text) => scripts.push((script.to_string(), text)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(PublishedError::Read {
-                        file: path,
-                        reason: e.to_string(),
-                    });
-                }
-            }
-        }
-        Ok(Self::from_scripts(
-            scripts.iter().map(|(s, t)| (s.as_str(), t.as_str())),
-        ))
-    }
-
     /// From `(script, text)` pairs.
     pub fn from_scripts<'a>(scripts: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut by_metric = BTreeMap::new();
@@ -355,8 +332,9 @@ textfile_write after.prom
 
     #[test]
     fn the_repositorys_own_scripts_publish_the_contract() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let published = PublishedMetrics::discover(root).unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let homelab = crate::homelab::Homelab::discover(root).unwrap();
+        let published = crate::homelab::rules::published_metrics(&homelab).unwrap();
         assert_eq!(
             published.script_of("homelab_backup_last_run_success"),
             Some("scripts/backup-status.sh")
@@ -370,9 +348,8 @@ textfile_write after.prom
     }
 
     #[test]
-    fn a_repository_without_the_scripts_publishes_nothing() {
-        let empty = tempfile::tempdir().unwrap();
-        let published = PublishedMetrics::discover(empty.path()).unwrap();
+    fn no_scripts_publish_nothing() {
+        let published = PublishedMetrics::from_scripts(std::iter::empty());
         assert_eq!(published.metrics().count(), 0);
     }
 }

@@ -26,35 +26,9 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// The clock the fake `date +%s` shows.
 const FAKE_NOW: &str = "1764115200";
 
-/// The operations scripts that publish textfile metrics, by the name a reader uses.
-pub const PUBLISHING_SCRIPTS: [(&str, &str); 4] = [
-    ("backup", "scripts/backup-status.sh"),
-    ("drift-check", "scripts/drift-check.sh"),
-    ("health-check", "scripts/health-check.sh"),
-    ("lifecycle", "scripts/lifecycle-report.sh"),
-];
-
-/// The path of a publishing script from its reader's name (`backup`, `drift-check`...).
-pub fn script_path(name: &str) -> Result<&'static str, TextfileError> {
-    PUBLISHING_SCRIPTS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, path)| *path)
-        .ok_or_else(|| TextfileError::UnknownScript {
-            name: name.to_string(),
-            known: PUBLISHING_SCRIPTS
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
-}
-
 /// Why the scripts could not be run or read.
 #[derive(Debug, thiserror::Error)]
 pub enum TextfileError {
-    #[error("no operations script is called {name:?}; known: {known}")]
-    UnknownScript { name: String, known: String },
     #[error("the operations script {0} does not exist")]
     NoScript(String),
     #[error("there is no {0} exporter catalog")]
@@ -176,13 +150,6 @@ pub fn contract(catalogs: &[Catalog]) -> Result<&Catalog, TextfileError> {
         .iter()
         .find(|c| c.exporter == CONTRACT_EXPORTER)
         .ok_or(TextfileError::NoContract(CONTRACT_EXPORTER))
-}
-
-/// Runs every publishing script under `root` (a checkout, or a copy of its `scripts/`),
-/// in parallel, and returns what each one wrote.
-pub fn publish_all(root: &Path) -> Result<Vec<PublishedMetric>, TextfileError> {
-    let scripts: Vec<&str> = PUBLISHING_SCRIPTS.iter().map(|(_, s)| *s).collect();
-    publish_scripts(root, &scripts)
 }
 
 /// Runs the given scripts (relative to `root`) in parallel and returns what they wrote.

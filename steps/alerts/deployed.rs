@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use cucumber::{given, then, when};
 use homelab_spec::alerts::Depth;
 use homelab_spec::alerts::catalog::CatalogSet;
-use homelab_spec::alerts::finding::{CheckId, listing};
+use homelab_spec::alerts::finding::listing;
 use homelab_spec::alerts::promtool;
 use homelab_spec::alerts::server::PrometheusServer;
 use homelab_spec::homelab::growth::{RepositoryChange, SECOND_RULES_FILE, UNKNOWN_METRIC_ALERT};
@@ -113,22 +113,6 @@ fn reports_in_second_file(world: &mut World, id: String, rule: String) -> Result
             "expected a {id} finding for {rule} at {SECOND_RULES_FILE}:{line}, found:\n{}",
             listing(&report.findings)
         ))
-    }
-}
-
-#[then("no rule selects a series that needs configuration the stack lacks, or none at all")]
-fn no_series_problem(world: &mut World) -> Result<(), String> {
-    let report = world.alerts.report()?;
-    let found: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.id == CheckId::PromqlSeries || f.id == CheckId::PromqlLabel)
-        .cloned()
-        .collect();
-    if found.is_empty() {
-        Ok(())
-    } else {
-        Err(listing(&found))
     }
 }
 

@@ -4,25 +4,9 @@
 use std::time::Duration;
 
 use cucumber::{given, then, when};
-use homelab_spec::alerts::{self, deployment, promtool, server::PrometheusServer};
+use homelab_spec::alerts::{self, deployment, promtool};
 
 use super::super::World;
-
-#[given("a Prometheus server started on this machine with the homelab's alert rules")]
-async fn a_prometheus_server(world: &mut World) -> Result<(), String> {
-    let rules = world.root().join(alerts::RULES_FILE);
-    let server = tokio::task::spawn_blocking(move || {
-        let mut server = PrometheusServer::start(&[rules]).map_err(|e| e.to_string())?;
-        server
-            .wait_until_ready(Duration::from_secs(30))
-            .map_err(|e| e.to_string())?;
-        Ok::<_, String>(server)
-    })
-    .await
-    .map_err(|e| format!("starting prometheus did not finish: {e}"))??;
-    world.alerts.server = Some(server);
-    Ok(())
-}
 
 #[when("it has evaluated every rule at least once")]
 async fn evaluated_every_rule(world: &mut World) -> Result<(), String> {
@@ -45,27 +29,6 @@ async fn evaluated_every_rule(world: &mut World) -> Result<(), String> {
     ));
     world.alerts.loaded = Some(rules);
     Ok(())
-}
-
-#[then(regex = r"^it reports (\d+) alerting rules in (\d+) groups$")]
-fn it_reports_rules(world: &mut World, count: usize, groups: usize) -> Result<(), String> {
-    let rules = world
-        .alerts
-        .loaded
-        .as_ref()
-        .ok_or("no rules were read by an earlier step")?;
-    let alerting = rules.iter().filter(|r| r.kind == "alerting").count();
-    let mut group_names: Vec<&str> = rules.iter().map(|r| r.group.as_str()).collect();
-    group_names.dedup();
-    if alerting == count && group_names.len() == groups {
-        Ok(())
-    } else {
-        Err(format!(
-            "Prometheus reports {alerting} alerting rules in {} groups ({}), expected {count} in {groups}",
-            group_names.len(),
-            group_names.join(", ")
-        ))
-    }
 }
 
 #[then("every rule is healthy")]
@@ -125,23 +88,6 @@ async fn promtool_checks(world: &mut World) -> Result<(), String> {
         .push(homelab_spec::outcome::Outcome::ToolRun(run));
     world.alerts.promtool_check = Some(outcome);
     Ok(())
-}
-
-#[then(regex = r"^promtool finds (\d+) rules and no error$")]
-fn promtool_finds(world: &mut World, count: usize) -> Result<(), String> {
-    let outcome = world
-        .alerts
-        .promtool_check
-        .as_ref()
-        .ok_or("promtool has not run in an earlier step")?;
-    if outcome.passed && outcome.rules == Some(count) {
-        Ok(())
-    } else {
-        Err(format!(
-            "expected promtool check rules to find {count} rules and pass; it said:\n{}",
-            outcome.output
-        ))
-    }
 }
 
 #[then(regex = r#"^promtool refuses it, naming "([^"]+)"$"#)]
