@@ -163,9 +163,13 @@ fn report_runs(world: &mut World) {
                 let mut run = outcome.tool_run();
                 run.broken_copy = broken.clone();
                 world.outcomes.push(Outcome::ToolRun(run));
-                world.outcomes.push(Outcome::TerraformRuns(
-                    outcome.terraform_runs(module, TerraformKind::Module),
-                ));
+                // The report's table of a module's runs shows the module as it is; a
+                // broken copy's runs are in its scenario and in junit.xml.
+                if broken.is_none() {
+                    world.outcomes.push(Outcome::TerraformRuns(
+                        outcome.terraform_runs(module, TerraformKind::Module),
+                    ));
+                }
             }
             Err(e) => {
                 let mut run = not_tested(&module.name, &module.path_in_repo(), e);
@@ -268,8 +272,9 @@ async fn run_every_environment(world: &mut World) -> Result<(), String> {
     }
     let runner = homelab_spec::terraform::TestRunner::from_settings().or_fail()?;
     let dirs: Vec<String> = environments.iter().map(|e| e.dir.clone()).collect();
+    let copy_root = root.clone();
     let results =
-        tokio::task::spawn_blocking(move || run_environments(&runner, &root, &environments))
+        tokio::task::spawn_blocking(move || run_environments(&runner, &copy_root, &environments))
             .await
             .map_err(|e| format!("the environments' tests did not finish: {e}"))?;
     let broken = world.layout.broken_copy();
@@ -294,6 +299,13 @@ async fn run_every_environment(world: &mut World) -> Result<(), String> {
         };
         run.broken_copy = broken.clone();
         world.outcomes.push(Outcome::ToolRun(run));
+        if let (Ok(outcome), None) = (result, &broken)
+            && let Ok(environment) = Module::at(dir, &root.join(dir))
+        {
+            world.outcomes.push(Outcome::TerraformRuns(
+                outcome.terraform_runs(&environment, TerraformKind::Environment),
+            ));
+        }
     }
     world.terraform.environments = dirs.into_iter().zip(results).collect();
     Ok(())
