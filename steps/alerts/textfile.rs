@@ -104,7 +104,6 @@ async fn the_scripts_run(world: &mut World) -> Result<(), String> {
         .iter()
         .map(|s| s.path.clone())
         .collect();
-    println!("publishing scripts: {}", scripts.join(", "));
     let published = tokio::task::spawn_blocking(move || {
         let scripts: Vec<&str> = scripts.iter().map(String::as_str).collect();
         textfile::publish_scripts(&root, &scripts)
