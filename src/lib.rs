@@ -12,11 +12,14 @@ pub mod cargo_args;
 pub mod finding;
 pub mod homelab;
 pub mod outcome;
+pub mod parallel;
 pub mod report;
 pub mod retry;
 pub mod settings;
 pub mod shell;
 pub mod spec_root;
 pub mod terraform;
+#[cfg(test)]
+mod test_support;
 pub mod timing;
 pub mod tools;

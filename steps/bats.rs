@@ -19,54 +19,21 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
     }
     // A file unchanged in an unchanged repository gives the repository's result, computed
     // once per process; a file a scenario added (or any file of a changed copy) runs here.
-    let (same, changed): (Vec<String>, Vec<String>) = files
-        .iter()
-        .cloned()
-        .partition(|f| world.layout.unchanged(f));
+    let unchanged: Vec<bool> = files.iter().map(|f| world.layout.unchanged(f)).collect();
     let runs = tokio::task::spawn_blocking(move || {
-        let (same_runs, changed_runs) = std::thread::scope(|scope| {
-            let shared = scope.spawn(|| bats::shared_runs(&spec_root, &same));
-            let changed_runs = bats::run_files(&root, &changed);
-            (shared.join(), changed_runs)
-        });
-        // A panicked thread still gives one failed run per file, so no file goes missing.
-        let same_runs = same_runs.unwrap_or_else(|_| {
-            same.iter()
-                .map(|file| {
-                    Err(bats::BatsError::Run {
-                        file: file.clone(),
-                        message: "the bats thread panicked".into(),
-                    })
-                })
-                .collect()
-        });
-        let mut same_runs = same_runs.into_iter();
-        let mut changed_runs = changed_runs.into_iter();
-        files
-            .iter()
-            .filter_map(|f| {
-                if same.contains(f) {
-                    same_runs.next()
-                } else {
-                    changed_runs.next()
-                }
-            })
-            .collect::<Vec<_>>()
+        bats::run_files_sharing(&root, &spec_root, &files, |file| {
+            files
+                .iter()
+                .position(|f| f == file)
+                .is_some_and(|i| unchanged[i])
+        })
     })
     .await
     .map_err(|e| format!("the BATS runs did not finish: {e}"))?;
     let broken = world.layout.broken_copy();
     for error in runs.iter().filter_map(|r| r.as_ref().err()) {
-        let tool_run = homelab_spec::outcome::ToolRun {
-            suite: format!("bats: {}", error.file()),
-            cases: vec![homelab_spec::outcome::ToolCase {
-                name: "the file runs".into(),
-                classname: error.file().to_string(),
-                time: std::time::Duration::ZERO,
-                status: homelab_spec::outcome::CaseStatus::Failed(error.finding()),
-            }],
-            broken_copy: broken.clone(),
-        };
+        let mut tool_run = error.tool_run();
+        tool_run.broken_copy = broken.clone();
         world.outcomes.push(Outcome::ToolRun(tool_run));
     }
     for run in runs.iter().flatten() {

@@ -157,19 +157,15 @@ pub fn publish_scripts(
     root: &Path,
     scripts: &[&str],
 ) -> Result<Vec<PublishedMetric>, TextfileError> {
-    let results: Vec<Result<Vec<PublishedMetric>, TextfileError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = scripts
-            .iter()
-            .map(|script| scope.spawn(move || publish(root, script)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(TextfileError::Several("a script run panicked".into())))
-            })
-            .collect()
-    });
+    let results = crate::parallel::map(
+        scripts,
+        |script| publish(root, script),
+        |script| {
+            Err(TextfileError::Several(format!(
+                "the run of {script} panicked"
+            )))
+        },
+    );
     let mut all = Vec::new();
     let mut errors = Vec::new();
     for result in results {

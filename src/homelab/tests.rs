@@ -5,17 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::*;
 
-fn write(root: &Path, relative: &str, text: &str) {
-    let path = root.join(relative);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-fn link(root: &Path, relative: &str, target: &str) {
-    let path = root.join(relative);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::os::unix::fs::symlink(target, path).unwrap();
-}
+use crate::test_support::{link, write};
 
 const ALERTS: &str = "groups:\n  - name: extra\n    rules:\n      - alert: A\n        expr: up == 0\n      - alert: B\n        expr: up == 0\n";
 const RECORDING: &str = "groups:\n  - name: rec\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n";

@@ -1,13 +1,13 @@
 //! Running a BATS file (`bats --tap --timing`) and reading its per-test results, so that
 //! each BATS test becomes a `<testcase>` of the JUnit report.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::finding::{Finding, FindingId};
 use crate::outcome::{CaseStatus, ToolCase, ToolRun};
+use crate::parallel::RunOnce;
 use crate::spec_root::SpecRoot;
 use crate::tools::{self, Command, Tool};
 
@@ -197,6 +197,20 @@ impl BatsError {
         }
     }
 
+    /// The file's run for the report: one failed case, the file itself.
+    pub fn tool_run(&self) -> ToolRun {
+        ToolRun {
+            suite: format!("bats: {}", self.file()),
+            cases: vec![ToolCase {
+                name: "the file runs".into(),
+                classname: self.file().to_string(),
+                time: Duration::ZERO,
+                status: CaseStatus::Failed(self.finding()),
+            }],
+            broken_copy: None,
+        }
+    }
+
     /// The error as a finding (`bats/missing`, `bats/parse` with its line, `bats/run`),
     /// about the file.
     pub fn finding(&self) -> Finding {
@@ -263,29 +277,14 @@ pub fn run_files<P: AsRef<Path> + Sync>(
     root: &Path,
     files: &[P],
 ) -> Vec<Result<BatsRun, BatsError>> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .iter()
-            .map(|file| {
-                scope.spawn(move || {
-                    let _slot = crate::terraform::runner::job_slot();
-                    run_path(root, file.as_ref())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .zip(files)
-            .map(|(handle, file)| {
-                handle.join().unwrap_or_else(|_| {
-                    Err(BatsError::Run {
-                        file: file.as_ref().display().to_string(),
-                        message: "the bats thread panicked".into(),
-                    })
-                })
-            })
-            .collect()
-    })
+    crate::parallel::map(
+        files,
+        |file| {
+            let _slot = crate::terraform::runner::job_slot();
+            run_path(root, file.as_ref())
+        },
+        |file| Err(panicked(file.as_ref())),
+    )
 }
 
 /// The run of a BATS file of the repository under test, computed once per process: the
@@ -293,44 +292,41 @@ pub fn run_files<P: AsRef<Path> + Sync>(
 /// scenario that uses it reports its [`BatsRun::tool_run`]; the report writer keeps one
 /// copy of each run.
 pub fn shared_run(root: &Path, file: &Path) -> Arc<Result<BatsRun, BatsError>> {
-    type Cell = Arc<OnceLock<Arc<Result<BatsRun, BatsError>>>>;
-    static RUNS: OnceLock<Mutex<HashMap<PathBuf, Cell>>> = OnceLock::new();
-    let cell: Cell = RUNS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(root.join(file))
-        .or_default()
-        .clone();
-    cell.get_or_init(|| {
+    static RUNS: RunOnce<Result<BatsRun, BatsError>> = RunOnce::new();
+    RUNS.get_or_run(root.join(file), || {
         let _slot = crate::terraform::runner::job_slot();
-        Arc::new(run_path(root, file))
+        run_path(root, file)
     })
-    .clone()
 }
 
-/// [`shared_run`] of several files at once, in the given order.
-pub fn shared_runs<P: AsRef<Path> + Sync>(
+/// Runs `files` of a checkout at `root` in parallel, results in the given order. A file
+/// `unchanged` says is the same as in the repository under test (`spec_root`) gives that
+/// repository's run, computed once per process ([`shared_run`]); the others run afresh.
+pub fn run_files_sharing(
     root: &Path,
-    files: &[P],
+    spec_root: &Path,
+    files: &[String],
+    unchanged: impl Fn(&str) -> bool + Sync,
 ) -> Vec<Result<BatsRun, BatsError>> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .iter()
-            .map(|file| scope.spawn(move || shared_run(root, file.as_ref())))
-            .collect();
-        handles
-            .into_iter()
-            .zip(files)
-            .map(|(handle, file)| match handle.join() {
-                Ok(run) => (*run).clone(),
-                Err(_) => Err(BatsError::Run {
-                    file: file.as_ref().display().to_string(),
-                    message: "the bats thread panicked".into(),
-                }),
-            })
-            .collect()
-    })
+    crate::parallel::map(
+        files,
+        |file| {
+            if unchanged(file) {
+                (*shared_run(spec_root, Path::new(file))).clone()
+            } else {
+                let _slot = crate::terraform::runner::job_slot();
+                run_path(root, Path::new(file))
+            }
+        },
+        |file| Err(panicked(Path::new(file))),
+    )
+}
+
+fn panicked(file: &Path) -> BatsError {
+    BatsError::Run {
+        file: file.display().to_string(),
+        message: "the bats thread panicked".into(),
+    }
 }
 
 /// Bash's complaint about the file itself (`/path/x.bats: line 6: syntax error near

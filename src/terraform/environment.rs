@@ -247,26 +247,18 @@ pub fn run_environments(
     root: &Path,
     environments: &[TerraformDir],
 ) -> Vec<Result<ModuleOutcome, EnvironmentError>> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = environments
-            .iter()
-            .map(|env| scope.spawn(move || run_environment(runner, root, env)))
-            .collect();
-        handles
-            .into_iter()
-            .zip(environments)
-            .map(|(handle, env)| {
-                handle.join().unwrap_or_else(|_| {
-                    Err(EnvironmentError::Terraform {
-                        environment: env.dir.clone(),
-                        source: super::error::TerraformError::Panicked {
-                            module: env.name.clone(),
-                        },
-                    })
-                })
+    crate::parallel::map(
+        environments,
+        |env| run_environment(runner, root, env),
+        |env| {
+            Err(EnvironmentError::Terraform {
+                environment: env.dir.clone(),
+                source: super::error::TerraformError::Panicked {
+                    module: env.name.clone(),
+                },
             })
-            .collect()
-    })
+        },
+    )
 }
 
 #[cfg(test)]

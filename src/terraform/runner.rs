@@ -4,7 +4,6 @@
 //! Modules run in parallel, bounded by the CPU count across the whole process, each command
 //! with a timeout.
 
-use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -19,6 +18,7 @@ use super::static_checks::release_comment_of;
 use super::tftest::TestFile;
 use crate::finding::{Finding, FindingId};
 use crate::outcome::{CaseStatus, TerraformKind, TerraformRun, TerraformRuns, ToolCase, ToolRun};
+use crate::parallel::RunOnce;
 use crate::settings::Settings;
 use crate::tools::{self, Command, RunError, Tool};
 
@@ -409,23 +409,7 @@ impl TestRunner {
     /// Tests several modules at once (bounded by [`TestRunner::parallel_limit`]), results in
     /// the given order.
     pub fn run_all(&self, modules: &[Module]) -> Vec<Result<ModuleOutcome, TerraformError>> {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = modules
-                .iter()
-                .map(|module| scope.spawn(move || self.run(module)))
-                .collect();
-            handles
-                .into_iter()
-                .zip(modules)
-                .map(|(handle, module)| {
-                    handle.join().unwrap_or_else(|_| {
-                        Err(TerraformError::Panicked {
-                            module: module.name.clone(),
-                        })
-                    })
-                })
-                .collect()
-        })
+        crate::parallel::map(modules, |module| self.run(module), panicked)
     }
 
     fn environment(
@@ -587,23 +571,7 @@ impl TestRequest {
 pub fn test_modules(modules: &[Module], request: &TestRequest) -> Vec<SharedOutcome> {
     let root = Settings::get().root.path();
     if request.is_plain() && modules.iter().all(|m| m.dir.starts_with(root)) {
-        return std::thread::scope(|scope| {
-            let handles: Vec<_> = modules
-                .iter()
-                .map(|m| scope.spawn(move || shared_outcome(m)))
-                .collect();
-            handles
-                .into_iter()
-                .zip(modules)
-                .map(|(h, m)| {
-                    h.join().unwrap_or_else(|_| {
-                        Arc::new(Err(TerraformError::Panicked {
-                            module: m.name.clone(),
-                        }))
-                    })
-                })
-                .collect()
-        });
+        return crate::parallel::map(modules, shared_outcome, |m| Arc::new(panicked(m)));
     }
     let runner = match &request.terraform_path {
         Some(path) => TestRunner::with_terraform_on_path(path),
@@ -632,18 +600,18 @@ pub fn test_modules(modules: &[Module], request: &TestRequest) -> Vec<SharedOutc
 /// The outcome of a module of the repository under test, computed once per process: the
 /// per-module scenarios and the all-modules scenario share it. Each scenario that uses it
 /// reports its [`ModuleOutcome::tool_run`]; the report writer keeps one copy of each run.
-pub fn shared_outcome(module: &Module) -> Arc<Result<ModuleOutcome, TerraformError>> {
-    type Cell = Arc<OnceLock<Arc<Result<ModuleOutcome, TerraformError>>>>;
-    static OUTCOMES: OnceLock<Mutex<HashMap<PathBuf, Cell>>> = OnceLock::new();
-    let cell: Cell = OUTCOMES
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(module.dir.clone())
-        .or_default()
-        .clone();
-    cell.get_or_init(|| Arc::new(TestRunner::from_settings().and_then(|runner| runner.run(module))))
-        .clone()
+pub fn shared_outcome(module: &Module) -> SharedOutcome {
+    static OUTCOMES: RunOnce<Result<ModuleOutcome, TerraformError>> = RunOnce::new();
+    OUTCOMES.get_or_run(module.dir.clone(), || {
+        TestRunner::from_settings().and_then(|runner| runner.run(module))
+    })
+}
+
+/// What a module's run gives when its thread panicked.
+fn panicked(module: &Module) -> Result<ModuleOutcome, TerraformError> {
+    Err(TerraformError::Panicked {
+        module: module.name.clone(),
+    })
 }
 
 #[cfg(test)]

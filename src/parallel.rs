@@ -1,0 +1,110 @@
+//! Independent external runs, side by side and at most once.
+//!
+//! [`map`] runs one thread per item: each run mostly waits on a process (terraform, bats,
+//! a script), and the process-wide job limit (`SPEC_TF_JOBS`) bounds the processes, not
+//! these threads. [`RunOnce`] keeps a run of the repository under test for every scenario
+//! that asks for it, so a module's `terraform test` or a BATS file runs once per process.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// `run` on every item, each on its own thread; results in the items' order. A run that
+/// panicked gives `panicked(item)`, so no item goes missing from the results.
+pub fn map<I: Sync, T: Send>(
+    items: &[I],
+    run: impl Fn(&I) -> T + Sync,
+    panicked: impl Fn(&I) -> T,
+) -> Vec<T> {
+    std::thread::scope(|scope| {
+        let run = &run;
+        let handles: Vec<_> = items
+            .iter()
+            .map(|item| scope.spawn(move || run(item)))
+            .collect();
+        handles
+            .into_iter()
+            .zip(items)
+            .map(|(handle, item)| handle.join().unwrap_or_else(|_| panicked(item)))
+            .collect()
+    })
+}
+
+/// One key's result, filled in by the first caller.
+type Cell<T> = Arc<OnceLock<Arc<T>>>;
+
+/// Results computed once per process and key (a directory or file of the repository under
+/// test); callers asking at the same time wait for the one run.
+pub struct RunOnce<T> {
+    cells: OnceLock<Mutex<HashMap<PathBuf, Cell<T>>>>,
+}
+
+impl<T> RunOnce<T> {
+    pub const fn new() -> Self {
+        RunOnce {
+            cells: OnceLock::new(),
+        }
+    }
+
+    /// The result for `key`, from `run` the first time it is asked for.
+    pub fn get_or_run(&self, key: PathBuf, run: impl FnOnce() -> T) -> Arc<T> {
+        let cell = self
+            .cells
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_default()
+            .clone();
+        cell.get_or_init(|| Arc::new(run())).clone()
+    }
+}
+
+impl<T> Default for RunOnce<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn results_keep_the_items_order_and_a_panic_is_one_result() {
+        let items = [3u64, 1, 2, 0];
+        let results = map(
+            &items,
+            |&n| {
+                assert!(n != 0, "a run that panics");
+                std::thread::sleep(std::time::Duration::from_millis(n * 10));
+                Ok::<u64, String>(n * 10)
+            },
+            |&n| Err(format!("{n} panicked")),
+        );
+        assert_eq!(
+            results,
+            [Ok(30), Ok(10), Ok(20), Err("0 panicked".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_key_runs_once_however_many_ask() {
+        static CACHE: RunOnce<usize> = RunOnce::new();
+        let runs = AtomicUsize::new(0);
+        let keys = ["a", "a", "b", "a", "b"];
+        let results = map(
+            &keys,
+            |k| {
+                *CACHE.get_or_run(PathBuf::from(k), || {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    k.len()
+                })
+            },
+            |_| 0,
+        );
+        assert_eq!(results, [1, 1, 1, 1, 1]);
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+    }
+}
