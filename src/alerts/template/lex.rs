@@ -374,13 +374,22 @@ impl<'a> Lexer<'a> {
         true
     }
 
-    fn lex_identifier(&mut self) -> bool {
+    /// Letters, digits and `_` up to a character that may end a word; false (with the error
+    /// emitted) when another character follows, as Go's lexer has it.
+    fn scan_word(&mut self) -> bool {
         while self.peek().is_some_and(is_alphanumeric) {
             self.next();
         }
-        if !self.at_terminator() {
-            let c = self.peek().unwrap_or(' ');
-            self.error(format!("bad character {c:?}"));
+        if self.at_terminator() {
+            return true;
+        }
+        let c = self.peek().unwrap_or(' ');
+        self.error(format!("bad character {c:?}"));
+        false
+    }
+
+    fn lex_identifier(&mut self) -> bool {
+        if !self.scan_word() {
             return false;
         }
         let word = self.text();
@@ -411,12 +420,7 @@ impl<'a> Lexer<'a> {
             }
             return true;
         }
-        while self.peek().is_some_and(is_alphanumeric) {
-            self.next();
-        }
-        if !self.at_terminator() {
-            let c = self.peek().unwrap_or(' ');
-            self.error(format!("bad character {c:?}"));
+        if !self.scan_word() {
             return false;
         }
         if variable {
