@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use cucumber::{given, then, when};
 use homelab_spec::alerts::catalog::CatalogSet;
-use homelab_spec::alerts::deployment::FileReference;
 use homelab_spec::alerts::finding::listing;
 use homelab_spec::alerts::promtool::{CheckRulesOutcome, InputSeries};
 use homelab_spec::alerts::server::{LoadedRule, PrometheusServer};
@@ -37,8 +36,8 @@ pub struct AlertsState {
     server: Option<PrometheusServer>,
     loaded: Option<Vec<LoadedRule>>,
     promtool_check: Option<CheckRulesOutcome>,
-    module_dir: Option<PathBuf>,
-    reference: Option<FileReference>,
+    /// The module a scenario is about (relative to the repository).
+    module: Option<String>,
     /// Rendered copies of the deployed rules files, for the tools that read files.
     rendered: Option<tempfile::TempDir>,
     /// `promtool check rules` over each deployed rules file.

@@ -9,13 +9,12 @@
 //! 3. behaviour: the real rule engine, through `promtool test rules` ([`promtool`]) and a
 //!    real Prometheus server loading the file ([`server`]).
 //!
-//! [`deployment`] checks that the monitoring-stack module ships the very file checked here.
+//! Which rules files the homelab deploys is found by [`crate::homelab`].
 //! Every finding has a stable id, file, line and rule ([`finding`]).
 
 pub mod catalog;
 pub mod catalog_checks;
 pub mod catalog_schema;
-pub mod deployment;
 pub(crate) mod did_you_mean;
 pub mod exposition;
 pub mod finding;

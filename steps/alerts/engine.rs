@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use cucumber::{given, then, when};
-use homelab_spec::alerts::{self, deployment, promtool};
+use homelab_spec::alerts::{self, promtool};
 
 use super::super::World;
 
@@ -109,40 +109,47 @@ fn promtool_refuses(world: &mut World, word: String) -> Result<(), String> {
 
 #[given("the homelab's monitoring-stack module")]
 fn the_monitoring_stack_module(world: &mut World) {
-    world.alerts.module_dir = Some(world.root().join(alerts::MONITORING_MODULE));
+    world.alerts.module = Some(alerts::MONITORING_MODULE.to_string());
 }
 
+/// The module's `.tf` files read the file (as discovery follows them: `file()`,
+/// `templatefile()`, locals, `fileset()`), and that file is one of the deployed rules files
+/// every US1 check runs over.
 #[then(regex = r#"^its Terraform reads the rules file "([^"]+)" into what it deploys$"#)]
 fn terraform_reads_the_rules(world: &mut World, relative: String) -> Result<(), String> {
     let module = world
         .alerts
-        .module_dir
+        .module
         .clone()
         .ok_or("no module was chosen by an earlier step")?;
-    let reference = deployment::find_reference(&module, &relative).map_err(|e| e.to_string())?;
-    let target = deployment::resolve(&reference, &module).ok_or_else(|| {
-        format!(
-            "{}:{}: {}({}) reads the rules through a path this check cannot resolve; expected \"${{path.module}}/{relative}\"",
-            reference.tf_file.display(), reference.line, reference.function, reference.argument
-        )
-    })?;
-    let checked = world.root().join(alerts::RULES_FILE);
-    let same = target
-        .canonicalize()
-        .ok()
-        .zip(checked.canonicalize().ok())
-        .is_some_and(|(a, b)| a == b);
-    if !same {
-        return Err(format!(
-            "{}:{}: {}({}) reads {}, not the rules file this suite checks ({})",
-            reference.tf_file.display(),
-            reference.line,
-            reference.function,
-            reference.argument,
-            target.display(),
-            checked.display()
-        ));
+    let expected = format!("{module}/{relative}");
+    let homelab = world.layout.homelab()?;
+    let deployed: Vec<&str> = homelab
+        .rules_files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
+    let file = homelab
+        .rules_files
+        .iter()
+        .find(|f| f.path == expected)
+        .ok_or_else(|| {
+            format!("{expected} is not among the rules files the homelab deploys: {deployed:?}")
+        })?;
+    match file.reads.iter().find(|read| read.config == module) {
+        Some(read) => {
+            println!(
+                "{}:{}: {}({}) deploys {expected}",
+                read.tf_file, read.line, read.function, read.argument
+            );
+            Ok(())
+        }
+        None => Err(format!(
+            "{expected} is deployed, but not by {module}: read by {:?}",
+            file.reads
+                .iter()
+                .map(|r| r.tf_file.as_str())
+                .collect::<Vec<_>>()
+        )),
     }
-    world.alerts.reference = Some(reference);
-    Ok(())
 }
