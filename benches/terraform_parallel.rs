@@ -7,9 +7,10 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use homelab_spec::homelab::Homelab;
 use homelab_spec::settings::Settings;
+use homelab_spec::terraform::TestRunner;
 use homelab_spec::terraform::providers::{OfflineProviders, ProviderSource};
-use homelab_spec::terraform::{Module, TestRunner};
 
 const TARGET_RATIO: f64 = 0.7;
 
@@ -31,7 +32,13 @@ fn text(e: impl std::fmt::Display) -> String {
 
 fn bench() -> Result<bool, String> {
     let settings = Settings::get();
-    let modules = Module::all(settings.root.path()).map_err(text)?;
+    // Every module the homelab has, as the suite finds them.
+    let homelab = Homelab::discover(settings.root.path()).map_err(text)?;
+    let modules: Vec<_> = homelab
+        .modules
+        .iter()
+        .map(|m| m.as_module(&homelab.root))
+        .collect();
     let runner = TestRunner::from_settings().map_err(text)?;
     // One installation of the offline providers for the whole bench, as in a suite run.
     let _providers = match settings.tf_providers {
@@ -72,11 +79,13 @@ fn bench() -> Result<bool, String> {
     let ratio = parallel.as_secs_f64() / sequential.as_secs_f64();
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "sequential (sum of 5 modules): {:.2} s",
+        "sequential (sum of {} modules): {:.2} s",
+        modules.len(),
         sequential.as_secs_f64()
     );
     println!(
-        "parallel (5 modules, {} at a time): {:.2} s",
+        "parallel ({} modules, {} at a time): {:.2} s",
+        modules.len(),
         TestRunner::parallel_limit(),
         parallel.as_secs_f64()
     );

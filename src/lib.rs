@@ -9,6 +9,7 @@
 
 pub mod alerts;
 pub mod cargo_args;
+pub mod copy_tree;
 pub mod finding;
 pub mod homelab;
 pub mod outcome;

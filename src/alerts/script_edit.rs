@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use crate::copy_tree::{Links, copy_tree};
+
 /// One change to one script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScriptChange {
@@ -93,7 +95,16 @@ pub fn copy_with_change(
     change: &ScriptChange,
 ) -> Result<tempfile::TempDir, ScriptEditError> {
     let scratch = tempfile::tempdir().map_err(io("cannot create a scratch directory".into()))?;
-    copy_dir(&root.join("scripts"), &scratch.path().join("scripts"))?;
+    copy_tree(
+        &root.join("scripts"),
+        &scratch.path().join("scripts"),
+        Links::Follow,
+        &|_| false,
+    )
+    .map_err(|e| ScriptEditError::Io {
+        context: format!("cannot copy {}", e.path.display()),
+        source: e.source,
+    })?;
     let path = scratch.path().join(script);
     let text =
         std::fs::read_to_string(&path).map_err(io(format!("cannot read {}", path.display())))?;
@@ -106,22 +117,6 @@ pub fn copy_with_change(
     }
     std::fs::write(&path, edited).map_err(io(format!("cannot write {}", path.display())))?;
     Ok(scratch)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<(), ScriptEditError> {
-    std::fs::create_dir_all(to).map_err(io(format!("cannot create {}", to.display())))?;
-    let entries = std::fs::read_dir(from).map_err(io(format!("cannot read {}", from.display())))?;
-    for entry in entries.flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            // fs::copy keeps the permissions: the scripts stay executable.
-            std::fs::copy(entry.path(), &target)
-                .map_err(io(format!("cannot copy {}", entry.path().display())))?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::copy_tree::{Links, copy_tree};
+
 /// Directories at the root that are not part of the homelab.
 pub const SKIPPED: [&str; 3] = ["target", ".git", "reports"];
 
@@ -59,7 +61,11 @@ pub fn copy_repository(root: &Path, parent: Option<&Path>) -> Result<RepositoryC
     }
     .map_err(CopyError::Scratch)?;
     let copy = scratch.path().join("repo");
-    copy_dir(root, &copy, true)?;
+    let at_root = |p: &Path| SKIPPED.iter().any(|s| p == Path::new(s));
+    copy_tree(root, &copy, Links::Keep, &at_root).map_err(|e| CopyError::Io {
+        path: e.path,
+        source: e.source,
+    })?;
     Ok(RepositoryCopy {
         scratch,
         root: copy,
@@ -83,33 +89,6 @@ fn list(base: &Path, dir: &Path, out: &mut Vec<(String, u64)>) -> Result<(), Cop
         out.push((name, if meta.is_file() { meta.len() } else { 0 }));
         if meta.is_dir() {
             list(base, &path, out)?;
-        }
-    }
-    Ok(())
-}
-
-fn copy_dir(from: &Path, to: &Path, at_root: bool) -> Result<(), CopyError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| CopyError::Io { path, source }
-    };
-    std::fs::create_dir_all(to).map_err(io(to))?;
-    for entry in std::fs::read_dir(from).map_err(io(from))? {
-        let entry = entry.map_err(io(from))?;
-        let name = entry.file_name();
-        if at_root && SKIPPED.iter().any(|s| name == *s) {
-            continue;
-        }
-        let source = entry.path();
-        let target = to.join(&name);
-        let kind = entry.file_type().map_err(io(&source))?;
-        if kind.is_symlink() {
-            let points_to = std::fs::read_link(&source).map_err(io(&source))?;
-            std::os::unix::fs::symlink(&points_to, &target).map_err(io(&target))?;
-        } else if kind.is_dir() {
-            copy_dir(&source, &target, false)?;
-        } else {
-            std::fs::copy(&source, &target).map_err(io(&source))?;
         }
     }
     Ok(())

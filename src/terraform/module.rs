@@ -7,6 +7,7 @@ use hcl_edit::expr::Expression;
 
 use super::error::TerraformError;
 use super::tftest::{HclError, parse_hcl};
+use crate::copy_tree::{Links, copy_tree};
 
 /// Where the modules live, relative to the repository root.
 pub const MODULES_DIR: &str = "infrastructure/proxmox/modules";
@@ -49,14 +50,6 @@ impl Module {
             name: name.to_string(),
             dir: dir.to_path_buf(),
         })
-    }
-
-    /// The five modules of the homelab, in the order SPEC.md lists them.
-    pub fn all(root: &Path) -> Result<Vec<Module>, TerraformError> {
-        MODULE_NAMES
-            .iter()
-            .map(|name| Module::in_root(root, name))
-            .collect()
     }
 
     /// The module's directory relative to the repository under test; its name when it lies
@@ -177,15 +170,15 @@ impl ModuleCopy {
             )
         })?;
         let dir = scratch.path().join(&module.name);
-        copy_tree(&module.dir, &dir).map_err(|e| {
+        copy_tree(&module.dir, &dir, Links::Follow, &terraform_state).map_err(|e| {
             TerraformError::io(
                 format!(
                     "module {}: cannot copy {} to {}",
                     module.name,
-                    module.dir.display(),
+                    e.path.display(),
                     dir.display()
                 ),
-                e,
+                e.source,
             )
         })?;
         Ok(ModuleCopy {
@@ -243,26 +236,13 @@ impl ModuleCopy {
     }
 }
 
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let name_text = name.to_string_lossy();
-        if name_text == ".terraform"
-            || name_text.ends_with(".tfstate")
-            || name_text.ends_with(".tfstate.backup")
-        {
-            continue;
-        }
-        let target = to.join(&name);
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
+/// Terraform's own state of a checkout: never copied, so a copy starts clean.
+fn terraform_state(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    name == ".terraform" || name.ends_with(".tfstate") || name.ends_with(".tfstate.backup")
 }
 
 #[cfg(test)]
