@@ -16,6 +16,8 @@ use homelab_spec::settings::Settings;
 
 #[path = "acceptance/compact.rs"]
 mod compact;
+#[path = "acceptance/filters.rs"]
+mod filters;
 #[path = "acceptance/living_doc.rs"]
 mod living_doc;
 #[path = "../steps/mod.rs"]
@@ -66,9 +68,9 @@ fn main() -> ExitCode {
     // print it a second time with a backtrace hint.
     std::panic::set_hook(Box::new(|_| {}));
 
-    let opts = match cli::Opts::<_, _, _>::try_parse_from(homelab_spec::cargo_args::cucumber_args(
-        std::env::args(),
-    )) {
+    let args = homelab_spec::cargo_args::cucumber_args(std::env::args());
+    let filters = homelab_spec::cargo_args::explicit_filters(&args);
+    let opts = match cli::Opts::<_, _, _>::try_parse_from(args) {
         Ok(opts) => opts,
         Err(e) => {
             let _ = e.print();
@@ -122,10 +124,20 @@ fn main() -> ExitCode {
             )
             .fail_on_skipped()
             .with_cli(opts)
-            .run(features),
+            .run(features.clone()),
     );
     use cucumber::writer::Stats as _;
     let failed = result.execution_has_failed();
+    // Every scenario has steps: no step ran means no scenario was selected.
+    let selected = result.passed_steps() + result.skipped_steps() + result.failed_steps();
+    if let Some(error) = homelab_spec::cargo_args::nothing_selected(
+        &filters,
+        selected,
+        &filters::tags_in(&features),
+    ) {
+        eprintln!("error: {error}");
+        return ExitCode::FAILURE;
+    }
 
     let tool_runs = collected.tool_runs();
     let junit_path = reports.join("junit.xml");
