@@ -114,7 +114,7 @@ pub fn check(root: &Path, dir: &str) -> InitCheck {
                 dir,
                 format!(
                     "no available releases match the given constraints {}",
-                    requirement.declared_list()
+                    requirement.constraint_list()
                 ),
             )
             .about(address.to_string())
@@ -140,7 +140,7 @@ pub fn check(root: &Path, dir: &str) -> InitCheck {
                         "locked provider {} {} does not match configured version constraint {}",
                         address,
                         pin.version,
-                        requirement.declared_list()
+                        requirement.constraint_list()
                     ),
                 )
                 .at_line(pin.line)

@@ -116,6 +116,15 @@ impl Requirement {
             .collect()
     }
 
+    /// Every constraint as written, comma-separated, as Terraform lists them.
+    pub fn constraint_list(&self) -> String {
+        self.declared
+            .iter()
+            .map(|d| d.text.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Every constraint as written, with its file and line, comma-separated.
     pub fn declared_list(&self) -> String {
         self.declared

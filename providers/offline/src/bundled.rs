@@ -82,7 +82,15 @@ impl BundledProvider {
     pub fn versions(&self) -> Result<Vec<String>, String> {
         let mut versions = vec![self.version.to_string()];
         if let Some(bundle) = self.bundle()? {
-            versions.extend(bundle.versions.keys().filter(|v| *v != self.version).cloned());
+            let mut others: Vec<&String> =
+                bundle.versions.keys().filter(|v| *v != self.version).collect();
+            // By release order: 0.66.0 before 0.100.0.
+            others.sort_by_key(|v| {
+                v.split(['.', '-'])
+                    .map(|part| part.parse::<u64>().unwrap_or(u64::MAX))
+                    .collect::<Vec<_>>()
+            });
+            versions.extend(others.into_iter().cloned());
         }
         Ok(versions)
     }
