@@ -128,11 +128,17 @@ fn main() -> ExitCode {
         index.display(),
         writing.elapsed().as_millis()
     );
+    // Notes never fail the run; each is said once, here, and kept in the reports.
+    let notes = collected.notes();
+    for note in &notes {
+        println!("note: {note}");
+    }
     // The plain closing line CI reads.
     println!(
-        "scenarios: {} passed, {} failed",
+        "scenarios: {} passed, {} failed; {} notes",
         tally.passed(),
-        tally.failed()
+        tally.failed(),
+        notes.len()
     );
     // The verdict is the scenarios': a tool run that failed on a broken copy is what its
     // scenario expected, and a failed run the scenario needed has failed that scenario.
