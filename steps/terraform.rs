@@ -334,9 +334,6 @@ fn check_init(world: &mut World) -> Result<(), String> {
                 .cloned()
                 .collect(),
         }));
-        for note in &check.notes {
-            println!("note: {note}");
-        }
     }
     world.terraform.init = Some(checks);
     Ok(())

@@ -62,7 +62,7 @@ pub struct InitCheck {
     pub dir: String,
     /// What `terraform init` would refuse.
     pub failures: Vec<Finding>,
-    /// Worth knowing, never a failure.
+    /// Worth knowing, never a failure (each [`Finding::note`]).
     pub notes: Vec<Finding>,
     /// Each offline provider the configuration requires, at the version it is served.
     pub served: Vec<Served>,
@@ -121,10 +121,14 @@ pub fn check(root: &Path, dir: &str) -> InitCheck {
             .expected("a release that meets every constraint")
             .found(requirement.declared_list());
             if finding.id == ids::UNKNOWN_RELEASE {
-                result.notes.push(finding.found(format!(
-                    "no known release up to {} matches",
-                    known.all.last().map(Version::to_string).unwrap_or_default()
-                )));
+                result.notes.push(
+                    finding
+                        .found(format!(
+                            "no known release up to {} matches",
+                            known.all.last().map(Version::to_string).unwrap_or_default()
+                        ))
+                        .note(),
+                );
             } else {
                 result.failures.push(finding);
             }
@@ -172,7 +176,8 @@ pub fn check(root: &Path, dir: &str) -> InitCheck {
                 )
                 .about(address.to_string())
                 .expected(selected.to_string())
-                .found(bundled.to_string()),
+                .found(bundled.to_string())
+                .note(),
             );
         }
         result.served.push(Served {
@@ -193,7 +198,8 @@ pub fn check(root: &Path, dir: &str) -> InitCheck {
                     ),
                 )
                 .at_line(pin.line)
-                .about(pin.address.to_string()),
+                .about(pin.address.to_string())
+                .note(),
             );
         }
     }

@@ -145,6 +145,7 @@ fn a_lock_entry_nothing_requires_is_a_note() {
         )]
     );
     assert_eq!(checked.notes[0].line, Some(4));
+    assert!(checked.notes.iter().all(Finding::is_note));
 }
 
 #[test]
