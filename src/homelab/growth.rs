@@ -44,6 +44,8 @@ pub const EMPTY_MODULE: &str = "notes";
 pub const BAD_LINK: &str = "infrastructure/proxmox/modules/vm/shared.tf";
 /// The module whose provider requirements the `terraform init` cases change or call.
 pub const PINNED_MODULE: &str = "infrastructure/proxmox/modules/vm";
+/// The module pinned to a newer provider release the pin case adds.
+pub const PINNED_RELEASE_MODULE: &str = "cluster-options";
 /// The environment the provider bump case adds, relative to the root.
 pub const BUMPED_ENVIRONMENT: &str = "infrastructure/proxmox/environments/bumped";
 
@@ -91,10 +93,13 @@ pub enum RepositoryChange {
     ConstraintDoesNotParse,
     /// `a module's lock file does not parse`: the vm module gets a cut-off lock file.
     LockFileDoesNotParse,
+    /// `a module pinned to bpg/proxmox 0.111.1 with a resource only that release has is
+    /// added`: `cluster-options` manages `proxmox_cluster_options`, which 0.94.0 lacks.
+    ModulePinnedToNewerRelease,
 }
 
 /// The changes' sentences, for a step's parameter and for error messages.
-pub const SENTENCES: [(&str, RepositoryChange); 16] = [
+pub const SENTENCES: [(&str, RepositoryChange); 17] = [
     (
         "a valid alert NodeClockSkew is added",
         RepositoryChange::ValidNewAlert,
@@ -158,6 +163,10 @@ pub const SENTENCES: [(&str, RepositoryChange); 16] = [
     (
         "a module's lock file does not parse",
         RepositoryChange::LockFileDoesNotParse,
+    ),
+    (
+        "a module pinned to bpg/proxmox 0.111.1 with a resource only that release has is added",
+        RepositoryChange::ModulePinnedToNewerRelease,
     ),
 ];
 
@@ -284,6 +293,15 @@ impl RepositoryChange {
                 let broken = constraint.replace(&text, r#"${1}~> v0.94""#);
                 write(&file, &broken)
             }
+            RepositoryChange::ModulePinnedToNewerRelease => {
+                let dir = modules.join(PINNED_RELEASE_MODULE);
+                write(&dir.join("main.tf"), PINNED_RELEASE_MAIN)?;
+                write(&dir.join(".terraform.lock.hcl"), PINNED_RELEASE_LOCK)?;
+                write(
+                    &dir.join("tests/regression.tftest.hcl"),
+                    PINNED_RELEASE_REGRESSION,
+                )
+            }
             RepositoryChange::LockFileDoesNotParse => {
                 existing(&root.join(PINNED_MODULE))?;
                 write(
@@ -300,6 +318,7 @@ impl RepositoryChange {
     pub fn breaks(self) -> Option<Option<&'static str>> {
         match self {
             RepositoryChange::ValidNewAlert
+            | RepositoryChange::ModulePinnedToNewerRelease
             | RepositoryChange::ModuleWithCompleteTests
             | RepositoryChange::EnvironmentWithTests
             | RepositoryChange::TemplatedRulesFile => None,
@@ -507,6 +526,54 @@ locals {
 
 output "tooling_alert_rules" {
   value = local.tooling_alert_rules
+}
+"#;
+
+/// Valid only with bpg/proxmox 0.111.x: `proxmox_cluster_options` is not in 0.94.0.
+const PINNED_RELEASE_MAIN: &str = r#"terraform {
+  required_version = ">= 1.9"
+
+  required_providers {
+    proxmox = {
+      source  = "bpg/proxmox"
+      version = "~> 0.111.0"
+    }
+  }
+}
+
+variable "keyboard" {
+  type        = string
+  description = "The cluster's default keyboard layout."
+  default     = "fr"
+}
+
+resource "proxmox_cluster_options" "this" {
+  keyboard = var.keyboard
+  language = "en"
+}
+
+output "keyboard" {
+  value = proxmox_cluster_options.this.keyboard
+}
+"#;
+
+const PINNED_RELEASE_LOCK: &str = r#"# This file is maintained automatically by "terraform init".
+provider "registry.terraform.io/bpg/proxmox" {
+  version     = "0.111.1"
+  constraints = "~> 0.111.0"
+}
+"#;
+
+const PINNED_RELEASE_REGRESSION: &str = r#"mock_provider "proxmox" {}
+
+# Regression v1.2.0: the cluster's keyboard layout fell back to the provider's default.
+run "keyboard_layout_is_kept" {
+  command = plan
+
+  assert {
+    condition     = proxmox_cluster_options.this.keyboard == "fr"
+    error_message = "The cluster keyboard layout must be the module's, got ${proxmox_cluster_options.this.keyboard}."
+  }
 }
 "#;
 
