@@ -327,12 +327,7 @@ fn check_init(world: &mut World) -> Result<(), String> {
     for check in &checks {
         world.outcomes.push(Outcome::Findings(CheckedFindings {
             check: format!("terraform init checks: {}", check.dir),
-            findings: check
-                .failures
-                .iter()
-                .chain(&check.notes)
-                .cloned()
-                .collect(),
+            findings: check.failures.iter().chain(&check.notes).cloned().collect(),
         }));
     }
     world.terraform.init = Some(checks);
@@ -369,7 +364,12 @@ fn terraform_init_accepts_everything(world: &mut World) -> Result<(), String> {
 }
 
 #[then(expr = "terraform init's checks report {string} about {string} in {string}")]
-fn init_reports(world: &mut World, id: String, subject: String, file: String) -> Result<(), String> {
+fn init_reports(
+    world: &mut World,
+    id: String,
+    subject: String,
+    file: String,
+) -> Result<(), String> {
     init_finding(world, &id, &subject, &file).map(|_| ())
 }
 
@@ -388,7 +388,9 @@ fn init_reports_naming(
     let found = finding.found.clone().unwrap_or_default();
     for constraint in [&first, &second] {
         if !found.contains(constraint.as_str()) {
-            return Err(format!("{finding}\ndoes not name the constraint {constraint:?}"));
+            return Err(format!(
+                "{finding}\ndoes not name the constraint {constraint:?}"
+            ));
         }
     }
     Ok(())
@@ -441,7 +443,10 @@ fn the_tests_pass_everywhere(world: &mut World) -> Result<(), String> {
     if let Some(checks) = &state.init {
         let failures = init_failures(checks);
         if !failures.is_empty() {
-            problems.insert(0, format!("terraform init would refuse:\n{}", listing(&failures)));
+            problems.insert(
+                0,
+                format!("terraform init would refuse:\n{}", listing(&failures)),
+            );
         }
     }
     if problems.is_empty() {

@@ -80,7 +80,8 @@ impl Version {
 
 impl Ord for Version {
     fn cmp(&self, other: &Version) -> Ordering {
-        self.precedence(other).then_with(|| self.meta.cmp(&other.meta))
+        self.precedence(other)
+            .then_with(|| self.meta.cmp(&other.meta))
     }
 }
 
@@ -173,8 +174,7 @@ impl Constraint {
                 order != Ordering::Less && *version < Version::new(bound.major + 1, 0, 0)
             }
             Operator::PessimisticPatch => {
-                order != Ordering::Less
-                    && *version < Version::new(bound.major, bound.minor + 1, 0)
+                order != Ordering::Less && *version < Version::new(bound.major, bound.minor + 1, 0)
             }
         }
     }

@@ -27,8 +27,7 @@ use crate::homelab::repo_fs::RepoFs;
 pub mod ids {
     use crate::finding::FindingId;
     /// No release the suite knows meets every constraint on a provider.
-    pub const NO_MATCHING_RELEASE: FindingId =
-        FindingId::new("terraform-init/no-matching-release");
+    pub const NO_MATCHING_RELEASE: FindingId = FindingId::new("terraform-init/no-matching-release");
     /// The lock file pins a version the merged constraints do not allow.
     pub const LOCK_MISMATCH: FindingId = FindingId::new("terraform-init/lock-mismatch");
     /// A note: the lock file pins a provider the configuration does not require.
@@ -96,10 +95,7 @@ pub fn check(root: &Path, dir: &str) -> InitCheck {
     for requirement in &requirements.providers {
         let address = &requirement.address;
         let constraints = requirement.constraints();
-        let pinned = locked
-            .iter()
-            .flatten()
-            .find(|l| l.address == *address);
+        let pinned = locked.iter().flatten().find(|l| l.address == *address);
         let Some(known) = releases::of(address) else {
             continue; // not a provider the suite knows releases of: nothing to judge
         };

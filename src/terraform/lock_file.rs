@@ -102,7 +102,10 @@ pub fn parse(file: &Path, source: &str) -> Result<Vec<LockedProvider>, LockFileE
             ));
         }
         let [label] = block.labels.as_slice() else {
-            return Err(problem("", "a provider block has exactly one label, its address"));
+            return Err(problem(
+                "",
+                "a provider block has exactly one label, its address",
+            ));
         };
         let address_text = label.as_str();
         let address = ProviderAddress::parse(address_text)

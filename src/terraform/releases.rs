@@ -80,7 +80,10 @@ pub fn of(address: &ProviderAddress) -> Option<&'static ProviderReleases> {
 
 fn parse(text: &str) -> BTreeMap<ProviderAddress, ProviderReleases> {
     let mut known: BTreeMap<ProviderAddress, ProviderReleases> = BTreeMap::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let mut columns = line.split('\t');
         let (Some(address), Some(version)) = (columns.next(), columns.next()) else {
             continue;
@@ -126,14 +129,21 @@ mod tests {
         assert_eq!(read, lines);
         for provider in ["bpg/proxmox", "hashicorp/tls", "hashicorp/random"] {
             let releases = of(&ProviderAddress::parse(provider).unwrap()).unwrap();
-            assert!(!releases.bundled.is_empty(), "{provider} has no bundled schema");
-            assert!(releases.default.is_some(), "{provider} has no default schema");
+            assert!(
+                !releases.bundled.is_empty(),
+                "{provider} has no bundled schema"
+            );
+            assert!(
+                releases.default.is_some(),
+                "{provider} has no default schema"
+            );
         }
     }
 
     #[test]
     fn the_bundled_versions_are_the_schemas_providers_offline_ships() {
-        let schemas = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("providers/offline/schemas");
+        let schemas =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("providers/offline/schemas");
         for (address, releases) in known() {
             let name = format!("{}-{}", address.namespace, address.name);
             let bundle: Option<serde_json::Value> =
@@ -159,7 +169,9 @@ mod tests {
         assert!(!releases.may_allow_newer(&c("~> 0.94.0, ~> 0.95.0")));
         assert!(!releases.may_allow_newer(&c("< 0.60")));
         assert_eq!(
-            releases.newest_allowed(&c("~> 0.94.0")).map(Version::to_string),
+            releases
+                .newest_allowed(&c("~> 0.94.0"))
+                .map(Version::to_string),
             Some("0.94.0".to_string())
         );
         assert_eq!(releases.newest_allowed(&c("~> 0.94.0, ~> 0.95.0")), None);

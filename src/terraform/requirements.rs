@@ -220,9 +220,7 @@ fn read_required_providers(
     body: &hcl_edit::structure::Body,
     found: &mut Requirements,
 ) {
-    let line_of = |span: Option<std::ops::Range<usize>>| {
-        ParsedConfig::line_of(text, span)
-    };
+    let line_of = |span: Option<std::ops::Range<usize>>| ParsedConfig::line_of(text, span);
     for terraform in body.get_blocks("terraform") {
         for block in terraform.body.get_blocks("required_providers") {
             for attribute in block.body.attributes() {

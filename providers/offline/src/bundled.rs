@@ -82,8 +82,11 @@ impl BundledProvider {
     pub fn versions(&self) -> Result<Vec<String>, String> {
         let mut versions = vec![self.version.to_string()];
         if let Some(bundle) = self.bundle()? {
-            let mut others: Vec<&String> =
-                bundle.versions.keys().filter(|v| *v != self.version).collect();
+            let mut others: Vec<&String> = bundle
+                .versions
+                .keys()
+                .filter(|v| *v != self.version)
+                .collect();
             // By release order: 0.66.0 before 0.100.0.
             others.sort_by_key(|v| {
                 v.split(['.', '-'])
@@ -192,11 +195,18 @@ mod tests {
             let (address, schema) = document.provider_named("proxmox").unwrap();
             assert_eq!(address, "registry.terraform.io/bpg/proxmox");
             assert!(
-                schema.resource_schemas.contains_key("proxmox_virtual_environment_vm"),
+                schema
+                    .resource_schemas
+                    .contains_key("proxmox_virtual_environment_vm"),
                 "{version}"
             );
         }
-        assert!(proxmox.schema(Some("0.65.0")).unwrap_err().contains("not bundled"));
+        assert!(
+            proxmox
+                .schema(Some("0.65.0"))
+                .unwrap_err()
+                .contains("not bundled")
+        );
         assert!(PROVIDERS[1].schema(Some("4.0.6")).is_err());
     }
 

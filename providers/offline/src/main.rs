@@ -49,19 +49,17 @@ fn main() -> ExitCode {
         Some("install") => run_install(&args[1..]),
         Some("check") if args.len() > 1 => run_check(&args[1..]),
         Some("serve") if args.len() == 2 => return run_serve(Path::new(&args[1])),
-        Some("list") => {
-            bundled::PROVIDERS.iter().try_for_each(|p| {
-                println!(
-                    "{}\tterraform-provider-{}\t{}\t{}\t{}",
-                    p.source,
-                    p.name,
-                    p.file,
-                    p.version,
-                    p.versions()?.join(",")
-                );
-                Ok::<(), String>(())
-            })
-        }
+        Some("list") => bundled::PROVIDERS.iter().try_for_each(|p| {
+            println!(
+                "{}\tterraform-provider-{}\t{}\t{}\t{}",
+                p.source,
+                p.name,
+                p.file,
+                p.version,
+                p.versions()?.join(",")
+            );
+            Ok::<(), String>(())
+        }),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

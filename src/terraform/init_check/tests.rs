@@ -85,8 +85,14 @@ fn an_environment_bumped_past_its_modules_has_no_release_to_install() {
         .unwrap();
     assert_eq!(no_release.file, ENV);
     let found = no_release.found.as_deref().unwrap();
-    assert!(found.contains(&format!("~> 0.95.0 ({ENV}/versions.tf:5)")), "{found}");
-    assert!(found.contains(&format!("~> 0.94.0 ({MODULE}/versions.tf:5)")), "{found}");
+    assert!(
+        found.contains(&format!("~> 0.95.0 ({ENV}/versions.tf:5)")),
+        "{found}"
+    );
+    assert!(
+        found.contains(&format!("~> 0.94.0 ({MODULE}/versions.tf:5)")),
+        "{found}"
+    );
     let mismatch = checked
         .failures
         .iter()
@@ -120,11 +126,13 @@ fn a_module_called_through_another_module_counts_too() {
             "bpg/proxmox".to_string()
         )]
     );
-    assert!(checked.failures[0]
-        .found
-        .as_deref()
-        .unwrap()
-        .contains(&format!("{MODULE}/disk/versions.tf")));
+    assert!(
+        checked.failures[0]
+            .found
+            .as_deref()
+            .unwrap()
+            .contains(&format!("{MODULE}/disk/versions.tf"))
+    );
 }
 
 #[test]
