@@ -17,9 +17,9 @@
 use std::path::Path;
 
 use super::constraints::Version;
-use super::lock_file::{self, LOCK_FILE_NAME, LockFileError};
-use super::releases;
-use super::requirements::{self, ProviderAddress, RequirementProblem, Requirements};
+use super::lock_file::{self, LOCK_FILE_NAME, LockFileError, LockedProvider};
+use super::releases::{self, ProviderReleases};
+use super::requirements::{self, ProviderAddress, Requirement, RequirementProblem, Requirements};
 use crate::finding::Finding;
 use crate::homelab::repo_fs::RepoFs;
 
@@ -93,94 +93,36 @@ pub fn check(root: &Path, dir: &str) -> InitCheck {
     };
     let lock_path = format!("{dir}/{LOCK_FILE_NAME}");
     for requirement in &requirements.providers {
-        let address = &requirement.address;
-        let constraints = requirement.constraints();
-        let pinned = locked.iter().flatten().find(|l| l.address == *address);
-        let Some(known) = releases::of(address) else {
+        let Some(known) = releases::of(&requirement.address) else {
             continue; // not a provider the suite knows releases of: nothing to judge
         };
+        let constraints = requirement.constraints();
         let newest = known.newest_allowed(&constraints);
-        if newest.is_none() && !requirement.declared.is_empty() {
-            let finding = Finding::new(
-                if known.may_allow_newer(&constraints) {
-                    ids::UNKNOWN_RELEASE
-                } else {
-                    ids::NO_MATCHING_RELEASE
-                },
-                dir,
-                format!(
-                    "no available releases match the given constraints {}",
-                    requirement.constraint_list()
-                ),
-            )
-            .about(address.to_string())
-            .expected("a release that meets every constraint")
-            .found(requirement.declared_list());
-            if finding.id == ids::UNKNOWN_RELEASE {
-                result.notes.push(
-                    finding
-                        .found(format!(
-                            "no known release up to {} matches",
-                            known.all.last().map(Version::to_string).unwrap_or_default()
-                        ))
-                        .note(),
-                );
+        if newest.is_none()
+            && let Some(finding) = no_release(dir, requirement, known)
+        {
+            if finding.is_note() {
+                result.notes.push(finding);
             } else {
                 result.failures.push(finding);
             }
         }
+        let pinned = locked
+            .iter()
+            .flatten()
+            .find(|l| l.address == requirement.address);
         if let Some(pin) = pinned
             && !super::constraints::allows(&constraints, &pin.version)
         {
-            result.failures.push(
-                Finding::new(
-                    ids::LOCK_MISMATCH,
-                    lock_path.clone(),
-                    format!(
-                        "locked provider {} {} does not match configured version constraint {}",
-                        address,
-                        pin.version,
-                        requirement.constraint_list()
-                    ),
-                )
-                .at_line(pin.line)
-                .about(address.to_string())
-                .expected(requirement.declared_list())
-                .found(pin.version.to_string()),
-            );
+            result
+                .failures
+                .push(lock_mismatch(&lock_path, requirement, pin));
         }
         let selected = pinned.map(|p| p.version.clone()).or(newest.cloned());
-        let Some(bundled) = selected
-            .as_ref()
-            .and_then(|v| known.nearest_bundled(v))
-            .or(known.bundled.last())
-            .cloned()
-        else {
-            continue;
-        };
-        if let Some(selected) = &selected
-            && *selected != bundled
-            && (known.bundled.len() > 1 || selected.major != bundled.major)
-        {
-            result.notes.push(
-                Finding::new(
-                    ids::NEAREST_SCHEMA,
-                    dir,
-                    format!(
-                        "{address} {selected} has no bundled schema: checked against the nearest bundled {bundled}"
-                    ),
-                )
-                .about(address.to_string())
-                .expected(selected.to_string())
-                .found(bundled.to_string())
-                .note(),
-            );
+        if let Some((served, note)) = serve(dir, requirement, known, selected) {
+            result.served.push(served);
+            result.notes.extend(note);
         }
-        result.served.push(Served {
-            address: address.clone(),
-            selected,
-            bundled,
-        });
     }
     for pin in locked.iter().flatten() {
         if requirements.get(&pin.address).is_none() {
@@ -200,6 +142,97 @@ pub fn check(root: &Path, dir: &str) -> InitCheck {
         }
     }
     result
+}
+
+/// No known release meets the constraints: a failure, or a note when the constraints may
+/// allow a release newer than every one the suite knows.
+fn no_release(dir: &str, requirement: &Requirement, known: &ProviderReleases) -> Option<Finding> {
+    if requirement.declared.is_empty() {
+        return None;
+    }
+    let finding = |id| {
+        Finding::new(
+            id,
+            dir,
+            format!(
+                "no available releases match the given constraints {}",
+                requirement.constraint_list()
+            ),
+        )
+        .about(requirement.address.to_string())
+        .expected("a release that meets every constraint")
+        .found(requirement.declared_list())
+    };
+    Some(if known.may_allow_newer(&requirement.constraints()) {
+        finding(ids::UNKNOWN_RELEASE)
+            .found(format!(
+                "{}: no known release up to {} matches",
+                requirement.declared_list(),
+                known.all.last().map(Version::to_string).unwrap_or_default()
+            ))
+            .note()
+    } else {
+        finding(ids::NO_MATCHING_RELEASE)
+    })
+}
+
+/// The lock file's pin does not meet the merged constraints.
+fn lock_mismatch(lock_path: &str, requirement: &Requirement, pin: &LockedProvider) -> Finding {
+    Finding::new(
+        ids::LOCK_MISMATCH,
+        lock_path,
+        format!(
+            "locked provider {} {} does not match configured version constraint {}",
+            requirement.address,
+            pin.version,
+            requirement.constraint_list()
+        ),
+    )
+    .at_line(pin.line)
+    .about(requirement.address.to_string())
+    .expected(requirement.declared_list())
+    .found(pin.version.to_string())
+}
+
+/// The bundled schema that serves `selected` (the newest bundled one when nothing is
+/// selected), and a note when it is not that version. A provider bundled at one release only
+/// stands for its whole major line: only another major is worth a note.
+fn serve(
+    dir: &str,
+    requirement: &Requirement,
+    known: &ProviderReleases,
+    selected: Option<Version>,
+) -> Option<(Served, Option<Finding>)> {
+    let bundled = selected
+        .as_ref()
+        .and_then(|v| known.nearest_bundled(v))
+        .or(known.bundled.last())
+        .cloned()?;
+    let address = &requirement.address;
+    let note = selected
+        .as_ref()
+        .filter(|s| **s != bundled && (known.bundled.len() > 1 || s.major != bundled.major))
+        .map(|selected| {
+            Finding::new(
+                ids::NEAREST_SCHEMA,
+                dir,
+                format!(
+                    "{address} {selected} has no bundled schema: checked against the nearest bundled {bundled}"
+                ),
+            )
+            .about(address.to_string())
+            .expected(selected.to_string())
+            .found(bundled.to_string())
+            .note()
+        });
+    Some((
+        Served {
+            address: address.clone(),
+            selected,
+            bundled,
+        },
+        note,
+    ))
 }
 
 impl InitCheck {
