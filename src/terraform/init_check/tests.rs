@@ -268,3 +268,33 @@ fn the_checks_of_this_repository_cost_under_50_ms() {
     );
     assert!(took < std::time::Duration::from_millis(50), "{took:?}");
 }
+
+#[test]
+fn only_releases_other_than_the_defaults_are_selected_for_an_install() {
+    let pinned = homelab(
+        "~> 0.94",
+        Some(&lock("registry.terraform.io/bpg/proxmox", "0.111.1")),
+    );
+    std::fs::write(
+        pinned.path().join(MODULE).join("versions.tf"),
+        versions("proxmox", "bpg/proxmox", ">= 0.66"),
+    )
+    .unwrap();
+    assert_eq!(
+        selection_for(&pinned.path().join(ENV)),
+        vec![("proxmox".to_string(), "0.111.1".to_string())]
+    );
+    let default = homelab("~> 0.94.0", None);
+    assert_eq!(selection_for(&default.path().join(ENV)), Vec::new());
+    // Without a lock file, the newest bundled release the constraints allow.
+    let newest = homelab("~> 0.94", None);
+    std::fs::write(
+        newest.path().join(MODULE).join("versions.tf"),
+        versions("proxmox", "bpg/proxmox", "< 0.100"),
+    )
+    .unwrap();
+    assert_eq!(
+        selection_for(&newest.path().join(ENV)),
+        vec![("proxmox".to_string(), "0.99.0".to_string())]
+    );
+}
