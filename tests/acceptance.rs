@@ -25,27 +25,6 @@ mod steps;
 
 use steps::World;
 
-/// Says once per provider when the homelab's lock files pin another release than the one
-/// the offline providers serve: a note, never a failure.
-fn lock_file_notes(root: &Path) {
-    let Ok(homelab) = homelab_spec::homelab::Homelab::discover(root) else {
-        return; // the @layout scenarios report a broken layout
-    };
-    let dirs: Vec<&str> = homelab
-        .modules
-        .iter()
-        .chain(&homelab.environments)
-        .map(|d| d.dir.as_str())
-        .collect();
-    let (notes, errors) = homelab_spec::terraform::lock_file::notes_once(root, &dirs);
-    for note in notes {
-        println!("{note}");
-    }
-    for error in errors {
-        println!("note: {error}");
-    }
-}
-
 fn main() -> ExitCode {
     // Every SPEC_* variable is read and checked here, before any scenario: a bad value ends
     // the run with one line and exit status 2.
@@ -78,7 +57,6 @@ fn main() -> ExitCode {
         }
     };
     println!("homelab-spec: checking {}", root.path().display());
-    lock_file_notes(root.path());
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
