@@ -67,8 +67,9 @@ schemas:
 	@test -n "$(SRC)" || { echo "schemas: set SRC=DIR (see providers/offline/README.md, Regenerating a schema)"; exit 2; }
 	bash tools/schemas/regenerate.sh "$(SRC)" $(if $(WRITE),,--check)
 
-## catalogs: regenerate the exporter catalogs (src/alerts/catalogs/) from real scrapes on 127.0.0.1
-##   NODE_EXPORTER_SRC=<a node_exporter git clone with the release tag> is required (e2e fixtures)
+## catalogs: regenerate the exporter catalogs (src/alerts/catalogs/) from real scrapes on 127.0.0.1,
+##   one per exporter and version (Debian bookworm/trixie/sid packages, pve-exporter minors on PyPI)
+##   NODE_EXPORTER_SRC=<a node_exporter git clone with the release tags> is required (e2e fixtures)
 catalogs: setup provider
 	NODE_EXPORTER_SRC="$(NODE_EXPORTER_SRC)" bash tools/catalogs/regenerate-all.sh
 
