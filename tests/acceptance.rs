@@ -108,11 +108,9 @@ fn main() -> ExitCode {
     let failed = result.execution_has_failed();
     // Every scenario has steps: no step ran means no scenario was selected.
     let selected = result.passed_steps() + result.skipped_steps() + result.failed_steps();
-    if let Some(error) = homelab_spec::cargo_args::nothing_selected(
-        &filters,
-        selected,
-        &filters::tags_in(&features),
-    ) {
+    if let Some(error) =
+        homelab_spec::cargo_args::nothing_selected(&filters, selected, &filters::tags_in(&features))
+    {
         eprintln!("error: {error}");
         return ExitCode::FAILURE;
     }
