@@ -18,6 +18,8 @@ pub mod growth;
 pub(crate) mod repo_fs;
 pub mod rules;
 mod scripts;
+mod shell_syntax;
+mod textfile_writes;
 mod terraform_dirs;
 
 use std::collections::BTreeMap;
