@@ -31,6 +31,8 @@ pub use scripts::{
     LIBRARY_DIR, PublishingScript, SCRIPTS_DIR, TEXTFILE_LIBRARY, TextfileContract,
     textfile_contract,
 };
+pub use textfile_writes::WrittenMetric;
+pub(crate) use scripts::publishing;
 pub use terraform_dirs::{DirKind, ENVIRONMENTS_DIR, MODULES_DIR, ModuleCall, TerraformDir};
 pub(crate) use terraform_dirs::{module_calls, parse_config};
 
@@ -153,7 +155,9 @@ impl Homelab {
             globs.extend(found.rule_globs);
         }
         let (files, unresolved_reads) = read_files(&fs, reads, &mut errors);
-        let publishing_scripts = scripts::publishing_scripts(&fs).unwrap_or_else(|e| {
+        let module_dirs: Vec<&str> = modules.iter().map(|(d, _)| d.dir.as_str()).collect();
+        let publishing_scripts =
+            scripts::publishing_scripts(&fs, &module_dirs).unwrap_or_else(|e| {
             errors.push(e);
             Vec::new()
         });

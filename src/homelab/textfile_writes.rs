@@ -32,14 +32,14 @@ const LIBRARY_FUNCTIONS: [&str; 2] = ["textfile_declare", "textfile_sample"];
 
 /// One metric a script writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct WrittenMetric {
-    pub(crate) name: String,
+pub struct WrittenMetric {
+    pub name: String,
     /// Every label name on any of its sample lines.
-    pub(crate) labels: BTreeSet<String>,
+    pub labels: BTreeSet<String>,
     /// The `# TYPE` line's type, when one is written.
-    pub(crate) kind: Option<String>,
+    pub kind: Option<String>,
     /// The 1-based line of the first command that writes it.
-    pub(crate) line: usize,
+    pub line: usize,
 }
 
 /// Everything one script writes for the textfile collector.
