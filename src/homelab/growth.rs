@@ -578,6 +578,38 @@ mod tests {
         assert!("a module grows wings".parse::<RepositoryChange>().is_err());
     }
 
+    /// The published-metric growth, checked without a copy: the scripts' metrics and labels
+    /// make the rules pass, a label they never write fails, and without the scripts the
+    /// rules can never fire.
+    #[test]
+    fn the_published_metric_rules_pass_only_with_their_scripts() {
+        use crate::alerts::catalog::CatalogSet;
+        use crate::alerts::lint::{Depth, lint_text};
+        use crate::alerts::published_metrics::PublishedMetrics;
+        use crate::finding::ids_and_subjects;
+        let catalogs = CatalogSet::bundled().unwrap();
+        let scripts =
+            PublishedMetrics::from_scripts([(PRINTF_SCRIPT, PRINTF_PUBLISHER), (TEE_SCRIPT, TEE_PUBLISHER)]);
+        let check = |rules: &str, published: &PublishedMetrics| {
+            let report = lint_text("ops.yml", rules, Depth::CatalogAndScripts(catalogs, published));
+            ids_and_subjects(&report.findings)
+        };
+        assert_eq!(check(PUBLISHED_METRIC_RULES, &scripts), []);
+        let broken = PUBLISHED_METRIC_RULES.replace("{env=\"prod\"}", "{cluster=\"prod\"}");
+        assert_eq!(
+            check(&broken, &scripts),
+            [("promql/label".to_string(), PUBLISHED_LABEL_ALERT.to_string())]
+        );
+        let nothing = PublishedMetrics::from_scripts(std::iter::empty());
+        assert_eq!(
+            check(PUBLISHED_METRIC_RULES, &nothing),
+            [
+                ("promql/series".to_string(), PUBLISHED_LABEL_ALERT.to_string()),
+                ("promql/series".to_string(), "ZfsScrubFoundErrors".to_string())
+            ]
+        );
+    }
+
     #[test]
     fn the_unknown_metric_has_a_line() {
         assert_eq!(RepositoryChange::unknown_metric_line(), 6);
