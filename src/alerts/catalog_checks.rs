@@ -71,17 +71,20 @@ pub fn check_selectors(
                 if exporters.is_empty() {
                     exporters.extend(written.map(|(script, _)| script.to_string()));
                 }
-                out.push(file.finding(
-                    CheckId::PromqlLabel,
-                    rule,
-                    "expr",
-                    format!(
-                        "label {} is not on metric {metric} ({}); expected one of: {}",
-                        matcher.name,
-                        exporters.join(", "),
-                        allowed_list(labels)
-                    ),
-                ).found(matcher.name.clone()));
+                out.push(
+                    file.finding(
+                        CheckId::PromqlLabel,
+                        rule,
+                        "expr",
+                        format!(
+                            "label {} is not on metric {metric} ({}); expected one of: {}",
+                            matcher.name,
+                            exporters.join(", "),
+                            allowed_list(labels)
+                        ),
+                    )
+                    .found(matcher.name.clone()),
+                );
             }
         }
     }

@@ -49,14 +49,13 @@ impl PublishedMetrics {
         for script in scripts {
             let under_contract = script.under_contract();
             for metric in script.library_metrics.iter().chain(&script.samples) {
-                let publisher =
-                    by_metric
-                        .entry(metric.name.clone())
-                        .or_insert_with(|| Publisher {
-                            script: script.path.clone(),
-                            labels: BTreeSet::new(),
-                            under_contract,
-                        });
+                let publisher = by_metric
+                    .entry(metric.name.clone())
+                    .or_insert_with(|| Publisher {
+                        script: script.path.clone(),
+                        labels: BTreeSet::new(),
+                        under_contract,
+                    });
                 publisher.labels.extend(metric.labels.iter().cloned());
             }
         }

@@ -588,24 +588,39 @@ mod tests {
         use crate::alerts::published_metrics::PublishedMetrics;
         use crate::finding::ids_and_subjects;
         let catalogs = CatalogSet::bundled().unwrap();
-        let scripts =
-            PublishedMetrics::from_scripts([(PRINTF_SCRIPT, PRINTF_PUBLISHER), (TEE_SCRIPT, TEE_PUBLISHER)]);
+        let scripts = PublishedMetrics::from_scripts([
+            (PRINTF_SCRIPT, PRINTF_PUBLISHER),
+            (TEE_SCRIPT, TEE_PUBLISHER),
+        ]);
         let check = |rules: &str, published: &PublishedMetrics| {
-            let report = lint_text("ops.yml", rules, Depth::CatalogAndScripts(catalogs, published));
+            let report = lint_text(
+                "ops.yml",
+                rules,
+                Depth::CatalogAndScripts(catalogs, published),
+            );
             ids_and_subjects(&report.findings)
         };
         assert_eq!(check(PUBLISHED_METRIC_RULES, &scripts), []);
         let broken = PUBLISHED_METRIC_RULES.replace("{env=\"prod\"}", "{cluster=\"prod\"}");
         assert_eq!(
             check(&broken, &scripts),
-            [("promql/label".to_string(), PUBLISHED_LABEL_ALERT.to_string())]
+            [(
+                "promql/label".to_string(),
+                PUBLISHED_LABEL_ALERT.to_string()
+            )]
         );
         let nothing = PublishedMetrics::from_scripts(std::iter::empty());
         assert_eq!(
             check(PUBLISHED_METRIC_RULES, &nothing),
             [
-                ("promql/series".to_string(), PUBLISHED_LABEL_ALERT.to_string()),
-                ("promql/series".to_string(), "ZfsScrubFoundErrors".to_string())
+                (
+                    "promql/series".to_string(),
+                    PUBLISHED_LABEL_ALERT.to_string()
+                ),
+                (
+                    "promql/series".to_string(),
+                    "ZfsScrubFoundErrors".to_string()
+                )
             ]
         );
     }

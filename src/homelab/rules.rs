@@ -29,7 +29,9 @@ pub fn lint_rules_files(homelab: &Homelab, depth: Depth) -> Vec<LintReport> {
 /// The textfile metrics the homelab's publishing scripts write (read, not run), for
 /// [`Depth::CatalogAndScripts`].
 pub fn published_metrics(homelab: &Homelab) -> Result<PublishedMetrics, PublishedError> {
-    Ok(PublishedMetrics::from_publishing(&homelab.publishing_scripts))
+    Ok(PublishedMetrics::from_publishing(
+        &homelab.publishing_scripts,
+    ))
 }
 
 /// The series a file's recording rules produce.

@@ -18,10 +18,7 @@ pub(crate) enum Piece {
     /// Text as the shell passes it (quotes removed).
     Lit(String),
     /// `$name`, `${name}`, `${name:-default}`: a parameter, with its default when given.
-    Param {
-        name: String,
-        default: Option<Word>,
-    },
+    Param { name: String, default: Option<Word> },
     /// `$(...)`, backquotes, `$((...))`, `$$` and other expansions whose value is not known.
     Opaque(String),
 }
@@ -347,7 +344,9 @@ impl Lexer<'_> {
                 ' ' | '\t' | '\r' | '\n' | ';' | '&' | '|' | '<' | '>' | ')' => break,
                 '(' => {
                     // `name=(a b)`: an array; `@(x|y)`-like globs: kept whole.
-                    if self.pos > start && matches!(self.chars[self.pos - 1], '=' | '@' | '?' | '*' | '+' | '!') {
+                    if self.pos > start
+                        && matches!(self.chars[self.pos - 1], '=' | '@' | '?' | '*' | '+' | '!')
+                    {
                         let raw = self.balanced('(', ')');
                         word.0.push(Piece::Opaque(raw));
                         continue;
@@ -456,7 +455,8 @@ impl Lexer<'_> {
             Some('{') => {
                 let raw = self.balanced('{', '}');
                 let inner = raw.strip_prefix('{').unwrap_or(&raw);
-                word.0.push(parameter(inner.strip_suffix('}').unwrap_or(inner)));
+                word.0
+                    .push(parameter(inner.strip_suffix('}').unwrap_or(inner)));
             }
             Some('\'') if !quoted => {
                 // $'...': ANSI-C quoting.
@@ -478,7 +478,9 @@ impl Lexer<'_> {
             }
             Some(c) if c.is_ascii_alphabetic() || c == '_' => {
                 let mut name = String::new();
-                while let Some(c) = self.peek(0).filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                while let Some(c) = self
+                    .peek(0)
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
                 {
                     self.bump();
                     name.push(c);
@@ -865,7 +867,9 @@ impl Parser {
             _ => return None,
         };
         self.pos += 1;
-        if matches!(self.peek(), Some(Tok::Open)) && matches!(self.tokens.get(self.pos + 1), Some(Tok::Close)) {
+        if matches!(self.peek(), Some(Tok::Open))
+            && matches!(self.tokens.get(self.pos + 1), Some(Tok::Close))
+        {
             self.pos += 2;
         }
         while matches!(self.peek(), Some(Tok::Sep)) {
@@ -1085,7 +1089,9 @@ mod tests {
             panic!()
         };
         assert_eq!(assignments[0].0, "out");
-        assert!(matches!(&assignments[0].1.0[0], Piece::Param { name, default: Some(_) } if name == "DIR"));
+        assert!(
+            matches!(&assignments[0].1.0[0], Piece::Param { name, default: Some(_) } if name == "DIR")
+        );
         assert!(matches!(&assignments[1].1.0[0], Piece::Opaque(_)));
         let Node::Simple { assignments, .. } = &nodes[1] else {
             panic!()
@@ -1101,8 +1107,22 @@ mod tests {
     #[test]
     fn nonsense_never_panics() {
         for text in [
-            "", ")", "((", "}}}", "<<", "cat <<", "echo \"unterminated", "$(", "${", "case",
-            "f() ", "a=(", "2>", "| |", "esac )", "if; then fi done",
+            "",
+            ")",
+            "((",
+            "}}}",
+            "<<",
+            "cat <<",
+            "echo \"unterminated",
+            "$(",
+            "${",
+            "case",
+            "f() ",
+            "a=(",
+            "2>",
+            "| |",
+            "esac )",
+            "if; then fi done",
         ] {
             let _ = parse(text);
         }

@@ -79,7 +79,10 @@ pub(crate) fn configured_dirs<'a>(texts: impl IntoIterator<Item = &'a str>) -> B
     });
     let mut dirs = BTreeSet::new();
     for text in texts {
-        for caps in flag.captures_iter(text).chain(tf_variable.captures_iter(text)) {
+        for caps in flag
+            .captures_iter(text)
+            .chain(tf_variable.captures_iter(text))
+        {
             dirs.insert(caps[1].trim_end_matches('/').to_string());
         }
     }
@@ -265,7 +268,10 @@ impl Reader {
         let files: Vec<String> = redirects
             .iter()
             .filter_map(|r| match r {
-                Redirect::Out { fd: None | Some(1), file } => Some(self.resolve(file)),
+                Redirect::Out {
+                    fd: None | Some(1),
+                    file,
+                } => Some(self.resolve(file)),
                 _ => None,
             })
             .collect();
@@ -661,7 +667,10 @@ fn sample_line(line: &str) -> Option<(String, Vec<String>)> {
         let mut chars = inner.char_indices().peekable();
         let close;
         loop {
-            while chars.next_if(|(_, c)| c.is_whitespace() || *c == ',').is_some() {}
+            while chars
+                .next_if(|(_, c)| c.is_whitespace() || *c == ',')
+                .is_some()
+            {}
             let (start, c) = chars.next()?;
             if c == '}' {
                 close = start;
@@ -779,7 +788,10 @@ echo "to_a_log_only 1" | tee /var/log/x.log
 "##;
         assert_eq!(
             published(script),
-            [one("cert_expiry_seconds", &["cn"]), one("cert_checked", &[])]
+            [
+                one("cert_expiry_seconds", &["cn"]),
+                one("cert_checked", &[])
+            ]
         );
     }
 
@@ -881,10 +893,7 @@ textfile_write homelab_x.prom
         assert_eq!(writes.library_metrics.len(), 2);
         assert_eq!(writes.library_metrics[0].kind.as_deref(), Some("gauge"));
         assert_eq!(
-            writes.library_metrics[1]
-                .labels
-                .iter()
-                .collect::<Vec<_>>(),
+            writes.library_metrics[1].labels.iter().collect::<Vec<_>>(),
             ["storage", "vmid"]
         );
     }
