@@ -118,13 +118,12 @@ struct PendingHereDoc {
     quoted: bool,
 }
 
-struct Lexer<'a> {
+struct Lexer {
     chars: Vec<char>,
     pos: usize,
     line: usize,
     tokens: Vec<Tok>,
     pending: Vec<PendingHereDoc>,
-    _text: &'a str,
 }
 
 /// Parses a script; never fails.
@@ -135,7 +134,6 @@ pub(crate) fn parse(text: &str) -> Vec<Node> {
         line: 1,
         tokens: Vec::new(),
         pending: Vec::new(),
-        _text: text,
     };
     lexer.run();
     let mut parser = Parser {
@@ -145,7 +143,7 @@ pub(crate) fn parse(text: &str) -> Vec<Node> {
     parser.list(&[])
 }
 
-impl Lexer<'_> {
+impl Lexer {
     fn peek(&self, ahead: usize) -> Option<char> {
         self.chars.get(self.pos + ahead).copied()
     }
@@ -575,7 +573,6 @@ fn parameter(inner: &str) -> Piece {
                 line: 0,
                 tokens: Vec::new(),
                 pending: Vec::new(),
-                _text: value,
             };
             let mut word = Word::default();
             while lexer.peek(0).is_some() {
@@ -613,7 +610,6 @@ fn expand_heredoc(body: &str) -> Word {
         line: 0,
         tokens: Vec::new(),
         pending: Vec::new(),
-        _text: body,
     };
     let mut word = Word(vec![Piece::Lit(String::new())]);
     while let Some(c) = lexer.peek(0) {

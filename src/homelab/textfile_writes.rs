@@ -543,18 +543,12 @@ impl Reader {
 /// `printf FORMAT [ARGS]`: the format with its conversions filled (`%s` and `%b` with the
 /// argument's text, others unknown), reused while arguments remain, as bash does.
 fn printf(args: &[Word]) -> String {
-    let mut args = args;
-    while let Some(flag) = args.first().and_then(Word::literal) {
-        match flag.as_str() {
-            "--" => {
-                args = &args[1..];
-                break;
-            }
-            // `printf -v var`: into a variable, not output.
-            "-v" => return String::new(),
-            _ => break,
-        }
-    }
+    let args = match args.first().and_then(Word::literal).as_deref() {
+        Some("--") => &args[1..],
+        // `printf -v var`: into a variable, not output.
+        Some("-v") => return String::new(),
+        _ => args,
+    };
     let Some(format) = args.first() else {
         return String::new();
     };
