@@ -47,6 +47,20 @@ Feature: The suite checks a homelab that grows, without being edited
     When promtool checks every rules file the homelab deploys
     Then promtool finds as many rules as the deployed files hold, and no error
 
+  @US1 @textfile
+  Scenario: Metrics that scripts write through printf and tee, with their labels, pass US1
+    Given a copy of the repository in which scripts publish metrics through printf and tee, and a second rules file alerts on them with their labels
+    And the rules files the homelab deploys
+    When the static and catalog checks run over every deployed rules file
+    Then no problem is found
+
+  @US1 @textfile
+  Scenario: An alert on a label the publishing script never writes fails US1, naming the rule and the label
+    Given a copy of the repository in which scripts publish metrics through printf and tee, and a second rules file alerts on a label they never write
+    And the rules files the homelab deploys
+    When the static and catalog checks run over every deployed rules file
+    Then the check reports "promql/label" for PveConfigurationDrifted about the label "cluster" in the second rules file
+
   @US2
   Scenario: A module without a regression file fails US2, naming the module
     Given a copy of the repository in which a module without a regression file is added

@@ -30,6 +30,14 @@ pub const TEMPLATED_RULES_FILE: &str =
 pub const UNKNOWN_METRIC: &str = "tooling_ci_queue_depth";
 /// The alert of the second rules file that selects it.
 pub const UNKNOWN_METRIC_ALERT: &str = "ToolingQueueStuck";
+/// The script that publishes through `printf` into a temporary file moved into place.
+pub const PRINTF_SCRIPT: &str = "scripts/ops/pve-drift.sh";
+/// The script that publishes through `tee`.
+pub const TEE_SCRIPT: &str = "scripts/ops/zfs-scrub.sh";
+/// The alert on the printf script's metric, matching one of its labels.
+pub const PUBLISHED_LABEL_ALERT: &str = "PveConfigurationDrifted";
+/// The label the broken variant matches on, which no script writes.
+pub const UNWRITTEN_LABEL: &str = "cluster";
 /// The BATS file the BATS cases add, relative to the root.
 pub const NEW_BATS_FILE: &str = "tests/tooling/test_tooling.bats";
 /// The test of it that fails.
@@ -70,6 +78,12 @@ pub enum RepositoryChange {
     /// `../../modules/tooling-stack` (added complete) and links `versions.tf` in from
     /// `infrastructure/proxmox/shared/`.
     EnvironmentWithTests,
+    /// `scripts publish metrics through printf and tee, and a second rules file alerts on
+    /// them with their labels`: two scripts under `scripts/ops/` that do not use the textfile
+    /// library, and a deployed rules file on their metrics.
+    ScriptsPublishWithoutTheLibrary,
+    /// The same, but one alert matches a label the scripts never write.
+    AlertOnALabelNoScriptWrites,
     /// `a BATS file with a failing test is added`.
     BatsFileWithFailingTest,
     /// `a BATS file that does not parse is added`.
@@ -99,7 +113,7 @@ pub enum RepositoryChange {
 }
 
 /// The changes' sentences, for a step's parameter and for error messages.
-pub const SENTENCES: [(&str, RepositoryChange); 17] = [
+pub const SENTENCES: [(&str, RepositoryChange); 19] = [
     (
         "a valid alert NodeClockSkew is added",
         RepositoryChange::ValidNewAlert,
@@ -123,6 +137,14 @@ pub const SENTENCES: [(&str, RepositoryChange); 17] = [
     (
         "an environment with tests that composes a new module is added",
         RepositoryChange::EnvironmentWithTests,
+    ),
+    (
+        "scripts publish metrics through printf and tee, and a second rules file alerts on them with their labels",
+        RepositoryChange::ScriptsPublishWithoutTheLibrary,
+    ),
+    (
+        "scripts publish metrics through printf and tee, and a second rules file alerts on a label they never write",
+        RepositoryChange::AlertOnALabelNoScriptWrites,
     ),
     (
         "a BATS file with a failing test is added",
@@ -250,6 +272,22 @@ impl RepositoryChange {
                 write(&root.join(TEMPLATED_RULES_FILE), TEMPLATED_RULES)?;
                 write(&root.join(SECOND_RULES_TF), TEMPLATED_RULES_READER)
             }
+            RepositoryChange::ScriptsPublishWithoutTheLibrary
+            | RepositoryChange::AlertOnALabelNoScriptWrites => {
+                existing(&root.join(MONITORING_MODULE))?;
+                write(&root.join(PRINTF_SCRIPT), PRINTF_PUBLISHER)?;
+                write(&root.join(TEE_SCRIPT), TEE_PUBLISHER)?;
+                let rules = if self == RepositoryChange::ScriptsPublishWithoutTheLibrary {
+                    PUBLISHED_METRIC_RULES.to_string()
+                } else {
+                    PUBLISHED_METRIC_RULES.replace(
+                        "pve_drift_status{env=\"prod\"}",
+                        &format!("pve_drift_status{{{UNWRITTEN_LABEL}=\"prod\"}}"),
+                    )
+                };
+                write(&root.join(SECOND_RULES_FILE), &rules)?;
+                write(&root.join(SECOND_RULES_TF), SECOND_RULES_READER)
+            }
             RepositoryChange::BatsFileWithFailingTest => {
                 write(&root.join(NEW_BATS_FILE), FAILING_BATS)
             }
@@ -321,7 +359,9 @@ impl RepositoryChange {
             | RepositoryChange::ModulePinnedToNewerRelease
             | RepositoryChange::ModuleWithCompleteTests
             | RepositoryChange::EnvironmentWithTests
-            | RepositoryChange::TemplatedRulesFile => None,
+            | RepositoryChange::TemplatedRulesFile
+            | RepositoryChange::ScriptsPublishWithoutTheLibrary => None,
+            RepositoryChange::AlertOnALabelNoScriptWrites => Some(Some("promql/label")),
             RepositoryChange::ModuleWithoutRegressionFile => Some(Some("regression/file")),
             RepositoryChange::SecondRulesFileWithUnknownMetric => Some(Some("promql/series")),
             RepositoryChange::BatsFileWithFailingTest => Some(Some("bats/test-failed")),
@@ -485,6 +525,59 @@ groups:
         annotations:
           summary: The CI queue on {{ $labels.instance }} is stuck.
           description: "{{ $value }} jobs wait in the CI queue of {{ $labels.instance }}."
+"#;
+
+const PRINTF_PUBLISHER: &str = r##"#!/usr/bin/env bash
+# Publishes whether each environment's Proxmox configuration drifted, for node-exporter's
+# textfile collector: written into a temporary file, then moved into place in one step.
+set -euo pipefail
+TEXTFILE_DIR="${TEXTFILE_DIR:-/var/lib/prometheus/node-exporter}"
+tmp_file="$(mktemp)"
+trap 'rm -f "$tmp_file"' EXIT
+printf '# HELP pve_drift_status 1 when the environment drifted from its configuration.\n# TYPE pve_drift_status gauge\n' > "$tmp_file"
+for env in prod staging; do
+  status=0
+  if ! diff -q "/etc/pve/${env}.conf" "/srv/pve-config/${env}.conf" > /dev/null; then
+    status=1
+  fi
+  printf 'pve_drift_status{env="%s",node="%s"} %d\n' "$env" "$(hostname)" "$status" >> "$tmp_file"
+done
+chmod 0644 "$tmp_file"
+mv "$tmp_file" "${TEXTFILE_DIR}/pve_drift.prom"
+"##;
+
+const TEE_PUBLISHER: &str = r##"#!/usr/bin/env bash
+# Publishes the errors the last scrub of each ZFS pool found.
+set -euo pipefail
+out="${TEXTFILE_DIR:-/var/lib/prometheus/node-exporter}/zfs_scrub.prom"
+: > "$out.tmp"
+zpool list -H -o name | while read -r pool; do
+  errors="$(zpool status "$pool" | awk '/errors:/ { print $2 == "No" ? 0 : $2 }')"
+  echo "zfs_scrub_errors{pool=\"${pool}\"} ${errors:-0}" | tee -a "$out.tmp" > /dev/null
+done
+mv "$out.tmp" "$out"
+"##;
+
+const PUBLISHED_METRIC_RULES: &str = r#"# Alerts on the metrics the operations scripts publish.
+groups:
+  - name: operations-alerts
+    rules:
+      - alert: PveConfigurationDrifted
+        expr: max by (env) (pve_drift_status{env="prod"}) == 1
+        for: 30m
+        labels:
+          severity: warning
+        annotations:
+          summary: The Proxmox configuration of {{ $labels.env }} drifted.
+          description: "{{ $labels.env }} differs from its configuration (value {{ $value }})."
+      - alert: ZfsScrubFoundErrors
+        expr: zfs_scrub_errors{pool=~".+"} > 0
+        for: 5m
+        labels:
+          severity: critical
+        annotations:
+          summary: The last scrub of pool {{ $labels.pool }} found errors.
+          description: "{{ $value }} errors on {{ $labels.pool }} of {{ $labels.instance }}."
 "#;
 
 const SECOND_RULES_READER: &str = r#"# The tooling stack's alerts, deployed beside the default rules.
@@ -651,6 +744,53 @@ mod tests {
             assert_eq!(change.sentence(), sentence);
         }
         assert!("a module grows wings".parse::<RepositoryChange>().is_err());
+    }
+
+    /// The published-metric growth, checked without a copy: the scripts' metrics and labels
+    /// make the rules pass, a label they never write fails, and without the scripts the
+    /// rules can never fire.
+    #[test]
+    fn the_published_metric_rules_pass_only_with_their_scripts() {
+        use crate::alerts::catalog::CatalogSet;
+        use crate::alerts::lint::{Depth, lint_text};
+        use crate::alerts::published_metrics::PublishedMetrics;
+        use crate::finding::ids_and_subjects;
+        let catalogs = CatalogSet::bundled().unwrap();
+        let scripts = PublishedMetrics::from_scripts([
+            (PRINTF_SCRIPT, PRINTF_PUBLISHER),
+            (TEE_SCRIPT, TEE_PUBLISHER),
+        ]);
+        let check = |rules: &str, published: &PublishedMetrics| {
+            let report = lint_text(
+                "ops.yml",
+                rules,
+                Depth::CatalogAndScripts(catalogs, published),
+            );
+            ids_and_subjects(&report.findings)
+        };
+        assert_eq!(check(PUBLISHED_METRIC_RULES, &scripts), []);
+        let broken = PUBLISHED_METRIC_RULES.replace("{env=\"prod\"}", "{cluster=\"prod\"}");
+        assert_eq!(
+            check(&broken, &scripts),
+            [(
+                "promql/label".to_string(),
+                PUBLISHED_LABEL_ALERT.to_string()
+            )]
+        );
+        let nothing = PublishedMetrics::from_scripts(std::iter::empty());
+        assert_eq!(
+            check(PUBLISHED_METRIC_RULES, &nothing),
+            [
+                (
+                    "promql/series".to_string(),
+                    PUBLISHED_LABEL_ALERT.to_string()
+                ),
+                (
+                    "promql/series".to_string(),
+                    "ZfsScrubFoundErrors".to_string()
+                )
+            ]
+        );
     }
 
     #[test]

@@ -18,19 +18,23 @@ pub mod growth;
 pub(crate) mod repo_fs;
 pub mod rules;
 mod scripts;
+mod shell_syntax;
 mod terraform_dirs;
+mod textfile_writes;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use deployed::FileRead;
 pub use error::{DiscoveryError, ids};
+pub(crate) use scripts::publishing;
 pub use scripts::{
     LIBRARY_DIR, PublishingScript, SCRIPTS_DIR, TEXTFILE_LIBRARY, TextfileContract,
     textfile_contract,
 };
 pub use terraform_dirs::{DirKind, ENVIRONMENTS_DIR, MODULES_DIR, ModuleCall, TerraformDir};
 pub(crate) use terraform_dirs::{ParsedConfig, module_calls, parse_config};
+pub use textfile_writes::WrittenMetric;
 
 pub use bats_files::TESTS_DIR;
 
@@ -151,10 +155,12 @@ impl Homelab {
             globs.extend(found.rule_globs);
         }
         let (files, unresolved_reads) = read_files(&fs, reads, &mut errors);
-        let publishing_scripts = scripts::publishing_scripts(&fs).unwrap_or_else(|e| {
-            errors.push(e);
-            Vec::new()
-        });
+        let module_dirs: Vec<&str> = modules.iter().map(|(d, _)| d.dir.as_str()).collect();
+        let publishing_scripts =
+            scripts::publishing_scripts(&fs, &module_dirs).unwrap_or_else(|e| {
+                errors.push(e);
+                Vec::new()
+            });
         let bats_files = bats_files::bats_files(&fs).unwrap_or_else(|e| {
             errors.push(e);
             Vec::new()
