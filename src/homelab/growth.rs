@@ -42,6 +42,19 @@ pub const SHARED_VERSIONS: &str = "infrastructure/proxmox/shared/versions.tf";
 pub const EMPTY_MODULE: &str = "notes";
 /// The link the link cases add, relative to the root.
 pub const BAD_LINK: &str = "infrastructure/proxmox/modules/vm/shared.tf";
+/// The template modules read from outside their directory, relative to the root.
+pub const SHARED_TEMPLATE: &str = "infrastructure/proxmox/shared/motd.tpl";
+/// The file an environment reads through `path.root`, relative to the root.
+pub const SHARED_BANNER: &str = "infrastructure/proxmox/shared/banner.txt";
+/// The BATS file that runs from the root, its script and its helper, relative to the root.
+pub const ROOT_BATS_FILE: &str = "tests/tooling/test_from_root.bats";
+pub const ROOT_BATS_SCRIPT: &str = "scripts/tooling/greet.sh";
+pub const ROOT_BATS_HELPER: &str = "tests/tooling/helpers.bash";
+/// The two BATS files that write a relative file each.
+pub const WRITING_BATS_FILES: [&str; 2] = [
+    "tests/tooling/test_writes_a.bats",
+    "tests/tooling/test_writes_b.bats",
+];
 
 /// One change, by the words a feature file names it with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,10 +91,26 @@ pub enum RepositoryChange {
     LinkToNowhere,
     /// `a module links to a file outside the repository`.
     LinkOutside,
+    /// `a module reads a shared template through ../../shared`: `tooling-stack` (complete)
+    /// renders `${path.module}/../../shared/motd.tpl`, and a test asserts what it renders.
+    ModuleReadsSharedTemplate,
+    /// `a module reads a template through a linked shared directory`: `tooling-stack`
+    /// (complete) links `shared -> ../../shared` and renders `${path.module}/shared/motd.tpl`.
+    ModuleReadsLinkedDirectory,
+    /// `an environment reads a file through path.root`: the environment of
+    /// [`RepositoryChange::EnvironmentWithTests`] also reads
+    /// `${path.root}/../../shared/banner.txt`.
+    EnvironmentReadsPathRoot,
+    /// `a BATS file names its script relative to the root and loads a helper from the
+    /// root`, as the homelab's CI runs it (`bats tests/...` from the root).
+    BatsFileFromTheRoot,
+    /// `two BATS files write the same relative file`: each writes a file of its own at the
+    /// root and expects to find no other's: in a shared tree, whichever runs second fails.
+    BatsFilesWritingRelativeFiles,
 }
 
 /// The changes' sentences, for a step's parameter and for error messages.
-pub const SENTENCES: [(&str, RepositoryChange); 13] = [
+pub const SENTENCES: [(&str, RepositoryChange); 18] = [
     (
         "a valid alert NodeClockSkew is added",
         RepositoryChange::ValidNewAlert,
@@ -133,6 +162,26 @@ pub const SENTENCES: [(&str, RepositoryChange); 13] = [
     (
         "a module links to a file outside the repository",
         RepositoryChange::LinkOutside,
+    ),
+    (
+        "a module reads a shared template through ../../shared",
+        RepositoryChange::ModuleReadsSharedTemplate,
+    ),
+    (
+        "a module reads a template through a linked shared directory",
+        RepositoryChange::ModuleReadsLinkedDirectory,
+    ),
+    (
+        "an environment reads a file through path.root",
+        RepositoryChange::EnvironmentReadsPathRoot,
+    ),
+    (
+        "a BATS file names its script relative to the root and loads a helper from the root",
+        RepositoryChange::BatsFileFromTheRoot,
+    ),
+    (
+        "two BATS files write the same relative file",
+        RepositoryChange::BatsFilesWritingRelativeFiles,
     ),
 ];
 
@@ -237,6 +286,40 @@ impl RepositoryChange {
             }
             RepositoryChange::LinkToNowhere => link(root, "../../shared/nowhere.tf"),
             RepositoryChange::LinkOutside => link(root, "/etc/hostname"),
+            RepositoryChange::ModuleReadsSharedTemplate => {
+                RepositoryChange::ModuleWithCompleteTests.apply(root)?;
+                let dir = modules.join(NEW_MODULE);
+                write(&root.join(SHARED_TEMPLATE), SHARED_TEMPLATE_TEXT)?;
+                write(&dir.join("motd.tf"), &motd_reader("../../shared"))?;
+                write(&dir.join("tests/motd.tftest.hcl"), MOTD_TEST)
+            }
+            RepositoryChange::ModuleReadsLinkedDirectory => {
+                RepositoryChange::ModuleWithCompleteTests.apply(root)?;
+                let dir = modules.join(NEW_MODULE);
+                write(&root.join(SHARED_TEMPLATE), SHARED_TEMPLATE_TEXT)?;
+                let link = dir.join("shared");
+                std::os::unix::fs::symlink("../../shared", &link).map_err(io(&link))?;
+                write(&dir.join("motd.tf"), &motd_reader("shared"))?;
+                write(&dir.join("tests/motd.tftest.hcl"), MOTD_TEST)
+            }
+            RepositoryChange::EnvironmentReadsPathRoot => {
+                RepositoryChange::EnvironmentWithTests.apply(root)?;
+                let env = root.join(NEW_ENVIRONMENT);
+                write(&root.join(SHARED_BANNER), "Welcome to prod\n")?;
+                write(&env.join("banner.tf"), BANNER_READER)?;
+                write(&env.join("tests/banner.tftest.hcl"), BANNER_TEST)
+            }
+            RepositoryChange::BatsFileFromTheRoot => {
+                write(&root.join(ROOT_BATS_SCRIPT), ROOT_BATS_SCRIPT_TEXT)?;
+                write(&root.join(ROOT_BATS_HELPER), ROOT_BATS_HELPER_TEXT)?;
+                write(&root.join(ROOT_BATS_FILE), ROOT_BATS)
+            }
+            RepositoryChange::BatsFilesWritingRelativeFiles => {
+                let [a, b] = WRITING_BATS_FILES;
+                write(&root.join(a), &writing_bats("a", "b"))?;
+                write(&root.join(b), &writing_bats("b", "a"))?;
+                Ok(())
+            }
         }
     }
 
@@ -248,7 +331,12 @@ impl RepositoryChange {
             RepositoryChange::ValidNewAlert
             | RepositoryChange::ModuleWithCompleteTests
             | RepositoryChange::EnvironmentWithTests
-            | RepositoryChange::TemplatedRulesFile => None,
+            | RepositoryChange::TemplatedRulesFile
+            | RepositoryChange::ModuleReadsSharedTemplate
+            | RepositoryChange::ModuleReadsLinkedDirectory
+            | RepositoryChange::EnvironmentReadsPathRoot
+            | RepositoryChange::BatsFileFromTheRoot
+            | RepositoryChange::BatsFilesWritingRelativeFiles => None,
             RepositoryChange::ModuleWithoutRegressionFile => Some(Some("regression/file")),
             RepositoryChange::SecondRulesFileWithUnknownMetric => Some(Some("promql/series")),
             RepositoryChange::BatsFileWithFailingTest => Some(Some("bats/test-failed")),
@@ -267,6 +355,10 @@ impl RepositoryChange {
         match self {
             RepositoryChange::BatsFileWithFailingTest
             | RepositoryChange::BatsFileThatDoesNotParse => Some(&[NEW_BATS_FILE]),
+            RepositoryChange::BatsFileFromTheRoot => {
+                Some(&[ROOT_BATS_FILE, ROOT_BATS_SCRIPT, ROOT_BATS_HELPER])
+            }
+            RepositoryChange::BatsFilesWritingRelativeFiles => Some(&WRITING_BATS_FILES),
             _ => None,
         }
     }
@@ -489,4 +581,67 @@ mod tests {
     fn the_unknown_metric_has_a_line() {
         assert_eq!(RepositoryChange::unknown_metric_line(), 6);
     }
+}
+
+const SHARED_TEMPLATE_TEXT: &str = "Welcome to ${name}\n";
+
+/// `motd.tf` of the tooling stack: renders the shared template from `dir` (relative to the
+/// module: `../../shared`, or a linked `shared`).
+fn motd_reader(dir: &str) -> String {
+    format!(
+        "output \"motd\" {{\n  value = templatefile(\"${{path.module}}/{dir}/motd.tpl\", {{ name = var.name }})\n}}\n"
+    )
+}
+
+const MOTD_TEST: &str = r#"run "the_motd_names_the_stack" {
+  command = plan
+
+  assert {
+    condition     = output.motd == "Welcome to tooling\n"
+    error_message = "The motd must be the shared template rendered, got ${output.motd}."
+  }
+}
+"#;
+
+const BANNER_READER: &str = r#"output "banner" {
+  value = file("${path.root}/../../shared/banner.txt")
+}
+"#;
+
+const BANNER_TEST: &str = r#"run "the_banner_is_the_shared_one" {
+  command = plan
+
+  assert {
+    condition     = output.banner == "Welcome to prod\n"
+    error_message = "The banner must be the shared file, got ${output.banner}."
+  }
+}
+"#;
+
+const ROOT_BATS_SCRIPT_TEXT: &str = "#!/usr/bin/env bash\necho \"hello from $1\"\n";
+
+const ROOT_BATS_HELPER_TEXT: &str = "# Sourced by the tooling tests, from the root.\nexpected_greeting() {\n  echo \"hello from $1\"\n}\n";
+
+/// Names its script relative to the root and sources a helper from the root, as a homelab
+/// whose CI runs `bats tests/...` from the root does.
+const ROOT_BATS: &str = r#"setup() {
+  SCRIPT="scripts/tooling/greet.sh"
+  source "tests/tooling/helpers.bash"
+}
+
+@test "the script is where the root says" {
+  [ -f "$SCRIPT" ]
+}
+
+@test "the script greets" {
+  run bash "$SCRIPT" tooling
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(expected_greeting tooling)" ]
+}
+"#;
+
+fn writing_bats(name: &str, other: &str) -> String {
+    format!(
+        "@test \"{name} writes a file at the root and finds none of {other}'s\" {{\n  echo {name} > written-by-{name}.txt\n  [ ! -e written-by-{other}.txt ]\n}}\n"
+    )
 }
