@@ -324,4 +324,59 @@ mod tests {
         assert_eq!(finding.subject(), "home");
         assert!(finding.message.contains("home/videos"), "{finding}");
     }
+
+    /// The figures in the README: what a copy of this repository costs, and of one grown
+    /// to 30 BATS files and 9 Terraform directories.
+    /// `cargo test --lib copy_cost -- --ignored --nocapture`
+    #[test]
+    #[ignore = "prints timings"]
+    fn copy_cost() {
+        let this = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let time = |root: &Path| {
+            let runs = 10;
+            let mut copying = std::time::Duration::ZERO;
+            let mut copied = (0, 0);
+            for _ in 0..runs {
+                let started = std::time::Instant::now();
+                let copy = copy_repository(root, None).unwrap();
+                copying += started.elapsed();
+                copied = copy
+                    .snapshot()
+                    .unwrap()
+                    .iter()
+                    .fold((0, 0), |(n, b), (_, size)| (n + 1, b + size));
+            }
+            (copying / runs, copied)
+        };
+        let (mean, (entries, bytes)) = time(this);
+        println!(
+            "this repository: {entries} entries, {} KB: {mean:?} per copy",
+            bytes / 1024
+        );
+        let grown = copy_repository(this, None).unwrap();
+        let bats = std::fs::read_to_string(this.join("tests/restore/test_common.bats")).unwrap();
+        for i in 0..28 {
+            crate::test_support::write(&grown.root, &format!("tests/grown/test_{i}.bats"), &bats);
+        }
+        let modules = grown.root.join("infrastructure/proxmox/modules");
+        for (i, to) in [
+            "modules/vm2",
+            "modules/lxc2",
+            "environments/prod",
+            "environments/lab",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let from = modules.join(["vm", "lxc", "minio", "backup"][i]);
+            let to = grown.root.join("infrastructure/proxmox").join(to);
+            crate::copy_tree::copy_tree(&from, &to, Links::Keep, &|_| false).unwrap();
+        }
+        let (mean, (entries, bytes)) = time(&grown.root);
+        println!(
+            "grown to 30 BATS files and 9 Terraform directories: {entries} entries, {} KB: {mean:?} per copy, {:?} for one copy per BATS file",
+            bytes / 1024,
+            mean * 30
+        );
+    }
 }
