@@ -32,6 +32,7 @@ pub use scripts::{
 pub use terraform_dirs::{
     DirKind, ENVIRONMENTS_DIR, MODULES_DIR, ModuleCall, TerraformDir, configuration_dirs,
 };
+pub(crate) use terraform_dirs::{ParsedConfig, module_calls, parse_config};
 
 pub use bats_files::TESTS_DIR;
 

@@ -3,13 +3,17 @@
 //! in place in a copy of the whole repository, offline, several modules at once.
 
 pub mod broken_copy;
+pub mod constraints;
 pub mod environment;
 pub mod error;
 pub mod in_place;
+pub mod init_check;
 pub mod junit;
 pub mod lock_file;
 pub mod module;
 pub mod providers;
+pub mod releases;
+pub mod requirements;
 pub mod runner;
 pub mod static_checks;
 pub mod tftest;
