@@ -41,7 +41,17 @@ pub(crate) fn workdir(
     share: bool,
     scratch: Option<&Path>,
 ) -> Result<Workdir, TerraformError> {
-    let root = Settings::get().root.path();
+    workdir_of(Settings::get().root.path(), name, dir, share, scratch)
+}
+
+/// [`workdir`] for the repository under test at `root`.
+fn workdir_of(
+    root: &Path,
+    name: &str,
+    dir: &Path,
+    share: bool,
+    scratch: Option<&Path>,
+) -> Result<Workdir, TerraformError> {
     let Ok(relative) = dir.strip_prefix(root) else {
         return Ok(Workdir {
             _copy: None,
@@ -72,4 +82,58 @@ pub(crate) fn workdir(
         dir: copy.root.join(&relative),
         _copy: Some(copy),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{link, write};
+
+    /// An environment calling a module; the module links a file in from `target`.
+    fn homelab(target: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "infrastructure/proxmox/modules/vm/main.tf", "");
+        write(
+            root,
+            "infrastructure/proxmox/environments/prod/main.tf",
+            "module \"vm\" {\n  source = \"../../modules/vm\"\n}\n",
+        );
+        write(root, "infrastructure/proxmox/modules/lxc/main.tf", "");
+        link(root, "infrastructure/proxmox/modules/vm/secrets.auto.tfvars", target);
+        dir
+    }
+
+    #[test]
+    fn a_run_reading_through_a_refused_link_fails_naming_it_and_the_others_run() {
+        let outside = tempfile::NamedTempFile::new().unwrap();
+        let dir = homelab(outside.path().to_str().unwrap());
+        let root = dir.path().canonicalize().unwrap();
+        let modules = root.join("infrastructure/proxmox/modules");
+        let environment = root.join("infrastructure/proxmox/environments/prod");
+        for (name, at) in [("vm", modules.join("vm")), ("prod", environment)] {
+            match workdir_of(&root, name, &at, false, None) {
+                Err(e) => assert_eq!(
+                    crate::finding::ids_and_subjects(&e.findings()),
+                    [(
+                        "layout/link-outside".to_string(),
+                        "infrastructure/proxmox/modules/vm/secrets.auto.tfvars".to_string()
+                    )],
+                    "{name}"
+                ),
+                Ok(w) => panic!("{name} ran in {}", w.dir.display()),
+            }
+        }
+        let lxc = workdir_of(&root, "lxc", &modules.join("lxc"), false, None).unwrap();
+        assert!(lxc.dir.join("main.tf").is_file());
+        assert!(lxc.dir.ends_with("repo/infrastructure/proxmox/modules/lxc"));
+    }
+
+    #[test]
+    fn a_directory_outside_the_repository_under_test_runs_where_it_is() {
+        let dir = homelab("main.tf");
+        let other = tempfile::tempdir().unwrap();
+        let w = workdir_of(other.path(), "vm", dir.path(), true, None).unwrap();
+        assert_eq!(w.dir, dir.path());
+    }
 }
