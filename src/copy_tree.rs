@@ -201,7 +201,7 @@ impl Walk<'_> {
                 std::os::unix::fs::symlink(&points_to, &target).map_err(at(&target))?;
             } else if source.is_dir() {
                 let canonical = source.canonicalize().map_err(at(&source))?;
-                if self.never_enter.iter().any(|d| canonical == *d)
+                if self.never_enter.contains(&canonical)
                     || (kind.is_symlink() && self.is_ancestor_of(&canonical, from))
                 {
                     continue;

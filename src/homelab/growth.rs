@@ -732,25 +732,6 @@ const UNPARSABLE_BATS: &str = r#"#!/usr/bin/env bats
 }
 "#;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_sentence_names_its_change() {
-        for (sentence, change) in SENTENCES {
-            assert_eq!(sentence.parse::<RepositoryChange>(), Ok(change));
-            assert_eq!(change.sentence(), sentence);
-        }
-        assert!("a module grows wings".parse::<RepositoryChange>().is_err());
-    }
-
-    #[test]
-    fn the_unknown_metric_has_a_line() {
-        assert_eq!(RepositoryChange::unknown_metric_line(), 6);
-    }
-}
-
 const SHARED_TEMPLATE_TEXT: &str = "Welcome to ${name}\n";
 
 /// `motd.tf` of the tooling stack: renders the shared template from `dir` (relative to the
@@ -812,4 +793,23 @@ fn writing_bats(name: &str, other: &str) -> String {
     format!(
         "@test \"{name} writes a file at the root and finds none of {other}'s\" {{\n  echo {name} > written-by-{name}.txt\n  [ ! -e written-by-{other}.txt ]\n}}\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sentence_names_its_change() {
+        for (sentence, change) in SENTENCES {
+            assert_eq!(sentence.parse::<RepositoryChange>(), Ok(change));
+            assert_eq!(change.sentence(), sentence);
+        }
+        assert!("a module grows wings".parse::<RepositoryChange>().is_err());
+    }
+
+    #[test]
+    fn the_unknown_metric_has_a_line() {
+        assert_eq!(RepositoryChange::unknown_metric_line(), 6);
+    }
 }

@@ -204,7 +204,7 @@ pub enum BatsError {
     Run { file: String, message: String },
     /// The repository could not be copied to run the file in (`copy/too-big`, ...).
     #[error("{file}: {}", finding.message)]
-    Copy { file: String, finding: Finding },
+    Copy { file: String, finding: Box<Finding> },
 }
 
 impl BatsError {
@@ -239,7 +239,7 @@ impl BatsError {
             BatsError::Missing { .. } => "bats/missing",
             BatsError::Parse { .. } => "bats/parse",
             BatsError::Run { .. } => "bats/run",
-            BatsError::Copy { finding, .. } => return finding.clone(),
+            BatsError::Copy { finding, .. } => return (**finding).clone(),
         };
         let finding =
             Finding::new(FindingId::new(id), self.file(), self.to_string()).about(self.file());
@@ -269,7 +269,7 @@ pub fn run_path(root: &Path, file: &Path) -> Result<BatsRun, BatsError> {
     };
     let copy = copy_repository(root, None).map_err(|e| BatsError::Copy {
         file: name.clone(),
-        finding: e.finding(),
+        finding: Box::new(e.finding()),
     })?;
     let tmp = copy.scratch().join("tmp");
     std::fs::create_dir_all(&tmp)

@@ -100,7 +100,11 @@ mod tests {
             "module \"vm\" {\n  source = \"../../modules/vm\"\n}\n",
         );
         write(root, "infrastructure/proxmox/modules/lxc/main.tf", "");
-        link(root, "infrastructure/proxmox/modules/vm/secrets.auto.tfvars", target);
+        link(
+            root,
+            "infrastructure/proxmox/modules/vm/secrets.auto.tfvars",
+            target,
+        );
         dir
     }
 
