@@ -50,6 +50,19 @@ pub const SHARED_VERSIONS: &str = "infrastructure/proxmox/shared/versions.tf";
 pub const EMPTY_MODULE: &str = "notes";
 /// The link the link cases add, relative to the root.
 pub const BAD_LINK: &str = "infrastructure/proxmox/modules/vm/shared.tf";
+/// The template modules read from outside their directory, relative to the root.
+pub const SHARED_TEMPLATE: &str = "infrastructure/proxmox/shared/motd.tpl";
+/// The file an environment reads through `path.root`, relative to the root.
+pub const SHARED_BANNER: &str = "infrastructure/proxmox/shared/banner.txt";
+/// The BATS file that runs from the root, its script and its helper, relative to the root.
+pub const ROOT_BATS_FILE: &str = "tests/tooling/test_from_root.bats";
+pub const ROOT_BATS_SCRIPT: &str = "scripts/tooling/greet.sh";
+pub const ROOT_BATS_HELPER: &str = "tests/tooling/helpers.bash";
+/// The two BATS files that write a relative file each.
+pub const WRITING_BATS_FILES: [&str; 2] = [
+    "tests/tooling/test_writes_a.bats",
+    "tests/tooling/test_writes_b.bats",
+];
 /// The module whose provider requirements the `terraform init` cases change or call.
 pub const PINNED_MODULE: &str = "infrastructure/proxmox/modules/vm";
 /// The module pinned to a newer provider release the pin case adds.
@@ -98,6 +111,22 @@ pub enum RepositoryChange {
     LinkToNowhere,
     /// `a module links to a file outside the repository`.
     LinkOutside,
+    /// `a module reads a shared template through ../../shared`: `tooling-stack` (complete)
+    /// renders `${path.module}/../../shared/motd.tpl`, and a test asserts what it renders.
+    ModuleReadsSharedTemplate,
+    /// `a module reads a template through a linked shared directory`: `tooling-stack`
+    /// (complete) links `shared -> ../../shared` and renders `${path.module}/shared/motd.tpl`.
+    ModuleReadsLinkedDirectory,
+    /// `an environment reads a file through path.root`: the environment of
+    /// [`RepositoryChange::EnvironmentWithTests`] also reads
+    /// `${path.root}/../../shared/banner.txt`.
+    EnvironmentReadsPathRoot,
+    /// `a BATS file names its script relative to the root and loads a helper from the
+    /// root`, as the homelab's CI runs it (`bats tests/...` from the root).
+    BatsFileFromTheRoot,
+    /// `two BATS files write the same relative file`: each writes a file of its own at the
+    /// root and expects to find no other's: in a shared tree, whichever runs second fails.
+    BatsFilesWritingRelativeFiles,
     /// `an environment's provider constraint and lock file are bumped past its modules'`:
     /// `bumped` calls the vm module (`bpg/proxmox ~> 0.94.0`) but requires `~> 0.95.0` and
     /// locks 0.95.0, as a dependency bot leaves it.
@@ -113,7 +142,7 @@ pub enum RepositoryChange {
 }
 
 /// The changes' sentences, for a step's parameter and for error messages.
-pub const SENTENCES: [(&str, RepositoryChange); 19] = [
+pub const SENTENCES: [(&str, RepositoryChange); 24] = [
     (
         "a valid alert NodeClockSkew is added",
         RepositoryChange::ValidNewAlert,
@@ -173,6 +202,26 @@ pub const SENTENCES: [(&str, RepositoryChange); 19] = [
     (
         "a module links to a file outside the repository",
         RepositoryChange::LinkOutside,
+    ),
+    (
+        "a module reads a shared template through ../../shared",
+        RepositoryChange::ModuleReadsSharedTemplate,
+    ),
+    (
+        "a module reads a template through a linked shared directory",
+        RepositoryChange::ModuleReadsLinkedDirectory,
+    ),
+    (
+        "an environment reads a file through path.root",
+        RepositoryChange::EnvironmentReadsPathRoot,
+    ),
+    (
+        "a BATS file names its script relative to the root and loads a helper from the root",
+        RepositoryChange::BatsFileFromTheRoot,
+    ),
+    (
+        "two BATS files write the same relative file",
+        RepositoryChange::BatsFilesWritingRelativeFiles,
     ),
     (
         "an environment's provider constraint and lock file are bumped past its modules'",
@@ -309,6 +358,40 @@ impl RepositoryChange {
             }
             RepositoryChange::LinkToNowhere => link(root, "../../shared/nowhere.tf"),
             RepositoryChange::LinkOutside => link(root, "/etc/hostname"),
+            RepositoryChange::ModuleReadsSharedTemplate => {
+                RepositoryChange::ModuleWithCompleteTests.apply(root)?;
+                let dir = modules.join(NEW_MODULE);
+                write(&root.join(SHARED_TEMPLATE), SHARED_TEMPLATE_TEXT)?;
+                write(&dir.join("motd.tf"), &motd_reader("../../shared"))?;
+                write(&dir.join("tests/motd.tftest.hcl"), MOTD_TEST)
+            }
+            RepositoryChange::ModuleReadsLinkedDirectory => {
+                RepositoryChange::ModuleWithCompleteTests.apply(root)?;
+                let dir = modules.join(NEW_MODULE);
+                write(&root.join(SHARED_TEMPLATE), SHARED_TEMPLATE_TEXT)?;
+                let link = dir.join("shared");
+                std::os::unix::fs::symlink("../../shared", &link).map_err(io(&link))?;
+                write(&dir.join("motd.tf"), &motd_reader("shared"))?;
+                write(&dir.join("tests/motd.tftest.hcl"), MOTD_TEST)
+            }
+            RepositoryChange::EnvironmentReadsPathRoot => {
+                RepositoryChange::EnvironmentWithTests.apply(root)?;
+                let env = root.join(NEW_ENVIRONMENT);
+                write(&root.join(SHARED_BANNER), "Welcome to prod\n")?;
+                write(&env.join("banner.tf"), BANNER_READER)?;
+                write(&env.join("tests/banner.tftest.hcl"), BANNER_TEST)
+            }
+            RepositoryChange::BatsFileFromTheRoot => {
+                write(&root.join(ROOT_BATS_SCRIPT), ROOT_BATS_SCRIPT_TEXT)?;
+                write(&root.join(ROOT_BATS_HELPER), ROOT_BATS_HELPER_TEXT)?;
+                write(&root.join(ROOT_BATS_FILE), ROOT_BATS)
+            }
+            RepositoryChange::BatsFilesWritingRelativeFiles => {
+                let [a, b] = WRITING_BATS_FILES;
+                write(&root.join(a), &writing_bats("a", "b"))?;
+                write(&root.join(b), &writing_bats("b", "a"))?;
+                Ok(())
+            }
             RepositoryChange::ProviderBumpedPastModules => {
                 existing(&root.join(PINNED_MODULE))?;
                 let env = root.join(BUMPED_ENVIRONMENT);
@@ -360,7 +443,12 @@ impl RepositoryChange {
             | RepositoryChange::ModuleWithCompleteTests
             | RepositoryChange::EnvironmentWithTests
             | RepositoryChange::TemplatedRulesFile
-            | RepositoryChange::ScriptsPublishWithoutTheLibrary => None,
+            | RepositoryChange::ScriptsPublishWithoutTheLibrary
+            | RepositoryChange::ModuleReadsSharedTemplate
+            | RepositoryChange::ModuleReadsLinkedDirectory
+            | RepositoryChange::EnvironmentReadsPathRoot
+            | RepositoryChange::BatsFileFromTheRoot
+            | RepositoryChange::BatsFilesWritingRelativeFiles => None,
             RepositoryChange::AlertOnALabelNoScriptWrites => Some(Some("promql/label")),
             RepositoryChange::ModuleWithoutRegressionFile => Some(Some("regression/file")),
             RepositoryChange::SecondRulesFileWithUnknownMetric => Some(Some("promql/series")),
@@ -385,6 +473,10 @@ impl RepositoryChange {
         match self {
             RepositoryChange::BatsFileWithFailingTest
             | RepositoryChange::BatsFileThatDoesNotParse => Some(&[NEW_BATS_FILE]),
+            RepositoryChange::BatsFileFromTheRoot => {
+                Some(&[ROOT_BATS_FILE, ROOT_BATS_SCRIPT, ROOT_BATS_HELPER])
+            }
+            RepositoryChange::BatsFilesWritingRelativeFiles => Some(&WRITING_BATS_FILES),
             _ => None,
         }
     }
@@ -732,6 +824,69 @@ const UNPARSABLE_BATS: &str = r#"#!/usr/bin/env bats
         true
 }
 "#;
+
+const SHARED_TEMPLATE_TEXT: &str = "Welcome to ${name}\n";
+
+/// `motd.tf` of the tooling stack: renders the shared template from `dir` (relative to the
+/// module: `../../shared`, or a linked `shared`).
+fn motd_reader(dir: &str) -> String {
+    format!(
+        "output \"motd\" {{\n  value = templatefile(\"${{path.module}}/{dir}/motd.tpl\", {{ name = var.name }})\n}}\n"
+    )
+}
+
+const MOTD_TEST: &str = r#"run "the_motd_names_the_stack" {
+  command = plan
+
+  assert {
+    condition     = output.motd == "Welcome to tooling\n"
+    error_message = "The motd must be the shared template rendered, got ${output.motd}."
+  }
+}
+"#;
+
+const BANNER_READER: &str = r#"output "banner" {
+  value = file("${path.root}/../../shared/banner.txt")
+}
+"#;
+
+const BANNER_TEST: &str = r#"run "the_banner_is_the_shared_one" {
+  command = plan
+
+  assert {
+    condition     = output.banner == "Welcome to prod\n"
+    error_message = "The banner must be the shared file, got ${output.banner}."
+  }
+}
+"#;
+
+const ROOT_BATS_SCRIPT_TEXT: &str = "#!/usr/bin/env bash\necho \"hello from $1\"\n";
+
+const ROOT_BATS_HELPER_TEXT: &str = "# Sourced by the tooling tests, from the root.\nexpected_greeting() {\n  echo \"hello from $1\"\n}\n";
+
+/// Names its script relative to the root and sources a helper from the root, as a homelab
+/// whose CI runs `bats tests/...` from the root does.
+const ROOT_BATS: &str = r#"setup() {
+  SCRIPT="scripts/tooling/greet.sh"
+  source "tests/tooling/helpers.bash"
+}
+
+@test "the script is where the root says" {
+  [ -f "$SCRIPT" ]
+}
+
+@test "the script greets" {
+  run bash "$SCRIPT" tooling
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(expected_greeting tooling)" ]
+}
+"#;
+
+fn writing_bats(name: &str, other: &str) -> String {
+    format!(
+        "@test \"{name} writes a file at the root and finds none of {other}'s\" {{\n  echo {name} > written-by-{name}.txt\n  [ ! -e written-by-{other}.txt ]\n}}\n"
+    )
+}
 
 #[cfg(test)]
 mod tests {

@@ -32,7 +32,9 @@ pub use scripts::{
     LIBRARY_DIR, PublishingScript, SCRIPTS_DIR, TEXTFILE_LIBRARY, TextfileContract,
     textfile_contract,
 };
-pub use terraform_dirs::{DirKind, ENVIRONMENTS_DIR, MODULES_DIR, ModuleCall, TerraformDir};
+pub use terraform_dirs::{
+    DirKind, ENVIRONMENTS_DIR, MODULES_DIR, ModuleCall, TerraformDir, configuration_dirs,
+};
 pub(crate) use terraform_dirs::{ParsedConfig, module_calls, parse_config};
 pub use textfile_writes::WrittenMetric;
 
@@ -140,6 +142,20 @@ pub struct UnresolvedRead {
 }
 
 impl Homelab {
+    /// Refuses a root without the homelab's layout (no `infrastructure/proxmox/modules/`)
+    /// with discovery's own finding, `layout/no-modules`. The runner checks it before any
+    /// scenario, so that a `SPEC_ROOT` one typo away (`/`, a home directory, `/tmp`) stops
+    /// the run before anything is copied.
+    pub fn require_layout(root: &Path) -> Result<(), Finding> {
+        if root.join(MODULES_DIR).is_dir() {
+            return Ok(());
+        }
+        let error = DiscoveryError::NoModulesDir {
+            root: root.to_path_buf(),
+        };
+        Err(error.findings().remove(0))
+    }
+
     /// Discovers the homelab at `root` (a checkout: `SPEC_ROOT`). Only reads.
     pub fn discover(root: &Path) -> Result<Homelab, DiscoveryError> {
         let fs = RepoFs::new(root)?;
