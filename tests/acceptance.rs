@@ -18,6 +18,8 @@ use homelab_spec::settings::Settings;
 mod compact;
 #[path = "acceptance/living_doc.rs"]
 mod living_doc;
+#[path = "acceptance/not_applicable.rs"]
+mod not_applicable;
 #[path = "../steps/mod.rs"]
 mod steps;
 
@@ -94,6 +96,7 @@ fn main() -> ExitCode {
             .after(move |feature, _rule, scenario, _finished, world| {
                 if let Some(world) = world {
                     let outcomes = world.outcomes.take();
+                    let not_applicable = world.not_applicable.take().map(|n| n.to_string());
                     collector.add(ScenarioOutcomes {
                         feature: feature
                             .path
@@ -102,12 +105,15 @@ fn main() -> ExitCode {
                         scenario: scenario.name.clone(),
                         line: scenario.position.line,
                         outcomes: outcomes.clone(),
+                        not_applicable,
                     });
                     outcomes_to.attach(feature, scenario, outcomes);
                 }
                 Box::pin(async {})
             })
-            .with_writer(
+            // Inside `fail_on_skipped`: a scenario that does not apply to this homelab is
+            // skipped with its reason, while an undefined step still fails the run.
+            .with_writer(not_applicable::NotApplicableAsSkipped::new(
                 compact::Compact::new(tally.clone())
                     .summarized()
                     .tee::<World, _>(writer::JUnit::for_tee(junit, 0))
@@ -119,7 +125,7 @@ fn main() -> ExitCode {
                             .discard_stats_writes(),
                     )
                     .normalized(),
-            )
+            ))
             .fail_on_skipped()
             .with_cli(opts)
             .run(features),
@@ -129,7 +135,7 @@ fn main() -> ExitCode {
 
     let tool_runs = collected.tool_runs();
     let junit_path = reports.join("junit.xml");
-    if let Err(e) = report::finish(&junit_path, &tool_runs) {
+    if let Err(e) = report::finish(&junit_path, &tool_runs, &collected.not_applicable()) {
         eprintln!(
             "error: cannot add tool results to {}: {e}",
             junit_path.display()
@@ -152,9 +158,10 @@ fn main() -> ExitCode {
     );
     // The plain closing line CI reads.
     println!(
-        "scenarios: {} passed, {} failed",
+        "scenarios: {} passed, {} failed, {} not applicable",
         tally.passed(),
-        tally.failed()
+        tally.failed(),
+        tally.not_applicable()
     );
     // The verdict is the scenarios': a tool run that failed on a broken copy is what its
     // scenario expected, and a failed run the scenario needed has failed that scenario.

@@ -27,6 +27,7 @@ pub mod promql_dialect;
 pub mod promtool;
 pub mod published_metrics;
 pub mod rule_edit;
+pub mod roles;
 pub mod rule_file;
 pub mod script_edit;
 pub mod server;
