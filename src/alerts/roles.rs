@@ -279,11 +279,15 @@ pub fn sample_of_one_script(samples: &[Sample]) -> Result<&Sample, NotApplicable
         })
 }
 
-/// A sample with a label, and that label.
+/// A sample with a label, and the label to drop. A sample with two labels or more comes
+/// first, and loses its last one: the labels before it usually still tell its series apart,
+/// whereas a loop's only label is what makes each of its samples a series of its own.
 pub fn labelled_sample(samples: &[Sample]) -> Result<(&Sample, String), NotApplicable> {
     samples
         .iter()
-        .find_map(|s| s.labels.first().map(|l| (s, l.clone())))
+        .find(|s| s.labels.len() >= 2)
+        .or_else(|| samples.iter().find(|s| !s.labels.is_empty()))
+        .and_then(|s| s.labels.last().map(|l| (s, l.clone())))
         .ok_or_else(|| {
             NotApplicable::new(if samples.is_empty() {
                 NO_SAMPLE
@@ -366,7 +370,7 @@ mod tests {
         assert_eq!(all[0].labels, ["vmid", "storage"]);
         assert_eq!(sample_of_one_script(&all).unwrap().metric, "homelab_a");
         let (s, label) = labelled_sample(&all).unwrap();
-        assert_eq!((s.metric.as_str(), label.as_str()), ("homelab_a", "vmid"));
+        assert_eq!((s.metric.as_str(), label.as_str()), ("homelab_a", "storage"));
         assert_eq!(sample_and_new_label(&all).unwrap().1, "node");
         assert!(labelled_sample(&[]).is_err());
     }
