@@ -96,7 +96,9 @@ fn main() -> ExitCode {
             .after(move |feature, _rule, scenario, _finished, world| {
                 if let Some(world) = world {
                     let outcomes = world.outcomes.take();
-                    let not_applicable = world.not_applicable.take().map(|n| n.to_string());
+                    // Read, not taken: the not-applicable writer reads it from the failed step's world,
+                    // which cucumber hands over after this hook.
+                    let not_applicable = world.not_applicable.as_ref().map(ToString::to_string);
                     collector.add(ScenarioOutcomes {
                         feature: feature
                             .path
