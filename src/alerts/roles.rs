@@ -299,7 +299,9 @@ pub fn labelled_sample(samples: &[Sample]) -> Result<(&Sample, String), NotAppli
 
 /// A sample, and a label name none of its metric's samples carry.
 pub fn sample_and_new_label(samples: &[Sample]) -> Result<(&Sample, String), NotApplicable> {
-    let sample = samples.first().ok_or_else(|| NotApplicable::new(NO_SAMPLE))?;
+    let sample = samples
+        .first()
+        .ok_or_else(|| NotApplicable::new(NO_SAMPLE))?;
     let used: BTreeSet<&str> = samples
         .iter()
         .filter(|s| s.metric == sample.metric)
@@ -346,7 +348,8 @@ mod tests {
 
     #[test]
     fn nothing_to_play_the_role_is_not_applicable_with_the_reason() {
-        let only_quick = "groups:\n  - name: g\n    rules:\n      - alert: Quick\n        expr: up == 0\n";
+        let only_quick =
+            "groups:\n  - name: g\n    rules:\n      - alert: Quick\n        expr: up == 0\n";
         let why = alert(only_quick, AlertRole::Waiting).unwrap_err();
         assert!(why.reason.contains("\"for\""), "{why}");
         assert!(two_alerts(only_quick).is_err());
@@ -370,7 +373,10 @@ mod tests {
         assert_eq!(all[0].labels, ["vmid", "storage"]);
         assert_eq!(sample_of_one_script(&all).unwrap().metric, "homelab_a");
         let (s, label) = labelled_sample(&all).unwrap();
-        assert_eq!((s.metric.as_str(), label.as_str()), ("homelab_a", "storage"));
+        assert_eq!(
+            (s.metric.as_str(), label.as_str()),
+            ("homelab_a", "storage")
+        );
         assert_eq!(sample_and_new_label(&all).unwrap().1, "node");
         assert!(labelled_sample(&[]).is_err());
     }

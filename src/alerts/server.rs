@@ -104,8 +104,8 @@ impl LoadedRule {
 
 /// The rules of a rules API answer, each with its group's name and interval.
 fn parse_rules(body: &str) -> Result<Vec<LoadedRule>, String> {
-    let response: RulesResponse = serde_json::from_str(body)
-        .map_err(|e| format!("not the expected JSON ({e}): {body}"))?;
+    let response: RulesResponse =
+        serde_json::from_str(body).map_err(|e| format!("not the expected JSON ({e}): {body}"))?;
     if response.status != "success" {
         return Err(format!("status {}: {body}", response.status));
     }
@@ -161,8 +161,13 @@ struct LoadedGroup {
 pub const RULE_UNHEALTHY: crate::finding::FindingId =
     crate::finding::FindingId::new("prometheus/rule-unhealthy");
 
+/// A rule the server loaded and has not evaluated yet, its group's interval being longer
+/// than the wait: a note, never a failure.
+pub const RULE_NOT_DUE: crate::finding::FindingId =
+    crate::finding::FindingId::new("prometheus/rule-not-due");
+
 /// What the server reported, as one JUnit suite: a case per rule, failed when its health
-/// is not `ok`.
+/// is not `ok`, a note when its group was not due within the wait.
 pub fn rules_run(rules: &[LoadedRule]) -> crate::outcome::ToolRun {
     use crate::outcome::{CaseStatus, ToolCase, ToolRun};
     ToolRun {
@@ -176,7 +181,15 @@ pub fn rules_run(rules: &[LoadedRule]) -> crate::outcome::ToolRun {
                 status: if rule.health == "ok" {
                     CaseStatus::Passed
                 } else if rule.not_due {
-                    CaseStatus::Skipped
+                    CaseStatus::Note(
+                        crate::finding::Finding::new(
+                            RULE_NOT_DUE,
+                            &rule.group,
+                            rule.not_due_reason(),
+                        )
+                        .about(&rule.name)
+                        .note(),
+                    )
                 } else {
                     CaseStatus::Failed(
                         crate::finding::Finding::new(
@@ -478,10 +491,10 @@ mod tests {
         assert_eq!(slow.group_interval, Duration::from_secs(300));
         assert!(slow.not_due && !slow.unhealthy());
         assert_eq!(rules_run(&rules).failures(), 0);
-        assert_eq!(
-            rules_run(&rules).cases[1].status,
-            crate::outcome::CaseStatus::Skipped
-        );
+        assert!(matches!(
+            &rules_run(&rules).cases[1].status,
+            crate::outcome::CaseStatus::Note(f) if f.id == RULE_NOT_DUE && f.is_note()
+        ));
         // A wait as long as the group's interval leaves no excuse.
         let mut rules = parse_rules(&answer("ok")).unwrap();
         assert!(!all_judged(&mut rules, Duration::from_secs(300)));

@@ -365,7 +365,10 @@ fn altered(value: &str) -> String {
         'Z' => 'A',
         c => char::from(c as u8 + 1),
     };
-    match value.char_indices().find(|(_, c)| c.is_ascii_alphanumeric()) {
+    match value
+        .char_indices()
+        .find(|(_, c)| c.is_ascii_alphanumeric())
+    {
         Some((at, c)) => format!("{}{}{}", &value[..at], next(c), &value[at + 1..]),
         None => format!("{value}x"),
     }
@@ -503,7 +506,11 @@ mod tests {
         assert!(first_guarded_default(std::slice::from_ref(&unguarded)).is_err());
         let found = first_guarded_default(&[unguarded, guarded]).unwrap();
         assert_eq!(
-            (found.module.as_str(), found.variable.as_str(), found.run.as_str()),
+            (
+                found.module.as_str(),
+                found.variable.as_str(),
+                found.run.as_str()
+            ),
             ("b", "schedule", "keeps_it")
         );
     }

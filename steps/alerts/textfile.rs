@@ -5,9 +5,9 @@ use cucumber::{given, then, when};
 use homelab_spec::alerts::catalog::CatalogSet;
 use homelab_spec::alerts::roles::{self, Sample};
 use homelab_spec::alerts::script_edit::{self, ScriptChange};
-use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::alerts::textfile::{self, PublishedMetric, ids};
 use homelab_spec::finding::{Finding, FindingId, listing};
+use homelab_spec::not_applicable::NotApplicable;
 
 use super::super::{OrFail, World};
 
@@ -180,7 +180,9 @@ fn nothing_undeclared(world: &mut World) -> Result<(), String> {
     none_of(world.textfile.findings()?, |f| f.id != ids::UNPUBLISHED)
 }
 
-#[then("the check reports that the script publishes the new name, which the contract does not declare")]
+#[then(
+    "the check reports that the script publishes the new name, which the contract does not declare"
+)]
 fn reports_undeclared(world: &mut World) -> Result<(), String> {
     let changed = world.textfile.changed()?.clone();
     expect(

@@ -86,11 +86,14 @@ struct ScenarioView {
     error: Option<String>,
     not_applicable: Option<String>,
     findings: Vec<FindingView>,
+    /// What the scenario's checks did not judge, and why: shown whatever the verdict.
+    notes: Vec<FindingView>,
     timelines: Vec<TimelineSvg>,
 }
 
 #[derive(Serialize)]
 struct FindingView {
+    note: bool,
     place: String,
     subject: String,
     id: String,
@@ -121,6 +124,7 @@ struct TerraformRow {
 
 fn finding_view(f: &Finding) -> FindingView {
     FindingView {
+        note: f.is_note(),
         place: match f.line {
             Some(line) => format!("{}:{line}", f.file),
             None => f.file.clone(),
@@ -149,14 +153,14 @@ fn findings_of(outcomes: &[Outcome]) -> Vec<FindingView> {
             Outcome::Findings(checked) => out.extend(checked.findings.iter().map(finding_view)),
             Outcome::ToolRun(run) if run.broken_copy.is_none() => {
                 for case in &run.cases {
-                    if let CaseStatus::Failed(f) = &case.status {
+                    if let CaseStatus::Failed(f) | CaseStatus::Note(f) = &case.status {
                         out.push(finding_view(f));
                     }
                 }
             }
             Outcome::TerraformRuns(runs) => {
                 for run in &runs.runs {
-                    if let CaseStatus::Failed(f) = &run.status {
+                    if let CaseStatus::Failed(f) | CaseStatus::Note(f) = &run.status {
                         out.push(finding_view(f));
                     }
                 }
@@ -183,9 +187,16 @@ fn scenario_view(s: &ScenarioReport) -> ScenarioView {
         not_applicable: s.not_applicable.clone(),
         findings: if failed {
             findings_of(&s.outcomes)
+                .into_iter()
+                .filter(|f| !f.note)
+                .collect()
         } else {
             Vec::new()
         },
+        notes: findings_of(&s.outcomes)
+            .into_iter()
+            .filter(|f| f.note)
+            .collect(),
         timelines: s
             .outcomes
             .iter()
@@ -264,6 +275,7 @@ fn terraform_tables(feature: &FeatureReport) -> Vec<TerraformTable> {
                     CaseStatus::Passed => ("passed", None),
                     CaseStatus::Failed(f) => ("failed", Some(f.to_string())),
                     CaseStatus::Skipped => ("skipped", None),
+                    CaseStatus::Note(f) => ("skipped", Some(f.to_string())),
                 };
                 let row = TerraformRow {
                     file: run.file.clone(),
