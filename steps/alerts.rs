@@ -406,11 +406,6 @@ fn reported(world: &World, id: &str, rule: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
-#[then(regex = r#"^the check reports "([\w/-]+)" for (\w+)$"#)]
-fn reports_for_rule(world: &mut World, id: String, rule: String) -> Result<(), String> {
-    reported(world, &id, Some(&rule))
-}
-
 #[then(regex = r#"^the check reports "([\w/-]+)" for that alert$"#)]
 fn reports_for_that_alert(world: &mut World, id: String) -> Result<(), String> {
     let alert = world
