@@ -54,6 +54,15 @@ Feature: Every Terraform module has regression tests, and they pass
     Then the tests pass in every module and every environment that has tests
     And every module the plan does not name has at least 1 regression run
 
+  Scenario: Changing the first guarded default of the homelab fails the regression run that guards it
+    The default is found by the part it plays: a variable's default that a regression run
+    asserts on without setting the variable, in the first module that has one.
+
+    Given a copy of the first module with a guarded default, in which that default is changed
+    When its regression tests run
+    Then the run that guards it fails
+    And the failure names the module, the test file, the run and Terraform's message
+
   Scenario: terraform init would accept every module and environment that has tests
     Given every homelab module
     When terraform init's checks run over every module and environment that has tests

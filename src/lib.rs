@@ -12,6 +12,7 @@ pub mod cargo_args;
 pub mod copy_tree;
 pub mod finding;
 pub mod homelab;
+pub mod not_applicable;
 pub mod outcome;
 pub mod parallel;
 pub mod report;

@@ -7,14 +7,17 @@ mod engine;
 pub mod textfile;
 
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use cucumber::{given, then, when};
 use homelab_spec::alerts::catalog::CatalogSet;
 use homelab_spec::alerts::finding::listing;
 use homelab_spec::alerts::promtool::{CheckRulesOutcome, InputSeries};
+use homelab_spec::alerts::roles::{self, AlertRole};
 use homelab_spec::alerts::server::{LoadedRule, PrometheusServer};
 use homelab_spec::alerts::{self, CheckId, Depth, LintReport, rule_edit};
+use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::{CheckedFindings, Outcome};
 
 use super::{OrFail, World};
@@ -29,6 +32,8 @@ pub struct AlertsState {
     scratch: Option<tempfile::TempDir>,
     /// The line a broken copy changed, when it changed one.
     changed_line: Option<usize>,
+    /// The alert a broken copy changed, chosen by the role it plays ("that alert").
+    target: Option<String>,
     report: Option<LintReport>,
     lint_time: Option<Duration>,
     series: Vec<InputSeries>,
@@ -90,31 +95,77 @@ fn use_copy(
     Ok(())
 }
 
-#[given(
-    regex = r#"^a copy of the rules file where (\w+) has the (severity|summary|description) "([^"]*)"$"#
-)]
-fn copy_with_value(
+/// "the first alert ...": an alert chosen by the role it plays in the rules file.
+#[derive(Debug, Clone, Copy)]
+struct FirstAlert(AlertRole);
+
+impl FromStr for FirstAlert {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Ok(FirstAlert(match text {
+            "the first alert" => AlertRole::Any,
+            "the first alert that waits before firing" => AlertRole::Waiting,
+            "the first alert with a severity" => AlertRole::WithSeverity,
+            "the first alert with a description" => AlertRole::WithDescription,
+            other => return Err(format!("no alert is chosen as {other:?}")),
+        }))
+    }
+}
+
+/// The text of the homelab's rules file, which broken copies start from.
+fn original_rules(world: &World) -> Result<String, String> {
+    let original = world.root().join(alerts::RULES_FILE);
+    std::fs::read_to_string(&original)
+        .map_err(|e| format!("cannot read {}: {e}", original.display()))
+}
+
+/// The role's target in the rules file, remembered as "that alert"; a homelab with nothing
+/// to play the role ends the scenario as not applicable.
+fn target<T>(
     world: &mut World,
-    alert: String,
-    key: String,
-    value: String,
-) -> Result<(), String> {
+    find: impl FnOnce(&str) -> Result<T, NotApplicable>,
+    alert_of: impl Fn(&T) -> &str,
+) -> Result<T, String> {
+    let text = original_rules(world)?;
+    match find(&text) {
+        Ok(found) => {
+            world.alerts.target = Some(alert_of(&found).to_string());
+            Ok(found)
+        }
+        Err(why) => Err(world.skip(why)),
+    }
+}
+
+fn first_alert(world: &mut World, choice: FirstAlert) -> Result<String, String> {
+    target(world, |text| roles::alert(text, choice.0), |name| name)
+}
+
+#[given(
+    regex = r#"^a copy of the rules file where (the first alert(?: that waits before firing| with a severity| with a description)?) has the severity "([^"]*)"$"#
+)]
+fn copy_with_severity(world: &mut World, choice: FirstAlert, value: String) -> Result<(), String> {
+    let alert = first_alert(world, choice)?;
     use_copy(world, |text| {
-        rule_edit::set_value(text, &alert, &key, &value)
+        rule_edit::set_value(text, &alert, "severity", &value)
     })
 }
 
-#[given(regex = r#"^a copy of the rules file where (\w+) waits "([^"]*)" before firing$"#)]
-fn copy_with_for(world: &mut World, alert: String, value: String) -> Result<(), String> {
+#[given(
+    regex = r#"^a copy of the rules file where (the first alert(?: that waits before firing| with a severity| with a description)?) waits "([^"]*)" before firing$"#
+)]
+fn copy_with_for(world: &mut World, choice: FirstAlert, value: String) -> Result<(), String> {
+    let alert = first_alert(world, choice)?;
     use_copy(world, |text| {
         rule_edit::set_value(text, &alert, "for", &value)
     })
 }
 
 #[given(
-    regex = r#"^a copy of the rules file where (\w+) has no (expression|"for"|description|summary|severity)$"#
+    regex = r#"^a copy of the rules file where (the first alert(?: that waits before firing| with a severity| with a description)?) has no (expression|"for"|description|summary|severity)$"#
 )]
-fn copy_without(world: &mut World, alert: String, what: String) -> Result<(), String> {
+fn copy_without(world: &mut World, choice: FirstAlert, what: String) -> Result<(), String> {
+    let alert = first_alert(world, choice)?;
     let key = match what.as_str() {
         "expression" => "expr",
         "\"for\"" => "for",
@@ -124,63 +175,99 @@ fn copy_without(world: &mut World, alert: String, what: String) -> Result<(), St
     use_copy(world, |text| rule_edit::remove_key(text, &alert, &key))
 }
 
-#[given(regex = r"^a copy of the rules file where the expression of (\w+) is cut short$")]
-fn copy_with_broken_expr(world: &mut World, alert: String) -> Result<(), String> {
+#[given(
+    regex = r"^a copy of the rules file where the expression of (the first alert(?: that waits before firing| with a severity| with a description)?) is cut short$"
+)]
+fn copy_with_broken_expr(world: &mut World, choice: FirstAlert) -> Result<(), String> {
+    let alert = first_alert(world, choice)?;
     use_copy(world, |text| {
         let expr = rule_edit::value_of(text, &alert, "expr")?;
         rule_edit::set_value(text, &alert, "expr", &format!("{expr} and ("))
     })
 }
 
-#[given(regex = r"^a copy of the rules file where (\w+) is renamed (\w+)$")]
-fn copy_with_rename(world: &mut World, alert: String, new_name: String) -> Result<(), String> {
+#[given("a copy of the rules file where the second alert is renamed as the first")]
+fn copy_with_rename(world: &mut World) -> Result<(), String> {
+    let (first, second) = target(world, roles::two_alerts, |(first, _)| first)?;
     use_copy(world, |text| {
-        rule_edit::set_value(text, &alert, "alert", &new_name)
+        rule_edit::set_value(text, &second, "alert", &first)
     })
 }
 
 #[given(
-    regex = r#"^a copy of the rules file where (\w+) uses the (?:metric|label) "([^"]+)" instead of "([^"]+)"$"#
+    regex = r#"^a copy of the rules file where the "(\w+)" of (the first alert(?: that waits before firing| with a severity| with a description)?) is indented with a tab$"#
 )]
-fn copy_with_replaced_word(
-    world: &mut World,
-    alert: String,
-    new: String,
-    old: String,
-) -> Result<(), String> {
+fn copy_with_tab(world: &mut World, key: String, choice: FirstAlert) -> Result<(), String> {
+    let alert = first_alert(world, choice)?;
+    use_copy(world, |text| rule_edit::indent_with_tab(text, &alert, &key))
+}
+
+#[given("a copy of the rules file where the first alert on a catalogued metric misspells it")]
+fn copy_with_misspelt_metric(world: &mut World) -> Result<(), String> {
+    let catalogs = CatalogSet::bundled()?;
+    let (alert, metric, misspelt) = target(
+        world,
+        |text| roles::alert_on_a_catalogued_metric(text, catalogs),
+        |(alert, _, _)| alert,
+    )?;
     use_copy(world, |text| {
-        rule_edit::replace_in_expr(text, &alert, &old, &new)
+        rule_edit::replace_in_expr(text, &alert, &metric, &misspelt)
     })
 }
 
 #[given(
-    regex = r#"^a copy of the rules file where the (summary|description) of (\w+) also names the label "(\w+)"$"#
+    regex = r"^a copy of the rules file where the first alert that matches on a label of (?:its|an? (\S+)) metric uses a label only other metrics of (?:its|that) exporter have$"
 )]
-fn copy_with_template_label(
-    world: &mut World,
-    key: String,
-    alert: String,
-    label: String,
-) -> Result<(), String> {
+fn copy_with_label_of_another_metric(world: &mut World, exporter: String) -> Result<(), String> {
+    let catalogs = CatalogSet::bundled()?;
+    let exporter = Some(exporter.as_str()).filter(|e| !e.is_empty());
+    let (alert, own, other) = target(
+        world,
+        |text| roles::alert_matching_a_metric_label(text, catalogs, exporter),
+        |(alert, _, _)| alert,
+    )?;
     use_copy(world, |text| {
-        let value = rule_edit::value_of(text, &alert, &key)?;
+        rule_edit::replace_in_expr(text, &alert, &own, &other)
+    })
+}
+
+/// Adds ` ({{ $labels.<label> }})` to the alert's summary.
+fn copy_naming_label(world: &mut World, alert: &str, label: &str) -> Result<(), String> {
+    use_copy(world, |text| {
+        let value = rule_edit::value_of(text, alert, "summary")?;
         rule_edit::set_value(
             text,
-            &alert,
-            &key,
+            alert,
+            "summary",
             &format!("{value} ({{{{ $labels.{label} }}}})"),
         )
     })
 }
 
+#[given(
+    "a copy of the rules file where the summary of the first alert that aggregates away a label it selects on also names that label"
+)]
+fn copy_naming_a_dropped_label(world: &mut World) -> Result<(), String> {
+    let (alert, label) = target(world, roles::alert_dropping_a_selected_label, |(a, _)| a)?;
+    copy_naming_label(world, &alert, &label)
+}
+
+#[given(
+    "a copy of the rules file where the summary of the first alert whose labels the catalogs know also names a label its metric does not have"
+)]
+fn copy_naming_a_label_the_metric_lacks(world: &mut World) -> Result<(), String> {
+    let catalogs = CatalogSet::bundled()?;
+    let (alert, label) = target(
+        world,
+        |text| roles::alert_whose_metric_lacks_a_label(text, catalogs),
+        |(a, _)| a,
+    )?;
+    copy_naming_label(world, &alert, &label)
+}
+
 #[given(regex = r#"^a copy of the rules file with an extra top-level key "(\w+)"$"#)]
 fn copy_with_top_level_key(world: &mut World, key: String) -> Result<(), String> {
     use_copy(world, |text| Ok(rule_edit::add_top_level_key(text, &key)))
-}
-
-#[given(regex = r#"^a copy of the rules file where the "(\w+)" of (\w+) is indented with a tab$"#)]
-fn copy_with_tab(world: &mut World, key: String, alert: String) -> Result<(), String> {
-    use_copy(world, |text| rule_edit::indent_with_tab(text, &alert, &key))
 }
 
 /// Runs the checks; the time kept is the CPU time they took (not wall time, which grows
@@ -319,9 +406,14 @@ fn reported(world: &World, id: &str, rule: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
-#[then(regex = r#"^the check reports "([\w/-]+)" for (\w+)$"#)]
-fn reports_for_rule(world: &mut World, id: String, rule: String) -> Result<(), String> {
-    reported(world, &id, Some(&rule))
+#[then(regex = r#"^the check reports "([\w/-]+)" for that alert$"#)]
+fn reports_for_that_alert(world: &mut World, id: String) -> Result<(), String> {
+    let alert = world
+        .alerts
+        .target
+        .clone()
+        .ok_or("no earlier step chose an alert")?;
+    reported(world, &id, Some(&alert))
 }
 
 #[then(regex = r#"^the check reports "([\w/-]+)" at the changed line$"#)]

@@ -1,6 +1,7 @@
 //! Step definitions: each parses its sentence, calls the `homelab_spec` library, and asserts.
 //! The `World` holds one scenario's state, one field per concern.
 
+use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::Outcomes;
 use homelab_spec::spec_root::SpecRoot;
 
@@ -21,12 +22,22 @@ pub struct World {
     /// What this scenario ran (tool runs, alert timelines, retry waits, module runs),
     /// handed to the report writers when the scenario ends.
     pub outcomes: Outcomes,
+    /// Set when the homelab has nothing to play the role a scenario needs: the step that
+    /// found out fails, and the runner reports the scenario as skipped with this reason.
+    pub not_applicable: Option<NotApplicable>,
 }
 
 impl World {
     /// The repository under test (`SPEC_ROOT`), validated before the run started.
     pub fn root(&self) -> SpecRoot {
         SpecRoot::current()
+    }
+
+    /// Ends the scenario as not applicable: records why and returns the step's message.
+    pub fn skip(&mut self, why: NotApplicable) -> String {
+        let message = why.to_string();
+        self.not_applicable = Some(why);
+        message
     }
 }
 

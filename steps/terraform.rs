@@ -9,7 +9,9 @@ use homelab_spec::finding::{Finding, listing};
 use homelab_spec::homelab::copy::{RepositoryCopy, copy_repository};
 use homelab_spec::outcome::{BrokenCopy, CheckedFindings, Outcome, TerraformKind};
 use homelab_spec::shell::fake_commands::FakeCommands;
-use homelab_spec::terraform::broken_copy::{HANG_FILE, ModuleChange, UNGUARDED_RUN};
+use homelab_spec::terraform::broken_copy::{
+    HANG_FILE, ModuleChange, UNGUARDED_RUN, first_guarded_default,
+};
 use homelab_spec::terraform::environment::{EnvironmentError, run_environments};
 use homelab_spec::terraform::init_check::{InitCheck, check_homelab};
 use homelab_spec::terraform::module::MODULE_NAMES;
@@ -59,6 +61,8 @@ pub struct TerraformState {
     /// The outcomes of the environments that have tests, by directory.
     environments: Vec<(String, Result<ModuleOutcome, EnvironmentError>)>,
     findings: Vec<Finding>,
+    /// The regression run that guards the default a role-chosen change broke.
+    guarding_run: Option<String>,
     /// What `terraform init` would check, per module and environment that has tests.
     init: Option<Vec<InitCheck>>,
 }
@@ -105,13 +109,49 @@ fn the_module(world: &mut World, name: String) -> Result<(), String> {
     Ok(())
 }
 
+/// A copy of module `name` with `change` made; a module without what the change needs ends
+/// the scenario as not applicable (the module itself missing still fails).
+fn broken_copy(
+    world: &mut World,
+    name: &str,
+    change: &ModuleChange,
+    sentence: String,
+) -> Result<(), String> {
+    let copy = copy_repository(world.root().path(), None).or_fail()?;
+    let module = Module::in_root(&copy.root, name).or_fail()?;
+    if let Err(e) = change.apply(&module) {
+        return Err(match e.not_applicable() {
+            Some(why) => world.skip(why),
+            None => e.to_string(),
+        });
+    }
+    world.terraform.modules = vec![module];
+    world.terraform.copy = Some((copy, sentence));
+    Ok(())
+}
+
 #[given(expr = "a copy of the {word} module in which {module_change}")]
 fn a_broken_copy(world: &mut World, name: String, change: Change) -> Result<(), String> {
-    let copy = copy_repository(world.root().path(), None).or_fail()?;
-    let module = Module::in_root(&copy.root, &name).or_fail()?;
-    change.1.apply(&module).or_fail()?;
-    world.terraform.modules = vec![module];
-    world.terraform.copy = Some((copy, change.0));
+    broken_copy(world, &name, &change.1, change.0)
+}
+
+#[given("a copy of the first module with a guarded default, in which that default is changed")]
+fn a_copy_with_a_guarded_default_changed(world: &mut World) -> Result<(), String> {
+    let root = world.layout.root();
+    let modules: Vec<Module> = world
+        .layout
+        .homelab()?
+        .modules
+        .iter()
+        .map(|m| m.as_module(&root))
+        .collect();
+    let guarded = first_guarded_default(&modules).map_err(|why| world.skip(why))?;
+    let sentence = format!(
+        "the {} default of {} changed (guarded by {})",
+        guarded.variable, guarded.module, guarded.run
+    );
+    broken_copy(world, &guarded.module, &guarded.change(), sentence)?;
+    world.terraform.guarding_run = Some(guarded.run);
     Ok(())
 }
 
@@ -773,6 +813,16 @@ fn the_run_passes(world: &mut World, run: String, file: String) -> Result<(), St
     } else {
         Err(findings_of(outcome))
     }
+}
+
+#[then("the run that guards it fails")]
+fn the_guarding_run_fails(world: &mut World) -> Result<(), String> {
+    let run = world
+        .terraform
+        .guarding_run
+        .clone()
+        .ok_or("no earlier step chose a guarded default")?;
+    the_run_fails(world, run)
 }
 
 #[then(expr = "the run {string} fails")]

@@ -20,6 +20,8 @@ mod compact;
 mod filters;
 #[path = "acceptance/living_doc.rs"]
 mod living_doc;
+#[path = "acceptance/not_applicable.rs"]
+mod not_applicable;
 #[path = "../steps/mod.rs"]
 mod steps;
 
@@ -80,6 +82,9 @@ fn main() -> ExitCode {
             .after(move |feature, _rule, scenario, _finished, world| {
                 if let Some(world) = world {
                     let outcomes = world.outcomes.take();
+                    // Read, not taken: the not-applicable writer reads it from the failed step's world,
+                    // which cucumber hands over after this hook.
+                    let not_applicable = world.not_applicable.as_ref().map(ToString::to_string);
                     collector.add(ScenarioOutcomes {
                         feature: feature
                             .path
@@ -88,12 +93,15 @@ fn main() -> ExitCode {
                         scenario: scenario.name.clone(),
                         line: scenario.position.line,
                         outcomes: outcomes.clone(),
+                        not_applicable,
                     });
                     outcomes_to.attach(feature, scenario, outcomes);
                 }
                 Box::pin(async {})
             })
-            .with_writer(
+            // Inside `fail_on_skipped`: a scenario that does not apply to this homelab is
+            // skipped with its reason, while an undefined step still fails the run.
+            .with_writer(not_applicable::NotApplicableAsSkipped::new(
                 compact::Compact::new(tally.clone())
                     .summarized()
                     .tee::<World, _>(writer::JUnit::for_tee(junit, 0))
@@ -105,7 +113,7 @@ fn main() -> ExitCode {
                             .discard_stats_writes(),
                     )
                     .normalized(),
-            )
+            ))
             .fail_on_skipped()
             .with_cli(opts)
             .run(features.clone()),
@@ -123,7 +131,7 @@ fn main() -> ExitCode {
 
     let tool_runs = collected.tool_runs();
     let junit_path = reports.join("junit.xml");
-    if let Err(e) = report::finish(&junit_path, &tool_runs) {
+    if let Err(e) = report::finish(&junit_path, &tool_runs, &collected.not_applicable()) {
         eprintln!(
             "error: cannot add tool results to {}: {e}",
             junit_path.display()
@@ -146,14 +154,18 @@ fn main() -> ExitCode {
     );
     // Notes never fail the run; each is said once, here, and kept in the reports.
     let notes = collected.notes();
+    if !notes.is_empty() {
+        println!("notes (not judged, with the reason):");
+    }
     for note in &notes {
-        println!("note: {note}");
+        println!("  {note}");
     }
     // The plain closing line CI reads.
     println!(
-        "scenarios: {} passed, {} failed; {} notes",
+        "scenarios: {} passed, {} failed, {} not applicable; {} notes",
         tally.passed(),
         tally.failed(),
+        tally.not_applicable(),
         notes.len()
     );
     // The verdict is the scenarios': a tool run that failed on a broken copy is what its

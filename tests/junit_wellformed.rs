@@ -49,7 +49,7 @@ fn a_colourful_failing_tool_run_still_gives_a_file_an_xml_parser_accepts() {
         ),
     )
     .unwrap();
-    report::finish(&junit, &[run.tool_run()]).unwrap();
+    report::finish(&junit, &[run.tool_run()], &[]).unwrap();
 
     let xml = std::fs::read(&junit).unwrap();
     assert!(!xml.contains(&0x1b), "an ESC byte reached the report");

@@ -26,6 +26,7 @@ pub mod outline;
 pub mod promql_dialect;
 pub mod promtool;
 pub mod published_metrics;
+pub mod roles;
 pub mod rule_edit;
 pub mod rule_file;
 pub mod script_edit;

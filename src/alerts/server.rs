@@ -72,7 +72,70 @@ pub struct LoadedRule {
     /// Filled in from the group.
     #[serde(skip)]
     pub group: String,
+    /// How often its group is evaluated, from the group.
+    #[serde(skip)]
+    pub group_interval: Duration,
+    /// Not evaluated within the wait because its group's interval is longer than the wait:
+    /// the server says it is loaded, and cannot say yet whether it evaluates without error.
+    #[serde(skip)]
+    pub not_due: bool,
 }
+
+impl LoadedRule {
+    /// Evaluated, with an error or without: health "ok" or "err".
+    fn evaluated(&self) -> bool {
+        self.health != UNKNOWN
+    }
+
+    /// Whether the server says something is wrong with it: an error, or no evaluation within
+    /// the wait although its group was due.
+    pub fn unhealthy(&self) -> bool {
+        self.health != "ok" && !self.not_due
+    }
+
+    /// What the server can say about a rule it has not evaluated yet.
+    pub fn not_due_reason(&self) -> String {
+        format!(
+            "loaded, health not yet known: its group {} is evaluated every {:?}, longer than the wait",
+            self.group, self.group_interval
+        )
+    }
+}
+
+/// The rules of a rules API answer, each with its group's name and interval.
+fn parse_rules(body: &str) -> Result<Vec<LoadedRule>, String> {
+    let response: RulesResponse =
+        serde_json::from_str(body).map_err(|e| format!("not the expected JSON ({e}): {body}"))?;
+    if response.status != "success" {
+        return Err(format!("status {}: {body}", response.status));
+    }
+    Ok(response
+        .data
+        .groups
+        .into_iter()
+        .flat_map(|g| {
+            let group = g.name;
+            let interval = Duration::try_from_secs_f64(g.interval).unwrap_or_default();
+            g.rules.into_iter().map(move |mut r| {
+                r.group = group.clone();
+                r.group_interval = interval;
+                r
+            })
+        })
+        .collect())
+}
+
+/// Marks the rules not evaluated yet whose group's interval is longer than `wait`; true
+/// when every rule is then judged (evaluated, or not due).
+fn all_judged(rules: &mut [LoadedRule], wait: Duration) -> bool {
+    for rule in rules.iter_mut() {
+        rule.not_due = !rule.evaluated() && rule.group_interval > wait;
+    }
+    !rules.is_empty() && rules.iter().all(|r| r.evaluated() || r.not_due)
+}
+
+/// The health the rules API reports for a rule not evaluated yet.
+const UNKNOWN: &str = "unknown";
 
 #[derive(Deserialize)]
 struct RulesResponse {
@@ -88,6 +151,9 @@ struct RulesData {
 #[derive(Deserialize)]
 struct LoadedGroup {
     name: String,
+    /// Seconds between evaluations.
+    #[serde(default)]
+    interval: f64,
     rules: Vec<LoadedRule>,
 }
 
@@ -95,8 +161,13 @@ struct LoadedGroup {
 pub const RULE_UNHEALTHY: crate::finding::FindingId =
     crate::finding::FindingId::new("prometheus/rule-unhealthy");
 
+/// A rule the server loaded and has not evaluated yet, its group's interval being longer
+/// than the wait: a note, never a failure.
+pub const RULE_NOT_DUE: crate::finding::FindingId =
+    crate::finding::FindingId::new("prometheus/rule-not-due");
+
 /// What the server reported, as one JUnit suite: a case per rule, failed when its health
-/// is not `ok`.
+/// is not `ok`, a note when its group was not due within the wait.
 pub fn rules_run(rules: &[LoadedRule]) -> crate::outcome::ToolRun {
     use crate::outcome::{CaseStatus, ToolCase, ToolRun};
     ToolRun {
@@ -109,6 +180,16 @@ pub fn rules_run(rules: &[LoadedRule]) -> crate::outcome::ToolRun {
                 time: Duration::ZERO,
                 status: if rule.health == "ok" {
                     CaseStatus::Passed
+                } else if rule.not_due {
+                    CaseStatus::Note(
+                        crate::finding::Finding::new(
+                            RULE_NOT_DUE,
+                            &rule.group,
+                            rule.not_due_reason(),
+                        )
+                        .about(&rule.name)
+                        .note(),
+                    )
                 } else {
                     CaseStatus::Failed(
                         crate::finding::Finding::new(
@@ -281,37 +362,27 @@ impl PrometheusServer {
         if status != 200 {
             return Err(http(format!("answered {status}: {body}")));
         }
-        let response: RulesResponse = serde_json::from_str(&body)
-            .map_err(|e| http(format!("not the expected JSON ({e}): {body}")))?;
-        if response.status != "success" {
-            return Err(http(format!("status {}: {body}", response.status)));
-        }
-        Ok(response
-            .data
-            .groups
-            .into_iter()
-            .flat_map(|g| {
-                let group = g.name;
-                g.rules.into_iter().map(move |mut r| {
-                    r.group = group.clone();
-                    r
-                })
-            })
-            .collect())
+        parse_rules(&body).map_err(http)
     }
 
-    /// The rules once every one has been evaluated (health no longer "unknown").
+    /// The rules once every one whose group is due within `timeout` has been evaluated.
+    ///
+    /// Prometheus evaluates a group first at an offset within its interval, so a group with
+    /// `interval: 5m` may not be evaluated for five minutes. Its rules still unevaluated are
+    /// returned marked [`LoadedRule::not_due`] as soon as every other rule is evaluated: the
+    /// server says they are loaded, and nothing yet about their health. Only a rule of a
+    /// group due within the wait that is still not evaluated is an error.
     pub fn evaluated_rules(&mut self, timeout: Duration) -> Result<Vec<LoadedRule>, ServerError> {
         let started = Instant::now();
         loop {
-            let rules = self.rules()?;
-            if !rules.is_empty() && rules.iter().all(|r| r.health != "unknown") {
+            let mut rules = self.rules()?;
+            if all_judged(&mut rules, timeout) {
                 return Ok(rules);
             }
             if started.elapsed() >= timeout {
                 let waiting: Vec<&str> = rules
                     .iter()
-                    .filter(|r| r.health == "unknown")
+                    .filter(|r| !r.evaluated() && !r.not_due)
                     .map(|r| r.name.as_str())
                     .collect();
                 return Err(ServerError::NotEvaluated {
@@ -399,6 +470,45 @@ mod tests {
             matches!(&err, ServerError::Http { url, .. } if *url == format!("http://{address}/-/ready")),
             "{err}"
         );
+    }
+
+    /// A rules API answer: a group evaluated every second, and one every five minutes.
+    fn answer(fast_health: &str) -> String {
+        format!(
+            r#"{{"status":"success","data":{{"groups":[
+            {{"name":"node-alerts","file":"a.yml","interval":1,"rules":[
+              {{"name":"HostDown","type":"alerting","health":"{fast_health}"}}]}},
+            {{"name":"capacity-recording","file":"a.yml","interval":300,"rules":[
+              {{"name":"instance:node_filesystem_avail:ratio","type":"recording","health":"unknown"}}]}}]}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_rule_whose_group_is_not_due_within_the_wait_is_loaded_not_failed() {
+        let mut rules = parse_rules(&answer("ok")).unwrap();
+        assert!(all_judged(&mut rules, Duration::from_secs(20)));
+        let slow = &rules[1];
+        assert_eq!(slow.group_interval, Duration::from_secs(300));
+        assert!(slow.not_due && !slow.unhealthy());
+        assert_eq!(rules_run(&rules).failures(), 0);
+        assert!(matches!(
+            &rules_run(&rules).cases[1].status,
+            crate::outcome::CaseStatus::Note(f) if f.id == RULE_NOT_DUE && f.is_note()
+        ));
+        // A wait as long as the group's interval leaves no excuse.
+        let mut rules = parse_rules(&answer("ok")).unwrap();
+        assert!(!all_judged(&mut rules, Duration::from_secs(300)));
+        assert!(rules[1].unhealthy());
+    }
+
+    #[test]
+    fn a_rule_of_a_group_due_within_the_wait_is_waited_for() {
+        let mut rules = parse_rules(&answer("unknown")).unwrap();
+        assert!(!all_judged(&mut rules, Duration::from_secs(20)));
+        assert!(rules[0].unhealthy());
+        let mut rules = parse_rules(&answer("err")).unwrap();
+        assert!(all_judged(&mut rules, Duration::from_secs(20)));
+        assert!(rules[0].unhealthy());
     }
 
     #[test]

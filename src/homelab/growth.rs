@@ -76,6 +76,9 @@ pub enum RepositoryChange {
     /// `a valid alert NodeClockSkew is added`: a new group with one complete alert on
     /// `node_timex_offset_seconds`, appended to the deployed rules file.
     ValidNewAlert,
+    /// `a recording group evaluated every 5 minutes is added`: a group with `interval: 5m`,
+    /// longer than a test waits for Prometheus to evaluate it, appended to the rules file.
+    SlowRecordingGroup,
     /// `a module without a regression file is added`: `tooling-stack`, with `.tf` files
     /// and a test file, but no `tests/regression.tftest.hcl`.
     ModuleWithoutRegressionFile,
@@ -142,10 +145,14 @@ pub enum RepositoryChange {
 }
 
 /// The changes' sentences, for a step's parameter and for error messages.
-pub const SENTENCES: [(&str, RepositoryChange); 24] = [
+pub const SENTENCES: [(&str, RepositoryChange); 25] = [
     (
         "a valid alert NodeClockSkew is added",
         RepositoryChange::ValidNewAlert,
+    ),
+    (
+        "a recording group evaluated every 5 minutes is added",
+        RepositoryChange::SlowRecordingGroup,
     ),
     (
         "a module without a regression file is added",
@@ -287,6 +294,13 @@ impl RepositoryChange {
             RepositoryChange::ValidNewAlert => {
                 let text = read(&root.join(RULES_FILE))?;
                 write(&root.join(RULES_FILE), &format!("{text}{NEW_ALERT_GROUP}"))
+            }
+            RepositoryChange::SlowRecordingGroup => {
+                let text = read(&root.join(RULES_FILE))?;
+                write(
+                    &root.join(RULES_FILE),
+                    &format!("{text}{SLOW_RECORDING_GROUP}"),
+                )
             }
             RepositoryChange::ModuleWithoutRegressionFile => {
                 let dir = modules.join(NEW_MODULE);
@@ -439,6 +453,7 @@ impl RepositoryChange {
     pub fn breaks(self) -> Option<Option<&'static str>> {
         match self {
             RepositoryChange::ValidNewAlert
+            | RepositoryChange::SlowRecordingGroup
             | RepositoryChange::ModulePinnedToNewerRelease
             | RepositoryChange::ModuleWithCompleteTests
             | RepositoryChange::EnvironmentWithTests
@@ -534,6 +549,15 @@ const NEW_ALERT_GROUP: &str = r#"
         annotations:
           summary: Clock of {{ $labels.instance }} is off by more than 50 ms.
           description: The clock of {{ $labels.instance }} is {{ $value }} s away from its time source; check chrony or systemd-timesyncd.
+"#;
+
+/// A recording group evaluated every five minutes, as capacity rules often are.
+const SLOW_RECORDING_GROUP: &str = r#"
+  - name: capacity-recording
+    interval: 5m
+    rules:
+      - record: instance:node_filesystem_avail:ratio
+        expr: node_filesystem_avail_bytes{job="node"} / node_filesystem_size_bytes{job="node"}
 "#;
 
 const NEW_MODULE_MAIN: &str = r#"# A tooling stack: one hostname per service. No provider: the tests plan with Terraform alone.

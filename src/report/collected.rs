@@ -15,6 +15,18 @@ pub struct ScenarioOutcomes {
     /// The scenario's line in its feature file (an outline's example row has its own).
     pub line: usize,
     pub outcomes: Vec<Outcome>,
+    /// `not applicable: <reason>` when the homelab had nothing to play the scenario's role.
+    pub not_applicable: Option<String>,
+}
+
+/// A scenario that did not apply to the homelab, for the JUnit report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotApplicableScenario {
+    /// The feature file, as cucumber names it.
+    pub feature: String,
+    pub line: usize,
+    /// `not applicable: <reason>`.
+    pub message: String,
 }
 
 /// Every scenario's outcomes, in the order the scenarios finished.
@@ -31,6 +43,20 @@ impl RunOutcomes {
 
     pub fn all(&self) -> Vec<ScenarioOutcomes> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The scenarios that did not apply to the homelab, with their reasons.
+    pub fn not_applicable(&self) -> Vec<NotApplicableScenario> {
+        self.all()
+            .into_iter()
+            .filter_map(|s| {
+                Some(NotApplicableScenario {
+                    message: s.not_applicable?,
+                    feature: s.feature,
+                    line: s.line,
+                })
+            })
+            .collect()
     }
 
     /// Every note the run's checks and tool runs made, each once (shared runs are returned

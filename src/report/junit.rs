@@ -8,6 +8,7 @@ use std::path::Path;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
+use super::collected::NotApplicableScenario;
 use super::text::sanitize;
 use crate::outcome::{CaseStatus, ToolRun};
 
@@ -147,16 +148,82 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
 
+/// The feature file and line cucumber's JUnit writer puts at the end of a scenario's case
+/// name (`...Scenario: <name>: <path>:<line>:<column>`).
+fn case_place(name: &str) -> Option<(&str, usize)> {
+    let (rest, _column) = name.rsplit_once(':')?;
+    let (rest, line) = rest.rsplit_once(':')?;
+    let path = rest.rsplit_once(": ").map_or(rest, |(_, p)| p);
+    Some((path, line.parse().ok()?))
+}
+
+/// Gives the `<skipped>` element of each scenario that did not apply to the homelab its
+/// reason as `message`, so CI shows why it was skipped.
+fn mark_not_applicable(xml: &str, scenarios: &[NotApplicableScenario]) -> String {
+    if scenarios.is_empty() {
+        return xml.to_string();
+    }
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut writer = Writer::new(Cursor::new(Vec::new()));
+    let mut reason: Option<&str> = None;
+    loop {
+        let event = match reader.read_event() {
+            Ok(Event::Eof) => break,
+            // Unreadable: leave the file as it was rather than lose the report.
+            Err(_) => return xml.to_string(),
+            Ok(event) => event,
+        };
+        let event = match event {
+            Event::Start(start) if start.name().as_ref() == b"testcase" => {
+                let name = start
+                    .try_get_attribute("name")
+                    .ok()
+                    .flatten()
+                    .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+                    .unwrap_or_default();
+                reason = case_place(&name).and_then(|(path, line)| {
+                    scenarios
+                        .iter()
+                        .find(|s| s.line == line && !path.is_empty() && s.feature.ends_with(path))
+                        .map(|s| s.message.as_str())
+                });
+                Event::Start(start)
+            }
+            Event::End(end) if end.name().as_ref() == b"testcase" => {
+                reason = None;
+                Event::End(end)
+            }
+            Event::Empty(skipped) if skipped.name().as_ref() == b"skipped" && reason.is_some() => {
+                let mut marked = BytesStart::new("skipped");
+                marked.push_attribute(("message", reason.unwrap_or_default()));
+                Event::Empty(marked)
+            }
+            other => other,
+        };
+        if writer.write_event(event).is_err() {
+            return xml.to_string();
+        }
+    }
+    String::from_utf8(writer.into_inner().into_inner()).unwrap_or_else(|_| xml.to_string())
+}
+
 /// Rewrites the JUnit file cucumber wrote at `path`: its text made well-formed (colour
-/// codes, control characters and invalid UTF-8 in scenario messages), and the tool runs
-/// appended inside `<testsuites>`.
-pub fn finish(path: &Path, runs: &[ToolRun]) -> Result<(), JunitError> {
+/// codes, control characters and invalid UTF-8 in scenario messages), the reason on each
+/// scenario that did not apply, and the tool runs appended inside `<testsuites>`.
+pub fn finish(
+    path: &Path,
+    runs: &[ToolRun],
+    not_applicable: &[NotApplicableScenario],
+) -> Result<(), JunitError> {
     let io = |source| JunitError::Io {
         path: path.display().to_string(),
         source,
     };
     let original = std::fs::read(path).map_err(io)?;
-    let cucumber = sanitize(&String::from_utf8_lossy(&original));
+    let cucumber = mark_not_applicable(
+        &sanitize(&String::from_utf8_lossy(&original)),
+        not_applicable,
+    );
     let extra = tool_suites_xml(runs);
     let merged = match cucumber.rfind("</testsuites>") {
         Some(end) => format!("{}{}\n{}", &cucumber[..end], extra, &cucumber[end..]),
@@ -250,7 +317,7 @@ mod tests {
         )
         .unwrap();
         let noisy = "\u{1b}[1;31m[ERROR]\u{1b}[0m ssh failed\u{8}\u{b}\u{c} \u{1b}]0;title\u{7}done\u{fffe}";
-        finish(&path, &[run(noisy)]).unwrap();
+        finish(&path, &[run(noisy)], &[]).unwrap();
         let xml = std::fs::read_to_string(&path).unwrap();
         well_formed(&xml).unwrap_or_else(|e| panic!("not well-formed: {e}\n{xml}"));
         assert!(!xml.contains('\u{1b}') && !xml.contains('\u{7}'), "{xml}");
@@ -267,7 +334,7 @@ mod tests {
         bytes.extend_from_slice(&[0xff, 0xfe, b'x']);
         bytes.extend_from_slice(b"</failure></testcase></testsuite></testsuites>");
         std::fs::write(&path, bytes).unwrap();
-        finish(&path, &[]).unwrap();
+        finish(&path, &[], &[]).unwrap();
         well_formed(&std::fs::read_to_string(&path).unwrap()).unwrap();
     }
 
@@ -283,6 +350,36 @@ mod tests {
         assert_eq!(summarize(&xml).1, 0, "{xml}");
         assert!(xml.contains("broken copy: the SCSI controller is virtio-scsi-pci"));
         assert!(xml.contains("failed as expected on the broken copy: terraform/run-failed"));
+    }
+
+    #[test]
+    fn a_scenario_that_does_not_apply_is_skipped_with_its_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("junit.xml");
+        std::fs::write(
+            &path,
+            "<?xml version=\"1.0\"?>\n<testsuites>\n<testsuite name=\"f\" tests=\"2\">\
+             <testcase name=\"Rule: r: Scenario: a: /features/us1_static.feature:70:5\"><skipped/><system-out>x</system-out></testcase>\
+             <testcase name=\"Scenario: b: /features/us1_static.feature:75:5\"><skipped/></testcase>\
+             </testsuite>\n</testsuites>\n",
+        )
+        .unwrap();
+        let reason = NotApplicableScenario {
+            feature: "/work/x/features/us1_static.feature".into(),
+            line: 70,
+            message: "not applicable: no alert quotes a label".into(),
+        };
+        finish(&path, &[], &[reason]).unwrap();
+        let xml = std::fs::read_to_string(&path).unwrap();
+        well_formed(&xml).unwrap();
+        assert!(
+            xml.contains(
+                "feature:70:5\"><skipped message=\"not applicable: no alert quotes a label\"/>"
+            ),
+            "{xml}"
+        );
+        // The other skipped scenario keeps cucumber's plain skip.
+        assert!(xml.contains("feature:75:5\"><skipped/>"), "{xml}");
     }
 
     #[test]

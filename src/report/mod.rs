@@ -7,6 +7,6 @@ pub mod junit;
 pub mod living_doc;
 pub mod text;
 
-pub use collected::{RunOutcomes, ScenarioOutcomes};
+pub use collected::{NotApplicableScenario, RunOutcomes, ScenarioOutcomes};
 pub use junit::{JunitError, distinct, finish, summarize, tool_suites_xml};
 pub use text::sanitize;

@@ -353,6 +353,125 @@ fn edit_tf_files(dir: &Path, edit: impl Fn(&mut Body) -> usize) -> Result<usize,
     Ok(total)
 }
 
+/// A variable default a regression run guards: the run does not set the variable, and one
+/// of its assertions compares with the default's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardedDefault {
+    pub module: String,
+    pub variable: String,
+    /// The default, a string literal.
+    pub value: String,
+    /// The regression run that guards it.
+    pub run: String,
+}
+
+impl GuardedDefault {
+    /// The change that breaks it: another value of the same shape for the default (its
+    /// first letter or digit moved on by one), so that a validation of the variable's format
+    /// still accepts it and the guarding run, not the validation, is what fails.
+    pub fn change(&self) -> ModuleChange {
+        ModuleChange::VariableDefault {
+            variable: self.variable.clone(),
+            value: altered(&self.value),
+        }
+    }
+}
+
+/// `value` with its first ASCII letter or digit replaced by the next one (`01:00` becomes
+/// `11:00`, `Managed` becomes `Nanaged`).
+fn altered(value: &str) -> String {
+    let next = |c: char| match c {
+        '9' => '0',
+        'z' => 'a',
+        'Z' => 'A',
+        c => char::from(c as u8 + 1),
+    };
+    match value
+        .char_indices()
+        .find(|(_, c)| c.is_ascii_alphanumeric())
+    {
+        Some((at, c)) => format!("{}{}{}", &value[..at], next(c), &value[at + 1..]),
+        None => format!("{value}x"),
+    }
+}
+
+/// The string-literal defaults of a module's variables, in file order.
+fn string_defaults(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "tf"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for path in files {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(body) = parse(&text, &path.display().to_string()) else {
+            continue;
+        };
+        for block in body.get_blocks("variable") {
+            let Some(name) = block.labels.first().map(|l| l.as_str().to_string()) else {
+                continue;
+            };
+            if let Some(Expression::String(value)) =
+                block.body.get_attribute("default").map(|a| &a.value)
+            {
+                out.push((name, value.as_str().to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a body's `variables` block sets `variable`.
+fn sets_variable(body: &Body, variable: &str) -> bool {
+    body.get_blocks("variables")
+        .any(|v| v.body.get_attribute(variable).is_some())
+}
+
+/// The first module (in `modules`' order) with a guarded default: a string default that
+/// one of its regression runs asserts on without setting the variable.
+pub fn first_guarded_default(
+    modules: &[super::module::Module],
+) -> Result<GuardedDefault, crate::not_applicable::NotApplicable> {
+    for module in modules {
+        let Ok(text) = read(&module.dir, REGRESSION_FILE) else {
+            continue;
+        };
+        let Ok(tests) = parse(&text, REGRESSION_FILE) else {
+            continue;
+        };
+        for (variable, value) in string_defaults(&module.dir) {
+            if value.is_empty() || sets_variable(&tests, &variable) {
+                continue;
+            }
+            let quoted = format!("\"{value}\"");
+            let guard = tests.get_blocks("run").find(|run| {
+                !sets_variable(&run.body, &variable)
+                    && run.body.get_blocks("assert").any(|a| {
+                        a.body
+                            .get_attribute("condition")
+                            .is_some_and(|c| c.value.to_string().contains(&quoted))
+                    })
+            });
+            if let Some(run) = guard.and_then(|r| r.labels.first()) {
+                return Ok(GuardedDefault {
+                    module: module.name.clone(),
+                    variable,
+                    value,
+                    run: run.as_str().to_string(),
+                });
+            }
+        }
+    }
+    Err(crate::not_applicable::NotApplicable::new(
+        "no module has a string default that a regression run asserts on without setting it",
+    ))
+}
+
 fn not_found(module: &str, what: &str) -> TerraformError {
     TerraformError::TextNotFound {
         module: module.to_string(),
@@ -372,6 +491,50 @@ fn require(changed: usize, module: &str, what: &str) -> Result<(), TerraformErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_guarded_default_is_changed_keeping_its_shape() {
+        assert_eq!(altered("01:00"), "11:00");
+        assert_eq!(altered("Managed by Terraform"), "Nanaged by Terraform");
+        assert_eq!(altered("9z"), "0z");
+        assert_eq!(altered("--"), "--x");
+    }
+
+    #[test]
+    fn the_first_guarded_default_is_found_and_an_unguarded_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let module = |name: &str, test: &str| {
+            let root = dir.path().join(name);
+            crate::test_support::write(
+                &root,
+                "variables.tf",
+                "variable \"schedule\" {\n  default = \"01:00\"\n}\n",
+            );
+            crate::test_support::write(&root, REGRESSION_FILE, test);
+            super::super::module::Module {
+                name: name.into(),
+                dir: root,
+            }
+        };
+        let unguarded = module(
+            "a",
+            "run \"sets_it\" {\n  variables {\n    schedule = \"02:00\"\n  }\n  assert {\n    condition = x == \"01:00\"\n    error_message = \"e\"\n  }\n}\n",
+        );
+        let guarded = module(
+            "b",
+            "run \"keeps_it\" {\n  assert {\n    condition = x.schedule == \"01:00\"\n    error_message = \"e\"\n  }\n}\n",
+        );
+        assert!(first_guarded_default(std::slice::from_ref(&unguarded)).is_err());
+        let found = first_guarded_default(&[unguarded, guarded]).unwrap();
+        assert_eq!(
+            (
+                found.module.as_str(),
+                found.variable.as_str(),
+                found.run.as_str()
+            ),
+            ("b", "schedule", "keeps_it")
+        );
+    }
     use crate::terraform::module::Module;
 
     const EXAMPLES: [&str; 9] = [

@@ -112,3 +112,16 @@ pub enum ProviderError {
     #[error("installing the offline Terraform providers failed: {0}")]
     Install(String),
 }
+
+impl TerraformError {
+    /// When a change to a copy found nothing to change (the module has no such resource,
+    /// variable or run): the scenario that makes it does not apply to this homelab.
+    pub fn not_applicable(&self) -> Option<crate::not_applicable::NotApplicable> {
+        match self {
+            TerraformError::TextNotFound { module, text, .. } => Some(
+                crate::not_applicable::NotApplicable::new(format!("module {module} has no {text}")),
+            ),
+            _ => None,
+        }
+    }
+}

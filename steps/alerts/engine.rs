@@ -8,7 +8,7 @@ use homelab_spec::alerts::{self, promtool};
 
 use super::super::World;
 
-#[when("it has evaluated every rule at least once")]
+#[when("it has evaluated every rule whose group is due within the wait")]
 async fn evaluated_every_rule(world: &mut World) -> Result<(), String> {
     let mut server = world
         .alerts
@@ -38,9 +38,12 @@ fn every_rule_is_healthy(world: &mut World) -> Result<(), String> {
         .loaded
         .as_ref()
         .ok_or("no rules were read by an earlier step")?;
+    for rule in rules.iter().filter(|r| r.not_due) {
+        println!("{}: {}", rule.name, rule.not_due_reason());
+    }
     let unhealthy: Vec<String> = rules
         .iter()
-        .filter(|r| r.health != "ok")
+        .filter(|r| r.unhealthy())
         .map(|r| {
             format!(
                 "  {} (group {}): health {}{}",

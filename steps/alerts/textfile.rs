@@ -3,9 +3,11 @@
 
 use cucumber::{given, then, when};
 use homelab_spec::alerts::catalog::CatalogSet;
+use homelab_spec::alerts::roles::{self, Sample};
 use homelab_spec::alerts::script_edit::{self, ScriptChange};
 use homelab_spec::alerts::textfile::{self, PublishedMetric, ids};
 use homelab_spec::finding::{Finding, FindingId, listing};
+use homelab_spec::not_applicable::NotApplicable;
 
 use super::super::{OrFail, World};
 
@@ -16,6 +18,25 @@ pub struct TextfileState {
     copy: Option<tempfile::TempDir>,
     published: Option<Vec<PublishedMetric>>,
     findings: Option<Vec<Finding>>,
+    /// What the broken copy changed: the script, the metric, and the label or new name.
+    changed: Option<Changed>,
+}
+
+/// The target a change to a script was made at, chosen by the role it plays.
+#[derive(Debug, Clone)]
+struct Changed {
+    script: String,
+    metric: String,
+    /// The label dropped or added, or the metric's new name.
+    word: String,
+}
+
+impl TextfileState {
+    fn changed(&self) -> Result<&Changed, String> {
+        self.changed
+            .as_ref()
+            .ok_or_else(|| "no earlier step changed a script".to_string())
+    }
 }
 
 impl TextfileState {
@@ -26,67 +47,85 @@ impl TextfileState {
     }
 }
 
-/// A publishing script the homelab has, by its name (`backup-status`): its path.
-fn script_path(world: &mut World, name: &str) -> Result<String, String> {
-    let homelab = world.layout.homelab()?;
-    homelab
-        .publishing_script(name)
-        .map(|s| s.path.clone())
-        .ok_or_else(|| {
-            let known: Vec<&str> = homelab
-                .publishing_scripts
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect();
-            format!(
-                "the homelab has no publishing script {name:?}; it has {}",
-                known.join(", ")
-            )
-        })
+/// The samples the homelab's publishing scripts write through the textfile library.
+fn samples(world: &mut World) -> Result<Vec<Sample>, String> {
+    let root = world.root().path().to_path_buf();
+    let mut texts = Vec::new();
+    for script in &world.layout.homelab()?.publishing_scripts {
+        let path = root.join(&script.path);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        texts.push((script.path.clone(), text));
+    }
+    Ok(roles::samples(
+        texts.iter().map(|(p, t)| (p.as_str(), t.as_str())),
+    ))
 }
 
-/// A copy of the repository's scripts with one named change in one script.
-fn copy_with(world: &mut World, script: &str, change: ScriptChange) -> Result<(), String> {
-    let path = script_path(world, script)?;
-    let copy = script_edit::copy_with_change(world.root().path(), &path, &change).or_fail()?;
+/// Makes `change` in a copy at the role's target; nothing to play it ends the scenario as
+/// not applicable.
+fn change_by_role(
+    world: &mut World,
+    find: impl FnOnce(&[Sample]) -> Result<(Sample, String), NotApplicable>,
+    change: impl FnOnce(&Sample, &str) -> ScriptChange,
+) -> Result<(), String> {
+    let samples = samples(world)?;
+    let (sample, word) = find(&samples).map_err(|why| world.skip(why))?;
+    let change = change(&sample, &word);
+    let copy =
+        script_edit::copy_with_change(world.root().path(), &sample.script, &change).or_fail()?;
     world.textfile.copy = Some(copy);
+    world.textfile.changed = Some(Changed {
+        script: sample.script,
+        metric: sample.metric,
+        word,
+    });
     Ok(())
 }
 
 #[given(
-    regex = r#"^a copy of the operations scripts where the (\S+) script renames "([^"]*)" to "([^"]*)"$"#
+    "a copy of the operations scripts where the first script that alone publishes a metric renames it"
 )]
-fn a_copy_renaming(
-    world: &mut World,
-    script: String,
-    from: String,
-    to: String,
-) -> Result<(), String> {
-    copy_with(world, &script, ScriptChange::RenameMetric { from, to })
+fn a_copy_renaming(world: &mut World) -> Result<(), String> {
+    change_by_role(
+        world,
+        |samples| {
+            let s = roles::sample_of_one_script(samples)?;
+            Ok((s.clone(), format!("{}_renamed", s.metric)))
+        },
+        |s, to| ScriptChange::RenameMetric {
+            from: s.metric.clone(),
+            to: to.to_string(),
+        },
+    )
 }
 
 #[given(
-    regex = r#"^a copy of the operations scripts where the (\S+) script publishes "([^"]*)" without the label "([^"]*)"$"#
+    "a copy of the operations scripts where the first script that publishes a metric with a label drops that label"
 )]
-fn a_copy_without_label(
-    world: &mut World,
-    script: String,
-    metric: String,
-    label: String,
-) -> Result<(), String> {
-    copy_with(world, &script, ScriptChange::DropLabel { metric, label })
+fn a_copy_without_label(world: &mut World) -> Result<(), String> {
+    change_by_role(
+        world,
+        |samples| roles::labelled_sample(samples).map(|(s, l)| (s.clone(), l)),
+        |s, label| ScriptChange::DropLabel {
+            metric: s.metric.clone(),
+            label: label.to_string(),
+        },
+    )
 }
 
 #[given(
-    regex = r#"^a copy of the operations scripts where the (\S+) script publishes "([^"]*)" with the extra label "([^"]*)"$"#
+    "a copy of the operations scripts where the first script that publishes a metric adds a label to it"
 )]
-fn a_copy_with_label(
-    world: &mut World,
-    script: String,
-    metric: String,
-    label: String,
-) -> Result<(), String> {
-    copy_with(world, &script, ScriptChange::AddLabel { metric, label })
+fn a_copy_with_label(world: &mut World) -> Result<(), String> {
+    change_by_role(
+        world,
+        |samples| roles::sample_and_new_label(samples).map(|(s, l)| (s.clone(), l)),
+        |s, label| ScriptChange::AddLabel {
+            metric: s.metric.clone(),
+            label: label.to_string(),
+        },
+    )
 }
 
 #[when("the operations scripts run against a stand-in Proxmox node, Terraform and certificates")]
@@ -143,46 +182,49 @@ fn nothing_undeclared(world: &mut World) -> Result<(), String> {
 }
 
 #[then(
-    regex = r#"^the check reports that the (\S+) script publishes "([^"]*)", which the contract does not declare$"#
+    "the check reports that the script publishes the new name, which the contract does not declare"
 )]
-fn reports_undeclared(world: &mut World, script: String, metric: String) -> Result<(), String> {
-    let path = script_path(world, &script)?;
-    expect(world, ids::UNDECLARED, Some(&path), &metric, |_| true)
+fn reports_undeclared(world: &mut World) -> Result<(), String> {
+    let changed = world.textfile.changed()?.clone();
+    expect(
+        world,
+        ids::UNDECLARED,
+        Some(&changed.script),
+        &changed.word,
+        |_| true,
+    )
 }
 
-#[then(regex = r#"^the check reports that no operations script publishes "([^"]*)"$"#)]
-fn reports_unpublished(world: &mut World, metric: String) -> Result<(), String> {
-    expect(world, ids::UNPUBLISHED, None, &metric, |_| true)
+#[then("the check reports that no operations script publishes the old name")]
+fn reports_unpublished(world: &mut World) -> Result<(), String> {
+    let changed = world.textfile.changed()?.clone();
+    expect(world, ids::UNPUBLISHED, None, &changed.metric, |_| true)
+}
+
+#[then("the check reports that the script publishes the metric without that label")]
+fn reports_missing_label(world: &mut World) -> Result<(), String> {
+    let changed = world.textfile.changed()?.clone();
+    expect(
+        world,
+        ids::MISSING_LABEL,
+        Some(&changed.script),
+        &changed.metric,
+        |f| f.expected.as_deref() == Some(changed.word.as_str()),
+    )
 }
 
 #[then(
-    regex = r#"^the check reports that the (\S+) script publishes "([^"]*)" without the label "([^"]*)"$"#
+    "the check reports that the script sets that label on the metric, which the contract does not declare"
 )]
-fn reports_missing_label(
-    world: &mut World,
-    script: String,
-    metric: String,
-    label: String,
-) -> Result<(), String> {
-    let path = script_path(world, &script)?;
-    expect(world, ids::MISSING_LABEL, Some(&path), &metric, |f| {
-        f.expected.as_deref() == Some(label.as_str())
-    })
-}
-
-#[then(
-    regex = r#"^the check reports that the (\S+) script sets the label "([^"]*)" on "([^"]*)", which the contract does not declare$"#
-)]
-fn reports_extra_label(
-    world: &mut World,
-    script: String,
-    label: String,
-    metric: String,
-) -> Result<(), String> {
-    let path = script_path(world, &script)?;
-    expect(world, ids::EXTRA_LABEL, Some(&path), &metric, |f| {
-        f.found.as_deref() == Some(label.as_str())
-    })
+fn reports_extra_label(world: &mut World) -> Result<(), String> {
+    let changed = world.textfile.changed()?.clone();
+    expect(
+        world,
+        ids::EXTRA_LABEL,
+        Some(&changed.script),
+        &changed.metric,
+        |f| f.found.as_deref() == Some(changed.word.as_str()),
+    )
 }
 
 /// A finding with this id about `metric`, in `script` when given, that `also` accepts.

@@ -15,6 +15,8 @@ use cucumber::{Event, World, cli, event, parser, writer};
 pub struct Tally {
     pub passed: AtomicUsize,
     pub failed: AtomicUsize,
+    /// Skipped because the homelab has nothing to play the scenario's role.
+    pub not_applicable: AtomicUsize,
 }
 
 impl Tally {
@@ -24,6 +26,10 @@ impl Tally {
 
     pub fn failed(&self) -> usize {
         self.failed.load(Ordering::Relaxed)
+    }
+
+    pub fn not_applicable(&self) -> usize {
+        self.not_applicable.load(Ordering::Relaxed)
     }
 }
 
@@ -36,6 +42,8 @@ pub struct Compact {
     started: Option<SystemTime>,
     /// The failure of the running scenario, already formatted.
     failure: Option<String>,
+    /// Why the running scenario does not apply to the homelab, when it does not.
+    not_applicable: Option<String>,
     logs: Vec<String>,
     tally: Arc<Tally>,
 }
@@ -66,6 +74,7 @@ impl Compact {
             event::Scenario::Started => {
                 self.started = Some(at);
                 self.failure = None;
+                self.not_applicable = None;
                 self.logs.clear();
             }
             event::Scenario::Step(step, event::Step::Failed(_, _, _, err))
@@ -87,6 +96,15 @@ impl Compact {
                     indent(&panic_text(info))
                 ));
             }
+            // The not-applicable writer puts the reason in a log line just before the skip.
+            event::Scenario::Step(_, event::Step::Skipped)
+            | event::Scenario::Background(_, event::Step::Skipped) => {
+                self.not_applicable = self
+                    .logs
+                    .last()
+                    .filter(|l| l.starts_with("not applicable: "))
+                    .cloned();
+            }
             event::Scenario::Log(msg) => self.logs.push(msg.clone()),
             event::Scenario::Finished => {
                 let secs = self
@@ -95,6 +113,11 @@ impl Compact {
                     .and_then(|t| at.duration_since(t).ok())
                     .map_or(0.0, |d| d.as_secs_f64());
                 let place = format!("{}:{}", path_of(feature), sc.position.line);
+                if let Some(reason) = self.not_applicable.take() {
+                    self.tally.not_applicable.fetch_add(1, Ordering::Relaxed);
+                    self.print(&format!("  skip  {} ({place}): {reason}", sc.name));
+                    return;
+                }
                 match self.failure.take() {
                     None => {
                         self.tally.passed.fetch_add(1, Ordering::Relaxed);

@@ -213,6 +213,12 @@ impl Collected {
                     s.error = Some(error_text(err));
                 }
             }
+            // The not-applicable writer puts the reason in a log line just before the skip.
+            event::Scenario::Log(line) if line.starts_with("not applicable: ") => {
+                if let Some(s) = self.running.get_mut(&key) {
+                    s.not_applicable = Some(line.clone());
+                }
+            }
             event::Scenario::Step(_, event::Step::Skipped)
             | event::Scenario::Background(_, event::Step::Skipped) => {
                 if let Some(s) = self

@@ -84,6 +84,7 @@ struct ScenarioView {
     failed_step: Option<String>,
     failed_line: Option<usize>,
     error: Option<String>,
+    not_applicable: Option<String>,
     findings: Vec<FindingView>,
     /// What the scenario's checks did not judge, and why: shown whatever the verdict.
     notes: Vec<FindingView>,
@@ -183,6 +184,7 @@ fn scenario_view(s: &ScenarioReport) -> ScenarioView {
             .map(|step| format!("{} {}", step.keyword.trim(), step.text)),
         failed_line: s.failed_step.as_ref().map(|step| step.line),
         error: s.error.clone(),
+        not_applicable: s.not_applicable.clone(),
         findings: if failed {
             findings_of(&s.outcomes)
                 .into_iter()

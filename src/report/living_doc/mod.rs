@@ -75,6 +75,8 @@ pub struct ScenarioReport {
     pub failed_step: Option<FailedStep>,
     /// The failed step's (or hook's) message.
     pub error: Option<String>,
+    /// `not applicable: <reason>` when the homelab had nothing to play the scenario's role.
+    pub not_applicable: Option<String>,
     /// What the scenario ran, as its world collected it.
     pub outcomes: Vec<Outcome>,
 }
@@ -88,6 +90,7 @@ impl ScenarioReport {
             status: Status::Skipped,
             failed_step: None,
             error: None,
+            not_applicable: None,
             outcomes: Vec::new(),
         }
     }
