@@ -258,4 +258,53 @@ mod tests {
             assert!(find(id.as_str()).is_some(), "{id}");
         }
     }
+
+    /// The first fenced block of `lang` on a check's page.
+    fn page_example(id: &str, lang: &str) -> String {
+        let text = std::fs::read_to_string(crate_root().join(page(id))).unwrap();
+        let fence = format!("```{lang}\n");
+        let start = text
+            .find(&fence)
+            .unwrap_or_else(|| panic!("{id}: no {lang} example"))
+            + fence.len();
+        let end = start + text[start..].find("```").unwrap();
+        text[start..end].to_string()
+    }
+
+    /// The alert checks whose page example is a whole rules file: linting it (with the
+    /// bundled catalogs) reports the page's id.
+    #[test]
+    fn alert_pages_examples_report_their_id() {
+        use crate::alerts::catalog::CatalogSet;
+        use crate::alerts::lint::{Depth, lint_text};
+        let catalogs = CatalogSet::bundled().unwrap();
+        let ids = [
+            "yaml/syntax",
+            "yaml/unknown-key",
+            "yaml/shape",
+            "rule/expr-missing",
+            "rule/duplicate",
+            "rule/name",
+            "rule/label-name",
+            "group/field",
+            "promql/syntax",
+            "promql/series",
+            "promql/label",
+            "promql/needs-config",
+            "alerts/for",
+            "alerts/severity",
+            "alerts/annotations",
+            "alerts/template",
+            "alerts/template-syntax",
+        ];
+        for id in ids {
+            let example = page_example(id, "yaml");
+            let report = lint_text("example.yml", &example, Depth::Catalog(catalogs));
+            let found: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
+            assert!(
+                found.contains(&id),
+                "{id}: the page's example reports {found:?}"
+            );
+        }
+    }
 }
