@@ -307,4 +307,26 @@ mod tests {
             );
         }
     }
+
+    /// The textfile format checks whose page example is a textfile as written.
+    #[test]
+    fn exposition_pages_examples_report_their_id() {
+        let ids = all()
+            .iter()
+            .filter(|c| c.area == "exposition")
+            .map(|c| c.id)
+            // Their examples describe bytes a fence cannot show.
+            .filter(|id| !["exposition/final-newline", "exposition/carriage-return"].contains(id));
+        for id in ids {
+            let example = page_example(id, "text");
+            let found: Vec<&str> = crate::alerts::exposition::check(example.as_bytes(), "x.prom")
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect();
+            assert!(
+                found.contains(&id),
+                "{id}: the page's example reports {found:?}"
+            );
+        }
+    }
 }
