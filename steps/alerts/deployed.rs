@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use cucumber::{given, then, when};
 use homelab_spec::alerts::Depth;
-use homelab_spec::alerts::catalog::CatalogSet;
 use homelab_spec::alerts::finding::listing;
 use homelab_spec::alerts::promtool;
 use homelab_spec::alerts::server::PrometheusServer;
@@ -14,7 +13,7 @@ use homelab_spec::homelab::growth::{RepositoryChange, SECOND_RULES_FILE, UNKNOWN
 use homelab_spec::homelab::rules::{
     lint_rules_files, merged, published_metrics, rules_files_on_disk,
 };
-use homelab_spec::outcome::Outcome;
+use homelab_spec::outcome::{CheckedFindings, Outcome};
 
 use super::super::{OrFail, World};
 
@@ -32,13 +31,13 @@ fn the_deployed_rules_files(world: &mut World) -> Result<(), String> {
 
 #[when("the static and catalog checks run over every deployed rules file")]
 fn checks_run_over_every_file(world: &mut World) -> Result<(), String> {
-    let catalogs = CatalogSet::bundled()?;
+    let attribution = super::deployed_catalogs(world)?;
     let homelab = world.layout.homelab()?;
     // Metrics the homelab's own scripts write count as published (`textfile/undeclared`
     // when the contract lacks them).
     let published = published_metrics(homelab).or_fail()?;
     let started = Instant::now();
-    let reports = lint_rules_files(homelab, Depth::CatalogAndScripts(catalogs, &published));
+    let reports = lint_rules_files(homelab, Depth::Deployed(&attribution, &published));
     let took = started.elapsed();
     for report in &reports {
         println!(
@@ -48,6 +47,12 @@ fn checks_run_over_every_file(world: &mut World) -> Result<(), String> {
             report.recording_rules,
             report.findings.len()
         );
+    }
+    for report in &reports {
+        world.outcomes.push(Outcome::Findings(CheckedFindings {
+            check: format!("catalog checks: {}", report.file),
+            findings: report.findings.clone(),
+        }));
     }
     world.alerts.lint_time = Some(took);
     world.alerts.report = Some(merged(&reports));
