@@ -72,7 +72,7 @@ impl Uncatalogued {
 #[derive(Debug)]
 pub struct Attribution {
     /// The selected catalogs, indexed: what the check looks metrics up in.
-    pub set: CatalogSet,
+    pub set: Arc<CatalogSet>,
     pub selections: Vec<Selection>,
     pub uncatalogued: Vec<Uncatalogued>,
     /// How each catalog was chosen, when it is not the deployed version's own.
@@ -184,17 +184,12 @@ impl Attribution {
             }
         }
         let uncatalogued = uncatalogued(&library, deployment);
-        let mut distinct: Vec<Catalog> = Vec::new();
-        for s in &selections {
-            if !distinct
-                .iter()
-                .any(|c| c.exporter == s.exporter && c.version == s.version)
-            {
-                distinct.push((*s.catalog).clone());
-            }
-        }
+        let wanted: Vec<(String, String)> = selections
+            .iter()
+            .map(|s| (s.exporter.clone(), s.version.clone()))
+            .collect();
         Ok(Attribution {
-            set: CatalogSet::new(distinct),
+            set: library.set_of(&wanted)?,
             selections,
             uncatalogued,
             notes,

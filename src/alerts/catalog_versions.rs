@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::catalog::{Catalog, CatalogError, bundled_dir};
+use super::catalog::{Catalog, CatalogError, CatalogSet, bundled_dir};
 
 /// A version as numbers (`1.10.2` -> [1, 10, 2]); parts that are not numbers count as 0.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +82,8 @@ pub struct CatalogLibrary {
     files: BTreeMap<String, Vec<CatalogFile>>,
     defaults: BTreeMap<String, String>,
     loaded: Mutex<HashMap<PathBuf, Arc<Catalog>>>,
+    /// Indexed sets of catalogs, by their (exporter, version) list: built once.
+    sets: Mutex<HashMap<Vec<(String, String)>, Arc<CatalogSet>>>,
 }
 
 /// `node-exporter-1.5.0.yml` -> (`node-exporter`, `1.5.0`).
@@ -137,6 +139,7 @@ impl CatalogLibrary {
             files,
             defaults,
             loaded: Mutex::new(HashMap::new()),
+            sets: Mutex::new(HashMap::new()),
         })
     }
 
@@ -197,6 +200,32 @@ impl CatalogLibrary {
     fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Arc<Catalog>>> {
         // A panic while holding the lock leaves a valid map.
         self.loaded.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The catalogs `wanted` (exporter, version) indexed as one set, built once per process.
+    pub fn set_of(&self, wanted: &[(String, String)]) -> Result<Arc<CatalogSet>, CatalogError> {
+        let mut key = wanted.to_vec();
+        key.sort();
+        key.dedup();
+        let cached = self
+            .sets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(set) = cached {
+            return Ok(set);
+        }
+        let catalogs = key
+            .iter()
+            .map(|(e, v)| self.load(e, v).map(|c| (*c).clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let set = Arc::new(CatalogSet::new(catalogs));
+        self.sets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, set.clone());
+        Ok(set)
     }
 
     /// The version checked for `exporter` deployed at `deployed` (`None`: unknown), and how

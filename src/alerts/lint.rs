@@ -227,7 +227,7 @@ fn lint_here(name: &str, text: &str, depth: Depth, recorded_elsewhere: &[String]
         Depth::Catalog(catalogs) => Some((catalogs, None, None)),
         Depth::CatalogAndScripts(catalogs, published) => Some((catalogs, Some(published), None)),
         Depth::Deployed(attribution, published) => {
-            Some((&attribution.set, Some(published), Some(attribution)))
+            Some((&*attribution.set, Some(published), Some(attribution)))
         }
     };
     let known = match catalog_depth {
