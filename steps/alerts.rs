@@ -47,6 +47,8 @@ pub struct AlertsState {
     /// The catalogs to select from, when not the bundled ones.
     catalogs: Option<std::sync::Arc<CatalogLibrary>>,
     catalogs_dir: Option<tempfile::TempDir>,
+    /// The exporter release a scenario deployed that lacks a metric (`node-exporter 1.9.0`).
+    removed_release: Option<String>,
 }
 
 impl AlertsState {

@@ -22,7 +22,7 @@ use super::{OrFail, World};
 #[derive(Debug, Clone, Parameter)]
 #[param(
     name = "repository_change",
-    regex = r"a valid alert NodeClockSkew is added|a module without a regression file is added|a module with complete tests is added|the monitoring stack deploys a second rules file with a metric no exporter has|the monitoring stack deploys a second rules file rendered through templatefile\(\)|an environment with tests that composes a new module is added|a BATS file with a failing test is added|a BATS file that does not parse is added|the modules directory is removed|a module directory without \.tf files is added|the deployed rules file is removed|a module links to a file that does not exist|a module links to a file outside the repository"
+    regex = r"a valid alert NodeClockSkew is added|a module without a regression file is added|a module with complete tests is added|the monitoring stack deploys a second rules file with a metric no exporter has|the monitoring stack deploys a second rules file rendered through templatefile\(\)|an environment with tests that composes a new module is added|a BATS file with a failing test is added|a BATS file that does not parse is added|the modules directory is removed|a module directory without \.tf files is added|the deployed rules file is removed|a module links to a file that does not exist|a module links to a file outside the repository|a module deploys two exporter containers without catalogs and alerts on their metrics"
 )]
 pub struct Change(RepositoryChange);
 
@@ -118,6 +118,18 @@ fn a_changed_copy(world: &mut World, change: Change) -> Result<(), String> {
     change.0.apply(&copy.root).or_fail()?;
     world.layout.snapshot = Some(copy.snapshot().or_fail()?);
     world.layout.copy = Some((copy, change.0));
+    world.layout.discovered = None;
+    Ok(())
+}
+
+/// Makes the scenario check `copy`, changed by `change` (for changes a step makes itself).
+pub(crate) fn use_changed_copy(
+    world: &mut World,
+    copy: RepositoryCopy,
+    change: RepositoryChange,
+) -> Result<(), String> {
+    world.layout.snapshot = Some(copy.snapshot().or_fail()?);
+    world.layout.copy = Some((copy, change));
     world.layout.discovered = None;
     Ok(())
 }

@@ -187,7 +187,7 @@ fn attributed(file: &RuleFile, rule: &Rule, metric: &str, verdict: Verdict) -> O
                     ),
                 )
                 .expected(format!("{metric} in {exporter} {}", selection.version))
-                .found(format!("gone since {exporter} {gone_in}, last in {last_seen}")),
+                .found(format!("{exporter} {gone_in}")),
             )
         }
         Verdict::Unchecked(exporter) => {

@@ -274,6 +274,30 @@ impl CatalogLibrary {
         ))
     }
 
+    /// A release of `exporter` and a metric an older release had and it no longer has: the
+    /// newest such release, and the first such metric by name.
+    pub fn removed_metric(&self, exporter: &str) -> Option<(String, String)> {
+        let versions = self.versions(exporter);
+        for (i, newer) in versions.iter().enumerate().rev() {
+            let newer_catalog = self.load(exporter, newer).ok()?;
+            for older in versions[..i].iter().rev() {
+                let older_catalog = self.load(exporter, older).ok()?;
+                let gone = older_catalog.metrics.iter().find(|(name, entry)| {
+                    entry.requires.is_none()
+                        && entry.family.is_none()
+                        && !newer_catalog.metrics.contains_key(*name)
+                        && !newer_catalog.patterns.iter().any(|p| {
+                            regex::Regex::new(&p.pattern).is_ok_and(|re| re.is_match(name))
+                        })
+                });
+                if let Some((name, _)) = gone {
+                    return Some((newer.to_string(), name.clone()));
+                }
+            }
+        }
+        None
+    }
+
     /// The catalogs of `exporter` older than `version`, oldest first (read as needed).
     pub fn older(&self, exporter: &str, version: &str) -> Vec<Arc<Catalog>> {
         let limit = Version::parse(version);

@@ -78,10 +78,17 @@ pub enum RepositoryChange {
     LinkToNowhere,
     /// `a module links to a file outside the repository`.
     LinkOutside,
+    /// `a module deploys two exporter containers without catalogs and alerts on their
+    /// metrics`: `edge-stack`, a compose template with `traefik` and `step-ca` images,
+    /// scrape jobs `traefik` and `ca`, and a rules file on their metrics.
+    ExportersWithoutCatalog,
+    /// The monitoring stack runs node-exporter at a release that no longer has a metric an
+    /// alert uses: made by [`deploy_exporter_release`], which needs the release and metric.
+    ExporterReleaseWithoutAlertMetric,
 }
 
 /// The changes' sentences, for a step's parameter and for error messages.
-pub const SENTENCES: [(&str, RepositoryChange); 13] = [
+pub const SENTENCES: [(&str, RepositoryChange); 15] = [
     (
         "a valid alert NodeClockSkew is added",
         RepositoryChange::ValidNewAlert,
@@ -134,7 +141,41 @@ pub const SENTENCES: [(&str, RepositoryChange); 13] = [
         "a module links to a file outside the repository",
         RepositoryChange::LinkOutside,
     ),
+    (
+        "a module deploys two exporter containers without catalogs and alerts on their metrics",
+        RepositoryChange::ExportersWithoutCatalog,
+    ),
+    (
+        "the monitoring stack runs a node-exporter release that no longer has a metric an alert uses",
+        RepositoryChange::ExporterReleaseWithoutAlertMetric,
+    ),
 ];
+
+/// The module the exporter growth cases add.
+pub const EDGE_MODULE: &str = "infrastructure/proxmox/modules/edge-stack";
+/// Its rules file, relative to the root.
+pub const EDGE_RULES_FILE: &str =
+    "infrastructure/proxmox/modules/edge-stack/files/prometheus/alerts/edge.yml";
+/// The alerts of that file, on metrics of exporters without a catalog.
+pub const UNCATALOGUED_ALERTS: [&str; 2] = ["EdgeProxyServerErrors", "CertificatesExpiring"];
+/// The alert on a metric the deployed node-exporter release no longer has.
+pub const REMOVED_METRIC_ALERT: &str = "NodeMetricOfAnOlderRelease";
+
+/// Deploys node-exporter `version` as a container (a compose file of `edge-stack`) and a
+/// rules file alerting on `metric` ([`REMOVED_METRIC_ALERT`]).
+pub fn deploy_exporter_release(root: &Path, version: &str, metric: &str) -> Result<(), ChangeError> {
+    existing(&root.join(MONITORING_MODULE))?;
+    let dir = root.join(EDGE_MODULE);
+    write(
+        &dir.join("files/compose.yml"),
+        &format!("services:\n  node-exporter:\n    image: prom/node-exporter:v{version}\n"),
+    )?;
+    write(
+        &dir.join("files/prometheus/alerts/edge.yml"),
+        &REMOVED_METRIC_RULES.replace("METRIC", metric),
+    )?;
+    write(&dir.join("main.tf"), RELEASE_MODULE_MAIN)
+}
 
 /// A sentence no change is known by.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -237,6 +278,19 @@ impl RepositoryChange {
             }
             RepositoryChange::LinkToNowhere => link(root, "../../shared/nowhere.tf"),
             RepositoryChange::LinkOutside => link(root, "/etc/hostname"),
+            RepositoryChange::ExportersWithoutCatalog => {
+                existing(&modules)?;
+                let dir = root.join(EDGE_MODULE);
+                write(&dir.join("main.tf"), EDGE_MODULE_MAIN)?;
+                write(&dir.join("files/compose.yml.tftpl"), EDGE_COMPOSE)?;
+                write(&dir.join("files/prometheus/alerts/edge.yml"), EDGE_RULES)?;
+                write(&dir.join("tests/regression.tftest.hcl"), EDGE_REGRESSION)
+            }
+            RepositoryChange::ExporterReleaseWithoutAlertMetric => Err(
+                ChangeError::NothingToChange(
+                    "release and metric: deploy_exporter_release makes this change".into(),
+                ),
+            ),
         }
     }
 
@@ -248,7 +302,11 @@ impl RepositoryChange {
             RepositoryChange::ValidNewAlert
             | RepositoryChange::ModuleWithCompleteTests
             | RepositoryChange::EnvironmentWithTests
-            | RepositoryChange::TemplatedRulesFile => None,
+            | RepositoryChange::TemplatedRulesFile
+            | RepositoryChange::ExportersWithoutCatalog => None,
+            RepositoryChange::ExporterReleaseWithoutAlertMetric => {
+                Some(Some("catalog/removed-metric"))
+            }
             RepositoryChange::ModuleWithoutRegressionFile => Some(Some("regression/file")),
             RepositoryChange::SecondRulesFileWithUnknownMetric => Some(Some("promql/series")),
             RepositoryChange::BatsFileWithFailingTest => Some(Some("bats/test-failed")),
@@ -449,6 +507,111 @@ locals {
 output "tooling_alert_rules" {
   value = local.tooling_alert_rules
 }
+"#;
+
+/// A module that runs a reverse proxy and a certificate authority as containers, and the
+/// Prometheus scrape jobs and alerts for them. No provider: it plans with Terraform alone.
+const EDGE_MODULE_MAIN: &str = r#"terraform {
+  required_version = ">= 1.9"
+}
+
+variable "traefik_tag" {
+  type    = string
+  default = "v3.1"
+}
+
+locals {
+  compose     = templatefile("${path.module}/files/compose.yml.tftpl", { traefik_tag = var.traefik_tag })
+  alert_rules = file("${path.module}/files/prometheus/alerts/edge.yml")
+  prometheus_config = yamlencode({
+    scrape_configs = [
+      { job_name = "traefik", static_configs = [{ targets = ["proxy:8080"] }] },
+      { job_name = "ca", metrics_path = "/metrics", static_configs = [{ targets = ["ca:9000"] }] },
+    ]
+  })
+}
+
+output "compose" {
+  value = local.compose
+}
+
+output "alert_rules" {
+  value = local.alert_rules
+}
+
+output "prometheus_config" {
+  value = local.prometheus_config
+}
+"#;
+
+const EDGE_COMPOSE: &str = r#"services:
+  proxy:
+    image: traefik:${traefik_tag}
+    command: ["--metrics.prometheus=true", "--entrypoints.metrics.address=:8080"]
+  ca:
+    image: ghcr.io/smallstep/step-ca:0.27.4
+"#;
+
+const EDGE_RULES: &str = r#"# Alerts of the edge stack: its proxy and its certificate authority.
+groups:
+  - name: edge-alerts
+    rules:
+      - alert: EdgeProxyServerErrors
+        expr: sum by (instance) (rate(traefik_entrypoint_requests_total{code=~"5.."}[5m])) > 1
+        for: 10m
+        labels:
+          severity: warning
+        annotations:
+          summary: The proxy on {{ $labels.instance }} answers with server errors.
+          description: "{{ $value }} server errors per second on {{ $labels.instance }}."
+      - alert: CertificatesExpiring
+        expr: smallstep_certificates_expiring{job="ca"} > 0
+        for: 1h
+        labels:
+          severity: warning
+        annotations:
+          summary: Certificates of {{ $labels.instance }} expire soon.
+          description: "{{ $value }} certificates issued by {{ $labels.instance }} expire within a week."
+"#;
+
+const EDGE_REGRESSION: &str = r#"# Regression v1.1.0: the proxy's image lost its tag.
+run "the_proxy_image_is_tagged" {
+  command = plan
+
+  assert {
+    condition     = strcontains(output.compose, "traefik:v3.1")
+    error_message = "The proxy must run a tagged traefik image."
+  }
+}
+"#;
+
+const RELEASE_MODULE_MAIN: &str = r#"# node-exporter as a container, for the hosts the packages do not cover.
+locals {
+  compose     = file("${path.module}/files/compose.yml")
+  alert_rules = file("${path.module}/files/prometheus/alerts/edge.yml")
+}
+
+output "compose" {
+  value = local.compose
+}
+
+output "alert_rules" {
+  value = local.alert_rules
+}
+"#;
+
+/// An alert on `METRIC` (replaced by the metric the chosen release dropped).
+const REMOVED_METRIC_RULES: &str = r#"groups:
+  - name: edge-node-alerts
+    rules:
+      - alert: NodeMetricOfAnOlderRelease
+        expr: METRIC > 0
+        for: 5m
+        labels:
+          severity: warning
+        annotations:
+          summary: A node metric on {{ $labels.instance }} is set.
+          description: "It is {{ $value }} on {{ $labels.instance }}."
 "#;
 
 const FAILING_BATS: &str = r#"#!/usr/bin/env bats
