@@ -262,7 +262,10 @@ fn select_catalogs(world: &mut World) -> Result<Attribution, String> {
 }
 
 fn report_selection(world: &mut World, attribution: &Attribution) {
-    println!("catalogs of the deployed exporters: {}", attribution.titles());
+    println!(
+        "catalogs of the deployed exporters: {}",
+        attribution.titles()
+    );
     world.outcomes.push(Outcome::Findings(CheckedFindings {
         check: "catalog selection".to_string(),
         findings: attribution.notes.clone(),

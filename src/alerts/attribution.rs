@@ -108,7 +108,11 @@ impl Attribution {
             let mut deployed: Vec<(Option<String>, String, String)> = Vec::new();
             if exporter == CONTRACT_EXPORTER {
                 // The homelab's own scripts: the contract is the catalog.
-                deployed.push((None, "the homelab's textfile contract".into(), String::new()));
+                deployed.push((
+                    None,
+                    "the homelab's textfile contract".into(),
+                    String::new(),
+                ));
             } else {
                 for service in deployment.services_named(exporter) {
                     deployed.push((
@@ -137,10 +141,9 @@ impl Attribution {
                 let Some((chosen, choice)) = library.select(exporter, version.as_deref()) else {
                     continue;
                 };
-                if selections
-                    .iter()
-                    .any(|s| s.exporter == exporter && s.version == chosen && s.deployed_version == version)
-                {
+                if selections.iter().any(|s| {
+                    s.exporter == exporter && s.version == chosen && s.deployed_version == version
+                }) {
                     continue;
                 }
                 let catalog = library.load(exporter, &chosen)?;
@@ -206,9 +209,11 @@ impl Attribution {
         // The selector's job: a deployed job of an exporter without a catalog.
         for job in jobs {
             let key = product_key(job);
-            if let Some(u) = self.uncatalogued.iter().find(|u| {
-                u.jobs.iter().any(|j| j == job) || u.keys.contains(&key)
-            }) {
+            if let Some(u) = self
+                .uncatalogued
+                .iter()
+                .find(|u| u.jobs.iter().any(|j| j == job) || u.keys.contains(&key))
+            {
                 return Verdict::Unchecked(u);
             }
         }
@@ -288,15 +293,18 @@ impl Attribution {
 /// Whether a catalog lists `metric`, by name or pattern.
 fn lists(catalog: &Catalog, metric: &str) -> bool {
     catalog.metrics.contains_key(metric)
-        || catalog.patterns.iter().any(|p| {
-            regex::Regex::new(&p.pattern).is_ok_and(|re| re.is_match(metric))
-        })
+        || catalog
+            .patterns
+            .iter()
+            .any(|p| regex::Regex::new(&p.pattern).is_ok_and(|re| re.is_match(metric)))
 }
 
 /// `file:line` -> (file, line).
 fn split_location(location: &str) -> (String, Option<usize>) {
     match location.rsplit_once(':') {
-        Some((file, line)) if line.parse::<usize>().is_ok() => (file.to_string(), line.parse().ok()),
+        Some((file, line)) if line.parse::<usize>().is_ok() => {
+            (file.to_string(), line.parse().ok())
+        }
         _ => (location.to_string(), None),
     }
 }
@@ -390,10 +398,20 @@ mod tests {
     fn deployment() -> Deployment {
         Deployment {
             services: vec![
-                image("prom/node-exporter:v1.9.0", "node-exporter", Some("1.9.0"), "node"),
+                image(
+                    "prom/node-exporter:v1.9.0",
+                    "node-exporter",
+                    Some("1.9.0"),
+                    "node",
+                ),
                 image("traefik:v3.1", "traefik", Some("3.1"), "proxy"),
                 image("ghcr.io/x/step-ca:0.27", "step-ca", Some("0.27"), "ca"),
-                image("prom/prometheus:v2.45.0", "prometheus", Some("2.45.0"), "prometheus"),
+                image(
+                    "prom/prometheus:v2.45.0",
+                    "prometheus",
+                    Some("2.45.0"),
+                    "prometheus",
+                ),
             ],
             scrape_jobs: vec![job("node"), job("traefik"), job("certificates")],
             problems: vec![],
@@ -409,8 +427,15 @@ mod tests {
             .iter()
             .map(|s| (s.exporter.as_str(), s.version.as_str()))
             .collect();
-        assert_eq!(chosen, [("node-exporter", "1.9.0"), ("prometheus", "2.42.0")]);
-        let notes: Vec<(&str, &str)> = a.notes.iter().map(|n| (n.id.as_str(), n.subject())).collect();
+        assert_eq!(
+            chosen,
+            [("node-exporter", "1.9.0"), ("prometheus", "2.42.0")]
+        );
+        let notes: Vec<(&str, &str)> = a
+            .notes
+            .iter()
+            .map(|n| (n.id.as_str(), n.subject()))
+            .collect();
         assert_eq!(notes, [(ids::NEAREST_VERSION.as_str(), "prometheus")]);
         assert!(a.set.labels("node_load15").is_some());
     }
@@ -436,10 +461,19 @@ mod tests {
             Verdict::Unchecked(u) => u.name.clone(),
             other => format!("{other:?}"),
         };
-        assert_eq!(name(a.verdict("traefik_entrypoint_requests_total", &[])), "traefik");
-        assert_eq!(name(a.verdict("step_ca_certificates_issued", &[])), "step-ca");
+        assert_eq!(
+            name(a.verdict("traefik_entrypoint_requests_total", &[])),
+            "traefik"
+        );
+        assert_eq!(
+            name(a.verdict("step_ca_certificates_issued", &[])),
+            "step-ca"
+        );
         // The job names a deployed job whose exporter has no catalog.
-        assert_eq!(name(a.verdict("certs_expiring", &["certificates"])), "certificates");
+        assert_eq!(
+            name(a.verdict("certs_expiring", &["certificates"])),
+            "certificates"
+        );
         // A namespace nothing deployed has is still unknown.
         assert!(matches!(a.verdict("gitea_up", &[]), Verdict::Unknown));
     }
@@ -450,8 +484,16 @@ mod tests {
         let mut d = deployment();
         d.services[0] = image("prom/node-exporter:latest", "node-exporter", None, "node");
         let a = Attribution::new(lib.clone(), &d).unwrap();
-        assert!(a.selections.iter().any(|s| s.exporter == "node-exporter" && s.version == "1.5.0"));
-        assert!(a.notes.iter().any(|n| n.is(ids::VERSION_UNKNOWN.as_str(), Some("node-exporter"))));
+        assert!(
+            a.selections
+                .iter()
+                .any(|s| s.exporter == "node-exporter" && s.version == "1.5.0")
+        );
+        assert!(
+            a.notes
+                .iter()
+                .any(|n| n.is(ids::VERSION_UNKNOWN.as_str(), Some("node-exporter")))
+        );
     }
 
     #[test]
@@ -471,8 +513,13 @@ mod tests {
         let a = Attribution::new(lib.clone(), &d).unwrap();
         assert!(a.set.labels("node_gone").is_some());
         match a.removed_from_a_deployment("node_gone") {
-            Some(Verdict::Removed { selection, gone_in, .. }) => {
-                assert_eq!((selection.version.as_str(), gone_in.as_str()), ("1.9.0", "1.9.0"))
+            Some(Verdict::Removed {
+                selection, gone_in, ..
+            }) => {
+                assert_eq!(
+                    (selection.version.as_str(), gone_in.as_str()),
+                    ("1.9.0", "1.9.0")
+                )
             }
             other => panic!("{other:?}"),
         }

@@ -138,8 +138,7 @@ fn unknown_metric(
             .found("none configured".to_string());
     }
     if let Some(attribution) = known.attribution
-        && let Some(finding) =
-            attributed(file, rule, metric, attribution.verdict(metric, jobs))
+        && let Some(finding) = attributed(file, rule, metric, attribution.verdict(metric, jobs))
     {
         return finding;
     }

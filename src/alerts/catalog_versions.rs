@@ -116,11 +116,14 @@ impl CatalogLibrary {
                     reason: "a catalog's file is named <exporter>-<version>.yml".into(),
                 });
             };
-            files.entry(exporter.clone()).or_default().push(CatalogFile {
-                exporter,
-                version,
-                path: entry.path(),
-            });
+            files
+                .entry(exporter.clone())
+                .or_default()
+                .push(CatalogFile {
+                    exporter,
+                    version,
+                    path: entry.path(),
+                });
         }
         if files.is_empty() {
             return Err(CatalogError::NoCatalogs(dir.to_path_buf()));
@@ -174,7 +177,9 @@ impl CatalogLibrary {
             .files
             .get(exporter)
             .and_then(|l| l.iter().find(|f| f.version == version))
-            .ok_or_else(|| CatalogError::NoCatalogs(self.dir.join(format!("{exporter}-{version}.yml"))))?;
+            .ok_or_else(|| {
+                CatalogError::NoCatalogs(self.dir.join(format!("{exporter}-{version}.yml")))
+            })?;
         if let Some(done) = self.cache().get(&file.path) {
             return Ok(done.clone());
         }
@@ -258,14 +263,10 @@ impl CatalogLibrary {
         } else {
             same_major
         };
-        let nearest = candidates
-            .into_iter()
-            .min_by(|a, b| {
-                let (a, b) = (Version::parse(a), Version::parse(b));
-                want.distance(&a)
-                    .cmp(&want.distance(&b))
-                    .then(a.cmp(&b))
-            })?;
+        let nearest = candidates.into_iter().min_by(|a, b| {
+            let (a, b) = (Version::parse(a), Version::parse(b));
+            want.distance(&a).cmp(&want.distance(&b)).then(a.cmp(&b))
+        })?;
         Some((
             nearest.to_string(),
             Choice::Nearest {
@@ -349,13 +350,31 @@ mod tests {
         ]);
         assert_eq!(lib.versions("node-exporter"), ["1.5.0", "1.9.0", "1.11.1"]);
         let pick = |e, v| lib.select(e, v).map(|(v, c)| (v, c == Choice::Exact));
-        assert_eq!(pick("node-exporter", Some("1.9.0")), Some(("1.9.0".into(), true)));
-        assert_eq!(pick("node-exporter", Some("1.10.2")), Some(("1.11.1".into(), false)));
-        assert_eq!(pick("node-exporter", Some("1.8.2")), Some(("1.9.0".into(), false)));
-        assert_eq!(pick("prometheus", Some("3.7.0")), Some(("3.5.0".into(), false)));
+        assert_eq!(
+            pick("node-exporter", Some("1.9.0")),
+            Some(("1.9.0".into(), true))
+        );
+        assert_eq!(
+            pick("node-exporter", Some("1.10.2")),
+            Some(("1.11.1".into(), false))
+        );
+        assert_eq!(
+            pick("node-exporter", Some("1.8.2")),
+            Some(("1.9.0".into(), false))
+        );
+        assert_eq!(
+            pick("prometheus", Some("3.7.0")),
+            Some(("3.5.0".into(), false))
+        );
         // 2.99 is nearer to 3.5 in numbers, but the same major comes first.
-        assert_eq!(pick("prometheus", Some("2.99.0")), Some(("2.53.3".into(), false)));
-        assert_eq!(pick("prometheus", Some("4.0.0")), Some(("3.5.0".into(), false)));
+        assert_eq!(
+            pick("prometheus", Some("2.99.0")),
+            Some(("2.53.3".into(), false))
+        );
+        assert_eq!(
+            pick("prometheus", Some("4.0.0")),
+            Some(("3.5.0".into(), false))
+        );
         // Unknown: the default the defaults file names.
         assert_eq!(
             lib.select("node-exporter", None),

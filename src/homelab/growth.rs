@@ -163,7 +163,11 @@ pub const REMOVED_METRIC_ALERT: &str = "NodeMetricOfAnOlderRelease";
 
 /// Deploys node-exporter `version` as a container (a compose file of `edge-stack`) and a
 /// rules file alerting on `metric` ([`REMOVED_METRIC_ALERT`]).
-pub fn deploy_exporter_release(root: &Path, version: &str, metric: &str) -> Result<(), ChangeError> {
+pub fn deploy_exporter_release(
+    root: &Path,
+    version: &str,
+    metric: &str,
+) -> Result<(), ChangeError> {
     existing(&root.join(MONITORING_MODULE))?;
     let dir = root.join(EDGE_MODULE);
     write(
@@ -286,11 +290,11 @@ impl RepositoryChange {
                 write(&dir.join("files/prometheus/alerts/edge.yml"), EDGE_RULES)?;
                 write(&dir.join("tests/regression.tftest.hcl"), EDGE_REGRESSION)
             }
-            RepositoryChange::ExporterReleaseWithoutAlertMetric => Err(
-                ChangeError::NothingToChange(
+            RepositoryChange::ExporterReleaseWithoutAlertMetric => {
+                Err(ChangeError::NothingToChange(
                     "release and metric: deploy_exporter_release makes this change".into(),
-                ),
-            ),
+                ))
+            }
         }
     }
 

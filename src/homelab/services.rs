@@ -316,9 +316,8 @@ pub(crate) fn deployment(
         }
         yaml_scrape_jobs(&file.path, text, &mut out);
     }
-    out.services.sort_by(|a, b| {
-        (&a.name, &a.file, a.line).cmp(&(&b.name, &b.file, b.line))
-    });
+    out.services
+        .sort_by(|a, b| (&a.name, &a.file, a.line).cmp(&(&b.name, &b.file, b.line)));
     out.services.dedup();
     out.scrape_jobs
         .sort_by(|a, b| (&a.name, &a.file, a.line).cmp(&(&b.name, &b.file, b.line)));
@@ -823,7 +822,11 @@ mod tests {
             compose_images(text),
             [
                 (3, "traefik:v3.1".to_string(), Some("proxy".to_string())),
-                (8, "ghcr.io/x/step-ca:0.27.4".to_string(), Some("ca".to_string())),
+                (
+                    8,
+                    "ghcr.io/x/step-ca:0.27.4".to_string(),
+                    Some("ca".to_string())
+                ),
             ]
         );
     }
@@ -890,10 +893,9 @@ mod tests {
             "{:#?}",
             d.problems
         );
-        assert!(
-            d.problems
-                .iter()
-                .any(|p| p.is(ids::VERSION_UNKNOWN.as_str(), Some("prometheus-node-exporter")))
-        );
+        assert!(d.problems.iter().any(|p| p.is(
+            ids::VERSION_UNKNOWN.as_str(),
+            Some("prometheus-node-exporter")
+        )));
     }
 }

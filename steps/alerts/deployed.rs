@@ -313,8 +313,12 @@ fn fixture_release(
     bundled: &CatalogLibrary,
 ) -> Result<(tempfile::TempDir, Arc<CatalogLibrary>), String> {
     let dir = tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
-    for entry in std::fs::read_dir(bundled.dir()).map_err(|e| e.to_string())?.flatten() {
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).map_err(|e| e.to_string())?;
+    for entry in std::fs::read_dir(bundled.dir())
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name()))
+            .map_err(|e| e.to_string())?;
     }
     let newest = *bundled
         .versions("node-exporter")
@@ -322,7 +326,11 @@ fn fixture_release(
         .ok_or("no node-exporter catalog")?;
     let catalog = bundled.load("node-exporter", newest)?;
     let parts: Vec<u64> = newest.split('.').filter_map(|p| p.parse().ok()).collect();
-    let version = format!("{}.{}.0", parts.first().unwrap_or(&1), parts.get(1).unwrap_or(&0) + 1);
+    let version = format!(
+        "{}.{}.0",
+        parts.first().unwrap_or(&1),
+        parts.get(1).unwrap_or(&0) + 1
+    );
     let gone = catalog
         .metrics
         .iter()
