@@ -54,6 +54,11 @@ Feature: Every Terraform module has regression tests, and they pass
     Then the tests pass in every module and every environment that has tests
     And every module the plan does not name has at least 1 regression run
 
+  Scenario: terraform init would accept every module and environment that has tests
+    Given every homelab module
+    When terraform init's checks run over every module and environment that has tests
+    Then terraform init accepts every module and environment that has tests
+
   Scenario Outline: Changing a guarded default fails the regression run that guards it
     Given a copy of the <module> module in which <change>
     When its regression tests run
@@ -69,6 +74,16 @@ Feature: Every Terraform module has regression tests, and they pass
       | backup           | the schedule defaults to "12:00"              | default_schedule_is_one_in_the_morning       |
 
   Rule: Bad input is a failing step that says what is wrong
+
+    Scenario: A provider version constraint that does not parse
+      Given a copy of the repository in which a module's provider constraint does not parse
+      When terraform init's checks run over every module and environment that has tests
+      Then terraform init's checks report "terraform-init/constraint" about "bpg/proxmox" in "infrastructure/proxmox/modules/vm/versions.tf"
+
+    Scenario: A lock file that does not parse
+      Given a copy of the repository in which a module's lock file does not parse
+      When terraform init's checks run over every module and environment that has tests
+      Then terraform init's checks report "terraform-init/lock-file" about "infrastructure/proxmox/modules/vm/.terraform.lock.hcl" in "infrastructure/proxmox/modules/vm/.terraform.lock.hcl"
 
     Scenario: A module without tests
       Given a copy of the lxc module in which the tests directory is removed

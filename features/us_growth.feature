@@ -69,6 +69,23 @@ Feature: The suite checks a homelab that grows, without being edited
     When the tests of every environment run
     Then the tests pass in every module and every environment that has tests
 
+  @US2
+  Scenario: An environment bumped past its modules' provider constraint fails US2, naming both constraints
+    Given a copy of the repository in which an environment's provider constraint and lock file are bumped past its modules'
+    When terraform init's checks run over every module and environment that has tests
+    Then terraform init's checks report "terraform-init/no-matching-release" about "bpg/proxmox" in "infrastructure/proxmox/environments/bumped", naming "~> 0.95.0" and "~> 0.94.0"
+    And terraform init's checks report "terraform-init/lock-mismatch" about "bpg/proxmox" in "infrastructure/proxmox/environments/bumped/.terraform.lock.hcl"
+
+  @US2
+  Scenario: A module pinned to a newer provider release is tested against that release's schema
+    Given a copy of the repository in which a module pinned to bpg/proxmox 0.111.1 with a resource only that release has is added
+    When terraform init's checks run over every module and environment that has tests
+    Then terraform init accepts every module and environment that has tests
+    Given the cluster-options module
+    When its tests run
+    Then Terraform validates the module
+    And every regression run passes
+
   @US3
   Scenario: A new BATS file with a failing test fails, naming the file and the test
     Given a copy of the repository in which a BATS file with a failing test is added

@@ -38,10 +38,26 @@ impl PartialEq<&str> for FindingId {
     }
 }
 
+/// Whether a finding fails its scenario.
+///
+/// A note is reported (in `junit.xml` as a skipped case with its message, on the page, in the
+/// run's summary) but never fails anything: it says what the suite could not know or chose
+/// in the user's place ("not checked: no catalog for ...", "served the nearest version").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Severity {
+    /// A problem: the scenario that checked it fails.
+    #[default]
+    Failure,
+    /// Information the user should see; never a failure.
+    Note,
+}
+
 /// One problem: where it is, what it is about, and what was expected and found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub id: FindingId,
+    /// A failure (the default) or a note.
+    pub severity: Severity,
     /// The file, relative to the repository under test (or as the caller named it).
     pub file: String,
     /// 1-based line, when known.
@@ -62,6 +78,7 @@ impl Finding {
     ) -> Self {
         Finding {
             id: id.into(),
+            severity: Severity::Failure,
             file: file.into(),
             line: None,
             subject: None,
@@ -96,6 +113,16 @@ impl Finding {
         self
     }
 
+    /// The same finding as a note: reported, never a failure.
+    pub fn note(mut self) -> Self {
+        self.severity = Severity::Note;
+        self
+    }
+
+    pub fn is_note(&self) -> bool {
+        self.severity == Severity::Note
+    }
+
     /// The subject, or "" when the finding is about the whole file.
     pub fn subject(&self) -> &str {
         self.subject.as_deref().unwrap_or("")
@@ -117,7 +144,8 @@ impl fmt::Display for Finding {
         if let Some(subject) = &self.subject {
             write!(f, " {subject}")?;
         }
-        write!(f, " [{}] {}", self.id, self.message)?;
+        let note = if self.is_note() { "note: " } else { "" };
+        write!(f, " [{}] {note}{}", self.id, self.message)?;
         match (&self.expected, &self.found) {
             (Some(e), Some(found)) => write!(f, " (expected {e}, found {found})"),
             (Some(e), None) => write!(f, " (expected {e})"),
@@ -125,6 +153,16 @@ impl fmt::Display for Finding {
             (None, None) => Ok(()),
         }
     }
+}
+
+/// The failures among findings (notes left out): what a step expects to be empty.
+pub fn failures(findings: &[Finding]) -> Vec<&Finding> {
+    findings.iter().filter(|f| !f.is_note()).collect()
+}
+
+/// The notes among findings.
+pub fn notes(findings: &[Finding]) -> Vec<&Finding> {
+    findings.iter().filter(|f| f.is_note()).collect()
 }
 
 /// Findings as one block of text, one per line, for a step's failure message.
@@ -175,6 +213,22 @@ mod tests {
             finding.to_string(),
             "modules/x [regression/file] no file (expected tests/regression.tftest.hcl, found nothing)"
         );
+    }
+
+    #[test]
+    fn a_note_says_so_and_is_not_a_failure() {
+        let note = Finding::new(FindingId::new("catalog/unchecked"), "x.yml", "not checked")
+            .at_line(3)
+            .note();
+        let failure = Finding::new(FindingId::new("promql/series"), "x.yml", "no such metric");
+        assert_eq!(
+            note.to_string(),
+            "x.yml:3 [catalog/unchecked] note: not checked"
+        );
+        let both = [note.clone(), failure.clone()];
+        assert_eq!(failures(&both), vec![&failure]);
+        assert_eq!(notes(&both), vec![&note]);
+        assert!(!failure.is_note());
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub enum CaseStatus {
     /// The case failed; the finding says where and why.
     Failed(Finding),
     Skipped,
+    /// The case was not judged, and the note says why (`not checked: ...`): a skipped case
+    /// with a reason, never a failure.
+    Note(Finding),
 }
 
 /// One test case a tool reported (a terraform `run`, a BATS test, a promtool case).
@@ -60,6 +63,32 @@ pub struct BrokenCopy {
     pub change: String,
     /// The finding id the scenario expects, when it names one.
     pub expected: Option<String>,
+}
+
+impl CheckedFindings {
+    /// The notes of this check as a tool run, one skipped case per note, so that
+    /// `junit.xml` lists what was not checked next to what was (`None` without notes).
+    pub fn notes_run(&self) -> Option<ToolRun> {
+        let cases: Vec<ToolCase> = self
+            .findings
+            .iter()
+            .filter(|f| f.is_note())
+            .map(|f| ToolCase {
+                name: match &f.subject {
+                    Some(subject) => format!("{subject} [{}]", f.id),
+                    None => format!("{} [{}]", f.file, f.id),
+                },
+                classname: self.check.clone(),
+                time: Duration::ZERO,
+                status: CaseStatus::Note(f.clone()),
+            })
+            .collect();
+        (!cases.is_empty()).then(|| ToolRun {
+            suite: format!("notes: {}", self.check),
+            cases,
+            broken_copy: None,
+        })
+    }
 }
 
 /// One tool run: what JUnit calls a test suite.

@@ -295,14 +295,7 @@ fn no_problem(world: &mut World) -> Result<(), String> {
 
 /// Whether a finding is a note (reported, never a failure).
 pub(crate) fn is_note(finding: &homelab_spec::finding::Finding) -> bool {
-    matches!(
-        finding.check(),
-        Some(
-            CheckId::CatalogUnchecked
-                | CheckId::CatalogNearestVersion
-                | CheckId::CatalogVersionUnknown
-        )
-    )
+    finding.is_note()
 }
 
 #[then(regex = r"^the checks took less than (\d+) milliseconds$")]

@@ -10,6 +10,7 @@ use homelab_spec::outcome::{BrokenCopy, CheckedFindings, Outcome, TerraformKind}
 use homelab_spec::shell::fake_commands::FakeCommands;
 use homelab_spec::terraform::broken_copy::{HANG_FILE, ModuleChange, UNGUARDED_RUN};
 use homelab_spec::terraform::environment::{EnvironmentError, run_environments};
+use homelab_spec::terraform::init_check::{InitCheck, check_homelab};
 use homelab_spec::terraform::module::MODULE_NAMES;
 use homelab_spec::terraform::module::REGRESSION_FILE;
 use homelab_spec::terraform::runner::{
@@ -57,6 +58,8 @@ pub struct TerraformState {
     /// The outcomes of the environments that have tests, by directory.
     environments: Vec<(String, Result<ModuleOutcome, EnvironmentError>)>,
     findings: Vec<Finding>,
+    /// What `terraform init` would check, per module and environment that has tests.
+    init: Option<Vec<InitCheck>>,
 }
 
 impl TerraformState {
@@ -241,12 +244,14 @@ async fn the_hanging_run_is_started(world: &mut World, seconds: u64) {
 
 #[when("the tests of every module and environment run")]
 async fn the_tests_of_every_module_and_environment_run(world: &mut World) -> Result<(), String> {
+    check_init(world)?;
     run_modules(world, None, None).await;
     run_every_environment(world).await
 }
 
 #[when("the tests of every environment run")]
 async fn the_tests_of_every_environment_run(world: &mut World) -> Result<(), String> {
+    check_init(world)?;
     run_every_environment(world).await?;
     if world.terraform.environments.is_empty() {
         return Err("the homelab has no environment with tests".into());
@@ -311,6 +316,100 @@ async fn run_every_environment(world: &mut World) -> Result<(), String> {
     Ok(())
 }
 
+#[when("terraform init's checks run over every module and environment that has tests")]
+fn terraform_inits_checks_run(world: &mut World) -> Result<(), String> {
+    check_init(world)
+}
+
+/// What `terraform init` would refuse, checked offline before any run, handed to the report.
+fn check_init(world: &mut World) -> Result<(), String> {
+    let checks = check_homelab(world.layout.homelab()?);
+    for check in &checks {
+        world.outcomes.push(Outcome::Findings(CheckedFindings {
+            check: format!("terraform init checks: {}", check.dir),
+            findings: check.failures.iter().chain(&check.notes).cloned().collect(),
+        }));
+    }
+    world.terraform.init = Some(checks);
+    Ok(())
+}
+
+fn init_checks(world: &World) -> Result<&[InitCheck], String> {
+    world
+        .terraform
+        .init
+        .as_deref()
+        .ok_or_else(|| "terraform init's checks did not run in an earlier step".to_string())
+}
+
+fn init_failures(checks: &[InitCheck]) -> Vec<Finding> {
+    checks.iter().flat_map(|c| c.failures.clone()).collect()
+}
+
+#[then("terraform init accepts every module and environment that has tests")]
+fn terraform_init_accepts_everything(world: &mut World) -> Result<(), String> {
+    let checks = init_checks(world)?;
+    let failures = init_failures(checks);
+    let refused = checks.iter().filter(|c| !c.failures.is_empty()).count();
+    println!(
+        "terraform init accepts {} of {} modules and environments with tests",
+        checks.len() - refused,
+        checks.len()
+    );
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(listing(&failures))
+    }
+}
+
+#[then(expr = "terraform init's checks report {string} about {string} in {string}")]
+fn init_reports(
+    world: &mut World,
+    id: String,
+    subject: String,
+    file: String,
+) -> Result<(), String> {
+    init_finding(world, &id, &subject, &file).map(|_| ())
+}
+
+#[then(
+    expr = "terraform init's checks report {string} about {string} in {string}, naming {string} and {string}"
+)]
+fn init_reports_naming(
+    world: &mut World,
+    id: String,
+    subject: String,
+    file: String,
+    first: String,
+    second: String,
+) -> Result<(), String> {
+    let finding = init_finding(world, &id, &subject, &file)?;
+    let found = finding.found.clone().unwrap_or_default();
+    for constraint in [&first, &second] {
+        if !found.contains(constraint.as_str()) {
+            return Err(format!(
+                "{finding}\ndoes not name the constraint {constraint:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn init_finding(world: &World, id: &str, subject: &str, file: &str) -> Result<Finding, String> {
+    let failures = init_failures(init_checks(world)?);
+    failures
+        .iter()
+        .find(|f| f.is(id, Some(subject)) && f.file == file)
+        .cloned()
+        .ok_or_else(|| {
+            format!(
+                "expected a failing {id} finding about {subject} in {file}, got:\n{}",
+                listing(&failures)
+            )
+        })
+}
+
 #[then("the tests pass in every module and every environment that has tests")]
 fn the_tests_pass_everywhere(world: &mut World) -> Result<(), String> {
     let state = &world.terraform;
@@ -340,6 +439,16 @@ fn the_tests_pass_everywhere(world: &mut World) -> Result<(), String> {
         state.outcomes.len(),
         state.environments.len()
     );
+    // What `terraform init` would refuse fails the homelab's CI before any test runs.
+    if let Some(checks) = &state.init {
+        let failures = init_failures(checks);
+        if !failures.is_empty() {
+            problems.insert(
+                0,
+                format!("terraform init would refuse:\n{}", listing(&failures)),
+            );
+        }
+    }
     if problems.is_empty() {
         Ok(())
     } else {

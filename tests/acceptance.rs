@@ -16,33 +16,14 @@ use homelab_spec::settings::Settings;
 
 #[path = "acceptance/compact.rs"]
 mod compact;
+#[path = "acceptance/filters.rs"]
+mod filters;
 #[path = "acceptance/living_doc.rs"]
 mod living_doc;
 #[path = "../steps/mod.rs"]
 mod steps;
 
 use steps::World;
-
-/// Says once per provider when the homelab's lock files pin another release than the one
-/// the offline providers serve: a note, never a failure.
-fn lock_file_notes(root: &Path) {
-    let Ok(homelab) = homelab_spec::homelab::Homelab::discover(root) else {
-        return; // the @layout scenarios report a broken layout
-    };
-    let dirs: Vec<&str> = homelab
-        .modules
-        .iter()
-        .chain(&homelab.environments)
-        .map(|d| d.dir.as_str())
-        .collect();
-    let (notes, errors) = homelab_spec::terraform::lock_file::notes_once(root, &dirs);
-    for note in notes {
-        println!("{note}");
-    }
-    for error in errors {
-        println!("note: {error}");
-    }
-}
 
 fn main() -> ExitCode {
     // Every SPEC_* variable is read and checked here, before any scenario: a bad value ends
@@ -66,9 +47,9 @@ fn main() -> ExitCode {
     // print it a second time with a backtrace hint.
     std::panic::set_hook(Box::new(|_| {}));
 
-    let opts = match cli::Opts::<_, _, _>::try_parse_from(homelab_spec::cargo_args::cucumber_args(
-        std::env::args(),
-    )) {
+    let args = homelab_spec::cargo_args::cucumber_args(std::env::args());
+    let filters = homelab_spec::cargo_args::explicit_filters(&args);
+    let opts = match cli::Opts::<_, _, _>::try_parse_from(args) {
         Ok(opts) => opts,
         Err(e) => {
             let _ = e.print();
@@ -76,7 +57,6 @@ fn main() -> ExitCode {
         }
     };
     println!("homelab-spec: checking {}", root.path().display());
-    lock_file_notes(root.path());
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -122,10 +102,18 @@ fn main() -> ExitCode {
             )
             .fail_on_skipped()
             .with_cli(opts)
-            .run(features),
+            .run(features.clone()),
     );
     use cucumber::writer::Stats as _;
     let failed = result.execution_has_failed();
+    // Every scenario has steps: no step ran means no scenario was selected.
+    let selected = result.passed_steps() + result.skipped_steps() + result.failed_steps();
+    if let Some(error) =
+        homelab_spec::cargo_args::nothing_selected(&filters, selected, &filters::tags_in(&features))
+    {
+        eprintln!("error: {error}");
+        return ExitCode::FAILURE;
+    }
 
     let tool_runs = collected.tool_runs();
     let junit_path = reports.join("junit.xml");
@@ -150,11 +138,17 @@ fn main() -> ExitCode {
         index.display(),
         writing.elapsed().as_millis()
     );
+    // Notes never fail the run; each is said once, here, and kept in the reports.
+    let notes = collected.notes();
+    for note in &notes {
+        println!("note: {note}");
+    }
     // The plain closing line CI reads.
     println!(
-        "scenarios: {} passed, {} failed",
+        "scenarios: {} passed, {} failed; {} notes",
         tally.passed(),
-        tally.failed()
+        tally.failed(),
+        notes.len()
     );
     // The verdict is the scenarios': a tool run that failed on a broken copy is what its
     // scenario expected, and a failed run the scenario needed has failed that scenario.

@@ -181,6 +181,7 @@ pub fn rule_finding(
 ) -> Finding {
     Finding {
         id: check.into(),
+        severity: Default::default(),
         file: file.to_string(),
         line: Some(line),
         subject: rule,

@@ -42,6 +42,12 @@ pub const SHARED_VERSIONS: &str = "infrastructure/proxmox/shared/versions.tf";
 pub const EMPTY_MODULE: &str = "notes";
 /// The link the link cases add, relative to the root.
 pub const BAD_LINK: &str = "infrastructure/proxmox/modules/vm/shared.tf";
+/// The module whose provider requirements the `terraform init` cases change or call.
+pub const PINNED_MODULE: &str = "infrastructure/proxmox/modules/vm";
+/// The module pinned to a newer provider release the pin case adds.
+pub const PINNED_RELEASE_MODULE: &str = "cluster-options";
+/// The environment the provider bump case adds, relative to the root.
+pub const BUMPED_ENVIRONMENT: &str = "infrastructure/proxmox/environments/bumped";
 
 /// One change, by the words a feature file names it with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,10 +91,22 @@ pub enum RepositoryChange {
     /// The monitoring stack runs node-exporter at a release that no longer has a metric an
     /// alert uses: made by [`deploy_exporter_release`], which needs the release and metric.
     ExporterReleaseWithoutAlertMetric,
+    /// `an environment's provider constraint and lock file are bumped past its modules'`:
+    /// `bumped` calls the vm module (`bpg/proxmox ~> 0.94.0`) but requires `~> 0.95.0` and
+    /// locks 0.95.0, as a dependency bot leaves it.
+    ProviderBumpedPastModules,
+    /// `a module's provider constraint does not parse`: the vm module's first `version`
+    /// constraint gets a `v` prefix, which Terraform refuses.
+    ConstraintDoesNotParse,
+    /// `a module's lock file does not parse`: the vm module gets a cut-off lock file.
+    LockFileDoesNotParse,
+    /// `a module pinned to bpg/proxmox 0.111.1 with a resource only that release has is
+    /// added`: `cluster-options` manages `proxmox_cluster_options`, which 0.94.0 lacks.
+    ModulePinnedToNewerRelease,
 }
 
 /// The changes' sentences, for a step's parameter and for error messages.
-pub const SENTENCES: [(&str, RepositoryChange); 15] = [
+pub const SENTENCES: [(&str, RepositoryChange); 19] = [
     (
         "a valid alert NodeClockSkew is added",
         RepositoryChange::ValidNewAlert,
@@ -148,6 +166,22 @@ pub const SENTENCES: [(&str, RepositoryChange); 15] = [
     (
         "the monitoring stack runs a node-exporter release that no longer has a metric an alert uses",
         RepositoryChange::ExporterReleaseWithoutAlertMetric,
+    ),
+    (
+        "an environment's provider constraint and lock file are bumped past its modules'",
+        RepositoryChange::ProviderBumpedPastModules,
+    ),
+    (
+        "a module's provider constraint does not parse",
+        RepositoryChange::ConstraintDoesNotParse,
+    ),
+    (
+        "a module's lock file does not parse",
+        RepositoryChange::LockFileDoesNotParse,
+    ),
+    (
+        "a module pinned to bpg/proxmox 0.111.1 with a resource only that release has is added",
+        RepositoryChange::ModulePinnedToNewerRelease,
     ),
 ];
 
@@ -295,6 +329,44 @@ impl RepositoryChange {
                     "release and metric: deploy_exporter_release makes this change".into(),
                 ))
             }
+            RepositoryChange::ProviderBumpedPastModules => {
+                existing(&root.join(PINNED_MODULE))?;
+                let env = root.join(BUMPED_ENVIRONMENT);
+                write(&env.join("main.tf"), BUMPED_ENVIRONMENT_MAIN)?;
+                write(&env.join("versions.tf"), BUMPED_ENVIRONMENT_VERSIONS)?;
+                write(&env.join(".terraform.lock.hcl"), BUMPED_ENVIRONMENT_LOCK)?;
+                write(&env.join("tests/plan.tftest.hcl"), BUMPED_ENVIRONMENT_TEST)
+            }
+            RepositoryChange::ConstraintDoesNotParse => {
+                let file = root.join(PINNED_MODULE).join("versions.tf");
+                let text = read(&file)?;
+                let constraint = regex::Regex::new(r#"(?m)^(\s*version\s*=\s*")([^"]*)""#)
+                    .expect("a valid regex");
+                if !constraint.is_match(&text) {
+                    return Err(ChangeError::NothingToChange(format!(
+                        "version constraint in {}",
+                        file.display()
+                    )));
+                }
+                let broken = constraint.replace(&text, r#"${1}~> v0.94""#);
+                write(&file, &broken)
+            }
+            RepositoryChange::ModulePinnedToNewerRelease => {
+                let dir = modules.join(PINNED_RELEASE_MODULE);
+                write(&dir.join("main.tf"), PINNED_RELEASE_MAIN)?;
+                write(&dir.join(".terraform.lock.hcl"), PINNED_RELEASE_LOCK)?;
+                write(
+                    &dir.join("tests/regression.tftest.hcl"),
+                    PINNED_RELEASE_REGRESSION,
+                )
+            }
+            RepositoryChange::LockFileDoesNotParse => {
+                existing(&root.join(PINNED_MODULE))?;
+                write(
+                    &root.join(PINNED_MODULE).join(".terraform.lock.hcl"),
+                    CUT_OFF_LOCK,
+                )
+            }
         }
     }
 
@@ -304,6 +376,7 @@ impl RepositoryChange {
     pub fn breaks(self) -> Option<Option<&'static str>> {
         match self {
             RepositoryChange::ValidNewAlert
+            | RepositoryChange::ModulePinnedToNewerRelease
             | RepositoryChange::ModuleWithCompleteTests
             | RepositoryChange::EnvironmentWithTests
             | RepositoryChange::TemplatedRulesFile
@@ -315,6 +388,11 @@ impl RepositoryChange {
             RepositoryChange::SecondRulesFileWithUnknownMetric => Some(Some("promql/series")),
             RepositoryChange::BatsFileWithFailingTest => Some(Some("bats/test-failed")),
             RepositoryChange::BatsFileThatDoesNotParse => Some(Some("bats/parse")),
+            RepositoryChange::ProviderBumpedPastModules => {
+                Some(Some("terraform-init/no-matching-release"))
+            }
+            RepositoryChange::ConstraintDoesNotParse => Some(Some("terraform-init/constraint")),
+            RepositoryChange::LockFileDoesNotParse => Some(Some("terraform-init/lock-file")),
             RepositoryChange::NoModulesDirectory
             | RepositoryChange::ModuleWithoutTerraform
             | RepositoryChange::RulesFileRemoved
@@ -589,6 +667,54 @@ run "the_proxy_image_is_tagged" {
 }
 "#;
 
+/// Valid only with bpg/proxmox 0.111.x: `proxmox_cluster_options` is not in 0.94.0.
+const PINNED_RELEASE_MAIN: &str = r#"terraform {
+  required_version = ">= 1.9"
+
+  required_providers {
+    proxmox = {
+      source  = "bpg/proxmox"
+      version = "~> 0.111.0"
+    }
+  }
+}
+
+variable "keyboard" {
+  type        = string
+  description = "The cluster's default keyboard layout."
+  default     = "fr"
+}
+
+resource "proxmox_cluster_options" "this" {
+  keyboard = var.keyboard
+  language = "en"
+}
+
+output "keyboard" {
+  value = proxmox_cluster_options.this.keyboard
+}
+"#;
+
+const PINNED_RELEASE_LOCK: &str = r#"# This file is maintained automatically by "terraform init".
+provider "registry.terraform.io/bpg/proxmox" {
+  version     = "0.111.1"
+  constraints = "~> 0.111.0"
+}
+"#;
+
+const PINNED_RELEASE_REGRESSION: &str = r#"mock_provider "proxmox" {}
+
+# Regression v1.2.0: the cluster's keyboard layout fell back to the provider's default.
+run "keyboard_layout_is_kept" {
+  command = plan
+
+  assert {
+    condition     = proxmox_cluster_options.this.keyboard == "fr"
+    error_message = "The cluster keyboard layout must be the module's, got ${proxmox_cluster_options.this.keyboard}."
+  }
+}
+"#;
+
 const RELEASE_MODULE_MAIN: &str = r#"# node-exporter as a container, for the hosts the packages do not cover.
 locals {
   compose     = file("${path.module}/files/compose.yml")
@@ -616,6 +742,48 @@ const REMOVED_METRIC_RULES: &str = r#"groups:
         annotations:
           summary: A node metric on {{ $labels.instance }} is set.
           description: "It is {{ $value }} on {{ $labels.instance }}."
+"#;
+
+const BUMPED_ENVIRONMENT_MAIN: &str = r#"module "vm" {
+  source    = "../../modules/vm"
+  name      = "bumped"
+  node_name = "pve"
+}
+"#;
+
+const BUMPED_ENVIRONMENT_VERSIONS: &str = r#"terraform {
+  required_version = ">= 1.9"
+
+  required_providers {
+    proxmox = {
+      source  = "bpg/proxmox"
+      version = "~> 0.95.0"
+    }
+  }
+}
+"#;
+
+const BUMPED_ENVIRONMENT_LOCK: &str = r#"# This file is maintained automatically by "terraform init".
+# Manual edits may be lost in future updates.
+
+provider "registry.terraform.io/bpg/proxmox" {
+  version     = "0.95.0"
+  constraints = "~> 0.95.0"
+}
+"#;
+
+const BUMPED_ENVIRONMENT_TEST: &str = r#"mock_provider "proxmox" {}
+
+run "plans" {
+  command = plan
+}
+"#;
+
+const CUT_OFF_LOCK: &str = r#"# This file is maintained automatically by "terraform init".
+provider "registry.terraform.io/bpg/proxmox" {
+  version     = "0.94.0"
+  constraints = "~> 0.94.0"
+  hashes = [
 "#;
 
 const FAILING_BATS: &str = r#"#!/usr/bin/env bats

@@ -31,7 +31,7 @@ pub use scripts::{
     textfile_contract,
 };
 pub use terraform_dirs::{DirKind, ENVIRONMENTS_DIR, MODULES_DIR, ModuleCall, TerraformDir};
-pub(crate) use terraform_dirs::{module_calls, parse_config};
+pub(crate) use terraform_dirs::{ParsedConfig, module_calls, parse_config};
 
 pub use bats_files::TESTS_DIR;
 pub use services::{Deployment, ScrapeJob, Service};

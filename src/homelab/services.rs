@@ -335,7 +335,8 @@ pub(crate) fn deployment(
                     ),
                 )
                 .at_line(service.line)
-                .about(service.name.clone()),
+                .about(service.name.clone())
+                .note(),
             );
         }
     }
@@ -348,7 +349,8 @@ pub(crate) fn deployment(
                     format!("the scrape job {} has no targets as configured", job.name),
                 )
                 .at_line(job.line)
-                .about(job.name.clone()),
+                .about(job.name.clone())
+                .note(),
             );
         }
     }
@@ -636,7 +638,8 @@ fn compose_file(fs: &RepoFs, rel: &str, deployed: Option<&DeployedFile>, out: &m
                                 .unwrap_or_default()
                         ),
                     )
-                    .about(rel.to_string()),
+                    .about(rel.to_string())
+                    .note(),
                 );
             }
             match std::fs::read_to_string(fs.root().join(rel)) {

@@ -57,7 +57,7 @@ fn write_suite(writer: &mut Writer<Cursor<Vec<u8>>>, run: &ToolRun) {
     let skipped = run
         .cases
         .iter()
-        .filter(|c| c.status == CaseStatus::Skipped)
+        .filter(|c| matches!(c.status, CaseStatus::Skipped | CaseStatus::Note(_)))
         .count();
     // A run on a broken copy that failed is what its scenario expects: its cases pass, and
     // their names say which copy and which finding was expected.
@@ -97,6 +97,26 @@ fn write_suite(writer: &mut Writer<Cursor<Vec<u8>>>, run: &ToolRun) {
             CaseStatus::Skipped => {
                 let _ = writer.write_event(Event::Start(element));
                 let _ = writer.write_event(Event::Empty(BytesStart::new("skipped")));
+                let _ = writer.write_event(Event::End(BytesEnd::new("testcase")));
+            }
+            CaseStatus::Note(finding) => {
+                // A note's message is its reason ("not checked: ..."), the id in front as
+                // for failures, so a CI view tells one kind of skip from another.
+                let mut skipped = BytesStart::new("skipped");
+                skipped.push_attribute((
+                    "message",
+                    format!(
+                        "[{}] {}",
+                        finding.id,
+                        first_line(&sanitize(&finding.message))
+                    )
+                    .as_str(),
+                ));
+                let _ = writer.write_event(Event::Start(element));
+                let _ = writer.write_event(Event::Start(skipped));
+                let _ = writer
+                    .write_event(Event::Text(BytesText::new(&sanitize(&finding.to_string()))));
+                let _ = writer.write_event(Event::End(BytesEnd::new("skipped")));
                 let _ = writer.write_event(Event::End(BytesEnd::new("testcase")));
             }
             CaseStatus::Failed(finding) => {
@@ -263,6 +283,44 @@ mod tests {
         assert_eq!(summarize(&xml).1, 0, "{xml}");
         assert!(xml.contains("broken copy: the SCSI controller is virtio-scsi-pci"));
         assert!(xml.contains("failed as expected on the broken copy: terraform/run-failed"));
+    }
+
+    #[test]
+    fn a_checks_notes_are_skipped_cases_with_their_reason_never_failures() {
+        use crate::outcome::CheckedFindings;
+        let checked = CheckedFindings {
+            check: "catalog check: tooling.yml".into(),
+            findings: vec![
+                Finding::new(
+                    FindingId::new("catalog/unchecked"),
+                    "tooling.yml",
+                    "not checked: no catalog for traefik 3.1 <x> \u{1b}[1m",
+                )
+                .at_line(7)
+                .about("TraefikDown")
+                .note(),
+                Finding::new(FindingId::new("promql/series"), "tooling.yml", "dead").about("X"),
+            ],
+        };
+        let notes = checked.notes_run().expect("one note");
+        assert_eq!(
+            notes.cases.len(),
+            1,
+            "only the note: the failure fails its scenario"
+        );
+        assert_eq!(notes.failures(), 0);
+        let xml = tool_suites_xml(&[notes]);
+        well_formed(&xml).unwrap_or_else(|e| panic!("not well-formed: {e}\n{xml}"));
+        assert_eq!(summarize(&xml), (1, 0, 1), "{xml}");
+        assert!(
+            xml.contains("<skipped message=\"[catalog/unchecked] not checked: no catalog for traefik 3.1 &lt;x&gt;"),
+            "{xml}"
+        );
+        let without = CheckedFindings {
+            check: "c".into(),
+            findings: vec![],
+        };
+        assert!(without.notes_run().is_none());
     }
 
     #[test]

@@ -3,12 +3,16 @@
 //! on temporary copies, offline, several modules at once.
 
 pub mod broken_copy;
+pub mod constraints;
 pub mod environment;
 pub mod error;
+pub mod init_check;
 pub mod junit;
 pub mod lock_file;
 pub mod module;
 pub mod providers;
+pub mod releases;
+pub mod requirements;
 pub mod runner;
 pub mod static_checks;
 pub mod tftest;

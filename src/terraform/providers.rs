@@ -3,6 +3,7 @@
 //! `dev_overrides`), so no registry and no `terraform init` are needed; with
 //! `SPEC_TF_PROVIDERS=registry`, the real providers through a normal `terraform init`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -107,8 +108,17 @@ impl OfflineProviders {
         self.dir.path().join("terraform.rc")
     }
 
-    /// Installs the providers with `tf-offline-provider install DIR`.
+    /// Installs the providers at their default releases with `tf-offline-provider install
+    /// DIR`.
     pub fn install() -> Result<OfflineProviders, ProviderError> {
+        OfflineProviders::install_selected(&[])
+    }
+
+    /// Installs the providers, `selection` naming releases other than the defaults by the
+    /// provider's local name (`proxmox` → `0.95.0`): `install DIR --version proxmox=0.95.0`.
+    pub fn install_selected(
+        selection: &[(String, String)],
+    ) -> Result<OfflineProviders, ProviderError> {
         let binary = offline_provider_binary()?;
         let dir = tempfile::Builder::new()
             .prefix("homelab-spec-providers-")
@@ -116,11 +126,13 @@ impl OfflineProviders {
             .map_err(|e| {
                 ProviderError::Install(format!("cannot create a directory for them: {e}"))
             })?;
-        let command = Command::new(
-            binary.clone().into_os_string(),
-            ["install".as_ref(), dir.path().as_os_str()],
-        )
-        .timeout(Duration::from_secs(60));
+        let mut args: Vec<std::ffi::OsString> = vec!["install".into(), dir.path().into()];
+        for (name, version) in selection {
+            args.push("--version".into());
+            args.push(format!("{name}={version}").into());
+        }
+        let command = Command::new(binary.clone().into_os_string(), args.iter())
+            .timeout(Duration::from_secs(60));
         tools::run(&command)
             .and_then(|out| out.checked())
             .map_err(|e| ProviderError::Install(e.to_string()))?;
@@ -135,16 +147,29 @@ impl OfflineProviders {
         Ok(providers)
     }
 
-    /// The providers shared by every run of this process that is still going; installed on
-    /// first use, and again after the previous installation was removed.
+    /// The providers at their default releases, shared by every run of this process that
+    /// is still going; installed on first use, and again after the previous installation
+    /// was removed.
     pub fn shared() -> Result<Arc<OfflineProviders>, ProviderError> {
-        static SHARED: Mutex<Weak<OfflineProviders>> = Mutex::new(Weak::new());
-        let mut slot = SHARED.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(providers) = slot.upgrade() {
+        OfflineProviders::shared_for(&[])
+    }
+
+    /// Like [`OfflineProviders::shared`], one installation per selection of releases: a run
+    /// installs only the releases its directories select.
+    pub fn shared_for(
+        selection: &[(String, String)],
+    ) -> Result<Arc<OfflineProviders>, ProviderError> {
+        type Installed = BTreeMap<Vec<(String, String)>, Weak<OfflineProviders>>;
+        static SHARED: Mutex<Installed> = Mutex::new(BTreeMap::new());
+        let mut key = selection.to_vec();
+        key.sort();
+        let mut installed = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(providers) = installed.get(&key).and_then(Weak::upgrade) {
             return Ok(providers);
         }
-        let providers = Arc::new(OfflineProviders::install()?);
-        *slot = Arc::downgrade(&providers);
+        let providers = Arc::new(OfflineProviders::install_selected(&key)?);
+        installed.retain(|_, weak| weak.strong_count() > 0);
+        installed.insert(key, Arc::downgrade(&providers));
         Ok(providers)
     }
 }

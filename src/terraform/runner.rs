@@ -331,7 +331,7 @@ impl TestRunner {
         install_modules: bool,
     ) -> Result<ModuleOutcome, TerraformError> {
         // Held until the module is done: the shared providers are removed with the last user.
-        let (env, _providers) = self.environment(scratch)?;
+        let (env, _providers) = self.environment(scratch, dir)?;
         let _slot = cpu_slots().acquire();
         let started = Instant::now();
 
@@ -412,14 +412,18 @@ impl TestRunner {
         crate::parallel::map(modules, |module| self.run(module), panicked)
     }
 
+    /// Terraform's data dir and, offline, a CLI config serving each provider at the release
+    /// `dir`'s lock file or constraints select (`init_check::selection_for`).
     fn environment(
         &self,
         scratch: &Path,
+        dir: &Path,
     ) -> Result<(RunEnvironment, Option<Arc<OfflineProviders>>), TerraformError> {
         let mut env = vec![("TF_DATA_DIR".to_string(), scratch.join("tf-data"))];
         let providers = match self.providers {
             ProviderSource::Offline => {
-                let providers = OfflineProviders::shared()?;
+                let selection = super::init_check::selection_for(dir);
+                let providers = OfflineProviders::shared_for(&selection)?;
                 let config = scratch.join("terraform.rc");
                 std::fs::copy(providers.cli_config(), &config).map_err(|e| {
                     TerraformError::io(

@@ -39,15 +39,21 @@ pub enum Outcome {
 }
 
 /// Installs every bundled provider under `dir`; `schema_overrides` replaces the
-/// bundled schema of a provider (by local name) with a document from disk.
+/// bundled schema of a provider (by local name) with a document from disk, `versions`
+/// selects another bundled release of a provider (by local name) than its default.
 pub fn install(
     dir: &Path,
     schema_overrides: &[(String, PathBuf)],
+    versions: &[(String, String)],
 ) -> Result<Vec<(PathBuf, Outcome)>, String> {
-    for (name, _) in schema_overrides {
+    let named = schema_overrides
+        .iter()
+        .map(|(n, _)| ("--schema", n))
+        .chain(versions.iter().map(|(n, _)| ("--version", n)));
+    for (option, name) in named {
         if !PROVIDERS.iter().any(|p| p.name == name) {
             return Err(format!(
-                "--schema {name}=...: no bundled provider is called {name} (known: {})",
+                "{option} {name}=...: no bundled provider is called {name} (known: {})",
                 PROVIDERS
                     .iter()
                     .map(|p| p.name)
@@ -72,7 +78,14 @@ pub fn install(
                     .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
                 (file.clone(), text)
             }
-            None => (PathBuf::from(provider.file), provider.document.to_string()),
+            None => {
+                let version = versions
+                    .iter()
+                    .find(|(n, _)| n == provider.name)
+                    .map(|(_, v)| v.as_str());
+                let (file, document) = provider.schema(version)?;
+                (PathBuf::from(file), document)
+            }
         };
         // Checked, and encoded once here rather than in each of the dozens of processes
         // a `terraform test` starts.

@@ -3,7 +3,8 @@
 //! validate` and `terraform test` with `mock_provider` run without a registry.
 //!
 //! One binary, three ways to run it:
-//! - `tf-offline-provider install DIR [--schema NAME=FILE]...` lays out the providers;
+//! - `tf-offline-provider install DIR [--version NAME=VERSION]... [--schema NAME=FILE]...`
+//!   lays out the providers;
 //! - as `terraform-provider-<name>` (the installed copy), started by Terraform, it
 //!   serves the `schema.json` next to it;
 //! - `tf-offline-provider check FILE...` checks schema documents;
@@ -27,15 +28,17 @@ use schema_doc::{SchemaDocument, SchemaError};
 use served_provider::ServedProvider;
 
 const USAGE: &str = "usage:
-  tf-offline-provider install DIR [--schema NAME=FILE]...
-      lay out DIR/<name>/terraform-provider-<name> for every bundled provider and
-      DIR/terraform.rc; then run terraform with TF_CLI_CONFIG_FILE=DIR/terraform.rc
+  tf-offline-provider install DIR [--version NAME=VERSION]... [--schema NAME=FILE]...
+      lay out DIR/<name>/terraform-provider-<name> for every bundled provider (its
+      default release, or VERSION) and DIR/terraform.rc; then run terraform with
+      TF_CLI_CONFIG_FILE=DIR/terraform.rc
   tf-offline-provider check FILE...
       check schema documents (the JSON of `terraform providers schema -json`)
   tf-offline-provider serve FILE
       serve the one provider in FILE (Terraform starts plugins this way)
   tf-offline-provider list
-      the bundled providers: source, executable, schema file, version (tab-separated)";
+      the bundled providers: source, executable, schema file, default version, and
+      every bundled version (comma-separated), tab-separated";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,15 +49,17 @@ fn main() -> ExitCode {
         Some("install") => run_install(&args[1..]),
         Some("check") if args.len() > 1 => run_check(&args[1..]),
         Some("serve") if args.len() == 2 => return run_serve(Path::new(&args[1])),
-        Some("list") => {
-            for p in bundled::PROVIDERS {
-                println!(
-                    "{}\tterraform-provider-{}\t{}\t{}",
-                    p.source, p.name, p.file, p.version
-                );
-            }
-            Ok(())
-        }
+        Some("list") => bundled::PROVIDERS.iter().try_for_each(|p| {
+            println!(
+                "{}\tterraform-provider-{}\t{}\t{}\t{}",
+                p.source,
+                p.name,
+                p.file,
+                p.version,
+                p.versions()?.join(",")
+            );
+            Ok::<(), String>(())
+        }),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -82,9 +87,16 @@ fn invoked_as_provider() -> Option<String> {
 fn run_install(args: &[String]) -> Result<(), String> {
     let mut dir = None;
     let mut overrides = Vec::new();
+    let mut versions = Vec::new();
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
-        if arg == "--schema" {
+        if arg == "--version" {
+            let value = rest.next().ok_or("--version needs NAME=VERSION")?;
+            let (name, version) = value
+                .split_once('=')
+                .ok_or_else(|| format!("--version {value}: expected NAME=VERSION"))?;
+            versions.push((name.to_string(), version.to_string()));
+        } else if arg == "--schema" {
             let value = rest.next().ok_or("--schema needs NAME=FILE")?;
             let (name, file) = value
                 .split_once('=')
@@ -97,7 +109,7 @@ fn run_install(args: &[String]) -> Result<(), String> {
         }
     }
     let dir = dir.ok_or_else(|| format!("install needs a directory\n{USAGE}"))?;
-    for (path, outcome) in install::install(&dir, &overrides)? {
+    for (path, outcome) in install::install(&dir, &overrides, &versions)? {
         let verb = match outcome {
             install::Outcome::Wrote => "wrote",
             install::Outcome::Unchanged => "unchanged",

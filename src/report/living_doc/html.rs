@@ -85,11 +85,14 @@ struct ScenarioView {
     failed_line: Option<usize>,
     error: Option<String>,
     findings: Vec<FindingView>,
+    /// What the scenario's checks did not judge, and why: shown whatever the verdict.
+    notes: Vec<FindingView>,
     timelines: Vec<TimelineSvg>,
 }
 
 #[derive(Serialize)]
 struct FindingView {
+    note: bool,
     place: String,
     subject: String,
     id: String,
@@ -120,6 +123,7 @@ struct TerraformRow {
 
 fn finding_view(f: &Finding) -> FindingView {
     FindingView {
+        note: f.is_note(),
         place: match f.line {
             Some(line) => format!("{}:{line}", f.file),
             None => f.file.clone(),
@@ -148,14 +152,14 @@ fn findings_of(outcomes: &[Outcome]) -> Vec<FindingView> {
             Outcome::Findings(checked) => out.extend(checked.findings.iter().map(finding_view)),
             Outcome::ToolRun(run) if run.broken_copy.is_none() => {
                 for case in &run.cases {
-                    if let CaseStatus::Failed(f) = &case.status {
+                    if let CaseStatus::Failed(f) | CaseStatus::Note(f) = &case.status {
                         out.push(finding_view(f));
                     }
                 }
             }
             Outcome::TerraformRuns(runs) => {
                 for run in &runs.runs {
-                    if let CaseStatus::Failed(f) = &run.status {
+                    if let CaseStatus::Failed(f) | CaseStatus::Note(f) = &run.status {
                         out.push(finding_view(f));
                     }
                 }
@@ -181,9 +185,16 @@ fn scenario_view(s: &ScenarioReport) -> ScenarioView {
         error: s.error.clone(),
         findings: if failed {
             findings_of(&s.outcomes)
+                .into_iter()
+                .filter(|f| !f.note)
+                .collect()
         } else {
             Vec::new()
         },
+        notes: findings_of(&s.outcomes)
+            .into_iter()
+            .filter(|f| f.note)
+            .collect(),
         timelines: s
             .outcomes
             .iter()
@@ -262,6 +273,7 @@ fn terraform_tables(feature: &FeatureReport) -> Vec<TerraformTable> {
                     CaseStatus::Passed => ("passed", None),
                     CaseStatus::Failed(f) => ("failed", Some(f.to_string())),
                     CaseStatus::Skipped => ("skipped", None),
+                    CaseStatus::Note(f) => ("skipped", Some(f.to_string())),
                 };
                 let row = TerraformRow {
                     file: run.file.clone(),
