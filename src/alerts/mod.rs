@@ -18,6 +18,7 @@ pub mod catalog_checks;
 pub mod catalog_schema;
 pub mod catalog_versions;
 pub(crate) mod did_you_mean;
+pub mod engine_version;
 pub mod exposition;
 pub mod finding;
 mod go_number;

@@ -12,6 +12,7 @@ use homelab_spec::alerts::server::PrometheusServer;
 use std::sync::Arc;
 
 use homelab_spec::alerts::catalog_versions::CatalogLibrary;
+use homelab_spec::alerts::engine_version::EngineVersions;
 use homelab_spec::homelab::copy::copy_repository;
 use homelab_spec::homelab::growth::{
     RepositoryChange, SECOND_RULES_FILE, UNKNOWN_METRIC_ALERT, deploy_exporter_release,
@@ -157,7 +158,10 @@ async fn a_server_with_every_file(world: &mut World) -> Result<(), String> {
         .prefix("homelab-spec-rendered-")
         .tempdir()
         .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
-    let files = rules_files_on_disk(world.layout.homelab()?, scratch.path()).or_fail()?;
+    let homelab = world.layout.homelab()?;
+    // Which engine checks the rules, next to the Prometheus the homelab deploys.
+    println!("{}", EngineVersions::of(homelab).header());
+    let files = rules_files_on_disk(homelab, scratch.path()).or_fail()?;
     world.alerts.rendered = Some(scratch);
     let server = tokio::task::spawn_blocking(move || {
         let mut server = PrometheusServer::start(&files).or_fail()?;
@@ -219,9 +223,13 @@ async fn promtool_checks_every_file(world: &mut World) -> Result<(), String> {
     .map_err(|e| format!("promtool did not finish: {e}"))?
     .or_fail()?;
     let broken = world.layout.broken_copy();
+    let engine = EngineVersions::of(&homelab);
+    println!("{}", engine.header());
     world.alerts.promtool_checks.clear();
     for (name, outcome) in names.into_iter().zip(outcomes) {
         let mut run = outcome.tool_run(&name);
+        // junit.xml names the engine that checked the file next to the deployed version.
+        run.suite = format!("{} ({})", run.suite, engine.short());
         run.broken_copy = broken.clone();
         world.outcomes.push(Outcome::ToolRun(run));
         world.alerts.promtool_checks.push((name, outcome));
