@@ -63,6 +63,9 @@ struct CatalogFile {
     path: PathBuf,
 }
 
+/// A set of catalogs by (exporter, version), sorted.
+type SetKey = Vec<(String, String)>;
+
 /// How the catalog for a deployment was chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Choice {
@@ -83,7 +86,7 @@ pub struct CatalogLibrary {
     defaults: BTreeMap<String, String>,
     loaded: Mutex<HashMap<PathBuf, Arc<Catalog>>>,
     /// Indexed sets of catalogs, by their (exporter, version) list: built once.
-    sets: Mutex<HashMap<Vec<(String, String)>, Arc<CatalogSet>>>,
+    sets: Mutex<HashMap<SetKey, Arc<CatalogSet>>>,
 }
 
 /// `node-exporter-1.5.0.yml` -> (`node-exporter`, `1.5.0`).

@@ -373,11 +373,7 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<std::path::PathBuf>) {
         let path = entry.path();
         match entry.file_type() {
             Ok(t) if t.is_dir() => walk(&path, depth + 1, out),
-            Ok(t) if t.is_file() || t.is_symlink() => {
-                if path.is_file() {
-                    out.push(path);
-                }
-            }
+            Ok(t) if (t.is_file() || t.is_symlink()) && path.is_file() => out.push(path),
             _ => {}
         }
     }
