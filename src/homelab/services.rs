@@ -233,6 +233,9 @@ impl Deployment {
                 job.name, job.file, job.line
             ));
         }
+        for problem in &self.problems {
+            lines.push(format!("  {problem}"));
+        }
         lines.join("\n")
     }
 }
@@ -322,8 +325,14 @@ pub(crate) fn deployment(
     out.scrape_jobs
         .sort_by(|a, b| (&a.name, &a.file, a.line).cmp(&(&b.name, &b.file, b.line)));
     out.scrape_jobs.dedup();
+    // Only what Prometheus may scrape: a guest agent's version is no one's concern here.
+    let scraped: Vec<Service> = out
+        .exporters()
+        .chain(out.services.iter().filter(|s| s.is_container()))
+        .cloned()
+        .collect();
     for service in &out.services {
-        if service.version.is_none() {
+        if service.version.is_none() && scraped.contains(service) {
             out.problems.push(
                 Finding::new(
                     ids::VERSION_UNKNOWN,
@@ -867,6 +876,48 @@ mod tests {
             .map(|j| (j.name.as_str(), j.targets.len(), j.line))
             .collect();
         assert_eq!(got, [("traefik", 1, 2), ("empty", 0, 5), ("consul", 1, 6)]);
+    }
+
+    /// Bad input is listed, never a panic or a claim: a compose template that does not
+    /// render, a `latest` tag, a digest only.
+    #[test]
+    fn a_template_that_does_not_render_and_tags_that_are_no_versions_are_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let module = dir.path().join("infrastructure/proxmox/modules/edge");
+        std::fs::create_dir_all(&module).unwrap();
+        std::fs::write(
+            module.join("main.tf"),
+            "output \"compose\" {\n  value = templatefile(\"${path.module}/compose.yml.tftpl\", {})\n}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            module.join("compose.yml.tftpl"),
+            "services:\n  proxy:\n    image: traefik:${tag}\n  web:\n    image: nginx:latest\n  ca:\n    image: step-ca@sha256:abc\n",
+        )
+        .unwrap();
+        let homelab = super::super::Homelab::discover(dir.path()).unwrap();
+        let d = &homelab.deployment;
+        assert_eq!(d.services.len(), 3, "{d:#?}");
+        assert!(d.services.iter().all(|s| s.version.is_none()));
+        let mut ids: Vec<(&str, &str)> = d
+            .problems
+            .iter()
+            .map(|p| (p.id.as_str(), p.subject()))
+            .collect();
+        ids.sort();
+        assert_eq!(
+            ids,
+            [
+                (
+                    "deployed/not-rendered",
+                    "infrastructure/proxmox/modules/edge/compose.yml.tftpl"
+                ),
+                ("deployed/version-unknown", "nginx"),
+                ("deployed/version-unknown", "step-ca"),
+                ("deployed/version-unknown", "traefik"),
+            ]
+        );
+        assert!(d.problems.iter().all(Finding::is_note));
     }
 
     /// This repository: node-exporter and Prometheus as cloud-init packages on a template
