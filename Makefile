@@ -71,8 +71,9 @@ schemas:
 	bash tools/schemas/regenerate.sh "$(SRC)" $(if $(WRITE),,--check)
 	$(if $(PROXMOX_GIT),bash tools/schemas/bundle-releases.sh "$(PROXMOX_GIT)" $(if $(WRITE),,--check),@echo "schemas: skipped the bundle of bpg/proxmox releases (set PROXMOX_GIT=DIR)")
 
-## catalogs: regenerate the exporter catalogs (src/alerts/catalogs/) from real scrapes on 127.0.0.1
-##   NODE_EXPORTER_SRC=<a node_exporter git clone with the release tag> is required (e2e fixtures)
+## catalogs: regenerate the exporter catalogs (src/alerts/catalogs/) from real scrapes on 127.0.0.1,
+##   one per exporter and version (Debian bookworm/trixie/sid packages, pve-exporter minors on PyPI)
+##   NODE_EXPORTER_SRC=<a node_exporter git clone with the release tags> is required (e2e fixtures)
 catalogs: setup provider
 	NODE_EXPORTER_SRC="$(NODE_EXPORTER_SRC)" bash tools/catalogs/regenerate-all.sh
 

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::time::Duration;
 
 use promql_parser::parser::ast::Expr;
 
@@ -54,6 +55,9 @@ pub struct LintReport {
     pub recording_rules: usize,
     /// Alert name to (group, `for`, severity), for scenarios about one rule.
     pub alerts: Vec<AlertSummary>,
+    /// The CPU time the checks took, summed over the threads that ran them: what a speed
+    /// criterion measures, since unlike wall time it does not grow on a busy machine.
+    pub cpu_time: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,13 +132,13 @@ pub fn lint_text_among(
         let checks = std::thread::Builder::new()
             .name("alerts-lint".into())
             .stack_size(STACK_BYTES)
-            .spawn_scoped(scope, || lint_here(name, text, depth, recorded_elsewhere));
+            .spawn_scoped(scope, || timed_lint(name, text, depth, recorded_elsewhere));
         match checks {
             Ok(handle) => handle
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             // No thread to be had: the limits still hold, on the caller's stack.
-            Err(_) => lint_here(name, text, depth, recorded_elsewhere),
+            Err(_) => timed_lint(name, text, depth, recorded_elsewhere),
         }
     })
 }
@@ -178,9 +182,20 @@ fn rule_checks(file: &RuleFile, rule: &Rule) -> (Option<Expr>, Vec<Finding>) {
     (tree, findings)
 }
 
-/// [`rule_checks`] for every rule, in file order; a large file's rules are split over the
+/// One rule's parsed expression (when it parses) and findings.
+type RuleChecked = (Option<Expr>, Vec<Finding>);
+
+/// [`lint_here`] with the CPU time of its thread added to the report's.
+fn timed_lint(name: &str, text: &str, depth: Depth, recorded_elsewhere: &[String]) -> LintReport {
+    let (mut report, took) =
+        crate::timing::cpu_time_of(|| lint_here(name, text, depth, recorded_elsewhere));
+    report.cpu_time += took;
+    report
+}
+
+/// [`rule_checks`] for every rule, in file order, with the CPU time of the extra threads; a large file's rules are split over the
 /// machine's cores (parsing PromQL and templates is most of the time).
-fn all_rule_checks(file: &RuleFile) -> Vec<(Option<Expr>, Vec<Finding>)> {
+fn all_rule_checks(file: &RuleFile) -> (Vec<RuleChecked>, Duration) {
     let rules: Vec<&Rule> = file.rules().collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -188,7 +203,7 @@ fn all_rule_checks(file: &RuleFile) -> Vec<(Option<Expr>, Vec<Finding>)> {
         .max(1);
     let check = |part: &[&Rule]| -> Vec<_> { part.iter().map(|r| rule_checks(file, r)).collect() };
     if threads == 1 {
-        return check(&rules);
+        return (check(&rules), Duration::ZERO);
     }
     std::thread::scope(|scope| {
         let runs: Vec<_> = rules
@@ -197,18 +212,25 @@ fn all_rule_checks(file: &RuleFile) -> Vec<(Option<Expr>, Vec<Finding>)> {
                 let run = std::thread::Builder::new()
                     .name("alerts-lint-rules".into())
                     .stack_size(STACK_BYTES)
-                    .spawn_scoped(scope, move || check(part));
+                    .spawn_scoped(scope, move || crate::timing::cpu_time_of(|| check(part)));
                 (part, run)
             })
             .collect();
-        runs.into_iter()
-            .flat_map(|(part, run)| match run {
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err(_) => check(part),
-            })
-            .collect()
+        let mut extra = Duration::ZERO;
+        let mut all = Vec::new();
+        for (part, run) in runs {
+            match run {
+                Ok(handle) => {
+                    let (checked, took) = handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                    extra += took;
+                    all.extend(checked);
+                }
+                Err(_) => all.extend(check(part)),
+            }
+        }
+        (all, extra)
     })
 }
 
@@ -217,7 +239,8 @@ fn lint_here(name: &str, text: &str, depth: Depth, recorded_elsewhere: &[String]
 
     // Every expression is parsed once; the checks share the trees.
     let mut parsed: Vec<Option<Expr>> = Vec::new();
-    for (tree, rule_findings) in all_rule_checks(&file) {
+    let (checked, rule_threads_cpu) = all_rule_checks(&file);
+    for (tree, rule_findings) in checked {
         parsed.push(tree);
         findings.extend(rule_findings);
     }
@@ -309,6 +332,7 @@ fn lint_here(name: &str, text: &str, depth: Depth, recorded_elsewhere: &[String]
             })
             .collect(),
         findings,
+        cpu_time: rule_threads_cpu,
     }
 }
 

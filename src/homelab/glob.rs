@@ -1,67 +1,22 @@
 //! Glob patterns as Terraform's `fileset()` and Prometheus's `rule_files` read them: `*` and
 //! `?` within one path segment, `**` across segments, `{a,b}` alternatives and `[...]`
-//! classes.
+//! classes. Compiled by `globset` (ripgrep's), with `/` as a literal separator.
 
 use std::path::Path;
 
 /// A compiled glob pattern, matched against `/`-separated paths.
 #[derive(Debug, Clone)]
-pub(crate) struct Glob(regex::Regex);
+pub(crate) struct Glob(globset::GlobMatcher);
 
 impl Glob {
     /// `None` when the pattern cannot be compiled (an unclosed `[`): it then matches nothing.
     pub(crate) fn new(pattern: &str) -> Option<Glob> {
-        let mut re = String::from("^");
-        let chars: Vec<char> = pattern.chars().collect();
-        let mut i = 0;
-        let mut in_braces = 0usize;
-        while i < chars.len() {
-            let c = chars[i];
-            match c {
-                '*' if chars.get(i + 1) == Some(&'*') => {
-                    if chars.get(i + 2) == Some(&'/') {
-                        re.push_str("(?:.*/)?");
-                        i += 3;
-                    } else {
-                        re.push_str(".*");
-                        i += 2;
-                    }
-                    continue;
-                }
-                '*' => re.push_str("[^/]*"),
-                '?' => re.push_str("[^/]"),
-                '{' => {
-                    in_braces += 1;
-                    re.push_str("(?:");
-                }
-                '}' if in_braces > 0 => {
-                    in_braces -= 1;
-                    re.push(')');
-                }
-                ',' if in_braces > 0 => re.push('|'),
-                '[' => {
-                    let end = chars[i + 1..].iter().position(|&c| c == ']')? + i + 1;
-                    let mut class: String = chars[i + 1..end].iter().collect();
-                    if let Some(rest) = class.strip_prefix('!') {
-                        class = format!("^{rest}");
-                    }
-                    re.push('[');
-                    re.push_str(&class.replace('\\', "\\\\"));
-                    re.push(']');
-                    i = end + 1;
-                    continue;
-                }
-                '\\' if i + 1 < chars.len() => {
-                    re.push_str(&regex::escape(&chars[i + 1].to_string()));
-                    i += 2;
-                    continue;
-                }
-                other => re.push_str(&regex::escape(&other.to_string())),
-            }
-            i += 1;
-        }
-        re.push('$');
-        regex::Regex::new(&re).ok().map(Glob)
+        globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .ok()
+            .map(|glob| Glob(glob.compile_matcher()))
     }
 
     pub(crate) fn matches(&self, path: &str) -> bool {
@@ -121,6 +76,11 @@ mod tests {
         assert!(alt.matches("/etc/prometheus/rules/r.yaml"));
         assert!(!alt.matches("/etc/prometheus/other/r.yaml"));
         assert!(Glob::new("[ab].yml").unwrap().matches("b.yml"));
+        assert!(!Glob::new("[!ab].yml").unwrap().matches("b.yml"));
+        assert!(
+            Glob::new("[ab.yml").is_none(),
+            "an unclosed class matches nothing"
+        );
     }
 
     #[test]

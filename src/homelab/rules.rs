@@ -79,6 +79,7 @@ pub fn merged(reports: &[LintReport]) -> LintReport {
         alerting_rules: reports.iter().map(|r| r.alerting_rules).sum(),
         recording_rules: reports.iter().map(|r| r.recording_rules).sum(),
         alerts: reports.iter().flat_map(|r| r.alerts.clone()).collect(),
+        cpu_time: reports.iter().map(|r| r.cpu_time).sum(),
     }
 }
 

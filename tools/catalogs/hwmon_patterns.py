@@ -7,10 +7,11 @@ files a host has depends on its sensor chips, so no scrape can list them all; th
 combines the collector's naming rule, read from its source at the release tag, with the
 per-channel attributes the kernel documents (supplements/hwmon-sysfs-attributes.tsv).
 
-The rule is restated below from hwmon_linux.go v1.5.0. To keep it honest, the script first
-checks that the source still contains each piece of the rule it restates (the sensor type
-list, the label names, every unit suffix and the special cases) and stops if one is missing:
-a new exporter version with another naming rule must be looked at, not silently mis-described.
+The rule is restated below from hwmon_linux.go v1.5.0 (and the GPU frequency case v1.9.0 added).
+To keep it honest, the script first checks that the source still contains each piece of the
+rule it restates (the sensor type list, the label names, every unit suffix and the special
+cases) and has no unit suffix the rule does not know, and stops otherwise: a new exporter
+version with another naming rule must be looked at, not silently mis-described.
 
 Output (stdout): one pattern per line, tab-separated, as exposition_to_catalog.py --patterns
 reads them: regex, type, labels, source, help. Standard library only.
@@ -46,6 +47,15 @@ RULE_FRAGMENTS = [
     'prometheus.NewDesc(name+"_rpm"',
 ]
 
+# The unit suffixes the rule below knows. Every `prometheus.NewDesc(name+"<suffix>"` of the
+# source must be one of them: a release that adds a special case stops the script.
+KNOWN_SUFFIXES = {"_enabled", "_volts", "_celsius", "_amps", "_joule_total", "_seconds", "_watt",
+                  "_rpm", "_freq_mhz"}
+
+# The GPU frequency case 1.9 added (hwmon_linux.go from v1.9.0 on): a freq channel's input,
+# in MHz, named after the channel's label. Only applied when the source has it.
+FREQ_FRAGMENT = 'if sensorType == "freq" && element == "input" {'
+
 # Sensor types the collector handles with a fixed name of its own, not the rule.
 FIXED_NAME_TYPES = {"vrm", "beep_enable", "update_interval"}
 
@@ -57,11 +67,13 @@ def sensor_types(source):
     return re.findall(r'"([a-z_]+)"', m.group(1))
 
 
-def metric_for(sensor_type, element):
+def metric_for(sensor_type, element, freq_rule=False):
     """(name with <N> placeholders, type) for one attribute, as hwmon_linux.go names it."""
     name = "node_hwmon_" + sensor_type
     if element not in ("", "input"):
         name += "_" + element
+    if freq_rule and sensor_type == "freq" and element == "input":
+        return name + "_freq_mhz", "gauge"
     if element in ("fault", "alarm"):
         return name, "gauge"
     if element == "beep":
@@ -116,6 +128,11 @@ def main():
     if missing:
         sys.exit("hwmon_patterns: the collector's naming rule changed (not found in "
                  f"{args.source}: {missing[0]!r}); update metric_for() before regenerating")
+    unknown = sorted(set(re.findall(r'prometheus\.NewDesc\(name\+"(\w+)"', source)) - KNOWN_SUFFIXES)
+    if unknown:
+        sys.exit(f"hwmon_patterns: the collector has a unit suffix the rule does not know ({unknown[0]!r} "
+                 f"in {args.source}); update metric_for() before regenerating")
+    freq_rule = FREQ_FRAGMENT in source
     types = sensor_types(source)
 
     # name -> type, grouped per (sensor type, metric type, unit suffix) into one alternation.
@@ -125,7 +142,7 @@ def main():
             continue  # unreadable, or the label (node_hwmon_sensor_label, a scraped metric)
         if sensor_type not in types or sensor_type in FIXED_NAME_TYPES:
             continue  # the collector ignores it, or names it itself
-        name, kind = metric_for(sensor_type, element)
+        name, kind = metric_for(sensor_type, element, freq_rule)
         prefix = "node_hwmon_" + sensor_type
         groups.setdefault((prefix, kind), set()).add(name[len(prefix):])
 

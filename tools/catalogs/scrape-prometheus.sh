@@ -9,21 +9,39 @@
 #  - once per configuration the stack does not use (remote_write, remote_read, other service
 #    discovery mechanisms), that configuration added: the families it brings are recorded with
 #    `requires: <configuration>`, so a rule on one is told what it needs.
+# DEBIAN_SUITE=bookworm|trixie|sid: that Debian release's prometheus package (and its promtool
+# package, separate from trixie on), downloaded and unpacked into scratch through a private apt
+# configuration (lib.sh debian_package); without it, the installed prometheus (PROMETHEUS=path).
 set -euo pipefail
 # shellcheck source=tools/catalogs/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-binary=${PROMETHEUS:-prometheus}
+work=$(mktemp -d)
+trap 'stop_started; rm -rf "$work"' EXIT
+suite=${DEBIAN_SUITE:-}
+if [[ -n $suite ]]; then
+    package=$(debian_package "$suite" prometheus "$work/deb")
+    binary="$work/deb/usr/bin/prometheus"
+    promtool="$work/deb/usr/bin/promtool"
+    package_said="Debian $suite package $package"
+    # The build's own promtool judges which configurations it accepts.
+    if [[ ! -x $promtool ]]; then
+        package_said+=", with promtool from Debian $suite package $(debian_package "$suite" promtool "$work/deb")"
+    fi
+    package_said+=", unpacked with dpkg-deb -x, not installed"
+else
+    binary=${PROMETHEUS:-prometheus}
+    promtool=promtool
+    package_said="$binary, Debian package $(dpkg-query -W -f='${Version}' prometheus 2>/dev/null || echo unknown)"
+fi
 node_exporter=${NODE_EXPORTER:-prometheus-node-exporter}
 repo=$(cd "$TOOLS_DIR/../.." && pwd)
 module="$repo/infrastructure/proxmox/modules/monitoring-stack"
 rules="$module/files/prometheus/alerts/default.yml"
-require_tool "$binary" "apt-get install prometheus (2.42.0 is the version this catalog describes)"
+require_tool "$binary" "apt-get install prometheus, or DEBIAN_SUITE=<suite> for a Debian release's package"
 require_tool terraform "install Terraform >= 1.9 (it renders the monitoring stack's prometheus.yml)"
 require_tool "$node_exporter" "apt-get install prometheus-node-exporter"
 version=$("$binary" --version 2>&1 | awk '/^prometheus, version/ {print $3; exit}' | sed 's/+.*//')
-work=$(mktemp -d)
-trap 'stop_started; rm -rf "$work"' EXIT
 
 # The stack's prometheus.yml as the module renders it (pve job included), through the offline
 # providers so that no registry is needed.
@@ -58,8 +76,8 @@ scrape() {
         --rules "$rules" ${2:+--with "$2"} >"$work/$name.yml"
     # A build without that mechanism (Debian leaves some service discoveries out) refuses the
     # configuration: nothing to learn from it.
-    if ! promtool check config --syntax-only "$work/$name.yml" >"$work/$name.check" 2>&1; then
-        echo "note: $binary refuses a configuration with $name (not in this build); skipped" >&2
+    if ! "$promtool" check config --syntax-only "$work/$name.yml" >"$work/$name.check" 2>&1; then
+        echo "note: $(basename "$binary") refuses a configuration with $name (not in this build); skipped" >&2
         return 1
     fi
     "$binary" --config.file="$work/$name.yml" --storage.tsdb.path="$work/data-$name" \
@@ -109,8 +127,8 @@ done
 
 python3 "$TOOLS_DIR/exposition_to_catalog.py" \
     --exporter prometheus --version "$version" \
-    --produced-by "real scrapes of the Prometheus $version server's own /metrics ($binary, Debian package $(dpkg-query -W -f='${Version}' prometheus 2>/dev/null || echo unknown)) on 127.0.0.1, $(date -u +%Y-%m-%d). Without requires: the server running the monitoring stack's own prometheus.yml (rendered from infrastructure/proxmox/modules/monitoring-stack by terraform console), its Alertmanager, pve exporter and extra targets pointed at an HTTP stand-in (tools/catalogs/stub_server.py) and its node job at a real node-exporter, the homelab rules file loaded, 1 s intervals; up and scrape_* read back from the server's TSDB (/api/v1/query); ALERTS/ALERTS_FOR_STATE from the Prometheus documentation (source: documentation). With requires: <configuration> [or <configuration>...]: families that only appeared when one of those configurations, which the stack does not use, was added to the same server (${used[*]}; tools/catalogs/prometheus_config.py; this build refuses the others)" \
-    --regenerate "tools/catalogs/scrape-prometheus.sh (or: make catalogs)" \
+    --produced-by "real scrapes of the Prometheus $version server's own /metrics ($package_said) on 127.0.0.1, $(date -u +%Y-%m-%d). Without requires: the server running the monitoring stack's own prometheus.yml (rendered from infrastructure/proxmox/modules/monitoring-stack by terraform console), its Alertmanager, pve exporter and extra targets pointed at an HTTP stand-in (tools/catalogs/stub_server.py) and its node job at a real node-exporter, the homelab rules file loaded, 1 s intervals; up and scrape_* read back from the server's TSDB (/api/v1/query); ALERTS/ALERTS_FOR_STATE from the Prometheus documentation (source: documentation). With requires: <configuration> [or <configuration>...]: families that only appeared when one of those configurations, which the stack does not use, was added to the same server (${used[*]}; tools/catalogs/prometheus_config.py; this build refuses the others)" \
+    --regenerate "${suite:+DEBIAN_SUITE=$suite }tools/catalogs/scrape-prometheus.sh (or: make catalogs)" \
     --scrape "$work/stack.txt" \
     "${conditional[@]}" \
     --supplement "$work/synthetic.tsv" \

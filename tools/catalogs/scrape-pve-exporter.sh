@@ -6,7 +6,11 @@
 #
 # The replication collector fails on fakepve's replication data, so it is disabled; its
 # families, and the ones fakepve has no data for (QDevice, a paid subscription's due date), come
-# from the exporter's source (supplements/prometheus-pve-exporter-source.tsv).
+# from the exporter's source (supplements/prometheus-pve-exporter-source.tsv), keeping the rows
+# this release's own source defines (pve_source_supplement.py reads the installed package).
+# Releases without a collector or flag the newest has (replication came in 3.3,
+# --collector.pve-api-metrics in 3.7) are run without it; PVE_EXPORTER_VERSION=3.0 takes the
+# newest 3.0.x (regenerate-all.sh runs one per minor release).
 set -euo pipefail
 # shellcheck source=tools/catalogs/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -16,10 +20,21 @@ trap 'stop_started; rm -rf "$work"' EXIT
 venv=${PVE_VENV:-$work/venv}
 if [ ! -x "$venv/bin/pve_exporter" ]; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet "prometheus-pve-exporter${PVE_EXPORTER_VERSION:+==$PVE_EXPORTER_VERSION}" fakepve
+    # x.y means the newest x.y.z PyPI serves.
+    requirement=${PVE_EXPORTER_VERSION:+==$PVE_EXPORTER_VERSION}
+    [[ ${PVE_EXPORTER_VERSION:-} =~ ^[0-9]+\.[0-9]+$ ]] && requirement="~=$PVE_EXPORTER_VERSION.0"
+    "$venv/bin/pip" install --quiet "prometheus-pve-exporter$requirement" "fakepve[crypto]"  # crypto: its TLS certificate
 fi
 version=$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("prometheus-pve-exporter"))')
 fakepve_version=$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("fakepve"))')
+package=$("$venv/bin/python" -c 'import os, pve_exporter; print(os.path.dirname(pve_exporter.__file__))')
+# Flags this release has: older ones lack the replication collector and the self-metrics.
+exporter_help=$("$venv/bin/pve_exporter" --help 2>&1)
+exporter_flags=()
+for flag in --no-collector.replication --collector.pve-api-metrics --collector.target-metrics; do
+    collector=${flag#--}
+    grep -q -- "--${collector#no-}\b" <<<"$exporter_help" && exporter_flags+=("$flag")
+done
 
 password=catalog-$RANDOM
 api_port=$(free_port)
@@ -34,7 +49,7 @@ default:
 CONFIG
 port=$(free_port)
 "$venv/bin/pve_exporter" --config.file "$work/pve.yml" --web.listen-address "127.0.0.1:$port" \
-    --no-collector.replication --collector.pve-api-metrics --collector.target-metrics \
+    "${exporter_flags[@]}" \
     >"$work/exporter.log" 2>&1 &
 STARTED_PIDS+=($!)
 wait_http "http://127.0.0.1:$port/metrics" "$work/exporter.log"
@@ -51,10 +66,33 @@ curl -fsS "http://127.0.0.1:$port/pve?target=127.0.0.1:$api_port&cluster=1&node=
 grep -q '^pve_guest_info{' "$work/pve.txt" || { echo "no pve_guest_info in the /pve scrape" >&2; exit 1; }
 curl -fsS "http://127.0.0.1:$port/metrics" >"$work/self.txt"
 
+python3 "$TOOLS_DIR/pve_source_supplement.py" --package "$package" \
+    --supplement "$TOOLS_DIR/supplements/prometheus-pve-exporter-source.tsv" \
+    --scrape "$work/pve.txt" --scrape "$work/self.txt" >"$work/source.tsv"
+
+# produced_by says what this release was run with and which families its source gave.
+self_metrics="the exporter's own /metrics"
+[[ " ${exporter_flags[*]} " == *" --collector.pve-api-metrics "* ]] &&
+    self_metrics+=" with --collector.pve-api-metrics and --collector.target-metrics"
+no_data=()
+grep -q '^pve_qdevice_' "$work/source.tsv" && no_data+=("pve_qdevice_*")
+grep -q '^pve_subscription_next_due_timestamp_seconds' "$work/source.tsv" &&
+    no_data+=("pve_subscription_next_due_timestamp_seconds")
+no_data_text=""
+((${#no_data[@]})) && no_data_text="${no_data[0]}${no_data[1]:+ and ${no_data[1]}} which fakepve has no data for"
+from_source="come from the exporter's source (pve_exporter/collector/*.py of this release) and are marked source: source-code"
+if grep -q '^pve_replication_' "$work/source.tsv"; then
+    how="the replication collector is disabled because it fails on fakepve's replication data, so pve_replication_*${no_data_text:+, and $no_data_text,} $from_source"
+elif [[ -n "$no_data_text" ]]; then
+    how="$no_data_text $from_source"
+else
+    how="this release has no replication collector and its source defines no family the scrape lacks (checked by tools/catalogs/pve_source_supplement.py), so nothing comes from the source"
+fi
+
 python3 "$TOOLS_DIR/exposition_to_catalog.py" \
     --exporter prometheus-pve-exporter --version "$version" \
-    --produced-by "real scrape of prometheus-pve-exporter $version (PyPI) on 127.0.0.1, $(date -u +%Y-%m-%d): /pve?cluster=1&node=1 against fakepve $fakepve_version (a fake PVE API with tools/catalogs/fakepve-guests.json: 2 VMs, a template, a container, the default storages) plus the exporter's own /metrics with --collector.pve-api-metrics and --collector.target-metrics; the replication collector is disabled because it fails on fakepve's replication data, so pve_replication_*, and pve_qdevice_* and pve_subscription_next_due_timestamp_seconds which fakepve has no data for, come from the exporter's source (pve_exporter/collector/*.py of this release) and are marked source: source-code" \
-    --regenerate "tools/catalogs/scrape-pve-exporter.sh (needs PyPI for the venv; PVE_EXPORTER_VERSION=x.y.z pins a release; or: make catalogs)" \
+    --produced-by "real scrape of prometheus-pve-exporter $version (PyPI) on 127.0.0.1, $(date -u +%Y-%m-%d): /pve?cluster=1&node=1 against fakepve $fakepve_version (a fake PVE API with tools/catalogs/fakepve-guests.json: 2 VMs, a template, a container, the default storages) plus $self_metrics; $how" \
+    --regenerate "PVE_EXPORTER_VERSION=$version tools/catalogs/scrape-pve-exporter.sh (needs PyPI for the venv; or: make catalogs)" \
     --scrape "$work/pve.txt" --scrape "$work/self.txt" \
-    --supplement "$TOOLS_DIR/supplements/prometheus-pve-exporter-source.tsv" \
+    --supplement "$work/source.tsv" \
     --output "$CATALOG_DIR/prometheus-pve-exporter-$version.yml"
