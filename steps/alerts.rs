@@ -7,7 +7,7 @@ mod engine;
 pub mod textfile;
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cucumber::{given, then, when};
 use homelab_spec::alerts::attribution::Attribution;
