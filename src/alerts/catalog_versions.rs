@@ -278,28 +278,54 @@ impl CatalogLibrary {
         ))
     }
 
-    /// A release of `exporter` and a metric an older release had and it no longer has: the
-    /// newest such release, and the first such metric by name.
-    pub fn removed_metric(&self, exporter: &str) -> Option<(String, String)> {
+    /// The newest release of `exporter`, a metric an older release had and it no longer
+    /// has (one of the exporter's own namespace first, then by name), and the release the
+    /// metric disappeared in.
+    pub fn removed_metric(&self, exporter: &str) -> Option<(String, String, String)> {
         let versions = self.versions(exporter);
-        for (i, newer) in versions.iter().enumerate().rev() {
-            let newer_catalog = self.load(exporter, newer).ok()?;
-            for older in versions[..i].iter().rev() {
-                let older_catalog = self.load(exporter, older).ok()?;
-                let gone = older_catalog.metrics.iter().find(|(name, entry)| {
-                    entry.requires.is_none()
-                        && entry.family.is_none()
-                        && !newer_catalog.metrics.contains_key(*name)
-                        && !newer_catalog.patterns.iter().any(|p| {
-                            regex::Regex::new(&p.pattern).is_ok_and(|re| re.is_match(name))
-                        })
+        let (newest, older) = versions.split_last()?;
+        let newest_catalog = self.load(exporter, newest).ok()?;
+        let own = format!("{}_", crate::homelab::services::product_key(exporter));
+        let mut best: Option<(bool, String, String)> = None;
+        for (i, version) in older.iter().enumerate() {
+            let catalog = self.load(exporter, version).ok()?;
+            for (name, entry) in &catalog.metrics {
+                let gone = entry.requires.is_none()
+                    && entry.family.is_none()
+                    && !newest_catalog.metrics.contains_key(name)
+                    && !newest_catalog
+                        .patterns
+                        .iter()
+                        .any(|p| regex::Regex::new(&p.pattern).is_ok_and(|re| re.is_match(name)));
+                if !gone {
+                    continue;
+                }
+                // The release after the last one that has it.
+                let last = versions[..=i]
+                    .iter()
+                    .rposition(|v| {
+                        self.load(exporter, v)
+                            .is_ok_and(|c| c.metrics.contains_key(name))
+                    })
+                    .unwrap_or(i);
+                let later_has = older[i + 1..].iter().any(|v| {
+                    self.load(exporter, v)
+                        .is_ok_and(|c| c.metrics.contains_key(name))
                 });
-                if let Some((name, _)) = gone {
-                    return Some((newer.to_string(), name.clone()));
+                if later_has {
+                    continue;
+                }
+                let gone_in = versions[last + 1].to_string();
+                let candidate = (!name.starts_with(&own), name.clone(), gone_in);
+                if best
+                    .as_ref()
+                    .is_none_or(|b| (candidate.0, &candidate.1) < (b.0, &b.1))
+                {
+                    best = Some(candidate);
                 }
             }
         }
-        None
+        best.map(|(_, name, gone_in)| (newest.to_string(), name, gone_in))
     }
 
     /// The catalogs of `exporter` older than `version`, oldest first (read as needed).

@@ -276,10 +276,10 @@ fn a_release_without_an_alert_metric(world: &mut World) -> Result<(), String> {
             (library, Some(dir))
         }
     };
-    let (release, metric) = library
+    let (release, metric, gone_in) = library
         .removed_metric("node-exporter")
         .ok_or("no node-exporter release lacks a metric of an older one")?;
-    println!("node-exporter {release} no longer has {metric}");
+    println!("node-exporter {release} no longer has {metric} (gone in {gone_in})");
     let copy = copy_repository(world.root().path(), None).or_fail()?;
     deploy_exporter_release(&copy.root, &release, &metric).or_fail()?;
     crate::steps::layout::use_changed_copy(
@@ -289,7 +289,7 @@ fn a_release_without_an_alert_metric(world: &mut World) -> Result<(), String> {
     )?;
     world.alerts.catalogs = Some(library);
     world.alerts.catalogs_dir = scratch;
-    world.alerts.removed_release = Some(format!("node-exporter {release}"));
+    world.alerts.removed_release = Some(format!("node-exporter {gone_in}"));
     Ok(())
 }
 
