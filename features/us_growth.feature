@@ -3,7 +3,8 @@ Feature: The suite checks a homelab that grows, without being edited
   A homelab grows every release: one more alert, module, rules file or BATS file. The
   acceptance criteria hold over every part the suite discovers, with the plan's numbers as
   floors. Each scenario changes a scratch copy of the repository (never the repository
-  itself) and runs the suite's own steps on it.
+  itself) and runs the suite's own steps on it. Tools run as the homelab's CI runs them:
+  terraform test in place in each module and environment, bats from the repository root.
 
   @US1
   Scenario: A valid new alert passes US1's checks
@@ -47,6 +48,20 @@ Feature: The suite checks a homelab that grows, without being edited
     When promtool checks every rules file the homelab deploys
     Then promtool finds as many rules as the deployed files hold, and no error
 
+  @US1 @textfile
+  Scenario: Metrics that scripts write through printf and tee, with their labels, pass US1
+    Given a copy of the repository in which scripts publish metrics through printf and tee, and a second rules file alerts on them with their labels
+    And the rules files the homelab deploys
+    When the static and catalog checks run over every deployed rules file
+    Then no problem is found
+
+  @US1 @textfile
+  Scenario: An alert on a label the publishing script never writes fails US1, naming the rule and the label
+    Given a copy of the repository in which scripts publish metrics through printf and tee, and a second rules file alerts on a label they never write
+    And the rules files the homelab deploys
+    When the static and catalog checks run over every deployed rules file
+    Then the check reports "promql/label" for PveConfigurationDrifted about the label "cluster" in the second rules file
+
   @US2
   Scenario: A module without a regression file fails US2, naming the module
     Given a copy of the repository in which a module without a regression file is added
@@ -68,6 +83,44 @@ Feature: The suite checks a homelab that grows, without being edited
     Given a copy of the repository in which an environment with tests that composes a new module is added
     When the tests of every environment run
     Then the tests pass in every module and every environment that has tests
+
+  @US2
+  Scenario: A module that reads a shared template outside its directory passes, as terraform test does in place
+    Given a copy of the repository in which a module reads a shared template through ../../shared
+    And the tooling-stack module
+    When its tests run
+    Then Terraform validates the module
+    And every regression run passes
+    And every other test run passes
+
+  @US2
+  Scenario: A module that reads a template through a linked shared directory passes
+    Given a copy of the repository in which a module reads a template through a linked shared directory
+    And the tooling-stack module
+    When its tests run
+    Then Terraform validates the module
+    And every regression run passes
+    And every other test run passes
+
+  @US2
+  Scenario: An environment that reads a file through path.root passes
+    Given a copy of the repository in which an environment reads a file through path.root
+    When the tests of every environment run
+    Then the tests pass in every module and every environment that has tests
+
+  @US3
+  Scenario: A BATS file that names its script relative to the root passes, as bats does from the root
+    Given a copy of the repository in which a BATS file names its script relative to the root and loads a helper from the root
+    When every BATS file of the homelab runs
+    Then every test of every BATS file passes
+    And nothing was written into the copy or left beside it
+
+  @US3
+  Scenario: A BATS test that writes a relative file does not disturb another file's run
+    Given a copy of the repository in which two BATS files write the same relative file
+    When every BATS file of the homelab runs
+    Then every test of every BATS file passes
+    And nothing was written into the copy or left beside it
 
   @US2
   Scenario: An environment bumped past its modules' provider constraint fails US2, naming both constraints

@@ -374,38 +374,30 @@ pub fn run(cmd: &Command) -> Result<Output, RunError> {
         command: command.clone(),
         source,
     })?;
-    let mut pause = Duration::from_millis(2);
-    loop {
-        match handle.try_wait() {
-            Ok(Some(out)) => {
-                return Ok(Output {
-                    command,
-                    status: out.status.code(),
-                    stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                    stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-                    duration: started.elapsed(),
-                });
-            }
-            Ok(None) if started.elapsed() >= cmd.timeout => {
-                kill_group(&handle);
-                let out = handle.wait().ok();
-                let text = |b: Option<&Vec<u8>>| {
-                    b.map(|b| String::from_utf8_lossy(b).into_owned())
-                        .unwrap_or_default()
-                };
-                return Err(RunError::TimedOut {
-                    command,
-                    timeout: cmd.timeout,
-                    stdout: text(out.map(|o| &o.stdout)),
-                    stderr: text(out.map(|o| &o.stderr)),
-                });
-            }
-            Ok(None) => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(50));
-            }
-            Err(source) => return Err(RunError::Spawn { command, source }),
+    let finished = |out: &std::process::Output| Output {
+        command: command.clone(),
+        status: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        duration: started.elapsed(),
+    };
+    match handle.wait_deadline(started + cmd.timeout) {
+        Ok(Some(out)) => Ok(finished(out)),
+        Ok(None) => {
+            kill_group(&handle);
+            let out = handle.wait().ok();
+            let text = |b: Option<&Vec<u8>>| {
+                b.map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default()
+            };
+            Err(RunError::TimedOut {
+                command,
+                timeout: cmd.timeout,
+                stdout: text(out.map(|o| &o.stdout)),
+                stderr: text(out.map(|o| &o.stderr)),
+            })
         }
+        Err(source) => Err(RunError::Spawn { command, source }),
     }
 }
 

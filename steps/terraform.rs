@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use cucumber::{Parameter, given, then, when};
 use homelab_spec::finding::{Finding, listing};
+use homelab_spec::homelab::copy::{RepositoryCopy, copy_repository};
 use homelab_spec::outcome::{BrokenCopy, CheckedFindings, Outcome, TerraformKind};
 use homelab_spec::shell::fake_commands::FakeCommands;
 use homelab_spec::terraform::broken_copy::{HANG_FILE, ModuleChange, UNGUARDED_RUN};
@@ -18,7 +19,7 @@ use homelab_spec::terraform::runner::{
 };
 use homelab_spec::terraform::static_checks::ids;
 use homelab_spec::terraform::{
-    Module, ModuleCopy, ModuleOutcome, RunStatus, TerraformError, TestFile, check_module,
+    Module, ModuleOutcome, RunStatus, TerraformError, TestFile, check_module,
 };
 use homelab_spec::tools::{Tool, ToolError, Version};
 
@@ -46,8 +47,8 @@ impl std::str::FromStr for Change {
 #[derive(Debug, Default)]
 pub struct TerraformState {
     modules: Vec<Module>,
-    /// A broken temporary copy of a module, and the change that broke it.
-    copy: Option<(ModuleCopy, String)>,
+    /// A copy of the repository with one module broken, and the change that broke it.
+    copy: Option<(RepositoryCopy, String)>,
     /// Where the runner puts its own temporary copies in bad-input scenarios; must be empty
     /// once the run is over.
     scratch: Option<tempfile::TempDir>,
@@ -106,10 +107,10 @@ fn the_module(world: &mut World, name: String) -> Result<(), String> {
 
 #[given(expr = "a copy of the {word} module in which {module_change}")]
 fn a_broken_copy(world: &mut World, name: String, change: Change) -> Result<(), String> {
-    let original = Module::in_root(world.root().path(), &name).or_fail()?;
-    let copy = ModuleCopy::new(&original, None).or_fail()?;
-    change.1.apply(&copy).or_fail()?;
-    world.terraform.modules = vec![copy.module.clone()];
+    let copy = copy_repository(world.root().path(), None).or_fail()?;
+    let module = Module::in_root(&copy.root, &name).or_fail()?;
+    change.1.apply(&module).or_fail()?;
+    world.terraform.modules = vec![module];
     world.terraform.copy = Some((copy, change.0));
     Ok(())
 }

@@ -30,6 +30,12 @@ fn main() -> ExitCode {
     // the run with one line and exit status 2.
     let settings = Settings::get();
     let root = &settings.root;
+    // A root without the homelab's layout (a SPEC_ROOT one typo away: `/`, a home
+    // directory, `/tmp`) stops here, before anything is copied.
+    if let Err(finding) = homelab_spec::homelab::Homelab::require_layout(root.path()) {
+        eprintln!("error: SPEC_ROOT={}: {finding}", root.path().display());
+        return ExitCode::from(2);
+    }
     let reports = settings.reports.clone();
     let create = |name: &str| -> Result<File, String> {
         std::fs::create_dir_all(&reports)

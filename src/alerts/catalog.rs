@@ -342,7 +342,16 @@ pub struct KnownSeries<'a> {
 
 impl KnownSeries<'_> {
     pub fn is_known(&self, metric: &str) -> bool {
-        self.recorded.contains_key(metric) || self.catalogs.labels(metric).is_some()
+        self.recorded.contains_key(metric)
+            || self.catalogs.labels(metric).is_some()
+            || self.written_by_script(metric).is_some()
+    }
+
+    /// A textfile metric a script outside the textfile contract writes: the script and the
+    /// label names it writes (such scripts are judged by what they write).
+    pub fn written_by_script(&self, metric: &str) -> Option<(&str, &BTreeSet<String>)> {
+        self.published
+            .and_then(|p| p.written_outside_contract(metric))
     }
 }
 
@@ -353,6 +362,7 @@ impl MetricLabels for KnownSeries<'_> {
         }
         self.catalogs
             .labels(metric)
+            .or_else(|| self.written_by_script(metric).map(|(_, labels)| labels))
             .map(|labels| LabelSet::of(labels.iter().cloned()))
     }
 }

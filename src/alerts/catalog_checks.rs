@@ -63,9 +63,11 @@ pub fn check_selectors(
         }
         // Recorded series carry what their expression carries; only catalog metrics have
         // a fixed label list.
+        let written = known.written_by_script(metric);
         let Some(labels) = known
             .catalogs
             .labels(metric)
+            .or(written.map(|(_, labels)| labels))
             .filter(|_| !known.recorded.contains_key(metric))
         else {
             continue;
@@ -77,23 +79,29 @@ pub fn check_selectors(
                     continue;
                 }
                 reported.push(key);
-                let exporters: Vec<String> = known
+                let mut exporters: Vec<String> = known
                     .catalogs
                     .exporters_of(metric)
                     .iter()
                     .map(|c| c.title())
                     .collect();
-                out.push(file.finding(
-                    CheckId::PromqlLabel,
-                    rule,
-                    "expr",
-                    format!(
-                        "label {} is not on metric {metric} ({}); expected one of: {}",
-                        matcher.name,
-                        exporters.join(", "),
-                        allowed_list(labels)
-                    ),
-                ));
+                if exporters.is_empty() {
+                    exporters.extend(written.map(|(script, _)| script.to_string()));
+                }
+                out.push(
+                    file.finding(
+                        CheckId::PromqlLabel,
+                        rule,
+                        "expr",
+                        format!(
+                            "label {} is not on metric {metric} ({}); expected one of: {}",
+                            matcher.name,
+                            exporters.join(", "),
+                            allowed_list(labels)
+                        ),
+                    )
+                    .found(matcher.name.clone()),
+                );
             }
         }
     }

@@ -102,8 +102,8 @@ pub fn copy_with_change(
         &|_| false,
     )
     .map_err(|e| ScriptEditError::Io {
-        context: format!("cannot copy {}", e.path.display()),
-        source: e.source,
+        context: "cannot copy the scripts".into(),
+        source: std::io::Error::other(e),
     })?;
     let path = scratch.path().join(script);
     let text =

@@ -15,6 +15,7 @@ pub mod ids {
     pub const OUTSIDE: &str = "layout/outside-repository";
     pub const DANGLING_LINK: &str = "layout/dangling-link";
     pub const LINK_OUTSIDE: &str = "layout/link-outside";
+    pub const LINK_LOOP: &str = "layout/link-loop";
     pub const HCL: &str = "layout/hcl";
     pub const IO: &str = "layout/io";
 }
@@ -59,6 +60,12 @@ pub enum DiscoveryError {
 
     #[error("the symlink {link} points to {}, outside the repository", target.display())]
     LinkOutside { link: String, target: PathBuf },
+
+    #[error(
+        "the symlink {link} points to {}, which loops (to itself or to a directory that contains it)",
+        target.display()
+    )]
+    LinkLoop { link: String, target: PathBuf },
 
     #[error("{file}:{line}: not valid HCL: {message}")]
     Hcl {
@@ -147,6 +154,9 @@ fn one_finding(error: &DiscoveryError) -> Finding {
         }
         DiscoveryError::LinkOutside { link, .. } => {
             Finding::new(FindingId::new(ids::LINK_OUTSIDE), link, message).about(link)
+        }
+        DiscoveryError::LinkLoop { link, .. } => {
+            Finding::new(FindingId::new(ids::LINK_LOOP), link, message).about(link)
         }
         DiscoveryError::Hcl { file, line, .. } => {
             Finding::new(FindingId::new(ids::HCL), file, message).at_line(*line)

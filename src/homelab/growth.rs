@@ -30,6 +30,14 @@ pub const TEMPLATED_RULES_FILE: &str =
 pub const UNKNOWN_METRIC: &str = "tooling_ci_queue_depth";
 /// The alert of the second rules file that selects it.
 pub const UNKNOWN_METRIC_ALERT: &str = "ToolingQueueStuck";
+/// The script that publishes through `printf` into a temporary file moved into place.
+pub const PRINTF_SCRIPT: &str = "scripts/ops/pve-drift.sh";
+/// The script that publishes through `tee`.
+pub const TEE_SCRIPT: &str = "scripts/ops/zfs-scrub.sh";
+/// The alert on the printf script's metric, matching one of its labels.
+pub const PUBLISHED_LABEL_ALERT: &str = "PveConfigurationDrifted";
+/// The label the broken variant matches on, which no script writes.
+pub const UNWRITTEN_LABEL: &str = "cluster";
 /// The BATS file the BATS cases add, relative to the root.
 pub const NEW_BATS_FILE: &str = "tests/tooling/test_tooling.bats";
 /// The test of it that fails.
@@ -42,6 +50,19 @@ pub const SHARED_VERSIONS: &str = "infrastructure/proxmox/shared/versions.tf";
 pub const EMPTY_MODULE: &str = "notes";
 /// The link the link cases add, relative to the root.
 pub const BAD_LINK: &str = "infrastructure/proxmox/modules/vm/shared.tf";
+/// The template modules read from outside their directory, relative to the root.
+pub const SHARED_TEMPLATE: &str = "infrastructure/proxmox/shared/motd.tpl";
+/// The file an environment reads through `path.root`, relative to the root.
+pub const SHARED_BANNER: &str = "infrastructure/proxmox/shared/banner.txt";
+/// The BATS file that runs from the root, its script and its helper, relative to the root.
+pub const ROOT_BATS_FILE: &str = "tests/tooling/test_from_root.bats";
+pub const ROOT_BATS_SCRIPT: &str = "scripts/tooling/greet.sh";
+pub const ROOT_BATS_HELPER: &str = "tests/tooling/helpers.bash";
+/// The two BATS files that write a relative file each.
+pub const WRITING_BATS_FILES: [&str; 2] = [
+    "tests/tooling/test_writes_a.bats",
+    "tests/tooling/test_writes_b.bats",
+];
 /// The module whose provider requirements the `terraform init` cases change or call.
 pub const PINNED_MODULE: &str = "infrastructure/proxmox/modules/vm";
 /// The module pinned to a newer provider release the pin case adds.
@@ -70,6 +91,12 @@ pub enum RepositoryChange {
     /// `../../modules/tooling-stack` (added complete) and links `versions.tf` in from
     /// `infrastructure/proxmox/shared/`.
     EnvironmentWithTests,
+    /// `scripts publish metrics through printf and tee, and a second rules file alerts on
+    /// them with their labels`: two scripts under `scripts/ops/` that do not use the textfile
+    /// library, and a deployed rules file on their metrics.
+    ScriptsPublishWithoutTheLibrary,
+    /// The same, but one alert matches a label the scripts never write.
+    AlertOnALabelNoScriptWrites,
     /// `a BATS file with a failing test is added`.
     BatsFileWithFailingTest,
     /// `a BATS file that does not parse is added`.
@@ -91,6 +118,22 @@ pub enum RepositoryChange {
     /// The monitoring stack runs node-exporter at a release that no longer has a metric an
     /// alert uses: made by [`deploy_exporter_release`], which needs the release and metric.
     ExporterReleaseWithoutAlertMetric,
+    /// `a module reads a shared template through ../../shared`: `tooling-stack` (complete)
+    /// renders `${path.module}/../../shared/motd.tpl`, and a test asserts what it renders.
+    ModuleReadsSharedTemplate,
+    /// `a module reads a template through a linked shared directory`: `tooling-stack`
+    /// (complete) links `shared -> ../../shared` and renders `${path.module}/shared/motd.tpl`.
+    ModuleReadsLinkedDirectory,
+    /// `an environment reads a file through path.root`: the environment of
+    /// [`RepositoryChange::EnvironmentWithTests`] also reads
+    /// `${path.root}/../../shared/banner.txt`.
+    EnvironmentReadsPathRoot,
+    /// `a BATS file names its script relative to the root and loads a helper from the
+    /// root`, as the homelab's CI runs it (`bats tests/...` from the root).
+    BatsFileFromTheRoot,
+    /// `two BATS files write the same relative file`: each writes a file of its own at the
+    /// root and expects to find no other's: in a shared tree, whichever runs second fails.
+    BatsFilesWritingRelativeFiles,
     /// `an environment's provider constraint and lock file are bumped past its modules'`:
     /// `bumped` calls the vm module (`bpg/proxmox ~> 0.94.0`) but requires `~> 0.95.0` and
     /// locks 0.95.0, as a dependency bot leaves it.
@@ -106,7 +149,7 @@ pub enum RepositoryChange {
 }
 
 /// The changes' sentences, for a step's parameter and for error messages.
-pub const SENTENCES: [(&str, RepositoryChange); 19] = [
+pub const SENTENCES: [(&str, RepositoryChange); 26] = [
     (
         "a valid alert NodeClockSkew is added",
         RepositoryChange::ValidNewAlert,
@@ -130,6 +173,14 @@ pub const SENTENCES: [(&str, RepositoryChange); 19] = [
     (
         "an environment with tests that composes a new module is added",
         RepositoryChange::EnvironmentWithTests,
+    ),
+    (
+        "scripts publish metrics through printf and tee, and a second rules file alerts on them with their labels",
+        RepositoryChange::ScriptsPublishWithoutTheLibrary,
+    ),
+    (
+        "scripts publish metrics through printf and tee, and a second rules file alerts on a label they never write",
+        RepositoryChange::AlertOnALabelNoScriptWrites,
     ),
     (
         "a BATS file with a failing test is added",
@@ -166,6 +217,26 @@ pub const SENTENCES: [(&str, RepositoryChange); 19] = [
     (
         "the monitoring stack runs a node-exporter release that no longer has a metric an alert uses",
         RepositoryChange::ExporterReleaseWithoutAlertMetric,
+    ),
+    (
+        "a module reads a shared template through ../../shared",
+        RepositoryChange::ModuleReadsSharedTemplate,
+    ),
+    (
+        "a module reads a template through a linked shared directory",
+        RepositoryChange::ModuleReadsLinkedDirectory,
+    ),
+    (
+        "an environment reads a file through path.root",
+        RepositoryChange::EnvironmentReadsPathRoot,
+    ),
+    (
+        "a BATS file names its script relative to the root and loads a helper from the root",
+        RepositoryChange::BatsFileFromTheRoot,
+    ),
+    (
+        "two BATS files write the same relative file",
+        RepositoryChange::BatsFilesWritingRelativeFiles,
     ),
     (
         "an environment's provider constraint and lock file are bumped past its modules'",
@@ -295,6 +366,22 @@ impl RepositoryChange {
                 write(&root.join(TEMPLATED_RULES_FILE), TEMPLATED_RULES)?;
                 write(&root.join(SECOND_RULES_TF), TEMPLATED_RULES_READER)
             }
+            RepositoryChange::ScriptsPublishWithoutTheLibrary
+            | RepositoryChange::AlertOnALabelNoScriptWrites => {
+                existing(&root.join(MONITORING_MODULE))?;
+                write(&root.join(PRINTF_SCRIPT), PRINTF_PUBLISHER)?;
+                write(&root.join(TEE_SCRIPT), TEE_PUBLISHER)?;
+                let rules = if self == RepositoryChange::ScriptsPublishWithoutTheLibrary {
+                    PUBLISHED_METRIC_RULES.to_string()
+                } else {
+                    PUBLISHED_METRIC_RULES.replace(
+                        "pve_drift_status{env=\"prod\"}",
+                        &format!("pve_drift_status{{{UNWRITTEN_LABEL}=\"prod\"}}"),
+                    )
+                };
+                write(&root.join(SECOND_RULES_FILE), &rules)?;
+                write(&root.join(SECOND_RULES_TF), SECOND_RULES_READER)
+            }
             RepositoryChange::BatsFileWithFailingTest => {
                 write(&root.join(NEW_BATS_FILE), FAILING_BATS)
             }
@@ -328,6 +415,40 @@ impl RepositoryChange {
                 Err(ChangeError::NothingToChange(
                     "release and metric: deploy_exporter_release makes this change".into(),
                 ))
+            }
+            RepositoryChange::ModuleReadsSharedTemplate => {
+                RepositoryChange::ModuleWithCompleteTests.apply(root)?;
+                let dir = modules.join(NEW_MODULE);
+                write(&root.join(SHARED_TEMPLATE), SHARED_TEMPLATE_TEXT)?;
+                write(&dir.join("motd.tf"), &motd_reader("../../shared"))?;
+                write(&dir.join("tests/motd.tftest.hcl"), MOTD_TEST)
+            }
+            RepositoryChange::ModuleReadsLinkedDirectory => {
+                RepositoryChange::ModuleWithCompleteTests.apply(root)?;
+                let dir = modules.join(NEW_MODULE);
+                write(&root.join(SHARED_TEMPLATE), SHARED_TEMPLATE_TEXT)?;
+                let link = dir.join("shared");
+                std::os::unix::fs::symlink("../../shared", &link).map_err(io(&link))?;
+                write(&dir.join("motd.tf"), &motd_reader("shared"))?;
+                write(&dir.join("tests/motd.tftest.hcl"), MOTD_TEST)
+            }
+            RepositoryChange::EnvironmentReadsPathRoot => {
+                RepositoryChange::EnvironmentWithTests.apply(root)?;
+                let env = root.join(NEW_ENVIRONMENT);
+                write(&root.join(SHARED_BANNER), "Welcome to prod\n")?;
+                write(&env.join("banner.tf"), BANNER_READER)?;
+                write(&env.join("tests/banner.tftest.hcl"), BANNER_TEST)
+            }
+            RepositoryChange::BatsFileFromTheRoot => {
+                write(&root.join(ROOT_BATS_SCRIPT), ROOT_BATS_SCRIPT_TEXT)?;
+                write(&root.join(ROOT_BATS_HELPER), ROOT_BATS_HELPER_TEXT)?;
+                write(&root.join(ROOT_BATS_FILE), ROOT_BATS)
+            }
+            RepositoryChange::BatsFilesWritingRelativeFiles => {
+                let [a, b] = WRITING_BATS_FILES;
+                write(&root.join(a), &writing_bats("a", "b"))?;
+                write(&root.join(b), &writing_bats("b", "a"))?;
+                Ok(())
             }
             RepositoryChange::ProviderBumpedPastModules => {
                 existing(&root.join(PINNED_MODULE))?;
@@ -384,6 +505,13 @@ impl RepositoryChange {
             RepositoryChange::ExporterReleaseWithoutAlertMetric => {
                 Some(Some("catalog/removed-metric"))
             }
+            RepositoryChange::ScriptsPublishWithoutTheLibrary
+            | RepositoryChange::ModuleReadsSharedTemplate
+            | RepositoryChange::ModuleReadsLinkedDirectory
+            | RepositoryChange::EnvironmentReadsPathRoot
+            | RepositoryChange::BatsFileFromTheRoot
+            | RepositoryChange::BatsFilesWritingRelativeFiles => None,
+            RepositoryChange::AlertOnALabelNoScriptWrites => Some(Some("promql/label")),
             RepositoryChange::ModuleWithoutRegressionFile => Some(Some("regression/file")),
             RepositoryChange::SecondRulesFileWithUnknownMetric => Some(Some("promql/series")),
             RepositoryChange::BatsFileWithFailingTest => Some(Some("bats/test-failed")),
@@ -407,6 +535,10 @@ impl RepositoryChange {
         match self {
             RepositoryChange::BatsFileWithFailingTest
             | RepositoryChange::BatsFileThatDoesNotParse => Some(&[NEW_BATS_FILE]),
+            RepositoryChange::BatsFileFromTheRoot => {
+                Some(&[ROOT_BATS_FILE, ROOT_BATS_SCRIPT, ROOT_BATS_HELPER])
+            }
+            RepositoryChange::BatsFilesWritingRelativeFiles => Some(&WRITING_BATS_FILES),
             _ => None,
         }
     }
@@ -547,6 +679,59 @@ groups:
         annotations:
           summary: The CI queue on {{ $labels.instance }} is stuck.
           description: "{{ $value }} jobs wait in the CI queue of {{ $labels.instance }}."
+"#;
+
+const PRINTF_PUBLISHER: &str = r##"#!/usr/bin/env bash
+# Publishes whether each environment's Proxmox configuration drifted, for node-exporter's
+# textfile collector: written into a temporary file, then moved into place in one step.
+set -euo pipefail
+TEXTFILE_DIR="${TEXTFILE_DIR:-/var/lib/prometheus/node-exporter}"
+tmp_file="$(mktemp)"
+trap 'rm -f "$tmp_file"' EXIT
+printf '# HELP pve_drift_status 1 when the environment drifted from its configuration.\n# TYPE pve_drift_status gauge\n' > "$tmp_file"
+for env in prod staging; do
+  status=0
+  if ! diff -q "/etc/pve/${env}.conf" "/srv/pve-config/${env}.conf" > /dev/null; then
+    status=1
+  fi
+  printf 'pve_drift_status{env="%s",node="%s"} %d\n' "$env" "$(hostname)" "$status" >> "$tmp_file"
+done
+chmod 0644 "$tmp_file"
+mv "$tmp_file" "${TEXTFILE_DIR}/pve_drift.prom"
+"##;
+
+const TEE_PUBLISHER: &str = r##"#!/usr/bin/env bash
+# Publishes the errors the last scrub of each ZFS pool found.
+set -euo pipefail
+out="${TEXTFILE_DIR:-/var/lib/prometheus/node-exporter}/zfs_scrub.prom"
+: > "$out.tmp"
+zpool list -H -o name | while read -r pool; do
+  errors="$(zpool status "$pool" | awk '/errors:/ { print $2 == "No" ? 0 : $2 }')"
+  echo "zfs_scrub_errors{pool=\"${pool}\"} ${errors:-0}" | tee -a "$out.tmp" > /dev/null
+done
+mv "$out.tmp" "$out"
+"##;
+
+const PUBLISHED_METRIC_RULES: &str = r#"# Alerts on the metrics the operations scripts publish.
+groups:
+  - name: operations-alerts
+    rules:
+      - alert: PveConfigurationDrifted
+        expr: max by (env) (pve_drift_status{env="prod"}) == 1
+        for: 30m
+        labels:
+          severity: warning
+        annotations:
+          summary: The Proxmox configuration of {{ $labels.env }} drifted.
+          description: "{{ $labels.env }} differs from its configuration (value {{ $value }})."
+      - alert: ZfsScrubFoundErrors
+        expr: zfs_scrub_errors{pool=~".+"} > 0
+        for: 5m
+        labels:
+          severity: critical
+        annotations:
+          summary: The last scrub of pool {{ $labels.pool }} found errors.
+          description: "{{ $value }} errors on {{ $labels.pool }} of {{ $labels.instance }}."
 "#;
 
 const SECOND_RULES_READER: &str = r#"# The tooling stack's alerts, deployed beside the default rules.
@@ -807,6 +992,69 @@ const UNPARSABLE_BATS: &str = r#"#!/usr/bin/env bats
 }
 "#;
 
+const SHARED_TEMPLATE_TEXT: &str = "Welcome to ${name}\n";
+
+/// `motd.tf` of the tooling stack: renders the shared template from `dir` (relative to the
+/// module: `../../shared`, or a linked `shared`).
+fn motd_reader(dir: &str) -> String {
+    format!(
+        "output \"motd\" {{\n  value = templatefile(\"${{path.module}}/{dir}/motd.tpl\", {{ name = var.name }})\n}}\n"
+    )
+}
+
+const MOTD_TEST: &str = r#"run "the_motd_names_the_stack" {
+  command = plan
+
+  assert {
+    condition     = output.motd == "Welcome to tooling\n"
+    error_message = "The motd must be the shared template rendered, got ${output.motd}."
+  }
+}
+"#;
+
+const BANNER_READER: &str = r#"output "banner" {
+  value = file("${path.root}/../../shared/banner.txt")
+}
+"#;
+
+const BANNER_TEST: &str = r#"run "the_banner_is_the_shared_one" {
+  command = plan
+
+  assert {
+    condition     = output.banner == "Welcome to prod\n"
+    error_message = "The banner must be the shared file, got ${output.banner}."
+  }
+}
+"#;
+
+const ROOT_BATS_SCRIPT_TEXT: &str = "#!/usr/bin/env bash\necho \"hello from $1\"\n";
+
+const ROOT_BATS_HELPER_TEXT: &str = "# Sourced by the tooling tests, from the root.\nexpected_greeting() {\n  echo \"hello from $1\"\n}\n";
+
+/// Names its script relative to the root and sources a helper from the root, as a homelab
+/// whose CI runs `bats tests/...` from the root does.
+const ROOT_BATS: &str = r#"setup() {
+  SCRIPT="scripts/tooling/greet.sh"
+  source "tests/tooling/helpers.bash"
+}
+
+@test "the script is where the root says" {
+  [ -f "$SCRIPT" ]
+}
+
+@test "the script greets" {
+  run bash "$SCRIPT" tooling
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(expected_greeting tooling)" ]
+}
+"#;
+
+fn writing_bats(name: &str, other: &str) -> String {
+    format!(
+        "@test \"{name} writes a file at the root and finds none of {other}'s\" {{\n  echo {name} > written-by-{name}.txt\n  [ ! -e written-by-{other}.txt ]\n}}\n"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -818,6 +1066,53 @@ mod tests {
             assert_eq!(change.sentence(), sentence);
         }
         assert!("a module grows wings".parse::<RepositoryChange>().is_err());
+    }
+
+    /// The published-metric growth, checked without a copy: the scripts' metrics and labels
+    /// make the rules pass, a label they never write fails, and without the scripts the
+    /// rules can never fire.
+    #[test]
+    fn the_published_metric_rules_pass_only_with_their_scripts() {
+        use crate::alerts::catalog::CatalogSet;
+        use crate::alerts::lint::{Depth, lint_text};
+        use crate::alerts::published_metrics::PublishedMetrics;
+        use crate::finding::ids_and_subjects;
+        let catalogs = CatalogSet::bundled().unwrap();
+        let scripts = PublishedMetrics::from_scripts([
+            (PRINTF_SCRIPT, PRINTF_PUBLISHER),
+            (TEE_SCRIPT, TEE_PUBLISHER),
+        ]);
+        let check = |rules: &str, published: &PublishedMetrics| {
+            let report = lint_text(
+                "ops.yml",
+                rules,
+                Depth::CatalogAndScripts(catalogs, published),
+            );
+            ids_and_subjects(&report.findings)
+        };
+        assert_eq!(check(PUBLISHED_METRIC_RULES, &scripts), []);
+        let broken = PUBLISHED_METRIC_RULES.replace("{env=\"prod\"}", "{cluster=\"prod\"}");
+        assert_eq!(
+            check(&broken, &scripts),
+            [(
+                "promql/label".to_string(),
+                PUBLISHED_LABEL_ALERT.to_string()
+            )]
+        );
+        let nothing = PublishedMetrics::from_scripts(std::iter::empty());
+        assert_eq!(
+            check(PUBLISHED_METRIC_RULES, &nothing),
+            [
+                (
+                    "promql/series".to_string(),
+                    PUBLISHED_LABEL_ALERT.to_string()
+                ),
+                (
+                    "promql/series".to_string(),
+                    "ZfsScrubFoundErrors".to_string()
+                )
+            ]
+        );
     }
 
     #[test]

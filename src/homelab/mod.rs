@@ -19,19 +19,25 @@ pub(crate) mod repo_fs;
 pub mod rules;
 mod scripts;
 pub mod services;
+mod shell_syntax;
 mod terraform_dirs;
+mod textfile_writes;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use deployed::FileRead;
 pub use error::{DiscoveryError, ids};
+pub(crate) use scripts::publishing;
 pub use scripts::{
     LIBRARY_DIR, PublishingScript, SCRIPTS_DIR, TEXTFILE_LIBRARY, TextfileContract,
     textfile_contract,
 };
-pub use terraform_dirs::{DirKind, ENVIRONMENTS_DIR, MODULES_DIR, ModuleCall, TerraformDir};
+pub use terraform_dirs::{
+    DirKind, ENVIRONMENTS_DIR, MODULES_DIR, ModuleCall, TerraformDir, configuration_dirs,
+};
 pub(crate) use terraform_dirs::{ParsedConfig, module_calls, parse_config};
+pub use textfile_writes::WrittenMetric;
 
 pub use bats_files::TESTS_DIR;
 pub use services::{Deployment, ScrapeJob, Service};
@@ -141,6 +147,20 @@ pub struct UnresolvedRead {
 }
 
 impl Homelab {
+    /// Refuses a root without the homelab's layout (no `infrastructure/proxmox/modules/`)
+    /// with discovery's own finding, `layout/no-modules`. The runner checks it before any
+    /// scenario, so that a `SPEC_ROOT` one typo away (`/`, a home directory, `/tmp`) stops
+    /// the run before anything is copied.
+    pub fn require_layout(root: &Path) -> Result<(), Finding> {
+        if root.join(MODULES_DIR).is_dir() {
+            return Ok(());
+        }
+        let error = DiscoveryError::NoModulesDir {
+            root: root.to_path_buf(),
+        };
+        Err(error.findings().remove(0))
+    }
+
     /// Discovers the homelab at `root` (a checkout: `SPEC_ROOT`). Only reads.
     pub fn discover(root: &Path) -> Result<Homelab, DiscoveryError> {
         let fs = RepoFs::new(root)?;
@@ -156,10 +176,12 @@ impl Homelab {
             globs.extend(found.rule_globs);
         }
         let (files, unresolved_reads) = read_files(&fs, reads, &mut errors);
-        let publishing_scripts = scripts::publishing_scripts(&fs).unwrap_or_else(|e| {
-            errors.push(e);
-            Vec::new()
-        });
+        let module_dirs: Vec<&str> = modules.iter().map(|(d, _)| d.dir.as_str()).collect();
+        let publishing_scripts =
+            scripts::publishing_scripts(&fs, &module_dirs).unwrap_or_else(|e| {
+                errors.push(e);
+                Vec::new()
+            });
         let bats_files = bats_files::bats_files(&fs).unwrap_or_else(|e| {
             errors.push(e);
             Vec::new()

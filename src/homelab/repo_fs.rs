@@ -6,6 +6,9 @@ use std::path::{Component, Path, PathBuf};
 
 use super::error::DiscoveryError;
 
+/// Linux's "too many levels of symbolic links".
+pub(crate) const ELOOP: i32 = 40;
+
 /// The repository under test, by its canonical root.
 #[derive(Debug, Clone)]
 pub(crate) struct RepoFs {
@@ -60,6 +63,9 @@ impl RepoFs {
                 let link = self.relative(&prefix);
                 let target = std::fs::read_link(&prefix).unwrap_or_default();
                 match prefix.canonicalize() {
+                    Err(e) if e.raw_os_error() == Some(ELOOP) => {
+                        return Err(DiscoveryError::LinkLoop { link, target });
+                    }
                     Err(_) => return Err(DiscoveryError::DanglingLink { link, target }),
                     Ok(resolved) if !resolved.starts_with(&self.root) => {
                         return Err(DiscoveryError::LinkOutside {
@@ -96,25 +102,6 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// The relative path from directory `from` to `to` (both absolute and normalized).
-pub(crate) fn relative_path(from: &Path, to: &Path) -> PathBuf {
-    let from: Vec<_> = from.components().collect();
-    let to_parts: Vec<_> = to.components().collect();
-    let common = from
-        .iter()
-        .zip(&to_parts)
-        .take_while(|(a, b)| a == b)
-        .count();
-    let mut out = PathBuf::new();
-    for _ in common..from.len() {
-        out.push("..");
-    }
-    for part in &to_parts[common..] {
-        out.push(part);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,13 +134,5 @@ mod tests {
             Err(DiscoveryError::LinkOutside { link, .. }) => assert_eq!(link, "out.yml"),
             other => panic!("{other:?}"),
         }
-    }
-
-    #[test]
-    fn relative_paths_climb_to_the_common_parent() {
-        assert_eq!(
-            relative_path(Path::new("/r/env/prod"), Path::new("/r/shared/p.tf")),
-            PathBuf::from("../../shared/p.tf")
-        );
     }
 }

@@ -26,24 +26,11 @@ pub fn lint_rules_files(homelab: &Homelab, depth: Depth) -> Vec<LintReport> {
         .collect()
 }
 
-/// The textfile metrics the homelab's publishing scripts write (every script discovery
-/// holds to the contract, read, not run), for [`Depth::CatalogAndScripts`].
+/// The textfile metrics the homelab's publishing scripts write (read, not run), for
+/// [`Depth::CatalogAndScripts`].
 pub fn published_metrics(homelab: &Homelab) -> Result<PublishedMetrics, PublishedError> {
-    let texts = homelab
-        .publishing_scripts
-        .iter()
-        .map(|script| {
-            let path = homelab.root.join(&script.path);
-            std::fs::read_to_string(&path)
-                .map(|text| (script.path.clone(), text))
-                .map_err(|e| PublishedError::Read {
-                    file: path,
-                    reason: e.to_string(),
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(PublishedMetrics::from_scripts(
-        texts.iter().map(|(s, t)| (s.as_str(), t.as_str())),
+    Ok(PublishedMetrics::from_publishing(
+        &homelab.publishing_scripts,
     ))
 }
 

@@ -1,17 +1,18 @@
 //! The operations scripts that publish textfile metrics, and the contract they are held to.
 //!
-//! A script under `scripts/` (the shared libraries in `scripts/lib/` aside) publishes when a
-//! line of its code (comments do not count) sources the textfile library
-//! `scripts/lib/textfile.sh` or names a `.prom` file: the textfile collector only reads
-//! `*.prom` files, so a script that writes one without the library is held to the contract
-//! all the same.
+//! A script under `scripts/` at any depth (the shared libraries in `scripts/lib/` aside), or
+//! a script among a module's files, publishes when it sources the textfile library
+//! `scripts/lib/textfile.sh` (or calls its functions), or when exposition sample lines it
+//! writes end up in node-exporter's textfile directory, however it writes them
+//! ([`super::textfile_writes`]). Scripts that use the library are held to the textfile
+//! contract; the others are judged by what they write.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use super::error::DiscoveryError;
 use super::repo_fs::{Located, RepoFs};
+use super::textfile_writes::{self, WrittenMetric};
 
 /// Where the operations scripts live, relative to the root.
 pub const SCRIPTS_DIR: &str = "scripts";
@@ -29,8 +30,20 @@ pub struct PublishingScript {
     pub name: String,
     /// Whether it sources `scripts/lib/textfile.sh`.
     pub sources_textfile_library: bool,
-    /// The `.prom` files its code names (`homelab_backup.prom`), sorted.
+    /// The `.prom` files its sample lines end up in (`homelab_backup.prom`), sorted.
     pub prom_files: Vec<String>,
+    /// The metrics it passes to the textfile library's functions.
+    pub library_metrics: Vec<WrittenMetric>,
+    /// The metrics of the sample lines it writes into the textfile directory, with their
+    /// label names.
+    pub samples: Vec<WrittenMetric>,
+}
+
+impl PublishingScript {
+    /// Whether the textfile contract applies: the script uses the textfile library.
+    pub fn under_contract(&self) -> bool {
+        self.sources_textfile_library || !self.library_metrics.is_empty()
+    }
 }
 
 /// The textfile contract: the catalog the publishing scripts and the alerts agree on.
@@ -87,63 +100,67 @@ pub fn textfile_contract() -> Result<TextfileContract, DiscoveryError> {
     })
 }
 
-/// What a script's code says about textfile metrics; `None` when it publishes none.
-pub(crate) fn publishing(path: &str, text: &str) -> Option<PublishingScript> {
-    static SOURCE: OnceLock<regex::Regex> = OnceLock::new();
-    static PROM: OnceLock<regex::Regex> = OnceLock::new();
-    let source = SOURCE.get_or_init(|| {
-        regex::Regex::new(r#"(?:^|[;&|]\s*)(?:source|\.)\s+.*lib/textfile\.sh\b"#)
-            .expect("the source pattern is valid")
-    });
-    let prom = PROM.get_or_init(|| {
-        regex::Regex::new(r"([A-Za-z0-9_.${}-]*[A-Za-z0-9_}])\.prom\b")
-            .expect("the .prom pattern is valid")
-    });
-    let mut sources = false;
-    let mut prom_files = BTreeSet::new();
-    for line in text.lines() {
-        let code = line.trim_start();
-        if code.starts_with('#') {
-            continue;
-        }
-        sources |= source.is_match(code);
-        for caps in prom.captures_iter(code) {
-            let name = format!("{}.prom", &caps[1]);
-            let name = name.rsplit('/').next().unwrap_or(&name).to_string();
-            prom_files.insert(name);
-        }
-    }
-    if !sources && prom_files.is_empty() {
+/// What a script writes for the textfile collector; `None` when it publishes nothing.
+/// `dirs`: the textfile directories the homelab configures.
+pub(crate) fn publishing(
+    path: &str,
+    text: &str,
+    dirs: &BTreeSet<String>,
+) -> Option<PublishingScript> {
+    let writes = textfile_writes::read(text, dirs);
+    if !writes.publishes() {
         return None;
     }
     let file_name = path.rsplit('/').next().unwrap_or(path);
+    let name = [".sh.tftpl", ".sh.tpl", ".bash", ".sh"]
+        .iter()
+        .find_map(|ext| file_name.strip_suffix(ext))
+        .unwrap_or(file_name);
     Some(PublishingScript {
         path: path.to_string(),
-        name: file_name.trim_end_matches(".sh").to_string(),
-        sources_textfile_library: sources,
-        prom_files: prom_files.into_iter().collect(),
+        name: name.to_string(),
+        sources_textfile_library: writes.uses_library,
+        prom_files: writes.prom_files.into_iter().collect(),
+        library_metrics: writes.library_metrics,
+        samples: writes.samples,
     })
 }
 
-/// Every publishing script under `scripts/`, sorted by path.
-pub(crate) fn publishing_scripts(fs: &RepoFs) -> Result<Vec<PublishingScript>, DiscoveryError> {
+/// Whether a file is a shell script: by its extension or its first line.
+fn is_script(path: &str, text: &str) -> bool {
+    let first = text.lines().next().unwrap_or_default();
+    [".sh", ".bash", ".sh.tpl", ".sh.tftpl"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
+        || (first.starts_with("#!") && (first.contains("sh") || first.contains("bash")))
+}
+
+/// Every publishing script under `scripts/` and among the files of `module_dirs` (relative
+/// to the root), sorted by path.
+pub(crate) fn publishing_scripts(
+    fs: &RepoFs,
+    module_dirs: &[&str],
+) -> Result<Vec<PublishingScript>, DiscoveryError> {
     let mut files = Vec::new();
     collect_scripts(fs, &fs.root().join(SCRIPTS_DIR), &mut files)?;
-    let mut found = Vec::new();
-    for path in files {
-        let rel = fs.relative(&path);
-        // Not UTF-8: a binary, not a script.
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let is_script = rel.ends_with(".sh")
-            || text.starts_with("#!/usr/bin/env bash")
-            || text.starts_with("#!/bin/bash")
-            || text.starts_with("#!/bin/sh");
-        if is_script && let Some(script) = publishing(&rel, &text) {
-            found.push(script);
-        }
+    for dir in module_dirs {
+        collect_scripts(fs, &fs.root().join(dir), &mut files)?;
     }
+    // Not UTF-8: a binary, not a script or configuration.
+    let texts: Vec<(String, String)> = files
+        .iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(path).ok()?;
+            Some((fs.relative(path), text))
+        })
+        .collect();
+    // The textfile directories the homelab configures: in its scripts and modules' files.
+    let dirs = textfile_writes::configured_dirs(texts.iter().map(|(_, t)| t.as_str()));
+    let mut found: Vec<PublishingScript> = texts
+        .iter()
+        .filter(|(rel, text)| is_script(rel, text))
+        .filter_map(|(rel, text)| publishing(rel, text, &dirs))
+        .collect();
     found.sort_by(|a, b| a.path.cmp(&b.path));
     found.dedup_by(|a, b| a.path == b.path);
     Ok(found)
@@ -181,22 +198,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sourcing_the_library_or_naming_a_prom_file_publishes() {
+    fn the_library_or_sample_lines_into_the_textfile_directory_publish() {
+        let none = BTreeSet::new();
         let by_library = publishing(
             "scripts/a.sh",
             "#!/usr/bin/env bash\n# writes x.prom\nsource \"$(dirname \"$0\")/lib/textfile.sh\"\n",
+            &none,
         )
         .unwrap();
-        assert!(by_library.sources_textfile_library);
+        assert!(by_library.under_contract());
         assert!(by_library.prom_files.is_empty(), "a comment does not count");
         let by_file = publishing(
-            "scripts/b.sh",
-            "out=\"${TEXTFILE_DIR}/homelab_b.prom\"\necho 'x 1' > \"$out\"\n",
+            "scripts/ops/b.sh",
+            "out=\"${TEXTFILE_DIR}/homelab_b.prom\"\necho 'x{env=\"a\"} 1' > \"$out\"\n",
+            &none,
         )
         .unwrap();
         assert_eq!(by_file.name, "b");
+        assert!(!by_file.under_contract());
         assert_eq!(by_file.prom_files, ["homelab_b.prom"]);
-        assert!(publishing("scripts/c.sh", "source lib/common.sh\n# x.prom\n").is_none());
+        assert_eq!(by_file.samples[0].name, "x");
+        assert!(publishing("scripts/c.sh", "source lib/common.sh\n# x.prom\n", &none).is_none());
+        assert!(
+            publishing("scripts/d.sh", "echo 'x 1' > \"$out.prom\"\n", &none).is_some(),
+            "a .prom file is read by the collector wherever its directory comes from"
+        );
     }
 
     #[test]

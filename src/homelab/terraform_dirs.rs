@@ -77,6 +77,33 @@ pub struct ModuleCall {
     pub line: usize,
 }
 
+/// `dir` (relative to the root) and every local module it calls, directly or through
+/// another module, each relative to the root: the directories a Terraform run of `dir`
+/// reads its configuration from.
+pub fn configuration_dirs(root: &Path, dir: &str) -> Result<Vec<String>, DiscoveryError> {
+    let fs = RepoFs::new(root)?;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut queue = vec![dir.to_string()];
+    while let Some(next) = queue.pop() {
+        if !seen.insert(next.clone()) {
+            continue;
+        }
+        let Located::Found(path) = fs.locate(Path::new(&next))? else {
+            continue;
+        };
+        if !path.is_dir() {
+            continue;
+        }
+        let config = parse_config(&fs, &path)?;
+        queue.extend(
+            module_calls(&fs, &config)?
+                .into_iter()
+                .filter_map(|call| call.local_dir),
+        );
+    }
+    Ok(seen.into_iter().collect())
+}
+
 /// A directory's `.tf` files, parsed.
 pub(crate) struct ParsedConfig {
     /// The directory as found (not resolved: `path.module` is what Terraform sees).

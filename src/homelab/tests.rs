@@ -301,6 +301,16 @@ fn no_modules_directory_is_an_error() {
 }
 
 #[test]
+fn a_root_without_the_layout_is_refused_before_anything_is_copied() {
+    let home = tempfile::tempdir().unwrap();
+    write(home.path(), "Documents/notes.txt", "not a homelab");
+    let finding = Homelab::require_layout(home.path()).unwrap_err();
+    assert_eq!(finding.id, ids::NO_MODULES);
+    let homelab = grown_homelab();
+    assert!(Homelab::require_layout(homelab.path()).is_ok());
+}
+
+#[test]
 fn a_module_directory_without_terraform_is_named() {
     let dir = grown_homelab();
     write(

@@ -1,11 +1,20 @@
-//! Running a BATS file (`bats --tap --timing`) and reading its per-test results, so that
-//! each BATS test becomes a `<testcase>` of the JUnit report.
+//! Running a BATS file the homelab's way and reading its per-test results, so that each
+//! BATS test becomes a `<testcase>` of the JUnit report.
+//!
+//! The homelab's CI runs `bats tests/...` from the repository root, and its tests name the
+//! scripts under test relative to the root. So each file runs as `bats --tap --timing <file
+//! relative to the root>` with the root of its own copy of the repository as working
+//! directory (tests may write relative paths, and files run in parallel must not share a
+//! writable tree), `TMPDIR` and `BATS_TMPDIR` in the copy's scratch directory. A test that
+//! passes from the root of a clean checkout passes here, with the same names and bats' own
+//! messages.
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::finding::{Finding, FindingId};
+use crate::homelab::copy::{RepositoryCopy, copy_repository};
 use crate::outcome::{CaseStatus, ToolCase, ToolRun};
 use crate::parallel::RunOnce;
 use crate::spec_root::SpecRoot;
@@ -20,6 +29,9 @@ pub mod ids {
     pub const PLAN: FindingId = FindingId::new("bats/plan");
     /// bats failed although every test passed (a failing `teardown_file`, ...).
     pub const STATUS: FindingId = FindingId::new("bats/status");
+    /// A failing test read a file by an absolute path outside the repository, and the file
+    /// is missing: a test that can only pass on its author's machine.
+    pub const ABSOLUTE_PATH: FindingId = FindingId::new("bats/absolute-path");
 }
 
 /// How long a BATS file may run. The library's file takes about a second; the margin is
@@ -52,6 +64,10 @@ pub struct BatsRun {
     /// Diagnostics not under any test (a syntax error, a failing `setup_file`).
     pub stray: Vec<String>,
     pub stderr: String,
+    /// What explains a failing test beside bats' message: a missing file it read by an
+    /// absolute path outside the repository (`bats/absolute-path`), a link the copy refused
+    /// that its output names (`layout/link-outside`, `layout/link-loop`).
+    pub explained: Vec<Finding>,
 }
 
 impl BatsRun {
@@ -63,6 +79,7 @@ impl BatsRun {
     pub fn findings(&self) -> Vec<Finding> {
         let mut findings: Vec<Finding> =
             self.failed().iter().map(|t| self.test_finding(t)).collect();
+        findings.extend(self.explained.iter().cloned());
         if self.tests.len() != self.planned {
             findings.push(
                 Finding::new(
@@ -185,6 +202,9 @@ pub enum BatsError {
     /// bats could not be started or did not finish in time.
     #[error("{file}: {message}")]
     Run { file: String, message: String },
+    /// The repository could not be copied to run the file in (`copy/too-big`, ...).
+    #[error("{file}: {}", finding.message)]
+    Copy { file: String, finding: Box<Finding> },
 }
 
 impl BatsError {
@@ -193,7 +213,8 @@ impl BatsError {
         match self {
             BatsError::Missing { file }
             | BatsError::Parse { file, .. }
-            | BatsError::Run { file, .. } => file,
+            | BatsError::Run { file, .. }
+            | BatsError::Copy { file, .. } => file,
         }
     }
 
@@ -218,6 +239,7 @@ impl BatsError {
             BatsError::Missing { .. } => "bats/missing",
             BatsError::Parse { .. } => "bats/parse",
             BatsError::Run { .. } => "bats/run",
+            BatsError::Copy { finding, .. } => return (**finding).clone(),
         };
         let finding =
             Finding::new(FindingId::new(id), self.file(), self.to_string()).about(self.file());
@@ -228,47 +250,107 @@ impl BatsError {
     }
 }
 
-/// Runs `bats --tap --timing FILE` (FILE relative to the repository under test) from an
-/// empty temporary directory, so that nothing it writes lands in the repository.
+/// Runs `bats --tap --timing FILE` (FILE relative to the repository under test) from the
+/// root of a copy of the repository.
 pub fn run_file(root: &SpecRoot, file: &str) -> Result<BatsRun, BatsError> {
     run_path(root.path(), Path::new(file))
 }
 
-/// Runs one BATS file (relative to `root`); a file bash cannot parse is a
-/// [`BatsError::Parse`] naming the line and bash's reason.
+/// Runs one BATS file (relative to `root`) from the root of its own copy of `root`; a file
+/// bash cannot parse is a [`BatsError::Parse`] naming the line and bash's reason.
 pub fn run_path(root: &Path, file: &Path) -> Result<BatsRun, BatsError> {
     let name = file.display().to_string();
-    let path = root.join(file);
-    if !path.is_file() {
+    if !root.join(file).is_file() {
         return Err(BatsError::Missing { file: name });
     }
     let run_error = |message: String| BatsError::Run {
         file: name.clone(),
         message,
     };
-    let scratch =
-        tempfile::tempdir().map_err(|e| run_error(format!("cannot create a temp dir: {e}")))?;
+    let copy = copy_repository(root, None).map_err(|e| BatsError::Copy {
+        file: name.clone(),
+        finding: Box::new(e.finding()),
+    })?;
+    let tmp = copy.scratch().join("tmp");
+    std::fs::create_dir_all(&tmp)
+        .map_err(|e| run_error(format!("cannot create {}: {e}", tmp.display())))?;
     let command = Command::tool(
         Tool::Bats,
-        [Path::new("--tap"), Path::new("--timing"), &path],
+        [Path::new("--tap"), Path::new("--timing"), file],
     )
     .map_err(|e| run_error(e.to_string()))?
-    .dir(scratch.path())
-    .env("TMPDIR", scratch.path())
+    .dir(&copy.root)
+    .env("TMPDIR", &tmp)
+    .env("BATS_TMPDIR", &tmp)
     .timeout(TIMEOUT);
     let out = tools::run(&command).map_err(|e| run_error(e.to_string()))?;
     let mut run = parse_tap(&name, &out.stdout);
     run.status = out.status;
     run.duration = out.duration;
     run.stderr = out.stderr;
-    if let Some((line, reason)) = syntax_error(&run, &path) {
+    if let Some((line, reason)) = syntax_error(&run, file) {
         return Err(BatsError::Parse {
             file: name,
             line,
             reason,
         });
     }
+    run.explained = explain_failures(&run, &copy);
     Ok(run)
+}
+
+/// For each failing test: every missing file its output names by an absolute path outside
+/// the copy (`bats/absolute-path`, at the test's line), and every link the copy refused that
+/// its output names. Only failing tests are read, so a passing test never fails here, and a
+/// path that exists (a helper under `/usr/lib/bats`, a tool) is never reported.
+fn explain_failures(run: &BatsRun, copy: &RepositoryCopy) -> Vec<Finding> {
+    static ABSOLUTE: OnceLock<regex::Regex> = OnceLock::new();
+    let absolute = ABSOLUTE.get_or_init(|| {
+        regex::Regex::new(r#"(?:^|[\s'"`=(:,])(/[A-Za-z0-9._+@%-][A-Za-z0-9._+@%/-]*)"#)
+            .expect("the absolute path pattern is valid")
+    });
+    let scratch = copy.scratch();
+    let canonical_scratch = scratch
+        .canonicalize()
+        .unwrap_or_else(|_| scratch.to_path_buf());
+    let mut found: Vec<Finding> = Vec::new();
+    for test in run.failed() {
+        let line = run.test_finding(test).line;
+        for diagnostic in &test.diagnostics {
+            for caps in absolute.captures_iter(diagnostic) {
+                let path = Path::new(caps.get(1).map_or("", |m| m.as_str()));
+                let inside = path.starts_with(scratch) || path.starts_with(&canonical_scratch);
+                if inside || path.symlink_metadata().is_ok() {
+                    continue;
+                }
+                let text = path.display().to_string();
+                if found.iter().any(|f| f.subject() == text) {
+                    continue;
+                }
+                found.push(
+                    Finding::new(
+                        ids::ABSOLUTE_PATH,
+                        &run.file,
+                        format!(
+                            "test \"{}\" read {text}, an absolute path outside the repository, \
+                             and that file is missing: the test can only pass where that path \
+                             exists; name it relative to the root or to $BATS_TEST_DIRNAME",
+                            test.name
+                        ),
+                    )
+                    .at(line)
+                    .about(text),
+                );
+            }
+            for refused in copy.refused_links() {
+                let named = diagnostic.contains(&refused.file);
+                if named && !found.iter().any(|f| f.file == refused.file) {
+                    found.push(refused.clone());
+                }
+            }
+        }
+    }
+    found
 }
 
 /// Runs several BATS files at once, bounded by the process-wide job limit it shares with
@@ -375,6 +457,7 @@ pub fn parse_tap(file: &str, tap: &str) -> BatsRun {
         duration: Duration::ZERO,
         stray: Vec::new(),
         stderr: String::new(),
+        explained: Vec::new(),
     };
     for line in tap.lines() {
         if let Some(count) = line.strip_prefix("1..") {
@@ -466,6 +549,57 @@ mod tests {
         let quoted = results[3].as_ref().unwrap();
         assert_eq!(quoted.failed().len(), 1, "{quoted:?}");
         assert!(matches!(&results[4], Err(BatsError::Missing { file }) if file == "none.bats"));
+    }
+
+    #[test]
+    fn a_file_runs_from_the_root_of_its_own_copy_and_never_writes_the_checkout() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::test_support::write(dir.path(), "scripts/greet.sh", "echo hello\n");
+        crate::test_support::write(
+            dir.path(),
+            "tests/tooling/root.bats",
+            "@test \"names its script from the root and writes a relative file\" {\n  [ -f scripts/greet.sh ]\n  echo x > written.txt\n  [ \"$TMPDIR\" = \"$BATS_TMPDIR\" ]\n  [ \"$TMPDIR\" = \"${PWD%/repo}/tmp\" ]\n}\n",
+        );
+        let run = run_path(dir.path(), Path::new("tests/tooling/root.bats")).unwrap();
+        assert!(run.findings().is_empty(), "{:?}", run.findings());
+        assert!(!dir.path().join("written.txt").exists());
+    }
+
+    #[test]
+    fn a_failing_test_that_read_a_missing_absolute_path_says_so() {
+        let dir = bats_dir(&[(
+            "abs.bats",
+            "@test \"reads its author's helper\" {\n  source /home/nobody-homelab-spec/helpers.bash\n}\n\n@test \"names existing absolute paths and fails for another reason\" {\n  echo \"/etc/hostname /usr\"\n  false\n}\n\n@test \"passes with a missing absolute path in its output\" {\n  echo /nonexistent/file\n}\n",
+        )]);
+        let run = run_path(dir.path(), Path::new("abs.bats")).unwrap();
+        let mut found = crate::finding::ids_and_subjects(&run.findings());
+        found.sort();
+        pretty_assertions::assert_eq!(
+            found,
+            [
+                (
+                    "bats/absolute-path".to_string(),
+                    "/home/nobody-homelab-spec/helpers.bash".to_string()
+                ),
+                (
+                    "bats/test-failed".to_string(),
+                    "names existing absolute paths and fails for another reason".to_string()
+                ),
+                (
+                    "bats/test-failed".to_string(),
+                    "reads its author's helper".to_string()
+                ),
+            ]
+        );
+        let absolute = run
+            .findings()
+            .into_iter()
+            .find(|f| f.id == ids::ABSOLUTE_PATH)
+            .unwrap();
+        assert_eq!(
+            (absolute.file.as_str(), absolute.line),
+            ("abs.bats", Some(2))
+        );
     }
 
     const TAP: &str = "1..4\n\

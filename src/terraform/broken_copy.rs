@@ -1,4 +1,4 @@
-//! Named changes to a copy of a module: the broken variants the guarded-default and
+//! Named changes to a module in a copy of the repository: the broken variants the guarded-default and
 //! bad-input scenarios run. Each edits the parsed HCL (hcl-edit, which keeps comments and
 //! layout), never text that depends on how a file happens to be aligned or quoted, and
 //! fails when what it changes is not there, so a variant can never silently equal the
@@ -12,7 +12,7 @@ use hcl_edit::structure::{Attribute, Block, Body};
 use hcl_edit::{Decorate, Decorated, Ident, Span};
 
 use super::error::TerraformError;
-use super::module::{ModuleCopy, REGRESSION_FILE};
+use super::module::{Module, REGRESSION_FILE};
 
 /// The test file whose only run never finishes.
 pub const HANG_FILE: &str = "tests/hang.tftest.hcl";
@@ -128,10 +128,10 @@ fn is_word(text: &str) -> bool {
 }
 
 impl ModuleChange {
-    /// Applies the change to the copy.
-    pub fn apply(&self, copy: &ModuleCopy) -> Result<(), TerraformError> {
-        let dir = &copy.module.dir;
-        let module = &copy.module.name;
+    /// Applies the change to `target`, a module in a scratch copy of the repository.
+    pub fn apply(&self, target: &Module) -> Result<(), TerraformError> {
+        let dir = &target.dir;
+        let module = &target.name;
         match self {
             ModuleChange::VariableDefault { variable, value } => {
                 let changed = edit_tf_files(dir, |body| {
@@ -188,7 +188,7 @@ impl ModuleChange {
                 })?;
                 require(changed, module, "a tls_private_key with an algorithm")
             }
-            ModuleChange::TestsRemoved => copy.remove("tests"),
+            ModuleChange::TestsRemoved => remove(dir, "tests"),
             ModuleChange::RegressionFileCut => {
                 let text = read(dir, REGRESSION_FILE)?;
                 let body = parse(&text, REGRESSION_FILE)?;
@@ -197,7 +197,8 @@ impl ModuleChange {
                     .flat_map(|run| run.body.get_blocks("assert"))
                     .find_map(|assert| assert.span())
                     .ok_or_else(|| not_found(module, "a run with an assert block"))?;
-                copy.write(
+                write(
+                    dir,
                     REGRESSION_FILE,
                     &format!("{}assert {{\n    condition = \n", &text[..cut.start]),
                 )
@@ -217,7 +218,7 @@ impl ModuleChange {
                 // A comment that names no release.
                 run.decor_mut().set_prefix("\n# tags again\n");
                 body.push(run);
-                copy.write(REGRESSION_FILE, &body.to_string())
+                write(dir, REGRESSION_FILE, &body.to_string())
             }
             ModuleChange::ProviderNotMocked(provider) => {
                 let text = read(dir, REGRESSION_FILE)?;
@@ -240,14 +241,16 @@ impl ModuleChange {
                 for structure in keep {
                     body.push(structure);
                 }
-                copy.write(REGRESSION_FILE, &body.to_string())
+                write(dir, REGRESSION_FILE, &body.to_string())
             }
             ModuleChange::HangingRun => {
-                copy.write(
+                write(
+                    dir,
                     "hang.tf",
                     "resource \"terraform_data\" \"hang\" {\n  provisioner \"local-exec\" {\n    command = \"sleep 600\"\n  }\n}\n",
                 )?;
-                copy.write(
+                write(
+                    dir,
                     HANG_FILE,
                     "mock_provider \"proxmox\" {}\n\nvariables {\n  node_name = \"pve\"\n}\n\nrun \"hangs\" {\n  command = apply\n\n  plan_options {\n    target = [terraform_data.hang]\n  }\n}\n",
                 )
@@ -293,6 +296,24 @@ fn replace_values(body: &mut Body, matches: &dyn Fn(&Attribute) -> bool, with: &
         changed += replace_values(&mut block.body, matches, with);
     }
     changed
+}
+
+/// Writes (or overwrites) a file of the module.
+fn write(dir: &Path, relative: &str, content: &str) -> Result<(), TerraformError> {
+    let path = dir.join(relative);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| TerraformError::io(format!("cannot create {}", parent.display()), e))?;
+    }
+    std::fs::write(&path, content)
+        .map_err(|e| TerraformError::io(format!("cannot write {}", path.display()), e))
+}
+
+/// Removes a directory of the module.
+fn remove(dir: &Path, relative: &str) -> Result<(), TerraformError> {
+    let path = dir.join(relative);
+    std::fs::remove_dir_all(&path)
+        .map_err(|e| TerraformError::io(format!("cannot remove {}", path.display()), e))
 }
 
 fn read(dir: &Path, relative: &str) -> Result<String, TerraformError> {
@@ -381,20 +402,19 @@ mod tests {
 
     /// A copy of one of this repository's modules, every file realigned: `=` with one
     /// space, as if `terraform fmt` had never aligned them, and indentation doubled.
-    fn realigned(name: &str) -> (tempfile::TempDir, ModuleCopy) {
+    fn realigned(name: &str) -> (crate::homelab::copy::RepositoryCopy, Module) {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let module = Module::in_root(root, name).unwrap();
-        let parent = tempfile::tempdir().unwrap();
-        let copy = ModuleCopy::new(&module, Some(parent.path())).unwrap();
+        let repo = crate::homelab::copy::copy_repository(root, None).unwrap();
+        let copy = Module::in_root(&repo.root, name).unwrap();
         let spaces = regex::Regex::new(r"(?m)^(\s*)([A-Za-z_][A-Za-z0-9_]*)\s+=\s+").unwrap();
-        for entry in walk(&copy.module.dir) {
+        for entry in walk(&copy.dir) {
             if entry.extension().is_some_and(|x| x == "tf" || x == "hcl") {
                 let text = std::fs::read_to_string(&entry).unwrap();
                 let text = spaces.replace_all(&text, "$1$1$2 = ").into_owned();
                 std::fs::write(&entry, text).unwrap();
             }
         }
-        (parent, copy)
+        (repo, copy)
     }
 
     fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -438,12 +458,12 @@ mod tests {
         ];
         for (module, sentence) in cases {
             let (_parent, copy) = realigned(module);
-            let before = snapshot(&copy.module.dir);
+            let before = snapshot(&copy.dir);
             let change: ModuleChange = sentence.parse().unwrap();
             change
                 .apply(&copy)
                 .unwrap_or_else(|e| panic!("{module}: {sentence}: {e}"));
-            assert_ne!(snapshot(&copy.module.dir), before, "{module}: {sentence}");
+            assert_ne!(snapshot(&copy.dir), before, "{module}: {sentence}");
         }
     }
 
@@ -455,7 +475,7 @@ mod tests {
             .unwrap()
             .apply(&copy)
             .unwrap();
-        let text = std::fs::read_to_string(copy.module.dir.join("variables.tf")).unwrap();
+        let text = std::fs::read_to_string(copy.dir.join("variables.tf")).unwrap();
         let body = super::super::tftest::parse_hcl(&text, Path::new("variables.tf")).unwrap();
         let default = body
             .get_blocks("variable")

@@ -47,6 +47,19 @@ pub enum TerraformError {
     },
     #[error("module {module}: the test thread panicked")]
     Panicked { module: String },
+    /// The repository could not be copied (too big, unreadable).
+    #[error("{module}: no copy of the repository to run in: {source}")]
+    Copy {
+        module: String,
+        #[source]
+        source: crate::homelab::copy::CopyError,
+    },
+    /// The directory reads through a link the copy refused, or its module calls are broken.
+    #[error("{module}: {}", findings.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Layout {
+        module: String,
+        findings: Vec<crate::finding::Finding>,
+    },
 }
 
 fn so_far(output: &str) -> String {
@@ -69,6 +82,16 @@ impl From<HclError> for TerraformError {
 }
 
 impl TerraformError {
+    /// What kept the directory from running, as findings of its own ids (`copy/too-big`, a
+    /// refused link's `layout/link-outside`, ...); empty for the other errors.
+    pub fn findings(&self) -> Vec<crate::finding::Finding> {
+        match self {
+            TerraformError::Copy { source, .. } => vec![source.finding()],
+            TerraformError::Layout { findings, .. } => findings.clone(),
+            _ => Vec::new(),
+        }
+    }
+
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> TerraformError {
         TerraformError::Io {
             context: context.into(),

@@ -1,11 +1,12 @@
 //! US2: the homelab's Terraform modules. Reading their test files (with comments and line
 //! numbers), checking them statically, and running `terraform validate` and `terraform test`
-//! on temporary copies, offline, several modules at once.
+//! in place in a copy of the whole repository, offline, several modules at once.
 
 pub mod broken_copy;
 pub mod constraints;
 pub mod environment;
 pub mod error;
+pub mod in_place;
 pub mod init_check;
 pub mod junit;
 pub mod lock_file;
@@ -18,7 +19,7 @@ pub mod static_checks;
 pub mod tftest;
 
 pub use error::TerraformError;
-pub use module::{Module, ModuleCopy, RequiredProvider};
+pub use module::{Module, RequiredProvider};
 pub use runner::{ModuleOutcome, RunOutcome, RunStatus, TestRunner};
 pub use static_checks::check_module;
 pub use tftest::{HclError, RunBlock, TestFile};

@@ -1,5 +1,6 @@
-//! A Terraform module of the homelab: where it lives, its test files, the providers it
-//! requires, and temporary copies of it (the suite never runs Terraform inside SPEC_ROOT).
+//! A Terraform module of the homelab: where it lives, its test files and the providers it
+//! requires. Terraform runs it in place in a copy of the whole repository
+//! (`terraform::in_place`).
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +8,6 @@ use hcl_edit::expr::Expression;
 
 use super::error::TerraformError;
 use super::tftest::{HclError, parse_hcl};
-use crate::copy_tree::{Links, copy_tree};
 
 /// Where the modules live, relative to the repository root.
 pub const MODULES_DIR: &str = "infrastructure/proxmox/modules";
@@ -140,111 +140,6 @@ fn literal_source(value: &Expression) -> Option<String> {
     })
 }
 
-/// A temporary copy of a module, removed when dropped. Terraform runs in it, and broken
-/// variants for bad-input scenarios are made by editing it.
-#[derive(Debug)]
-pub struct ModuleCopy {
-    /// Holds the directory: dropping it removes everything below.
-    scratch: tempfile::TempDir,
-    pub module: Module,
-}
-
-impl ModuleCopy {
-    /// Copies `module` into a new temporary directory under `parent` (the system temp dir
-    /// when `None`). `.terraform/` directories and state files are left out.
-    pub fn new(module: &Module, parent: Option<&Path>) -> Result<ModuleCopy, TerraformError> {
-        let prefix = format!("homelab-spec-tf-{}-", module.name);
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix);
-        let scratch = match parent {
-            Some(parent) => builder.tempdir_in(parent),
-            None => builder.tempdir(),
-        }
-        .map_err(|e| {
-            TerraformError::io(
-                format!(
-                    "module {}: cannot create a temporary directory",
-                    module.name
-                ),
-                e,
-            )
-        })?;
-        let dir = scratch.path().join(&module.name);
-        copy_tree(&module.dir, &dir, Links::Follow, &terraform_state).map_err(|e| {
-            TerraformError::io(
-                format!(
-                    "module {}: cannot copy {} to {}",
-                    module.name,
-                    e.path.display(),
-                    dir.display()
-                ),
-                e.source,
-            )
-        })?;
-        Ok(ModuleCopy {
-            module: Module {
-                name: module.name.clone(),
-                dir,
-            },
-            scratch,
-        })
-    }
-
-    /// The scratch directory holding the copy; Terraform's data dir and reports go here too.
-    pub fn scratch(&self) -> &Path {
-        self.scratch.path()
-    }
-
-    /// Replaces `from` by `to` in one file of the copy; an error when `from` is not there,
-    /// so a broken variant never silently equals the original.
-    pub fn replace_in(&self, relative: &str, from: &str, to: &str) -> Result<(), TerraformError> {
-        let path = self.module.dir.join(relative);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| TerraformError::io(format!("cannot read {}", path.display()), e))?;
-        if !text.contains(from) {
-            return Err(TerraformError::TextNotFound {
-                module: self.module.name.clone(),
-                file: relative.to_string(),
-                text: from.to_string(),
-            });
-        }
-        std::fs::write(&path, text.replacen(from, to, 1))
-            .map_err(|e| TerraformError::io(format!("cannot write {}", path.display()), e))
-    }
-
-    /// Writes (or overwrites) a file of the copy.
-    pub fn write(&self, relative: &str, content: &str) -> Result<(), TerraformError> {
-        let path = self.module.dir.join(relative);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                TerraformError::io(format!("cannot create {}", parent.display()), e)
-            })?;
-        }
-        std::fs::write(&path, content)
-            .map_err(|e| TerraformError::io(format!("cannot write {}", path.display()), e))
-    }
-
-    /// Removes a file or directory of the copy.
-    pub fn remove(&self, relative: &str) -> Result<(), TerraformError> {
-        let path = self.module.dir.join(relative);
-        let result = if path.is_dir() {
-            std::fs::remove_dir_all(&path)
-        } else {
-            std::fs::remove_file(&path)
-        };
-        result.map_err(|e| TerraformError::io(format!("cannot remove {}", path.display()), e))
-    }
-}
-
-/// Terraform's own state of a checkout: never copied, so a copy starts clean.
-fn terraform_state(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    name == ".terraform" || name.ends_with(".tfstate") || name.ends_with(".tfstate.backup")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,24 +189,5 @@ mod tests {
                 PathBuf::from("tests/b.tftest.hcl")
             ]
         );
-    }
-
-    #[test]
-    fn a_copy_is_removed_when_dropped_and_edits_must_match() {
-        let dir = fixture();
-        let module = Module::at("m", &dir.path().join("m")).unwrap();
-        let parent = tempfile::tempdir().unwrap();
-        let copy = ModuleCopy::new(&module, Some(parent.path())).unwrap();
-        assert!(copy.module.dir.join("versions.tf").is_file());
-        assert!(copy.replace_in("versions.tf", "0.93", "0.94").is_ok());
-        let err = copy
-            .replace_in("versions.tf", "no such text", "x")
-            .unwrap_err();
-        assert!(matches!(err, TerraformError::TextNotFound { .. }), "{err}");
-        drop(copy);
-        assert_eq!(std::fs::read_dir(parent.path()).unwrap().count(), 0);
-        // The original is untouched.
-        let original = std::fs::read_to_string(dir.path().join("m/versions.tf")).unwrap();
-        assert!(original.contains("0.93"));
     }
 }

@@ -1,5 +1,6 @@
-//! Running a module's tests for real: copy the module to a temporary directory, point
-//! Terraform at the providers (its own `TF_CLI_CONFIG_FILE` and `TF_DATA_DIR`), run
+//! Running a module's tests for real: in place in a copy of the whole repository
+//! ([`super::in_place`]), Terraform pointed at the providers (its own `TF_CLI_CONFIG_FILE`,
+//! `TF_DATA_DIR` and plugin cache in a scratch directory of the run's own), run
 //! `terraform validate` and `terraform test -junit-xml=...`, and read the result per run.
 //! Modules run in parallel, bounded by the CPU count across the whole process, each command
 //! with a timeout.
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::error::TerraformError;
 use super::junit;
-use super::module::{Module, ModuleCopy};
+use super::module::Module;
 use super::providers::{OfflineProviders, ProviderSource};
 use super::static_checks::release_comment_of;
 use super::tftest::TestFile;
@@ -188,9 +189,10 @@ pub fn not_tested(module: &str, path: &str, error: &TerraformError) -> ToolRun {
             name: "terraform validate and test".into(),
             classname: module.to_string(),
             time: Duration::ZERO,
-            status: CaseStatus::Failed(
-                Finding::new(ids::NOT_TESTED, path, error.to_string()).about(module),
-            ),
+            // A refused link or a copy that failed names its own culprit.
+            status: CaseStatus::Failed(error.findings().into_iter().next().unwrap_or_else(|| {
+                Finding::new(ids::NOT_TESTED, path, error.to_string()).about(module)
+            })),
         }],
         broken_copy: None,
     }
@@ -245,7 +247,7 @@ impl fmt::Display for ModuleOutcome {
 /// Environment variables of one module's Terraform commands.
 type RunEnvironment = Vec<(String, PathBuf)>;
 
-/// Runs Terraform on copies of modules.
+/// Runs Terraform in copies of the repository.
 #[derive(Debug, Clone)]
 pub struct TestRunner {
     terraform: PathBuf,
@@ -287,15 +289,11 @@ impl TestRunner {
         self
     }
 
-    /// Where the temporary copies go (the system temp dir by default).
+    /// Where the temporary copies and scratch directories go (the system temp dir by
+    /// default; then the runs of the repository under test share one copy).
     pub fn scratch_in(mut self, dir: &Path) -> TestRunner {
         self.scratch = Some(dir.to_path_buf());
         self
-    }
-
-    /// Where the temporary copies go (`None`: the system temp dir).
-    pub fn scratch_dir(&self) -> Option<&Path> {
-        self.scratch.as_deref()
     }
 
     /// Runs only one test file (`terraform test -filter=...`).
@@ -307,22 +305,41 @@ impl TestRunner {
     /// Validates and tests one module. `Err` when it could not be tested at all (no copy,
     /// no providers, a command that did not finish in time).
     pub fn run(&self, module: &Module) -> Result<ModuleOutcome, TerraformError> {
-        let copy = ModuleCopy::new(module, self.scratch.as_deref())?;
-        self.run_copied(
-            &module.name,
-            &module.path_in_repo(),
-            &copy.module.dir,
-            copy.scratch(),
-            false,
-        )
+        self.run_in_place(&module.name, &module.path_in_repo(), &module.dir, false)
     }
 
-    /// Validates and tests `dir`, a scratch copy the caller made (an environment copied
-    /// with the modules it calls), named `name` in the outcome and `path` (relative to the
-    /// repository under test) in its findings; Terraform's data dir, CLI config and reports
-    /// go to `scratch`. With `install_modules`, `terraform get` first installs the modules
-    /// it calls (local sources only: no network).
-    pub fn run_copied(
+    /// Validates and tests `dir` (absolute) in place in a copy of the whole repository
+    /// ([`super::in_place`]), named `name` in the outcome and `path` (relative to the
+    /// repository under test) in its findings. Terraform's data dir, plugin cache, CLI
+    /// config and reports go to a scratch directory of the run's own. With
+    /// `install_modules`, `terraform get` first installs the modules it calls (local
+    /// sources only: no network).
+    pub fn run_in_place(
+        &self,
+        name: &str,
+        path: &str,
+        dir: &Path,
+        install_modules: bool,
+    ) -> Result<ModuleOutcome, TerraformError> {
+        let share = self.scratch.is_none() && self.providers == ProviderSource::Offline;
+        let workdir = super::in_place::workdir(name, dir, share, self.scratch.as_deref())?;
+        let mut builder = tempfile::Builder::new();
+        let prefix = format!("homelab-spec-tf-{}-", name.replace('/', "-"));
+        builder.prefix(&prefix);
+        let scratch = match &self.scratch {
+            Some(parent) => builder.tempdir_in(parent),
+            None => builder.tempdir(),
+        }
+        .map_err(|e| {
+            TerraformError::io(
+                format!("{name}: cannot create a scratch directory for Terraform"),
+                e,
+            )
+        })?;
+        self.run_at(name, path, &workdir.dir, scratch.path(), install_modules)
+    }
+
+    fn run_at(
         &self,
         name: &str,
         path: &str,
@@ -419,7 +436,14 @@ impl TestRunner {
         scratch: &Path,
         dir: &Path,
     ) -> Result<(RunEnvironment, Option<Arc<OfflineProviders>>), TerraformError> {
-        let mut env = vec![("TF_DATA_DIR".to_string(), scratch.join("tf-data"))];
+        let plugin_cache = scratch.join("plugin-cache");
+        std::fs::create_dir_all(&plugin_cache).map_err(|e| {
+            TerraformError::io(format!("cannot create {}", plugin_cache.display()), e)
+        })?;
+        let mut env = vec![
+            ("TF_DATA_DIR".to_string(), scratch.join("tf-data")),
+            ("TF_PLUGIN_CACHE_DIR".to_string(), plugin_cache),
+        ];
         let providers = match self.providers {
             ProviderSource::Offline => {
                 let selection = super::init_check::selection_for(dir);

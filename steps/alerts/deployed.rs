@@ -152,6 +152,32 @@ fn reports_in_second_file(world: &mut World, id: String, rule: String) -> Result
     }
 }
 
+#[then(
+    regex = r#"^the check reports "([\w/-]+)" for (\w+) about the label "(\w+)" in the second rules file$"#
+)]
+fn reports_label_in_second_file(
+    world: &mut World,
+    id: String,
+    rule: String,
+    label: String,
+) -> Result<(), String> {
+    let report = world.alerts.report()?;
+    println!("the checks report:\n{}", listing(&report.findings));
+    let found = report.findings.iter().any(|f| {
+        f.is(&id, Some(&rule))
+            && f.file == SECOND_RULES_FILE
+            && f.found.as_deref() == Some(label.as_str())
+    });
+    if found {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a {id} finding for {rule} about the label {label} in {SECOND_RULES_FILE}, found:\n{}",
+            listing(&report.findings)
+        ))
+    }
+}
+
 #[given("a Prometheus server started on this machine with every rules file the homelab deploys")]
 async fn a_server_with_every_file(world: &mut World) -> Result<(), String> {
     let scratch = tempfile::Builder::new()

@@ -1,6 +1,7 @@
 //! An environment calling `../../modules/vm` (this repository's vm module, copied into a
 //! temporary homelab) with a symlinked shared file, tested for real by Terraform with the
-//! offline providers.
+//! offline providers, in place; and what Terraform writes there (nothing outside its data
+//! directory, which is why the runs of the repository under test share one copy).
 
 use std::path::Path;
 
@@ -91,48 +92,6 @@ fn homelab(expected_name: &str) -> tempfile::TempDir {
 }
 
 #[test]
-fn the_copy_keeps_module_sources_and_links_working() {
-    let dir = homelab("web01");
-    let copy =
-        copy_environment(dir.path(), "infrastructure/proxmox/environments/prod", None).unwrap();
-    assert!(
-        copy.repo
-            .join("infrastructure/proxmox/modules/vm/main.tf")
-            .is_file()
-    );
-    let linked = copy.dir.join("providers.tf");
-    assert!(linked.symlink_metadata().unwrap().file_type().is_symlink());
-    assert_eq!(
-        std::fs::read_link(&linked).unwrap(),
-        Path::new("../../shared/providers.tf")
-    );
-    assert_eq!(std::fs::read_to_string(&linked).unwrap(), PROVIDERS);
-    let scratch = copy.scratch().to_path_buf();
-    drop(copy);
-    assert!(!scratch.exists(), "the copy is removed when dropped");
-}
-
-#[test]
-fn a_link_out_of_the_repository_is_refused_naming_it() {
-    let dir = homelab("web01");
-    let outside = tempfile::NamedTempFile::new().unwrap();
-    link(
-        dir.path(),
-        "infrastructure/proxmox/environments/prod/secrets.auto.tfvars",
-        outside.path().to_str().unwrap(),
-    );
-    let error =
-        copy_environment(dir.path(), "infrastructure/proxmox/environments/prod", None).unwrap_err();
-    assert_eq!(
-        crate::finding::ids_and_subjects(&error.findings()),
-        [(
-            "layout/link-outside".to_string(),
-            "infrastructure/proxmox/environments/prod/secrets.auto.tfvars".to_string()
-        )]
-    );
-}
-
-#[test]
 fn terraform_tests_an_environment_that_calls_a_module() {
     let runner = TestRunner::from_settings().expect("terraform and the offline providers");
     let passing = homelab("web01");
@@ -161,4 +120,20 @@ fn terraform_tests_an_environment_that_calls_a_module() {
     assert!(!failed.passed());
     assert_eq!(failed.runs[0].run, "plans_the_web_vm");
     assert_eq!(failed.runs[0].status, RunStatus::Failed);
+}
+
+#[test]
+fn terraform_writes_only_under_its_data_dir() {
+    let runner = TestRunner::from_settings().expect("terraform and the offline providers");
+    let dir = homelab("web01");
+    let copy = crate::homelab::copy::copy_repository(dir.path(), None).unwrap();
+    let before = copy.snapshot().unwrap();
+    let homelab = Homelab::discover(&copy.root).unwrap();
+    let environment = run_environment(&runner, &copy.root, &homelab.environments[0]).unwrap();
+    assert!(environment.passed(), "{environment}");
+    let vm = runner
+        .run(&homelab.modules[0].as_module(&copy.root))
+        .unwrap();
+    assert!(vm.passed(), "{vm}");
+    pretty_assertions::assert_eq!(copy.snapshot().unwrap(), before);
 }
