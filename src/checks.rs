@@ -50,54 +50,6 @@ impl Check {
     }
 }
 
-/// The checks of the `catalog/*` and `deployed/*` ids, which the catalog selection by
-/// deployed version emits (branch `deployed`). They live here until that code lands on main,
-/// then move next to it.
-const PENDING: &[Check] = &[
-    Check::new(
-        "catalog",
-        FindingId::new("catalog/unchecked"),
-        Depth::Offline,
-        "a note: a metric a deployed exporter without a catalog may expose, not checked",
-    ),
-    Check::new(
-        "catalog",
-        FindingId::new("catalog/nearest-version"),
-        Depth::Offline,
-        "a note: no catalog of the deployed version; the nearest one was used",
-    ),
-    Check::new(
-        "catalog",
-        FindingId::new("catalog/version-unknown"),
-        Depth::Offline,
-        "a note: the deployed version cannot be known; the default catalog was used",
-    ),
-    Check::new(
-        "catalog",
-        FindingId::new("catalog/removed-metric"),
-        Depth::Offline,
-        "a metric an older release of a deployed exporter had and the deployed release lacks",
-    ),
-    Check::new(
-        "deployed",
-        FindingId::new("deployed/version-unknown"),
-        Depth::Offline,
-        "a note: an image or package tag that names no version",
-    ),
-    Check::new(
-        "deployed",
-        FindingId::new("deployed/no-targets"),
-        Depth::Offline,
-        "a note: a scrape job without targets, so what it scrapes cannot be known",
-    ),
-    Check::new(
-        "deployed",
-        FindingId::new("deployed/not-rendered"),
-        Depth::Offline,
-        "a note: a deployed template that does not render, so what it deploys cannot be known",
-    ),
-];
-
 static ALL: LazyLock<Vec<Check>> = LazyLock::new(|| {
     let areas: [&[Check]; 15] = [
         crate::alerts::finding::CHECKS,
@@ -114,7 +66,7 @@ static ALL: LazyLock<Vec<Check>> = LazyLock::new(|| {
         crate::terraform::init_check::CHECKS,
         crate::terraform::runner::CHECKS,
         crate::shell::bats::CHECKS,
-        PENDING,
+        crate::homelab::services::CHECKS,
     ];
     let mut all: Vec<Check> = areas.into_iter().flatten().copied().collect();
     all.sort_by_key(|check| check.id);

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::finding::{Finding, FindingId};
+use crate::finding::Finding;
 use crate::homelab::copy::{RepositoryCopy, copy_repository};
 use crate::outcome::{CaseStatus, ToolCase, ToolRun};
 use crate::parallel::RunOnce;
