@@ -281,4 +281,22 @@ mod tests {
             );
         }
     }
+
+    /// The test-file schema checks, whose page example is a `.tftest.hcl` file.
+    #[test]
+    fn tftest_schema_pages_examples_report_their_id() {
+        for check in crate::terraform::tftest::schema::CHECKS {
+            let example = page_example(check.id, "hcl");
+            let found: Vec<&str> =
+                crate::terraform::tftest::schema::check_file(example.as_bytes(), "t.tftest.hcl")
+                    .iter()
+                    .map(|f| f.id.as_str())
+                    .collect();
+            assert!(
+                found.contains(&check.id),
+                "{}: the page's example reports {found:?}",
+                check.id
+            );
+        }
+    }
 }
