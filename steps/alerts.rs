@@ -18,7 +18,7 @@ use homelab_spec::alerts::roles::{self, AlertRole};
 use homelab_spec::alerts::server::{LoadedRule, PrometheusServer};
 use homelab_spec::alerts::{self, CheckId, Depth, LintReport, rule_edit};
 use homelab_spec::not_applicable::NotApplicable;
-use homelab_spec::outcome::{CheckedFindings, Outcome};
+use homelab_spec::outcome::{BrokenCopy, CheckedFindings, Outcome};
 
 use super::{OrFail, World};
 
@@ -290,6 +290,10 @@ fn lint(world: &mut World, depth: Depth) -> Result<(), String> {
         world.outcomes.push(Outcome::Findings(CheckedFindings {
             check: format!("{check}: {}", report.file),
             findings: report.findings.clone(),
+            broken_copy: world.alerts.scratch.as_ref().map(|_| BrokenCopy {
+                change: format!("a changed copy of {}", alerts::RULES_FILE),
+                expected: None,
+            }),
         }));
     }
     world.alerts.report = report;

@@ -85,6 +85,40 @@ impl RunOutcomes {
         notes
     }
 
+    /// Every finding of the run, failures and notes, each once (shared runs are returned by
+    /// several scenarios): static checks' findings and the failed or unjudged cases of tool
+    /// runs. A run on a broken copy is left out: its failures are what its scenario expected,
+    /// not findings about the homelab.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut findings: Vec<Finding> = Vec::new();
+        let from_status = |status: CaseStatus| match status {
+            CaseStatus::Failed(f) | CaseStatus::Note(f) => Some(f),
+            CaseStatus::Passed | CaseStatus::Skipped => None,
+        };
+        for outcome in self.all().into_iter().flat_map(|s| s.outcomes) {
+            let found: Vec<Finding> = match outcome {
+                Outcome::Findings(checked) if checked.broken_copy.is_none() => checked.findings,
+                Outcome::ToolRun(run) if run.broken_copy.is_none() => run
+                    .cases
+                    .into_iter()
+                    .filter_map(|c| from_status(c.status))
+                    .collect(),
+                Outcome::TerraformRuns(runs) => runs
+                    .runs
+                    .into_iter()
+                    .filter_map(|r| from_status(r.status))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for finding in found {
+                if !findings.contains(&finding) {
+                    findings.push(finding);
+                }
+            }
+        }
+        findings
+    }
+
     /// Every tool run of the run, each once.
     pub fn tool_runs(&self) -> Vec<ToolRun> {
         let runs = self
