@@ -134,3 +134,67 @@ impl RunOutcomes {
         super::junit::distinct(runs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::FindingId;
+    use crate::outcome::{BrokenCopy, CheckedFindings, ToolCase};
+    use std::time::Duration;
+
+    fn scenario(outcomes: Vec<Outcome>) -> ScenarioOutcomes {
+        ScenarioOutcomes {
+            feature: "f.feature".into(),
+            scenario: "s".into(),
+            line: 1,
+            outcomes,
+            not_applicable: None,
+        }
+    }
+
+    fn run(finding: &Finding, broken_copy: Option<BrokenCopy>) -> Outcome {
+        Outcome::ToolRun(ToolRun {
+            suite: "bats: t.bats".into(),
+            cases: vec![ToolCase {
+                name: "t".into(),
+                classname: "t.bats".into(),
+                time: Duration::ZERO,
+                status: CaseStatus::Failed(finding.clone()),
+            }],
+            broken_copy,
+        })
+    }
+
+    fn checked(findings: Vec<Finding>, broken_copy: Option<BrokenCopy>) -> Outcome {
+        Outcome::Findings(CheckedFindings {
+            check: "c".into(),
+            findings,
+            broken_copy,
+        })
+    }
+
+    #[test]
+    fn findings_are_each_once_and_a_broken_copys_are_left_out() {
+        let broken = || {
+            Some(BrokenCopy {
+                change: "the test removed".into(),
+                expected: None,
+            })
+        };
+        let failed = Finding::new(FindingId::new("bats/test-failed"), "t.bats", "failed");
+        let note = Finding::new(FindingId::new("catalog/unchecked"), "r.yml", "n").note();
+        let expected = Finding::new(FindingId::new("promql/series"), "r.yml", "on a copy");
+        let outcomes = RunOutcomes::default();
+        outcomes.add(scenario(vec![
+            run(&failed, None),
+            checked(vec![note.clone()], None),
+        ]));
+        // A second scenario sharing the run, and two on broken copies.
+        outcomes.add(scenario(vec![
+            run(&failed, None),
+            run(&expected, broken()),
+            checked(vec![expected.clone()], broken()),
+        ]));
+        assert_eq!(outcomes.findings(), vec![failed, note]);
+    }
+}
