@@ -44,7 +44,7 @@ summary:
 	  tests=$$(grep -o '<testcase ' $(REPORTS)/junit.xml | wc -l || true); \
 	  failed=$$({ grep -oE '<(failure|error)[ >]' $(REPORTS)/junit.xml || true; } | wc -l); \
 	  notes=$$({ grep -o '<skipped message=' $(REPORTS)/junit.xml || true; } | wc -l); \
-	  echo "summary: $$tests test cases, $$failed failed, $$notes notes (not judged, with the reason); JUnit in $(REPORTS)/junit.xml, cucumber events in $(REPORTS)/cucumber.json, living documentation in $(REPORTS)/index.html"; \
+	  echo "summary: $$tests test cases, $$failed failed, $$notes notes (not judged, with the reason); JUnit in $(REPORTS)/junit.xml, cucumber events in $(REPORTS)/cucumber.json, findings in $(REPORTS)/findings.sarif, living documentation in $(REPORTS)/index.html"; \
 	else echo "summary: no report was written (see the errors above)"; fi
 
 ## test: everything CI runs (`cargo test --workspace` includes tests/living_doc_browser.rs,

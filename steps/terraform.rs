@@ -541,14 +541,10 @@ fn the_modules_tests_are_checked(world: &mut World) -> Result<(), String> {
     world.outcomes.push(Outcome::Findings(CheckedFindings {
         check: format!("static checks of the tests of {}", module.name),
         findings: world.terraform.findings.clone(),
-        broken_copy: world
-            .terraform
-            .copy
-            .as_ref()
-            .map(|(_, change)| BrokenCopy {
-                change: change.clone(),
-                expected: None,
-            }),
+        broken_copy: world.terraform.copy.as_ref().map(|(_, change)| BrokenCopy {
+            change: change.clone(),
+            expected: None,
+        }),
     }));
     Ok(())
 }

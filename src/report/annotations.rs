@@ -91,14 +91,16 @@ mod tests {
 
     #[test]
     fn a_note_is_a_notice_and_an_absolute_path_under_the_root_is_made_relative() {
-        let finding =
-            Finding::new(FindingId::new("catalog/unchecked"), format!("/repo/{RULES}"), "m")
-                .at_line(3)
-                .note();
-        assert!(
-            command(&finding, Path::new("/repo"))
-                .starts_with(&format!("::notice file={RULES},line=3,title=catalog/unchecked::"))
-        );
+        let finding = Finding::new(
+            FindingId::new("catalog/unchecked"),
+            format!("/repo/{RULES}"),
+            "m",
+        )
+        .at_line(3)
+        .note();
+        assert!(command(&finding, Path::new("/repo")).starts_with(&format!(
+            "::notice file={RULES},line=3,title=catalog/unchecked::"
+        )));
     }
 
     #[test]
@@ -126,10 +128,18 @@ mod tests {
         let failure = |i: usize| Finding::new(FindingId::new("f/f"), "f", format!("{i}"));
         let mut findings: Vec<Finding> = (0..12).map(note).collect();
         findings.extend((0..13).map(failure));
-        let lines = lines(&findings, Path::new("/r"), Path::new("reports/findings.sarif"));
+        let lines = lines(
+            &findings,
+            Path::new("/r"),
+            Path::new("reports/findings.sarif"),
+        );
         assert_eq!(lines.len(), 2 * PER_KIND + 1);
         assert!(lines[..PER_KIND].iter().all(|l| l.starts_with("::error ")));
-        assert!(lines[PER_KIND..2 * PER_KIND].iter().all(|l| l.starts_with("::notice ")));
+        assert!(
+            lines[PER_KIND..2 * PER_KIND]
+                .iter()
+                .all(|l| l.starts_with("::notice "))
+        );
         assert!(lines[2 * PER_KIND].starts_with("annotations: 3 more failures and 2 more notes"));
         let few = super::lines(&findings[..2], Path::new("/r"), Path::new("x"));
         assert_eq!(few.len(), 2);

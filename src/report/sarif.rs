@@ -20,7 +20,8 @@ use crate::finding::Finding;
 /// The `uriBaseId` every location is relative to: the root of the repository under test.
 pub const SRCROOT: &str = "SRCROOT";
 
-const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+const SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// Why the SARIF log could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -326,8 +327,12 @@ mod tests {
             )
             .note(),
             Finding::new(FindingId::new("promql/series"), "", "about nothing"),
-            Finding::new(FindingId::new("bats/test-failed"), "tests/a b.bats", "failed")
-                .at_line(7),
+            Finding::new(
+                FindingId::new("bats/test-failed"),
+                "tests/a b.bats",
+                "failed",
+            )
+            .at_line(7),
         ]
     }
 
@@ -427,7 +432,11 @@ mod tests {
         let scratch = tempfile::tempdir().unwrap();
         let file = scratch.path().join("findings.sarif");
         let mut findings = sample();
-        findings.push(Finding::new(FindingId::new("x/y"), "/repo/a.tf", "m\nline two %"));
+        findings.push(Finding::new(
+            FindingId::new("x/y"),
+            "/repo/a.tf",
+            "m\nline two %",
+        ));
         write(
             &file,
             &findings,
