@@ -160,3 +160,18 @@ Feature: The suite checks a homelab that grows, without being edited
     When every BATS file of the homelab runs
     Then the BATS check reports "bats/parse" about "tests/tooling/test_tooling.bats" in "tests/tooling/test_tooling.bats"
     And nothing was written into the copy or left beside it
+
+  @US1
+  Scenario: Rules on exporters the suite has no catalog for are listed as not checked, never as dead
+    Given a copy of the repository in which a module deploys two exporter containers without catalogs and alerts on their metrics
+    And the rules files the homelab deploys
+    When the static and catalog checks run over every deployed rules file
+    Then no problem is found
+    And the check lists EdgeProxyServerErrors and CertificatesExpiring as not checked, naming what deploys them
+
+  @US1
+  Scenario: A rule on a metric the deployed node-exporter release no longer has fails, naming the release it left
+    Given a copy of the repository in which the monitoring stack runs a node-exporter release that no longer has a metric an alert uses
+    And the rules files the homelab deploys
+    When the static and catalog checks run over every deployed rules file
+    Then the check reports "catalog/removed-metric" for NodeMetricOfAnOlderRelease, naming the release it left

@@ -22,7 +22,7 @@ use super::{OrFail, World};
 #[derive(Debug, Clone, Parameter)]
 #[param(
     name = "repository_change",
-    regex = r"a valid alert NodeClockSkew is added|a module without a regression file is added|a module with complete tests is added|the monitoring stack deploys a second rules file with a metric no exporter has|the monitoring stack deploys a second rules file rendered through templatefile\(\)|an environment with tests that composes a new module is added|scripts publish metrics through printf and tee, and a second rules file alerts on them with their labels|scripts publish metrics through printf and tee, and a second rules file alerts on a label they never write|a BATS file with a failing test is added|a BATS file that does not parse is added|the modules directory is removed|a module directory without \.tf files is added|the deployed rules file is removed|a module links to a file that does not exist|a module links to a file outside the repository|an environment's provider constraint and lock file are bumped past its modules'|a module's provider constraint does not parse|a module's lock file does not parse|a module pinned to bpg/proxmox 0\.111\.1 with a resource only that release has is added|a module reads a shared template through \.\./\.\./shared|a module reads a template through a linked shared directory|an environment reads a file through path\.root|a BATS file names its script relative to the root and loads a helper from the root|two BATS files write the same relative file|a recording group evaluated every 5 minutes is added"
+    regex = r"a valid alert NodeClockSkew is added|a module without a regression file is added|a module with complete tests is added|the monitoring stack deploys a second rules file with a metric no exporter has|the monitoring stack deploys a second rules file rendered through templatefile\(\)|an environment with tests that composes a new module is added|scripts publish metrics through printf and tee, and a second rules file alerts on them with their labels|scripts publish metrics through printf and tee, and a second rules file alerts on a label they never write|a BATS file with a failing test is added|a BATS file that does not parse is added|the modules directory is removed|a module directory without \.tf files is added|the deployed rules file is removed|a module links to a file that does not exist|a module links to a file outside the repository|an environment's provider constraint and lock file are bumped past its modules'|a module's provider constraint does not parse|a module's lock file does not parse|a module pinned to bpg/proxmox 0\.111\.1 with a resource only that release has is added|a module reads a shared template through \.\./\.\./shared|a module reads a template through a linked shared directory|an environment reads a file through path\.root|a BATS file names its script relative to the root and loads a helper from the root|two BATS files write the same relative file|a module deploys two exporter containers without catalogs and alerts on their metrics|a recording group evaluated every 5 minutes is added"
 )]
 pub struct Change(RepositoryChange);
 
@@ -119,6 +119,18 @@ fn a_changed_copy(world: &mut World, change: Change) -> Result<(), String> {
     change.0.apply(&copy.root).or_fail()?;
     world.layout.snapshot = Some(copy.snapshot().or_fail()?);
     world.layout.copy = Some((copy, change.0));
+    world.layout.discovered = None;
+    Ok(())
+}
+
+/// Makes the scenario check `copy`, changed by `change` (for changes a step makes itself).
+pub(crate) fn use_changed_copy(
+    world: &mut World,
+    copy: RepositoryCopy,
+    change: RepositoryChange,
+) -> Result<(), String> {
+    world.layout.snapshot = Some(copy.snapshot().or_fail()?);
+    world.layout.copy = Some((copy, change));
     world.layout.discovered = None;
     Ok(())
 }

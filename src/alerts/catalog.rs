@@ -336,6 +336,8 @@ pub struct KnownSeries<'a> {
     pub recorded: HashMap<String, LabelSet>,
     /// The textfile metrics the repository's publishing scripts write.
     pub published: Option<&'a PublishedMetrics>,
+    /// How the catalogs were chosen for the homelab's deployment, when they were.
+    pub attribution: Option<&'a super::attribution::Attribution>,
 }
 
 impl KnownSeries<'_> {

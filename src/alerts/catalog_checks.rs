@@ -11,9 +11,10 @@
 //!   rule can never fire.
 //! - A label introduced by `label_replace`/`label_join` may be matched or grouped on later.
 
-use promql_parser::label::Matcher;
+use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::ast::Expr;
 
+use super::attribution::{Verdict, note};
 use super::catalog::{KnownSeries, always_allowed};
 use super::finding::{CheckId, Finding};
 use super::label_flow::{self, MissingLabel};
@@ -36,13 +37,29 @@ pub fn check_selectors(
         let Some(metric) = label_flow::metric_name(vs) else {
             continue;
         };
+        // The scrape jobs the selector names (`job="x"`): where attribution looks next.
+        let jobs: Vec<&str> = label_flow::matchers(vs)
+            .filter(|m| m.name == "job" && matches!(m.op, MatchOp::Equal))
+            .map(|m| m.value.as_str())
+            .collect();
         if !known.is_known(metric) {
             if reported.iter().any(|m| m == metric) {
                 continue;
             }
             reported.push(metric.to_string());
-            out.push(unknown_metric(file, rule, metric, known));
+            out.push(unknown_metric(file, rule, metric, &jobs, known));
             continue;
+        }
+        // Known to one deployed version of an exporter, gone from another one deployed.
+        if let Some(attribution) = known.attribution
+            && !known.recorded.contains_key(metric)
+            && let Some(verdict) = attribution.removed_from_a_deployment(metric)
+            && !reported.iter().any(|m| m == metric)
+        {
+            reported.push(metric.to_string());
+            if let Some(finding) = attributed(file, rule, metric, verdict) {
+                out.push(finding);
+            }
         }
         // Recorded series carry what their expression carries; only catalog metrics have
         // a fixed label list.
@@ -93,7 +110,13 @@ pub fn check_selectors(
 /// The finding for a metric no catalog lists for the stack: a textfile metric a script
 /// writes but the contract lacks, a metric that needs configuration the stack does not
 /// use, or one that nothing publishes (the rule can never fire).
-fn unknown_metric(file: &RuleFile, rule: &Rule, metric: &str, known: &KnownSeries) -> Finding {
+fn unknown_metric(
+    file: &RuleFile,
+    rule: &Rule,
+    metric: &str,
+    jobs: &[&str],
+    known: &KnownSeries,
+) -> Finding {
     if let Some(script) = known.published.and_then(|p| p.script_of(metric)) {
         return file
             .finding(
@@ -122,20 +145,78 @@ fn unknown_metric(file: &RuleFile, rule: &Rule, metric: &str, known: &KnownSerie
             .expected(requires.to_string())
             .found("none configured".to_string());
     }
+    if let Some(attribution) = known.attribution
+        && let Some(finding) = attributed(file, rule, metric, attribution.verdict(metric, jobs))
+    {
+        return finding;
+    }
     let hint = known
         .catalogs
         .closest(metric)
         .map(|c| format!(" (did you mean {c}?)"))
         .unwrap_or_default();
+    let titles = match known.attribution {
+        Some(attribution) => attribution.titles(),
+        None => known.catalogs.titles(),
+    };
     file.finding(
         CheckId::PromqlSeries,
         rule,
         "expr",
         format!(
-            "metric {metric} is not exposed by any deployed exporter (catalogs: {}){hint}; the rule can never fire",
-            known.catalogs.titles()
+            "metric {metric} is not exposed by any deployed exporter (catalogs: {titles}){hint}; the rule can never fire"
         ),
     )
+}
+
+/// The finding attribution gives a metric, if it gives one (`None`: nothing deployed could
+/// expose it, judged as `promql/series`).
+fn attributed(file: &RuleFile, rule: &Rule, metric: &str, verdict: Verdict) -> Option<Finding> {
+    match verdict {
+        Verdict::Removed {
+            selection,
+            last_seen,
+            gone_in,
+        } => {
+            let exporter = &selection.exporter;
+            let deployed = selection
+                .deployed_version
+                .as_deref()
+                .unwrap_or(&selection.version);
+            Some(
+                file.finding(
+                    CheckId::CatalogRemovedMetric,
+                    rule,
+                    "expr",
+                    format!(
+                        "metric {metric} disappeared from {exporter} in release {gone_in} (last in {last_seen}); the deployed {exporter} {deployed} ({}) no longer exposes it, so the rule can never fire there",
+                        selection.deployed_by
+                    ),
+                )
+                .expected(format!("{metric} in {exporter} {}", selection.version))
+                .found(format!("{exporter} {gone_in}")),
+            )
+        }
+        Verdict::Unchecked(exporter) => {
+            let file_only = exporter
+                .deployed_by
+                .rsplit_once(':')
+                .map_or(exporter.deployed_by.as_str(), |(f, _)| f);
+            Some(note(
+                file.finding(
+                    CheckId::CatalogUnchecked,
+                    rule,
+                    "expr",
+                    format!(
+                        "not checked: no catalog for {}, deployed by {file_only}",
+                        exporter.title()
+                    ),
+                )
+                .found(format!("{metric} attributed to {}", exporter.name)),
+            ))
+        }
+        Verdict::Unknown => None,
+    }
 }
 
 fn unknown_label(matcher: &Matcher, labels: &std::collections::BTreeSet<String>) -> bool {

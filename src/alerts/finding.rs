@@ -53,10 +53,18 @@ pub enum CheckId {
     AlertsTemplateSyntax,
     /// An expression too long or too deeply nested for the checks to parse.
     PromqlTooComplex,
+    /// A metric that a deployed exporter without a catalog may expose: not checked (a note).
+    CatalogUnchecked,
+    /// A metric an older release of a deployed exporter had and the deployed one lacks.
+    CatalogRemovedMetric,
+    /// No catalog of the deployed version: the nearest one was used (a note).
+    CatalogNearestVersion,
+    /// The deployed version cannot be known: the default catalog was used (a note).
+    CatalogVersionUnknown,
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 20] = [
+    pub const ALL: [CheckId; 24] = [
         CheckId::YamlSyntax,
         CheckId::YamlUnknownKey,
         CheckId::YamlShape,
@@ -77,6 +85,10 @@ impl CheckId {
         CheckId::RuleLabelName,
         CheckId::AlertsTemplateSyntax,
         CheckId::PromqlTooComplex,
+        CheckId::CatalogUnchecked,
+        CheckId::CatalogRemovedMetric,
+        CheckId::CatalogNearestVersion,
+        CheckId::CatalogVersionUnknown,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -101,6 +113,10 @@ impl CheckId {
             CheckId::RuleLabelName => "rule/label-name",
             CheckId::AlertsTemplateSyntax => "alerts/template-syntax",
             CheckId::PromqlTooComplex => "promql/too-complex",
+            CheckId::CatalogUnchecked => "catalog/unchecked",
+            CheckId::CatalogRemovedMetric => "catalog/removed-metric",
+            CheckId::CatalogNearestVersion => "catalog/nearest-version",
+            CheckId::CatalogVersionUnknown => "catalog/version-unknown",
         }
     }
 
@@ -117,6 +133,10 @@ impl CheckId {
                 | CheckId::PromqlLabel
                 | CheckId::PromqlNeedsConfig
                 | CheckId::TextfileUndeclared
+                | CheckId::CatalogUnchecked
+                | CheckId::CatalogRemovedMetric
+                | CheckId::CatalogNearestVersion
+                | CheckId::CatalogVersionUnknown
         )
     }
 }

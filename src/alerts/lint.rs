@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use promql_parser::parser::ast::Expr;
 
+use super::attribution::Attribution;
 use super::catalog::{CatalogSet, KnownSeries};
 use super::catalog_checks;
 use super::finding::{CheckId, Finding, rule_finding};
@@ -37,6 +38,10 @@ pub enum Depth<'c> {
     /// The file, the catalogs, and the textfile metrics the repository's scripts publish
     /// (an undeclared one is then `textfile/undeclared`, not `promql/series`).
     CatalogAndScripts(&'c CatalogSet, &'c PublishedMetrics),
+    /// The catalogs the homelab's deployment selects ([`Attribution`]) and its scripts'
+    /// textfile metrics: a metric none lists is attributed before it is judged (an older
+    /// release had it, a deployed exporter without catalog may expose it, or nothing does).
+    Deployed(&'c Attribution, &'c PublishedMetrics),
 }
 
 /// What the checks found, with the file's shape for scenarios that count rules.
@@ -242,12 +247,15 @@ fn lint_here(name: &str, text: &str, depth: Depth, recorded_elsewhere: &[String]
 
     let catalog_depth = match depth {
         Depth::Static => None,
-        Depth::Catalog(catalogs) => Some((catalogs, None)),
-        Depth::CatalogAndScripts(catalogs, published) => Some((catalogs, Some(published))),
+        Depth::Catalog(catalogs) => Some((catalogs, None, None)),
+        Depth::CatalogAndScripts(catalogs, published) => Some((catalogs, Some(published), None)),
+        Depth::Deployed(attribution, published) => {
+            Some((&*attribution.set, Some(published), Some(attribution)))
+        }
     };
     let known = match catalog_depth {
         None => None,
-        Some((catalogs, published)) => {
+        Some((catalogs, published, attribution)) => {
             // Recording rules add series the other rules may select.
             let recorded: HashMap<String, LabelSet> = file
                 .rules()
@@ -274,6 +282,7 @@ fn lint_here(name: &str, text: &str, depth: Depth, recorded_elsewhere: &[String]
                 catalogs,
                 recorded,
                 published,
+                attribution,
             })
         }
     };

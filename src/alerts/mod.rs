@@ -12,10 +12,13 @@
 //! Which rules files the homelab deploys is found by [`crate::homelab`].
 //! Every finding has a stable id, file, line and rule ([`finding`]).
 
+pub mod attribution;
 pub mod catalog;
 pub mod catalog_checks;
 pub mod catalog_schema;
+pub mod catalog_versions;
 pub(crate) mod did_you_mean;
+pub mod engine_version;
 pub mod exposition;
 pub mod finding;
 mod go_number;

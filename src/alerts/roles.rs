@@ -133,6 +133,7 @@ pub fn alert_whose_metric_lacks_a_label(
         catalogs,
         recorded: Default::default(),
         published: None,
+        attribution: None,
     };
     let candidates = every_catalog_label(catalogs);
     alerts(text)

@@ -60,7 +60,7 @@ pub(crate) struct ConfigReads {
 }
 
 /// The evaluation context of a configuration: functions, `path`, `var` (defaults), `local`.
-fn config_context(config: &ParsedConfig) -> Context<'static> {
+pub(crate) fn config_context(config: &ParsedConfig) -> Context<'static> {
     let mut ctx = functions();
     let dir = config.dir.display().to_string();
     let mut path = hcl::Map::new();

@@ -114,6 +114,13 @@ pub enum RepositoryChange {
     LinkToNowhere,
     /// `a module links to a file outside the repository`.
     LinkOutside,
+    /// `a module deploys two exporter containers without catalogs and alerts on their
+    /// metrics`: `edge-stack`, a compose template with `traefik` and `step-ca` images,
+    /// scrape jobs `traefik` and `ca`, and a rules file on their metrics.
+    ExportersWithoutCatalog,
+    /// The monitoring stack runs node-exporter at a release that no longer has a metric an
+    /// alert uses: made by [`deploy_exporter_release`], which needs the release and metric.
+    ExporterReleaseWithoutAlertMetric,
     /// `a module reads a shared template through ../../shared`: `tooling-stack` (complete)
     /// renders `${path.module}/../../shared/motd.tpl`, and a test asserts what it renders.
     ModuleReadsSharedTemplate,
@@ -145,7 +152,7 @@ pub enum RepositoryChange {
 }
 
 /// The changes' sentences, for a step's parameter and for error messages.
-pub const SENTENCES: [(&str, RepositoryChange); 25] = [
+pub const SENTENCES: [(&str, RepositoryChange); 27] = [
     (
         "a valid alert NodeClockSkew is added",
         RepositoryChange::ValidNewAlert,
@@ -211,6 +218,14 @@ pub const SENTENCES: [(&str, RepositoryChange); 25] = [
         RepositoryChange::LinkOutside,
     ),
     (
+        "a module deploys two exporter containers without catalogs and alerts on their metrics",
+        RepositoryChange::ExportersWithoutCatalog,
+    ),
+    (
+        "the monitoring stack runs a node-exporter release that no longer has a metric an alert uses",
+        RepositoryChange::ExporterReleaseWithoutAlertMetric,
+    ),
+    (
         "a module reads a shared template through ../../shared",
         RepositoryChange::ModuleReadsSharedTemplate,
     ),
@@ -247,6 +262,36 @@ pub const SENTENCES: [(&str, RepositoryChange); 25] = [
         RepositoryChange::ModulePinnedToNewerRelease,
     ),
 ];
+
+/// The module the exporter growth cases add.
+pub const EDGE_MODULE: &str = "infrastructure/proxmox/modules/edge-stack";
+/// Its rules file, relative to the root.
+pub const EDGE_RULES_FILE: &str =
+    "infrastructure/proxmox/modules/edge-stack/files/prometheus/alerts/edge.yml";
+/// The alerts of that file, on metrics of exporters without a catalog.
+pub const UNCATALOGUED_ALERTS: [&str; 2] = ["EdgeProxyServerErrors", "CertificatesExpiring"];
+/// The alert on a metric the deployed node-exporter release no longer has.
+pub const REMOVED_METRIC_ALERT: &str = "NodeMetricOfAnOlderRelease";
+
+/// Deploys node-exporter `version` as a container (a compose file of `edge-stack`) and a
+/// rules file alerting on `metric` ([`REMOVED_METRIC_ALERT`]).
+pub fn deploy_exporter_release(
+    root: &Path,
+    version: &str,
+    metric: &str,
+) -> Result<(), ChangeError> {
+    existing(&root.join(MONITORING_MODULE))?;
+    let dir = root.join(EDGE_MODULE);
+    write(
+        &dir.join("files/compose.yml"),
+        &format!("services:\n  node-exporter:\n    image: prom/node-exporter:v{version}\n"),
+    )?;
+    write(
+        &dir.join("files/prometheus/alerts/edge.yml"),
+        &REMOVED_METRIC_RULES.replace("METRIC", metric),
+    )?;
+    write(&dir.join("main.tf"), RELEASE_MODULE_MAIN)
+}
 
 /// A sentence no change is known by.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -372,6 +417,19 @@ impl RepositoryChange {
             }
             RepositoryChange::LinkToNowhere => link(root, "../../shared/nowhere.tf"),
             RepositoryChange::LinkOutside => link(root, "/etc/hostname"),
+            RepositoryChange::ExportersWithoutCatalog => {
+                existing(&modules)?;
+                let dir = root.join(EDGE_MODULE);
+                write(&dir.join("main.tf"), EDGE_MODULE_MAIN)?;
+                write(&dir.join("files/compose.yml.tftpl"), EDGE_COMPOSE)?;
+                write(&dir.join("files/prometheus/alerts/edge.yml"), EDGE_RULES)?;
+                write(&dir.join("tests/regression.tftest.hcl"), EDGE_REGRESSION)
+            }
+            RepositoryChange::ExporterReleaseWithoutAlertMetric => {
+                Err(ChangeError::NothingToChange(
+                    "release and metric: deploy_exporter_release makes this change".into(),
+                ))
+            }
             RepositoryChange::ModuleReadsSharedTemplate => {
                 RepositoryChange::ModuleWithCompleteTests.apply(root)?;
                 let dir = modules.join(NEW_MODULE);
@@ -458,7 +516,11 @@ impl RepositoryChange {
             | RepositoryChange::ModuleWithCompleteTests
             | RepositoryChange::EnvironmentWithTests
             | RepositoryChange::TemplatedRulesFile
-            | RepositoryChange::ScriptsPublishWithoutTheLibrary
+            | RepositoryChange::ExportersWithoutCatalog => None,
+            RepositoryChange::ExporterReleaseWithoutAlertMetric => {
+                Some(Some("catalog/removed-metric"))
+            }
+            RepositoryChange::ScriptsPublishWithoutTheLibrary
             | RepositoryChange::ModuleReadsSharedTemplate
             | RepositoryChange::ModuleReadsLinkedDirectory
             | RepositoryChange::EnvironmentReadsPathRoot
@@ -738,6 +800,82 @@ output "tooling_alert_rules" {
 }
 "#;
 
+/// A module that runs a reverse proxy and a certificate authority as containers, and the
+/// Prometheus scrape jobs and alerts for them. No provider: it plans with Terraform alone.
+const EDGE_MODULE_MAIN: &str = r#"terraform {
+  required_version = ">= 1.9"
+}
+
+variable "traefik_tag" {
+  type    = string
+  default = "v3.1"
+}
+
+locals {
+  compose     = templatefile("${path.module}/files/compose.yml.tftpl", { traefik_tag = var.traefik_tag })
+  alert_rules = file("${path.module}/files/prometheus/alerts/edge.yml")
+  prometheus_config = yamlencode({
+    scrape_configs = [
+      { job_name = "traefik", static_configs = [{ targets = ["proxy:8080"] }] },
+      { job_name = "ca", metrics_path = "/metrics", static_configs = [{ targets = ["ca:9000"] }] },
+    ]
+  })
+}
+
+output "compose" {
+  value = local.compose
+}
+
+output "alert_rules" {
+  value = local.alert_rules
+}
+
+output "prometheus_config" {
+  value = local.prometheus_config
+}
+"#;
+
+const EDGE_COMPOSE: &str = r#"services:
+  proxy:
+    image: traefik:${traefik_tag}
+    command: ["--metrics.prometheus=true", "--entrypoints.metrics.address=:8080"]
+  ca:
+    image: ghcr.io/smallstep/step-ca:0.27.4
+"#;
+
+const EDGE_RULES: &str = r#"# Alerts of the edge stack: its proxy and its certificate authority.
+groups:
+  - name: edge-alerts
+    rules:
+      - alert: EdgeProxyServerErrors
+        expr: sum by (instance) (rate(traefik_entrypoint_requests_total{code=~"5.."}[5m])) > 1
+        for: 10m
+        labels:
+          severity: warning
+        annotations:
+          summary: The proxy on {{ $labels.instance }} answers with server errors.
+          description: "{{ $value }} server errors per second on {{ $labels.instance }}."
+      - alert: CertificatesExpiring
+        expr: smallstep_certificates_expiring{job="ca"} > 0
+        for: 1h
+        labels:
+          severity: warning
+        annotations:
+          summary: Certificates of {{ $labels.instance }} expire soon.
+          description: "{{ $value }} certificates issued by {{ $labels.instance }} expire within a week."
+"#;
+
+const EDGE_REGRESSION: &str = r#"# Regression v1.1.0: the proxy's image lost its tag.
+run "the_proxy_image_is_tagged" {
+  command = plan
+
+  assert {
+    condition     = strcontains(output.compose, "traefik:v3.1")
+    error_message = "The proxy must run a tagged traefik image."
+  }
+}
+"#;
+
 /// Valid only with bpg/proxmox 0.111.x: `proxmox_cluster_options` is not in 0.94.0.
 const PINNED_RELEASE_MAIN: &str = r#"terraform {
   required_version = ">= 1.9"
@@ -784,6 +922,35 @@ run "keyboard_layout_is_kept" {
     error_message = "The cluster keyboard layout must be the module's, got ${proxmox_cluster_options.this.keyboard}."
   }
 }
+"#;
+
+const RELEASE_MODULE_MAIN: &str = r#"# node-exporter as a container, for the hosts the packages do not cover.
+locals {
+  compose     = file("${path.module}/files/compose.yml")
+  alert_rules = file("${path.module}/files/prometheus/alerts/edge.yml")
+}
+
+output "compose" {
+  value = local.compose
+}
+
+output "alert_rules" {
+  value = local.alert_rules
+}
+"#;
+
+/// An alert on `METRIC` (replaced by the metric the chosen release dropped).
+const REMOVED_METRIC_RULES: &str = r#"groups:
+  - name: edge-node-alerts
+    rules:
+      - alert: NodeMetricOfAnOlderRelease
+        expr: METRIC > 0
+        for: 5m
+        labels:
+          severity: warning
+        annotations:
+          summary: A node metric on {{ $labels.instance }} is set.
+          description: "It is {{ $value }} on {{ $labels.instance }}."
 "#;
 
 const BUMPED_ENVIRONMENT_MAIN: &str = r#"module "vm" {

@@ -18,6 +18,7 @@ pub mod growth;
 pub(crate) mod repo_fs;
 pub mod rules;
 mod scripts;
+pub mod services;
 mod shell_syntax;
 mod terraform_dirs;
 mod textfile_writes;
@@ -39,6 +40,7 @@ pub(crate) use terraform_dirs::{ParsedConfig, module_calls, parse_config};
 pub use textfile_writes::WrittenMetric;
 
 pub use bats_files::TESTS_DIR;
+pub use services::{Deployment, ScrapeJob, Service};
 
 use crate::finding::Finding;
 use glob::Glob;
@@ -67,6 +69,9 @@ pub struct Homelab {
     pub publishing_scripts: Vec<PublishingScript>,
     /// Every BATS file (vendored code aside), relative to the root, sorted.
     pub bats_files: Vec<String>,
+    /// The exporters, Prometheus and other services it deploys, with versions, and the
+    /// scrape jobs of its Prometheus configurations.
+    pub deployment: Deployment,
 }
 
 /// How a deployed file was recognised as a rules file.
@@ -186,6 +191,12 @@ impl Homelab {
             return Err(error);
         }
         let (rules_files, other_files, rule_file_globs) = classify(files, globs);
+        let configs: Vec<&terraform_dirs::ParsedConfig> = modules
+            .iter()
+            .chain(&environments)
+            .map(|(_, config)| config)
+            .collect();
+        let deployment = services::deployment(&fs, &configs, &other_files);
         Ok(Homelab {
             root: fs.root().to_path_buf(),
             modules: modules.into_iter().map(|(d, _)| d).collect(),
@@ -197,6 +208,7 @@ impl Homelab {
             textfile_contract: textfile_contract?,
             publishing_scripts,
             bats_files,
+            deployment,
         })
     }
 
@@ -280,7 +292,8 @@ impl Homelab {
             .collect();
         format!(
             "{} modules: {}\n{} environments: {}\n{} rules files: {}\n{} other deployed files\n\
-             textfile contract: {} {} ({} metrics)\n{} publishing scripts: {}\n{} BATS files: {}",
+             textfile contract: {} {} ({} metrics)\n{} publishing scripts: {}\n{} BATS files: {}\n\
+             deployed exporters and scrape jobs:\n{}",
             self.modules.len(),
             names(&self.modules),
             self.environments.len(),
@@ -295,6 +308,7 @@ impl Homelab {
             scripts.join(", "),
             self.bats_files.len(),
             self.bats_files.join(", "),
+            self.deployment.listing(),
         )
     }
 }

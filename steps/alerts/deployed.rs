@@ -6,17 +6,47 @@ use std::time::{Duration, Instant};
 
 use cucumber::{given, then, when};
 use homelab_spec::alerts::Depth;
-use homelab_spec::alerts::catalog::CatalogSet;
 use homelab_spec::alerts::finding::listing;
 use homelab_spec::alerts::promtool;
 use homelab_spec::alerts::server::PrometheusServer;
-use homelab_spec::homelab::growth::{RepositoryChange, SECOND_RULES_FILE, UNKNOWN_METRIC_ALERT};
+use std::sync::Arc;
+
+use homelab_spec::alerts::catalog_versions::CatalogLibrary;
+use homelab_spec::alerts::engine_version::EngineVersions;
+use homelab_spec::homelab::copy::copy_repository;
+use homelab_spec::homelab::growth::{
+    RepositoryChange, SECOND_RULES_FILE, UNKNOWN_METRIC_ALERT, deploy_exporter_release,
+};
 use homelab_spec::homelab::rules::{
     lint_rules_files, merged, published_metrics, rules_files_on_disk,
 };
-use homelab_spec::outcome::Outcome;
+use homelab_spec::outcome::{CheckedFindings, Outcome};
 
 use super::super::{OrFail, World};
+
+#[then(regex = r"^the check lists (\w+) and (\w+) as not checked, naming what deploys them$")]
+fn listed_as_not_checked(world: &mut World, first: String, second: String) -> Result<(), String> {
+    let report = world.alerts.report()?;
+    println!("the checks report:\n{}", listing(&report.findings));
+    let missing: Vec<&String> = [&first, &second]
+        .into_iter()
+        .filter(|rule| {
+            !report.findings.iter().any(|f| {
+                f.is("catalog/unchecked", Some(rule.as_str()))
+                    && f.message.contains("deployed by ")
+                    && super::is_note(f)
+            })
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected {missing:?} listed as not checked (catalog/unchecked), found:\n{}",
+            listing(&report.findings)
+        ))
+    }
+}
 
 #[given("the rules files the homelab deploys")]
 fn the_deployed_rules_files(world: &mut World) -> Result<(), String> {
@@ -32,13 +62,13 @@ fn the_deployed_rules_files(world: &mut World) -> Result<(), String> {
 
 #[when("the static and catalog checks run over every deployed rules file")]
 fn checks_run_over_every_file(world: &mut World) -> Result<(), String> {
-    let catalogs = CatalogSet::bundled()?;
+    let attribution = super::deployed_catalogs(world)?;
     let homelab = world.layout.homelab()?;
     // Metrics the homelab's own scripts write count as published (`textfile/undeclared`
     // when the contract lacks them).
     let published = published_metrics(homelab).or_fail()?;
     let started = Instant::now();
-    let reports = lint_rules_files(homelab, Depth::CatalogAndScripts(catalogs, &published));
+    let reports = lint_rules_files(homelab, Depth::Deployed(&attribution, &published));
     let took = started.elapsed();
     for report in &reports {
         println!(
@@ -48,6 +78,12 @@ fn checks_run_over_every_file(world: &mut World) -> Result<(), String> {
             report.recording_rules,
             report.findings.len()
         );
+    }
+    for report in &reports {
+        world.outcomes.push(Outcome::Findings(CheckedFindings {
+            check: format!("catalog checks: {}", report.file),
+            findings: report.findings.clone(),
+        }));
     }
     world.alerts.lint_time = Some(took);
     world.alerts.report = Some(merged(&reports));
@@ -148,7 +184,10 @@ async fn a_server_with_every_file(world: &mut World) -> Result<(), String> {
         .prefix("homelab-spec-rendered-")
         .tempdir()
         .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
-    let files = rules_files_on_disk(world.layout.homelab()?, scratch.path()).or_fail()?;
+    let homelab = world.layout.homelab()?;
+    // Which engine checks the rules, next to the Prometheus the homelab deploys.
+    println!("{}", EngineVersions::of(homelab).header());
+    let files = rules_files_on_disk(homelab, scratch.path()).or_fail()?;
     world.alerts.rendered = Some(scratch);
     let server = tokio::task::spawn_blocking(move || {
         let mut server = PrometheusServer::start(&files).or_fail()?;
@@ -210,9 +249,13 @@ async fn promtool_checks_every_file(world: &mut World) -> Result<(), String> {
     .map_err(|e| format!("promtool did not finish: {e}"))?
     .or_fail()?;
     let broken = world.layout.broken_copy();
+    let engine = EngineVersions::of(&homelab);
+    println!("{}", engine.header());
     world.alerts.promtool_checks.clear();
     for (name, outcome) in names.into_iter().zip(outcomes) {
         let mut run = outcome.tool_run(&name);
+        // junit.xml names the engine that checked the file next to the deployed version.
+        run.suite = format!("{} ({})", run.suite, engine.short());
         run.broken_copy = broken.clone();
         world.outcomes.push(Outcome::ToolRun(run));
         world.alerts.promtool_checks.push((name, outcome));
@@ -244,4 +287,117 @@ fn promtool_agrees(world: &mut World) -> Result<(), String> {
             refused.join("\n")
         ))
     }
+}
+
+#[given(
+    "a copy of the repository in which the monitoring stack runs a node-exporter release that no longer has a metric an alert uses"
+)]
+fn a_release_without_an_alert_metric(world: &mut World) -> Result<(), String> {
+    let library = CatalogLibrary::bundled()?;
+    let (library, scratch) = match library.removed_metric("node-exporter") {
+        Some(_) => (library, None),
+        None => {
+            // One catalogued release only: a fixture release without one of its metrics.
+            let (dir, library) = fixture_release(&library)?;
+            (library, Some(dir))
+        }
+    };
+    let (release, metric, gone_in) = library
+        .removed_metric("node-exporter")
+        .ok_or("no node-exporter release lacks a metric of an older one")?;
+    println!("node-exporter {release} no longer has {metric} (gone in {gone_in})");
+    let copy = copy_repository(world.root().path(), None).or_fail()?;
+    deploy_exporter_release(&copy.root, &release, &metric).or_fail()?;
+    crate::steps::layout::use_changed_copy(
+        world,
+        copy,
+        RepositoryChange::ExporterReleaseWithoutAlertMetric,
+    )?;
+    world.alerts.catalogs = Some(library);
+    world.alerts.catalogs_dir = scratch;
+    world.alerts.removed_release = Some(format!("node-exporter {gone_in}"));
+    Ok(())
+}
+
+#[then(regex = r#"^the check reports "([\w/-]+)" for (\w+), naming the release it left$"#)]
+fn reports_the_release(world: &mut World, id: String, rule: String) -> Result<(), String> {
+    let release = world
+        .alerts
+        .removed_release
+        .clone()
+        .ok_or("no earlier step deployed a release")?;
+    let report = world.alerts.report()?;
+    println!("the checks report:\n{}", listing(&report.findings));
+    let found = report.findings.iter().any(|f| {
+        f.is(&id, Some(&rule)) && f.found.as_deref() == Some(release.as_str()) && f.line.is_some()
+    });
+    if found {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a {id} finding for {rule} naming {release}, found:\n{}",
+            listing(&report.findings)
+        ))
+    }
+}
+
+/// The bundled catalogs and a fixture node-exporter release one minor above the newest,
+/// equal to it but for one metric (the first `node_` gauge by name), in a scratch directory.
+fn fixture_release(
+    bundled: &CatalogLibrary,
+) -> Result<(tempfile::TempDir, Arc<CatalogLibrary>), String> {
+    let dir = tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+    for entry in std::fs::read_dir(bundled.dir())
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name()))
+            .map_err(|e| e.to_string())?;
+    }
+    let newest = *bundled
+        .versions("node-exporter")
+        .last()
+        .ok_or("no node-exporter catalog")?;
+    let catalog = bundled.load("node-exporter", newest)?;
+    let parts: Vec<u64> = newest.split('.').filter_map(|p| p.parse().ok()).collect();
+    let version = format!(
+        "{}.{}.0",
+        parts.first().unwrap_or(&1),
+        parts.get(1).unwrap_or(&0) + 1
+    );
+    let gone = catalog
+        .metrics
+        .iter()
+        .find(|(n, e)| n.starts_with("node_") && e.kind == "gauge" && e.family.is_none())
+        .map(|(n, _)| n.clone())
+        .ok_or("no node_ gauge to leave out")?;
+    // The catalog's text without the metric's entry (its key line and the indented lines
+    // below it), under the new version.
+    let text = std::fs::read_to_string(&catalog.file).map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if line == format!("  {gone}:") {
+            skipping = true;
+            continue;
+        }
+        if skipping && line.starts_with("    ") {
+            continue;
+        }
+        skipping = false;
+        if line.starts_with("version:") {
+            out.push_str(&format!("version: \"{version}\"\n"));
+        } else if line.starts_with("produced_by:") {
+            out.push_str(&format!(
+                "produced_by: \"test fixture: node-exporter {newest}'s catalog without {gone}, standing for a release that dropped it\"\n"
+            ));
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    std::fs::write(dir.path().join(format!("node-exporter-{version}.yml")), out)
+        .map_err(|e| e.to_string())?;
+    let library = CatalogLibrary::open(dir.path())?;
+    Ok((dir, Arc::new(library)))
 }

@@ -78,6 +78,10 @@ impl LivingDoc {
     /// The run as collected so far.
     pub fn report(&self, repository: &Path) -> RunReport {
         let mut report = RunReport::new(repository);
+        // The engine that checked the rules, next to the Prometheus the homelab deploys.
+        report.engine = homelab_spec::homelab::Homelab::discover(repository)
+            .ok()
+            .map(|h| homelab_spec::alerts::engine_version::EngineVersions::of(&h).header());
         report.started = self.started;
         report.duration = self.clock.elapsed();
         self.with(|c| {

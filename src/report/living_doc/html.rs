@@ -30,6 +30,7 @@ pub enum HtmlError {
 struct Page {
     repository: String,
     commit: Option<String>,
+    engine: Option<String>,
     date: String,
     duration: String,
     verdict: &'static str,
@@ -381,6 +382,7 @@ fn page(report: &RunReport) -> Page {
     Page {
         repository: report.repository.display().to_string(),
         commit: report.commit.clone(),
+        engine: report.engine.clone(),
         date: date_text(report.started),
         duration: format!("{:.1} s", report.duration.as_secs_f64()),
         verdict: match report.verdict() {
@@ -444,6 +446,7 @@ mod tests {
         RunReport {
             repository: "/repo".into(),
             commit: None,
+            engine: None,
             started: SystemTime::UNIX_EPOCH,
             duration: Duration::from_millis(1500),
             features,

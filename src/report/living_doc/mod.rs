@@ -179,6 +179,8 @@ pub struct RunReport {
     pub repository: PathBuf,
     /// Its checked-out commit, when it is a git repository.
     pub commit: Option<String>,
+    /// Which rule engine checked the rules, next to the Prometheus the homelab deploys.
+    pub engine: Option<String>,
     pub started: SystemTime,
     pub duration: Duration,
     pub features: Vec<FeatureReport>,
@@ -192,6 +194,7 @@ impl RunReport {
         let repository = repository.into();
         RunReport {
             commit: git_commit(&repository),
+            engine: None,
             repository,
             started: SystemTime::now(),
             duration: Duration::ZERO,
