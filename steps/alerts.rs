@@ -359,6 +359,7 @@ fn report_selection(world: &mut World, attribution: &Attribution) {
     world.outcomes.push(Outcome::Findings(CheckedFindings {
         check: "catalog selection".to_string(),
         findings: attribution.notes.clone(),
+        broken_copy: world.layout.broken_copy(),
     }));
 }
 
