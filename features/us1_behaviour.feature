@@ -5,6 +5,7 @@ Feature: Alerts fire when their condition holds long enough, and only then
   "1x10" means the value 1 for ten more minutes, "0+600x20" a counter growing by 600 a
   minute for twenty minutes.
 
+  @plan
   Rule: A systemd unit in state failed for 5 minutes raises SystemdServiceFailed
 
     Scenario: A unit failed for 6 minutes
@@ -30,6 +31,7 @@ Feature: Alerts fire when their condition holds long enough, and only then
       When 20 minutes have passed
       Then SystemdServiceFailed does not fire
 
+  @plan
   Rule: A 15-minute load above twice the CPU count for 10 minutes raises HighLoadAverage
 
     Scenario: Load 5 on 2 CPUs for 11 minutes
@@ -60,6 +62,7 @@ Feature: Alerts fire when their condition holds long enough, and only then
       When 30 minutes have passed
       Then HighLoadAverage does not fire
 
+  @plan
   Rule: More than 10 network errors a second on one interface for 5 minutes raises HighNetworkErrors
 
     Scenario: 15 errors a second on eth0 for 10 minutes
@@ -89,6 +92,7 @@ Feature: Alerts fire when their condition holds long enough, and only then
       When 30 minutes have passed
       Then HighNetworkErrors does not fire
 
+  @plan
   Rule: Any rule evaluation failure in 5 minutes, for 5 minutes, raises PrometheusRuleEvaluationFailures
 
     Scenario: One failure every minute
@@ -112,6 +116,7 @@ Feature: Alerts fire when their condition holds long enough, and only then
       When 30 minutes have passed
       Then PrometheusRuleEvaluationFailures does not fire
 
+  @plan
   Rule: Inode use above 90% on a real filesystem for 5 minutes raises NodeFilesystemAlmostOutOfInodes
 
     Scenario: 95% of the inodes of / used

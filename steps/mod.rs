@@ -25,6 +25,9 @@ pub struct World {
     /// Set when the homelab has nothing to play the role a scenario needs: the step that
     /// found out fails, and the runner reports the scenario as skipped with this reason.
     pub not_applicable: Option<NotApplicable>,
+    /// Whether the scenario states one of the v1.1 plan's own criteria (tagged `@plan` on
+    /// its feature, rule or itself): what it names, the homelab must have.
+    pub plan: bool,
 }
 
 impl World {

@@ -79,6 +79,17 @@ fn main() -> ExitCode {
     let outcomes_to = living.clone();
     let result = runtime.block_on(
         World::cucumber()
+            // A scenario knows whether it states one of the plan's own criteria (`@plan` on
+            // its feature, rule or itself).
+            .before(|feature, rule, scenario, world| {
+                world.plan = feature
+                    .tags
+                    .iter()
+                    .chain(rule.iter().flat_map(|r| r.tags.iter()))
+                    .chain(&scenario.tags)
+                    .any(|tag| tag == "plan");
+                Box::pin(async {})
+            })
             // Each scenario hands over what it ran; the reports are written from that alone.
             .after(move |feature, _rule, scenario, _finished, world| {
                 if let Some(world) = world {

@@ -34,6 +34,15 @@ pub fn published_metrics(homelab: &Homelab) -> Result<PublishedMetrics, Publishe
     ))
 }
 
+/// The deployed rules file that defines the alerting rule `alert` (the first, in the
+/// homelab's order), for a behaviour scenario about that alert.
+pub fn file_defining<'h>(homelab: &'h Homelab, alert: &str) -> Option<&'h RulesFile> {
+    homelab.rules_files.iter().find(|file| {
+        let (parsed, _) = crate::alerts::rule_file::parse(&file.path, &file.text);
+        parsed.alerting_rules().any(|rule| rule.name == alert)
+    })
+}
+
 /// The series a file's recording rules produce.
 fn recorded_series(file: &RulesFile) -> Vec<String> {
     let Ok(yaml) = serde_yaml::from_str::<serde_yaml::Value>(&file.text) else {

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
+use homelab_spec::alerts::promtool;
 use homelab_spec::alerts::timeline::{self, TimelineError, TimelineRequest};
-use homelab_spec::alerts::{self, promtool};
+use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::{AlertTimeline, Outcome};
 use promtool::{BehaviourTest, Expectation, InputSeries};
 
@@ -55,8 +56,14 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
     if world.alerts.series.is_empty() {
         return Err("no input series were given by an earlier step".into());
     }
+    let alert = expectations
+        .first()
+        .map(|e| e.alert().to_string())
+        .ok_or("no expectation")?;
+    let scratch = tempfile::tempdir().or_fail()?;
+    let rules_file = rules_file_defining(world, &alert, scratch.path())?;
     let test = BehaviourTest {
-        rules_file: world.root().join(alerts::RULES_FILE),
+        rules_file,
         interval: Duration::from_secs(60),
         series: world.alerts.series.clone(),
         at: world
@@ -67,7 +74,9 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
     };
     let (outcome, timelines) = tokio::task::spawn_blocking(move || {
         let outcome = promtool::run_behaviour_test(&test).map_err(|e| e.to_string())?;
-        Ok::<_, String>((outcome, alert_timelines(&test)))
+        let timelines = alert_timelines(&test);
+        drop(scratch); // the rendered rules file lives until the engine has read it
+        Ok::<_, String>((outcome, timelines))
     })
     .await
     .map_err(|e| format!("the promtool run did not finish: {e}"))??;
@@ -84,6 +93,27 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
         Ok(())
     } else {
         Err(outcome.report)
+    }
+}
+
+/// The deployed rules file that defines `alert`, as a file promtool can read (a rendered
+/// template is written under `scratch`). A homelab without the alert fails the scenario when
+/// the plan requires the alert (`@plan`), and otherwise makes it not applicable: another
+/// homelab's alerts are not this repository's.
+fn rules_file_defining(
+    world: &mut World,
+    alert: &str,
+    scratch: &std::path::Path,
+) -> Result<std::path::PathBuf, String> {
+    let homelab = world.layout.homelab()?;
+    match homelab_spec::homelab::rules::file_defining(homelab, alert) {
+        Some(file) => file.file_on_disk(&homelab.root, scratch).or_fail(),
+        None if world.plan => Err(format!(
+            "no deployed rules file defines the alert {alert}, which the v1.1 plan requires"
+        )),
+        None => Err(world.skip(NotApplicable::new(format!(
+            "no deployed rules file defines the alert {alert}"
+        )))),
     }
 }
 
