@@ -21,7 +21,7 @@ impl FindingId {
         FindingId(id)
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         self.0
     }
 }

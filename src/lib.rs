@@ -9,6 +9,7 @@
 
 pub mod alerts;
 pub mod cargo_args;
+pub mod checks;
 pub mod copy_tree;
 pub mod finding;
 pub mod homelab;

@@ -176,7 +176,11 @@ const RULES_PER_THREAD: usize = 500;
 fn rule_checks(file: &RuleFile, rule: &Rule) -> (Option<Expr>, Vec<Finding>) {
     let mut findings = Vec::new();
     let tree = parse_expr(file, rule, &mut findings);
-    static_checks::check_fields(file, rule, &mut findings);
+    static_checks::check_expr(file, rule, &mut findings);
+    static_checks::check_recording_fields(file, rule, &mut findings);
+    static_checks::check_for(file, rule, &mut findings);
+    static_checks::check_severity(file, rule, &mut findings);
+    static_checks::check_annotations(file, rule, &mut findings);
     static_checks::check_names(file, rule, &mut findings);
     static_checks::check_template_syntax(file, rule, &mut findings);
     (tree, findings)

@@ -362,6 +362,22 @@ pub struct CheckRulesOutcome {
 /// `promtool check rules` refused a file.
 pub const CHECK_FAILED: FindingId = FindingId::new("promtool/check-failed");
 
+/// The checks of this module, for the one registry (`crate::checks`).
+pub(crate) const CHECKS: &[crate::checks::Check] = &[
+    crate::checks::Check::new(
+        "promtool",
+        BEHAVIOUR_FAILED,
+        crate::checks::Depth::Tool,
+        "a promtool behaviour test (promtool test rules) did not pass",
+    ),
+    crate::checks::Check::new(
+        "promtool",
+        CHECK_FAILED,
+        crate::checks::Depth::Tool,
+        "promtool check rules refused a rules file",
+    ),
+];
+
 impl CheckRulesOutcome {
     /// The check as one case of the suite `promtool check rules`; `file` is how the report
     /// names the checked file.

@@ -166,6 +166,22 @@ pub const RULE_UNHEALTHY: crate::finding::FindingId =
 pub const RULE_NOT_DUE: crate::finding::FindingId =
     crate::finding::FindingId::new("prometheus/rule-not-due");
 
+/// The checks of this module, for the one registry (`crate::checks`).
+pub(crate) const CHECKS: &[crate::checks::Check] = &[
+    crate::checks::Check::new(
+        "prometheus",
+        RULE_UNHEALTHY,
+        crate::checks::Depth::Server,
+        "a rule the real Prometheus evaluated with an error",
+    ),
+    crate::checks::Check::new(
+        "prometheus",
+        RULE_NOT_DUE,
+        crate::checks::Depth::Server,
+        "a note: a rule whose group was not evaluated within the wait",
+    ),
+];
+
 /// What the server reported, as one JUnit suite: a case per rule, failed when its health
 /// is not `ok`, a note when its group was not due within the wait.
 pub fn rules_run(rules: &[LoadedRule]) -> crate::outcome::ToolRun {

@@ -82,9 +82,8 @@ pub fn template_labels(template: &str) -> Vec<String> {
         .collect()
 }
 
-/// Per-rule field checks (`rule/expr-missing`, `alerts/for`, `alerts/severity`,
-/// `alerts/annotations`) and a recording rule's fields.
-pub fn check_fields(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
+/// `rule/expr-missing`: a rule without an expression.
+pub fn check_expr(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
     if rule.expr.as_deref().is_none_or(|e| e.trim().is_empty()) {
         out.push(file.finding(
             CheckId::RuleExprMissing,
@@ -93,6 +92,11 @@ pub fn check_fields(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
             "the rule has no expr; expected a PromQL expression".into(),
         ));
     }
+}
+
+/// `yaml/shape` for a recording rule's fields: `for`, `keep_firing_for` and `annotations`
+/// belong to alerts, and Prometheus refuses them on a recording rule.
+pub fn check_recording_fields(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
     if rule.kind == RuleKind::Recording {
         for key in ["for", "keep_firing_for", "annotations"] {
             let present = match key {
@@ -109,6 +113,12 @@ pub fn check_fields(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
                 ));
             }
         }
+    }
+}
+
+/// `alerts/for`: an alert's `for` missing or not a duration, or a bad `keep_firing_for`.
+pub fn check_for(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
+    if rule.kind == RuleKind::Recording {
         return;
     }
     match rule.for_duration.as_deref() {
@@ -136,6 +146,13 @@ pub fn check_fields(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
             format!("keep_firing_for \"{text}\" is not a Prometheus duration; expected e.g. 30s, 5m, 1h30m (at most about 292 years)"),
         ));
     }
+}
+
+/// `alerts/severity`: an alert's `severity` label missing or not a known one.
+pub fn check_severity(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
+    if rule.kind == RuleKind::Recording {
+        return;
+    }
     match rule.label("severity") {
         None => out.push(file.finding(
             CheckId::AlertsSeverity,
@@ -156,6 +173,13 @@ pub fn check_fields(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
             ),
         )),
         Some(_) => {}
+    }
+}
+
+/// `alerts/annotations`: an alert's `summary` or `description` missing or empty.
+pub fn check_annotations(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
+    if rule.kind == RuleKind::Recording {
+        return;
     }
     for name in REQUIRED_ANNOTATIONS {
         match rule.annotation(name) {

@@ -144,6 +144,40 @@ pub mod ids {
     pub const UNPUBLISHED: FindingId = FindingId::new("textfile/unpublished");
 }
 
+/// The checks of this module, for the one registry (`crate::checks`).
+pub(crate) const CHECKS: &[crate::checks::Check] = &[
+    crate::checks::Check::new(
+        "textfile",
+        ids::UNDECLARED,
+        crate::checks::Depth::Offline,
+        "a script publishes (or a rule uses) a textfile metric the contract does not declare",
+    ),
+    crate::checks::Check::new(
+        "textfile",
+        ids::WRONG_TYPE,
+        crate::checks::Depth::Offline,
+        "a script publishes a metric with another type than declared",
+    ),
+    crate::checks::Check::new(
+        "textfile",
+        ids::EXTRA_LABEL,
+        crate::checks::Depth::Offline,
+        "a script sets a label the contract does not declare",
+    ),
+    crate::checks::Check::new(
+        "textfile",
+        ids::MISSING_LABEL,
+        crate::checks::Depth::Offline,
+        "a declared label the script does not set",
+    ),
+    crate::checks::Check::new(
+        "textfile",
+        ids::UNPUBLISHED,
+        crate::checks::Depth::Offline,
+        "no script publishes a declared metric",
+    ),
+];
+
 /// The contract's catalog among the bundled ones.
 pub fn contract(catalogs: &[Catalog]) -> Result<&Catalog, TextfileError> {
     catalogs

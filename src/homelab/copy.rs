@@ -30,6 +30,22 @@ pub mod ids {
     pub const IO: FindingId = FindingId::new("copy/io");
 }
 
+/// The checks of this module, for the one registry (`crate::checks`).
+pub(crate) const CHECKS: &[crate::checks::Check] = &[
+    crate::checks::Check::new(
+        "copy",
+        ids::TOO_BIG,
+        crate::checks::Depth::Offline,
+        "the root holds more than a homelab repository would, so it is not copied",
+    ),
+    crate::checks::Check::new(
+        "copy",
+        ids::IO,
+        crate::checks::Depth::Offline,
+        "a file could not be read or written while copying the repository",
+    ),
+];
+
 /// Why a copy could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {

@@ -12,6 +12,7 @@ mod bats_files;
 pub mod copy;
 mod deployed;
 mod error;
+pub(crate) use error::CHECKS as LAYOUT_CHECKS;
 mod eval;
 mod glob;
 pub mod growth;

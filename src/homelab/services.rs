@@ -41,6 +41,28 @@ pub mod ids {
     pub const NOT_RENDERED: FindingId = FindingId::new("deployed/not-rendered");
 }
 
+/// The checks of this module, for the one registry (`crate::checks`).
+pub(crate) const CHECKS: &[crate::checks::Check] = &[
+    crate::checks::Check::new(
+        "deployed",
+        ids::VERSION_UNKNOWN,
+        crate::checks::Depth::Offline,
+        "a note: an exporter whose version cannot be known (latest, digest only, a variable)",
+    ),
+    crate::checks::Check::new(
+        "deployed",
+        ids::NO_TARGETS,
+        crate::checks::Depth::Offline,
+        "a note: a scrape job with no target",
+    ),
+    crate::checks::Check::new(
+        "deployed",
+        ids::NOT_RENDERED,
+        crate::checks::Depth::Offline,
+        "a note: a compose template that does not render",
+    ),
+];
+
 /// Words that say what kind of thing a name is, not which product: left out when names are
 /// compared (`prometheus-node-exporter`, `node-exporter`, `node_exporter` and a job `node`
 /// are one product).

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::finding::{Finding, FindingId};
+use crate::finding::Finding;
 use crate::homelab::copy::{RepositoryCopy, copy_repository};
 use crate::outcome::{CaseStatus, ToolCase, ToolRun};
 use crate::parallel::RunOnce;
@@ -32,7 +32,59 @@ pub mod ids {
     /// A failing test read a file by an absolute path outside the repository, and the file
     /// is missing: a test that can only pass on its author's machine.
     pub const ABSOLUTE_PATH: FindingId = FindingId::new("bats/absolute-path");
+    /// The BATS file is missing.
+    pub const MISSING: FindingId = FindingId::new("bats/missing");
+    /// bash cannot parse the file (with the line).
+    pub const PARSE: FindingId = FindingId::new("bats/parse");
+    /// bats could not be started or finished on the file.
+    pub const RUN: FindingId = FindingId::new("bats/run");
 }
+
+/// The checks of this module, for the one registry (`crate::checks`).
+pub(crate) const CHECKS: &[crate::checks::Check] = &[
+    crate::checks::Check::new(
+        "bats",
+        ids::TEST_FAILED,
+        crate::checks::Depth::Tool,
+        "a BATS test failed",
+    ),
+    crate::checks::Check::new(
+        "bats",
+        ids::PLAN,
+        crate::checks::Depth::Tool,
+        "bats reported fewer or more tests than it planned",
+    ),
+    crate::checks::Check::new(
+        "bats",
+        ids::STATUS,
+        crate::checks::Depth::Tool,
+        "bats failed although every test passed",
+    ),
+    crate::checks::Check::new(
+        "bats",
+        ids::ABSOLUTE_PATH,
+        crate::checks::Depth::Tool,
+        "a failing test read a missing file by an absolute path outside the repository",
+    ),
+    crate::checks::Check::new(
+        "bats",
+        ids::MISSING,
+        crate::checks::Depth::Tool,
+        "a BATS file the suite was asked to run is missing",
+    ),
+    crate::checks::Check::new(
+        "bats",
+        ids::PARSE,
+        crate::checks::Depth::Tool,
+        "a BATS file bash cannot parse",
+    ),
+    crate::checks::Check::new(
+        "bats",
+        ids::RUN,
+        crate::checks::Depth::Tool,
+        "bats could not be run on the file",
+    ),
+];
 
 /// How long a BATS file may run. The library's file takes about a second; the margin is
 /// for a loaded CI machine.
@@ -236,13 +288,12 @@ impl BatsError {
     /// about the file.
     pub fn finding(&self) -> Finding {
         let id = match self {
-            BatsError::Missing { .. } => "bats/missing",
-            BatsError::Parse { .. } => "bats/parse",
-            BatsError::Run { .. } => "bats/run",
+            BatsError::Missing { .. } => ids::MISSING,
+            BatsError::Parse { .. } => ids::PARSE,
+            BatsError::Run { .. } => ids::RUN,
             BatsError::Copy { finding, .. } => return (**finding).clone(),
         };
-        let finding =
-            Finding::new(FindingId::new(id), self.file(), self.to_string()).about(self.file());
+        let finding = Finding::new(id, self.file(), self.to_string()).about(self.file());
         match self {
             BatsError::Parse { line, .. } => finding.at_line(*line),
             _ => finding,

@@ -43,6 +43,58 @@ pub mod ids {
     pub const PLAN_OPTIONS: FindingId = FindingId::new("tftest/plan-options");
 }
 
+/// The checks of this module, for the one registry (`crate::checks`).
+pub(crate) const CHECKS: &[crate::checks::Check] = &[
+    crate::checks::Check::new(
+        "tftest",
+        ids::SYNTAX,
+        crate::checks::Depth::Offline,
+        "a test file that is not HCL as Terraform reads it",
+    ),
+    crate::checks::Check::new(
+        "tftest",
+        ids::BLOCK,
+        crate::checks::Depth::Offline,
+        "a block or argument not allowed where it is in a test file",
+    ),
+    crate::checks::Check::new(
+        "tftest",
+        ids::RUN_NAME,
+        crate::checks::Depth::Offline,
+        "a run block without a name, or a name that is not an identifier",
+    ),
+    crate::checks::Check::new(
+        "tftest",
+        ids::DUPLICATE_RUN,
+        crate::checks::Depth::Offline,
+        "two run blocks with one name in a test file",
+    ),
+    crate::checks::Check::new(
+        "tftest",
+        ids::DUPLICATE_BLOCK,
+        crate::checks::Depth::Offline,
+        "a second variables, plan_options or module block where one is allowed",
+    ),
+    crate::checks::Check::new(
+        "tftest",
+        ids::COMMAND,
+        crate::checks::Depth::Offline,
+        "a command that is not the keyword plan or apply",
+    ),
+    crate::checks::Check::new(
+        "tftest",
+        ids::ASSERT,
+        crate::checks::Depth::Offline,
+        "an assert block Terraform refuses (label, missing condition or error_message)",
+    ),
+    crate::checks::Check::new(
+        "tftest",
+        ids::PLAN_OPTIONS,
+        crate::checks::Depth::Offline,
+        "plan_options with an unknown argument or mode",
+    ),
+];
+
 /// Top-level blocks of a test file and the number of labels each takes.
 const FILE_BLOCKS: [(&str, usize); 7] = [
     ("run", 1),
