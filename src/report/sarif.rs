@@ -44,15 +44,12 @@ pub struct RuleText {
     pub page: String,
 }
 
-/// The summary and page of a check id.
-///
-/// Until the registry of checks (`crate::checks`) lands, the summary is the id itself and the
-/// page follows the registry's convention, `docs/checks/<area>/<what>.md`.
+/// The summary and page of a check id, from the registry of checks; an id the registry does
+/// not know (a finding from a newer check not yet registered) is its own summary.
 pub fn rule_for(id: &str) -> RuleText {
-    let (area, what) = id.split_once('/').unwrap_or(("other", id));
     RuleText {
-        summary: id.to_string(),
-        page: format!("docs/checks/{area}/{what}.md"),
+        summary: crate::checks::find(id).map_or_else(|| id.to_string(), |c| c.summary.to_string()),
+        page: crate::checks::page(id),
     }
 }
 
@@ -357,6 +354,10 @@ mod tests {
         assert_eq!(
             run["tool"]["driver"]["rules"][0]["help"]["text"],
             "See docs/checks/promql/series.md."
+        );
+        assert_eq!(
+            run["tool"]["driver"]["rules"][0]["shortDescription"]["text"],
+            crate::checks::find("promql/series").unwrap().summary
         );
         let results = run["results"].as_array().unwrap();
         assert_eq!(results.len(), 4);
