@@ -100,48 +100,38 @@ fn write_suite(writer: &mut Writer<Cursor<Vec<u8>>>, run: &ToolRun) {
                 let _ = writer.write_event(Event::Empty(BytesStart::new("skipped")));
                 let _ = writer.write_event(Event::End(BytesEnd::new("testcase")));
             }
-            CaseStatus::Note(finding) => {
-                // A note's message is its reason ("not checked: ..."), the id in front as
-                // for failures, so a CI view tells one kind of skip from another.
-                let mut skipped = BytesStart::new("skipped");
-                skipped.push_attribute((
-                    "message",
-                    format!(
-                        "[{}] {}",
-                        finding.id,
-                        first_line(&sanitize(&finding.message))
-                    )
-                    .as_str(),
-                ));
-                let _ = writer.write_event(Event::Start(element));
-                let _ = writer.write_event(Event::Start(skipped));
-                let _ = writer
-                    .write_event(Event::Text(BytesText::new(&sanitize(&finding.to_string()))));
-                let _ = writer.write_event(Event::End(BytesEnd::new("skipped")));
-                let _ = writer.write_event(Event::End(BytesEnd::new("testcase")));
-            }
-            CaseStatus::Failed(finding) => {
-                let text = sanitize(&finding.to_string());
-                let mut failure = BytesStart::new("failure");
-                failure.push_attribute((
-                    "message",
-                    format!(
-                        "[{}] {}",
-                        finding.id,
-                        first_line(&sanitize(&finding.message))
-                    )
-                    .as_str(),
-                ));
-                failure.push_attribute(("type", finding.id.as_str()));
-                let _ = writer.write_event(Event::Start(element));
-                let _ = writer.write_event(Event::Start(failure));
-                let _ = writer.write_event(Event::Text(BytesText::new(&text)));
-                let _ = writer.write_event(Event::End(BytesEnd::new("failure")));
-                let _ = writer.write_event(Event::End(BytesEnd::new("testcase")));
-            }
+            // A note's message is its reason ("not checked: ..."), the id in front as for
+            // failures, so a CI view tells one kind of skip from another.
+            CaseStatus::Note(finding) => write_finding(writer, element, "skipped", finding),
+            CaseStatus::Failed(finding) => write_finding(writer, element, "failure", finding),
         }
     }
     let _ = writer.write_event(Event::End(BytesEnd::new("testsuite")));
+}
+
+/// A test case carrying a finding as its `<failure>` or `<skipped>` child: the id and the
+/// message's first line as the child's `message`, the whole finding as its text.
+fn write_finding(
+    writer: &mut Writer<Cursor<Vec<u8>>>,
+    case: BytesStart<'_>,
+    child: &str,
+    finding: &crate::finding::Finding,
+) {
+    let mut element = BytesStart::new(child);
+    let message = format!(
+        "[{}] {}",
+        finding.id,
+        first_line(&sanitize(&finding.message))
+    );
+    element.push_attribute(("message", message.as_str()));
+    if child == "failure" {
+        element.push_attribute(("type", finding.id.as_str()));
+    }
+    let _ = writer.write_event(Event::Start(case));
+    let _ = writer.write_event(Event::Start(element));
+    let _ = writer.write_event(Event::Text(BytesText::new(&sanitize(&finding.to_string()))));
+    let _ = writer.write_event(Event::End(BytesEnd::new(child)));
+    let _ = writer.write_event(Event::End(BytesEnd::new("testcase")));
 }
 
 fn first_line(text: &str) -> &str {
