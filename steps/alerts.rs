@@ -20,7 +20,7 @@ use homelab_spec::alerts::roles::{self, AlertRole};
 use homelab_spec::alerts::server::{LoadedRule, PrometheusServer};
 use homelab_spec::alerts::{self, CheckId, Depth, LintReport, rule_edit};
 use homelab_spec::not_applicable::NotApplicable;
-use homelab_spec::outcome::{CheckedFindings, Outcome};
+use homelab_spec::outcome::{BrokenCopy, CheckedFindings, Outcome};
 
 use super::{OrFail, World};
 
@@ -299,6 +299,10 @@ fn lint(world: &mut World, depth: Depth) -> Result<(), String> {
         world.outcomes.push(Outcome::Findings(CheckedFindings {
             check: format!("{check}: {}", report.file),
             findings: report.findings.clone(),
+            broken_copy: world.alerts.scratch.as_ref().map(|_| BrokenCopy {
+                change: format!("a changed copy of {}", alerts::RULES_FILE),
+                expected: None,
+            }),
         }));
     }
     world.alerts.report = report;
@@ -355,6 +359,7 @@ fn report_selection(world: &mut World, attribution: &Attribution) {
     world.outcomes.push(Outcome::Findings(CheckedFindings {
         check: "catalog selection".to_string(),
         findings: attribution.notes.clone(),
+        broken_copy: world.layout.broken_copy(),
     }));
 }
 

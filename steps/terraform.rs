@@ -369,6 +369,7 @@ fn check_init(world: &mut World) -> Result<(), String> {
         world.outcomes.push(Outcome::Findings(CheckedFindings {
             check: format!("terraform init checks: {}", check.dir),
             findings: check.failures.iter().chain(&check.notes).cloned().collect(),
+            broken_copy: world.layout.broken_copy(),
         }));
     }
     world.terraform.init = Some(checks);
@@ -540,6 +541,10 @@ fn the_modules_tests_are_checked(world: &mut World) -> Result<(), String> {
     world.outcomes.push(Outcome::Findings(CheckedFindings {
         check: format!("static checks of the tests of {}", module.name),
         findings: world.terraform.findings.clone(),
+        broken_copy: world.terraform.copy.as_ref().map(|(_, change)| BrokenCopy {
+            change: change.clone(),
+            expected: None,
+        }),
     }));
     Ok(())
 }

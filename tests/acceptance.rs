@@ -1,5 +1,6 @@
 //! The acceptance suite: every `.feature` under `features/`, run by cucumber with the step
-//! definitions in `steps/`, writing `reports/junit.xml` and `reports/cucumber.json`.
+//! definitions in `steps/`, writing `reports/junit.xml`, `reports/cucumber.json`,
+//! `reports/findings.sarif` and `reports/index.html`.
 //!
 //! `cargo test --test acceptance -- --tags @US1` passes cucumber's own flags through; a bare
 //! libtest filter (`cargo test retry`) becomes `--name retry`.
@@ -155,14 +156,30 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
+    // Every finding about the homelab (broken copies' expected failures left out), for code
+    // scanning and, on GitHub Actions, as annotations on the pull request's lines.
+    let findings = collected.findings();
+    let sarif_path = reports.join("findings.sarif");
+    let docs_base = report::sarif::docs_base_from_env();
+    if let Err(e) = report::sarif::write(&sarif_path, &findings, root.path(), docs_base.as_deref())
+    {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     println!(
-        "reports: {} (JUnit, {} tool runs), {}, {} (written in {} ms)",
+        "reports: {} (JUnit, {} tool runs), {}, {}, {} (written in {} ms)",
         junit_path.display(),
         tool_runs.len(),
         reports.join("cucumber.json").display(),
+        sarif_path.display(),
         index.display(),
         writing.elapsed().as_millis()
     );
+    if report::annotations::on_github_actions() {
+        for line in report::annotations::lines(&findings, root.path(), &sarif_path) {
+            println!("{line}");
+        }
+    }
     // Notes never fail the run; each is said once, here, and kept in the reports.
     let notes = collected.notes();
     if !notes.is_empty() {

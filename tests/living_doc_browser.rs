@@ -90,6 +90,7 @@ fn us1(rules: &Path) -> FeatureReport {
         Status::Failed,
         vec![Outcome::Findings(CheckedFindings {
             check: "static checks: default.yml".into(),
+            broken_copy: None,
             findings,
         })],
     );

@@ -85,6 +85,40 @@ impl RunOutcomes {
         notes
     }
 
+    /// Every finding of the run, failures and notes, each once (shared runs are returned by
+    /// several scenarios): static checks' findings and the failed or unjudged cases of tool
+    /// runs. A run on a broken copy is left out: its failures are what its scenario expected,
+    /// not findings about the homelab.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut findings: Vec<Finding> = Vec::new();
+        let from_status = |status: CaseStatus| match status {
+            CaseStatus::Failed(f) | CaseStatus::Note(f) => Some(f),
+            CaseStatus::Passed | CaseStatus::Skipped => None,
+        };
+        for outcome in self.all().into_iter().flat_map(|s| s.outcomes) {
+            let found: Vec<Finding> = match outcome {
+                Outcome::Findings(checked) if checked.broken_copy.is_none() => checked.findings,
+                Outcome::ToolRun(run) if run.broken_copy.is_none() => run
+                    .cases
+                    .into_iter()
+                    .filter_map(|c| from_status(c.status))
+                    .collect(),
+                Outcome::TerraformRuns(runs) => runs
+                    .runs
+                    .into_iter()
+                    .filter_map(|r| from_status(r.status))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for finding in found {
+                if !findings.contains(&finding) {
+                    findings.push(finding);
+                }
+            }
+        }
+        findings
+    }
+
     /// Every tool run of the run, each once.
     pub fn tool_runs(&self) -> Vec<ToolRun> {
         let runs = self
@@ -98,5 +132,69 @@ impl RunOutcomes {
             })
             .collect();
         super::junit::distinct(runs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::FindingId;
+    use crate::outcome::{BrokenCopy, CheckedFindings, ToolCase};
+    use std::time::Duration;
+
+    fn scenario(outcomes: Vec<Outcome>) -> ScenarioOutcomes {
+        ScenarioOutcomes {
+            feature: "f.feature".into(),
+            scenario: "s".into(),
+            line: 1,
+            outcomes,
+            not_applicable: None,
+        }
+    }
+
+    fn run(finding: &Finding, broken_copy: Option<BrokenCopy>) -> Outcome {
+        Outcome::ToolRun(ToolRun {
+            suite: "bats: t.bats".into(),
+            cases: vec![ToolCase {
+                name: "t".into(),
+                classname: "t.bats".into(),
+                time: Duration::ZERO,
+                status: CaseStatus::Failed(finding.clone()),
+            }],
+            broken_copy,
+        })
+    }
+
+    fn checked(findings: Vec<Finding>, broken_copy: Option<BrokenCopy>) -> Outcome {
+        Outcome::Findings(CheckedFindings {
+            check: "c".into(),
+            findings,
+            broken_copy,
+        })
+    }
+
+    #[test]
+    fn findings_are_each_once_and_a_broken_copys_are_left_out() {
+        let broken = || {
+            Some(BrokenCopy {
+                change: "the test removed".into(),
+                expected: None,
+            })
+        };
+        let failed = Finding::new(FindingId::new("bats/test-failed"), "t.bats", "failed");
+        let note = Finding::new(FindingId::new("catalog/unchecked"), "r.yml", "n").note();
+        let expected = Finding::new(FindingId::new("promql/series"), "r.yml", "on a copy");
+        let outcomes = RunOutcomes::default();
+        outcomes.add(scenario(vec![
+            run(&failed, None),
+            checked(vec![note.clone()], None),
+        ]));
+        // A second scenario sharing the run, and two on broken copies.
+        outcomes.add(scenario(vec![
+            run(&failed, None),
+            run(&expected, broken()),
+            checked(vec![expected.clone()], broken()),
+        ]));
+        assert_eq!(outcomes.findings(), vec![failed, note]);
     }
 }

@@ -377,6 +377,7 @@ mod tests {
         use crate::outcome::CheckedFindings;
         let checked = CheckedFindings {
             check: "catalog check: tooling.yml".into(),
+            broken_copy: None,
             findings: vec![
                 Finding::new(
                     FindingId::new("catalog/unchecked"),
@@ -405,6 +406,7 @@ mod tests {
         );
         let without = CheckedFindings {
             check: "c".into(),
+            broken_copy: None,
             findings: vec![],
         };
         assert!(without.notes_run().is_none());

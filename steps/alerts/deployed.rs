@@ -83,6 +83,7 @@ fn checks_run_over_every_file(world: &mut World) -> Result<(), String> {
         world.outcomes.push(Outcome::Findings(CheckedFindings {
             check: format!("catalog checks: {}", report.file),
             findings: report.findings.clone(),
+            broken_copy: world.layout.broken_copy(),
         }));
     }
     world.alerts.lint_time = Some(took);

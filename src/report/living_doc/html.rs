@@ -484,6 +484,7 @@ mod tests {
         scenario.outcomes = vec![
             Outcome::Findings(CheckedFindings {
                 check: nasty.into(),
+                broken_copy: None,
                 findings: vec![
                     Finding::new(FindingId::new("promql/series"), nasty, nasty)
                         .at_line(3)
