@@ -72,6 +72,10 @@ pub struct LoadedRule {
     /// Filled in from the group.
     #[serde(skip)]
     pub group: String,
+    /// The rules file the group came from, as the server loaded it; [`relative_files`]
+    /// makes it relative to the repository.
+    #[serde(skip)]
+    pub file: String,
     /// How often its group is evaluated, from the group.
     #[serde(skip)]
     pub group_interval: Duration,
@@ -115,14 +119,35 @@ fn parse_rules(body: &str) -> Result<Vec<LoadedRule>, String> {
         .into_iter()
         .flat_map(|g| {
             let group = g.name;
+            let file = g.file;
             let interval = Duration::try_from_secs_f64(g.interval).unwrap_or_default();
             g.rules.into_iter().map(move |mut r| {
                 r.group = group.clone();
+                r.file = file.clone();
                 r.group_interval = interval;
                 r
             })
         })
         .collect())
+}
+
+/// Names each rule's file relative to the first of `bases` (the repository, the directory
+/// rendered templates were written under, as their relative paths) that holds it, so that a
+/// finding points at the repository's file; a file under none keeps its path.
+pub fn relative_files(rules: &mut [LoadedRule], bases: &[&std::path::Path]) {
+    for rule in rules {
+        let loaded = std::path::Path::new(&rule.file);
+        let relative = bases.iter().find_map(|base| {
+            let base = base.canonicalize().ok()?;
+            loaded
+                .strip_prefix(&base)
+                .ok()
+                .map(|p| p.display().to_string())
+        });
+        if let Some(relative) = relative {
+            rule.file = relative;
+        }
+    }
 }
 
 /// Marks the rules not evaluated yet whose group's interval is longer than `wait`; true
@@ -151,6 +176,9 @@ struct RulesData {
 #[derive(Deserialize)]
 struct LoadedGroup {
     name: String,
+    /// The rules file as the server loaded it (an absolute path).
+    #[serde(default)]
+    file: String,
     /// Seconds between evaluations.
     #[serde(default)]
     interval: f64,
@@ -200,7 +228,7 @@ pub fn rules_run(rules: &[LoadedRule]) -> crate::outcome::ToolRun {
                     CaseStatus::Note(
                         crate::finding::Finding::new(
                             RULE_NOT_DUE,
-                            &rule.group,
+                            rule_file(rule),
                             rule.not_due_reason(),
                         )
                         .about(&rule.name)
@@ -210,7 +238,7 @@ pub fn rules_run(rules: &[LoadedRule]) -> crate::outcome::ToolRun {
                     CaseStatus::Failed(
                         crate::finding::Finding::new(
                             RULE_UNHEALTHY,
-                            &rule.group,
+                            rule_file(rule),
                             rule.last_error.clone().unwrap_or_default(),
                         )
                         .about(&rule.name)
@@ -221,6 +249,15 @@ pub fn rules_run(rules: &[LoadedRule]) -> crate::outcome::ToolRun {
             })
             .collect(),
         broken_copy: None,
+    }
+}
+
+/// Where a rule's finding points: its file, or its group when the server did not say.
+fn rule_file(rule: &LoadedRule) -> &str {
+    if rule.file.is_empty() {
+        &rule.group
+    } else {
+        &rule.file
     }
 }
 
@@ -497,6 +534,21 @@ mod tests {
             {{"name":"capacity-recording","file":"a.yml","interval":300,"rules":[
               {{"name":"instance:node_filesystem_avail:ratio","type":"recording","health":"unknown"}}]}}]}}}}"#
         )
+    }
+
+    #[test]
+    fn a_rules_finding_names_its_file_relative_to_the_repository() {
+        let repo = tempfile::tempdir().unwrap();
+        let dir = repo.path().canonicalize().unwrap();
+        let body = answer("err").replace("a.yml", &format!("{}/alerts/a.yml", dir.display()));
+        let mut rules = parse_rules(&body).unwrap();
+        relative_files(&mut rules, &[repo.path()]);
+        let run = rules_run(&rules);
+        let crate::outcome::CaseStatus::Failed(finding) = &run.cases[0].status else {
+            panic!("{run:?}")
+        };
+        assert_eq!(finding.file, "alerts/a.yml");
+        assert_eq!(finding.subject(), "HostDown");
     }
 
     #[test]

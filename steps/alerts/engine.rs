@@ -23,7 +23,11 @@ async fn evaluated_every_rule(world: &mut World) -> Result<(), String> {
     .map_err(|e| format!("reading the rules API did not finish: {e}"))?;
     // Kept until the scenario ends, then stopped by Drop even if a later step fails.
     world.alerts.server = Some(server);
-    let rules = rules.map_err(|e| e.to_string())?;
+    let mut rules = rules.map_err(|e| e.to_string())?;
+    let root = world.root();
+    let mut bases = vec![root.path()];
+    bases.extend(world.alerts.rendered.as_ref().map(|dir| dir.path()));
+    homelab_spec::alerts::server::relative_files(&mut rules, &bases);
     world.outcomes.push(homelab_spec::outcome::Outcome::ToolRun(
         homelab_spec::alerts::server::rules_run(&rules),
     ));
