@@ -23,6 +23,7 @@ import ast
 import pathlib
 import re
 import sys
+import supplement_rows
 
 
 def literal(node):
@@ -83,24 +84,21 @@ def main():
     if not source:
         sys.exit(f"pve_source_supplement: no metric family found under {args.package}")
     kept, listed = [], set()
-    with open(args.supplement, encoding="utf-8") as f:
-        for number, raw in enumerate(f, 1):
-            line = raw.rstrip("\n")
-            if not line.strip() or line.startswith("#"):
-                kept.append(line)
-                continue
-            cols = line.split("\t")
-            name, labels, help_text = cols[0], cols[2].split(",") if cols[2] else [], cols[4]
-            listed.add(name)
-            if name not in source:
-                continue
-            src_help, src_labels = source[name]
-            where = f"{args.supplement}:{number}: {name}"
-            if src_help is not None and src_help != help_text:
-                sys.exit(f"{where}: the release's source has the help {src_help!r}; review the row")
-            if src_labels is not None and src_labels != labels:
-                sys.exit(f"{where}: the release's source has the labels {src_labels}; review the row")
+    for number, line, row in supplement_rows.rows(args.supplement):
+        if row is None:
             kept.append(line)
+            continue
+        name, labels, help_text = row
+        listed.add(name)
+        if name not in source:
+            continue
+        src_help, src_labels = source[name]
+        where = f"{args.supplement}:{number}: {name}"
+        if src_help is not None and src_help != help_text:
+            sys.exit(f"{where}: the release's source has the help {src_help!r}; review the row")
+        if src_labels is not None and src_labels != labels:
+            sys.exit(f"{where}: the release's source has the labels {src_labels}; review the row")
+        kept.append(line)
     seen = scraped(args.scrape)
     unaccounted = sorted(n for n in source
                          if n not in listed and not {n, n + "_total", n + "_info"} & seen)

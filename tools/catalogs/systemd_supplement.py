@@ -20,6 +20,7 @@ Output (stdout): the kept rows, in the supplement's format. Standard library onl
 import argparse
 import re
 import sys
+import supplement_rows
 
 DESC = re.compile(
     r'prometheus\.NewDesc\(\s*prometheus\.BuildFQName\(namespace,\s*subsystem,\s*"(\w+)"\),\s*'
@@ -48,21 +49,18 @@ def main():
     if not source:
         sys.exit(f"systemd_supplement: no prometheus.NewDesc(BuildFQName(...)) found in {args.source}")
     kept, listed = [], set()
-    with open(args.supplement, encoding="utf-8") as f:
-        for number, raw in enumerate(f, 1):
-            line = raw.rstrip("\n")
-            if not line.strip() or line.startswith("#"):
-                kept.append(line)
-                continue
-            cols = line.split("\t")
-            name, labels, help_text = cols[0], cols[2].split(",") if cols[2] else [], cols[4]
-            listed.add(name)
-            if name not in source:
-                continue
-            where = f"{args.supplement}:{number}: {name}"
-            if source[name] != (help_text, labels):
-                sys.exit(f"{where}: {args.source} describes it as {source[name]}; review the row")
+    for number, line, row in supplement_rows.rows(args.supplement):
+        if row is None:
             kept.append(line)
+            continue
+        name, labels, help_text = row
+        listed.add(name)
+        if name not in source:
+            continue
+        where = f"{args.supplement}:{number}: {name}"
+        if source[name] != (help_text, labels):
+            sys.exit(f"{where}: {args.source} describes it as {source[name]}; review the row")
+        kept.append(line)
     unlisted = sorted(set(source) - listed)
     if unlisted:
         sys.exit(f"systemd_supplement: {args.source} has families {args.supplement} does not list: "
