@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod cargo_args;
 pub mod checks;
 pub mod copy_tree;
+pub mod coverage;
 pub mod finding;
 pub mod homelab;
 pub mod not_applicable;

@@ -1,0 +1,35 @@
+//! What is tested, and what is not: for every alerting rule, Terraform module element and
+//! Bash function of the homelab, the cases that exercise it.
+//!
+//! Each layer has its own collector: [`alerts`] (the behaviour scenarios and the homelab's
+//! promtool test files that show a rule firing or staying quiet), [`terraform`] (the
+//! `.tftest.hcl` runs whose assertions or `expect_failures` touch an element) and [`bash`]
+//! (the functions and lines the real BATS runs executed, traced by bash itself, and the
+//! textfile metrics those runs published). [`collect`] puts them together into one
+//! [`Coverage`], the data of `reports/coverage.json` and of the page's "What is tested".
+
+pub mod alerts;
+pub mod bash;
+pub mod model;
+pub mod terraform;
+
+use std::path::Path;
+
+use crate::report::ScenarioOutcomes;
+
+pub use model::{
+    CaseKind, CaseRef, Coverage, ElementKind, FileLines, FunctionCoverage, RuleCoverage,
+    RuleStatus, TerraformElement, TextfileMetric,
+};
+
+/// The coverage of the homelab at `root`, from what the run's scenarios returned.
+pub fn collect(root: &Path, scenarios: &[ScenarioOutcomes]) -> Coverage {
+    Coverage {
+        schema_version: model::SCHEMA_VERSION,
+        alerts: alerts::collect(root, scenarios),
+        terraform: terraform::collect(root),
+        bash: bash::functions(root, scenarios),
+        bash_files: bash::files(root, scenarios),
+        textfile: bash::textfile_metrics(root, scenarios),
+    }
+}
