@@ -27,3 +27,4 @@ pub mod terraform;
 mod test_support;
 pub mod timing;
 pub mod tools;
+pub mod workspace;

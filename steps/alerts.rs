@@ -18,20 +18,20 @@ use homelab_spec::alerts::finding::listing;
 use homelab_spec::alerts::promtool::{CheckRulesOutcome, InputSeries};
 use homelab_spec::alerts::roles::{self, AlertRole};
 use homelab_spec::alerts::server::{LoadedRule, PrometheusServer};
-use homelab_spec::alerts::{self, CheckId, Depth, LintReport, rule_edit};
+use homelab_spec::alerts::{self, CheckId, Depth, LintReport};
 use homelab_spec::not_applicable::NotApplicable;
-use homelab_spec::outcome::{BrokenCopy, CheckedFindings, Outcome};
+use homelab_spec::outcome::{CheckedFindings, Outcome};
+use homelab_spec::workspace::{RulesEdit, RulesEditKind};
 
 use super::{OrFail, World};
 
 /// This story's part of a scenario's state.
 #[derive(Debug, Default)]
 pub struct AlertsState {
-    /// The rules file under check: the real one, or a broken copy in `scratch`.
+    /// The rules file under check: the real one, or the one of a changed copy.
     rules: Option<PathBuf>,
     /// How findings name it.
     display_name: String,
-    scratch: Option<tempfile::TempDir>,
     /// The line a broken copy changed, when it changed one.
     changed_line: Option<usize>,
     /// The alert a broken copy changed, chosen by the role it plays ("that alert").
@@ -81,24 +81,18 @@ fn the_rules_file(world: &mut World) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes an edited copy of the real rules file to a scratch directory and checks that one.
-fn use_copy(
-    world: &mut World,
-    edit: impl FnOnce(&str) -> Result<rule_edit::Edited, rule_edit::RuleEditError>,
-) -> Result<(), String> {
-    let original = world.root().join(alerts::RULES_FILE);
-    let text = std::fs::read_to_string(&original)
-        .map_err(|e| format!("cannot read {}: {e}", original.display()))?;
-    let edited = edit(&text).map_err(|e| e.to_string())?;
-    let scratch =
-        tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
-    let copy = scratch.path().join("default.yml");
-    std::fs::write(&copy, &edited.text)
-        .map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
+/// Checks a copy of the repository whose rules file has `kind` made to `alert`.
+fn use_copy(world: &mut World, alert: &str, kind: RulesEditKind) -> Result<(), String> {
+    let alert = alert.to_string();
+    world.change(RulesEdit { alert, kind })?;
+    let copy = world.root().join(alerts::RULES_FILE);
     world.alerts.display_name = copy.display().to_string();
     world.alerts.rules = Some(copy);
-    world.alerts.scratch = Some(scratch);
-    world.alerts.changed_line = edited.line;
+    world.alerts.changed_line = world
+        .workspace()
+        .applied()
+        .and_then(|applied| applied.line.as_ref())
+        .map(|(_, line)| *line);
     Ok(())
 }
 
@@ -153,9 +147,8 @@ fn first_alert(world: &mut World, choice: FirstAlert) -> Result<String, String> 
 )]
 fn copy_with_severity(world: &mut World, choice: FirstAlert, value: String) -> Result<(), String> {
     let alert = first_alert(world, choice)?;
-    use_copy(world, |text| {
-        rule_edit::set_value(text, &alert, "severity", &value)
-    })
+    let key = "severity".to_string();
+    use_copy(world, &alert, RulesEditKind::Set { key, value })
 }
 
 #[given(
@@ -163,9 +156,8 @@ fn copy_with_severity(world: &mut World, choice: FirstAlert, value: String) -> R
 )]
 fn copy_with_for(world: &mut World, choice: FirstAlert, value: String) -> Result<(), String> {
     let alert = first_alert(world, choice)?;
-    use_copy(world, |text| {
-        rule_edit::set_value(text, &alert, "for", &value)
-    })
+    let key = "for".to_string();
+    use_copy(world, &alert, RulesEditKind::Set { key, value })
 }
 
 #[given(
@@ -179,7 +171,7 @@ fn copy_without(world: &mut World, choice: FirstAlert, what: String) -> Result<(
         other => other,
     }
     .to_string();
-    use_copy(world, |text| rule_edit::remove_key(text, &alert, &key))
+    use_copy(world, &alert, RulesEditKind::Remove(key))
 }
 
 #[given(
@@ -187,18 +179,14 @@ fn copy_without(world: &mut World, choice: FirstAlert, what: String) -> Result<(
 )]
 fn copy_with_broken_expr(world: &mut World, choice: FirstAlert) -> Result<(), String> {
     let alert = first_alert(world, choice)?;
-    use_copy(world, |text| {
-        let expr = rule_edit::value_of(text, &alert, "expr")?;
-        rule_edit::set_value(text, &alert, "expr", &format!("{expr} and ("))
-    })
+    use_copy(world, &alert, RulesEditKind::CutExpressionShort)
 }
 
 #[given("a copy of the rules file where the second alert is renamed as the first")]
 fn copy_with_rename(world: &mut World) -> Result<(), String> {
     let (first, second) = target(world, roles::two_alerts, |(first, _)| first)?;
-    use_copy(world, |text| {
-        rule_edit::set_value(text, &second, "alert", &first)
-    })
+    let (key, value) = ("alert".to_string(), first);
+    use_copy(world, &second, RulesEditKind::Set { key, value })
 }
 
 #[given(
@@ -206,7 +194,7 @@ fn copy_with_rename(world: &mut World) -> Result<(), String> {
 )]
 fn copy_with_tab(world: &mut World, key: String, choice: FirstAlert) -> Result<(), String> {
     let alert = first_alert(world, choice)?;
-    use_copy(world, |text| rule_edit::indent_with_tab(text, &alert, &key))
+    use_copy(world, &alert, RulesEditKind::IndentWithTab(key))
 }
 
 #[given("a copy of the rules file where the first alert on a catalogued metric misspells it")]
@@ -217,9 +205,12 @@ fn copy_with_misspelt_metric(world: &mut World) -> Result<(), String> {
         |text| roles::alert_on_a_catalogued_metric(text, catalogs),
         |(alert, _, _)| alert,
     )?;
-    use_copy(world, |text| {
-        rule_edit::replace_in_expr(text, &alert, &metric, &misspelt)
-    })
+    let (from, to) = (metric, misspelt);
+    use_copy(
+        world,
+        &alert,
+        RulesEditKind::ReplaceInExpression { from, to },
+    )
 }
 
 #[given(
@@ -233,22 +224,21 @@ fn copy_with_label_of_another_metric(world: &mut World, exporter: String) -> Res
         |text| roles::alert_matching_a_metric_label(text, catalogs, exporter),
         |(alert, _, _)| alert,
     )?;
-    use_copy(world, |text| {
-        rule_edit::replace_in_expr(text, &alert, &own, &other)
-    })
+    let (from, to) = (own, other);
+    use_copy(
+        world,
+        &alert,
+        RulesEditKind::ReplaceInExpression { from, to },
+    )
 }
 
 /// Adds ` ({{ $labels.<label> }})` to the alert's summary.
 fn copy_naming_label(world: &mut World, alert: &str, label: &str) -> Result<(), String> {
-    use_copy(world, |text| {
-        let value = rule_edit::value_of(text, alert, "summary")?;
-        rule_edit::set_value(
-            text,
-            alert,
-            "summary",
-            &format!("{value} ({{{{ $labels.{label} }}}})"),
-        )
-    })
+    use_copy(
+        world,
+        alert,
+        RulesEditKind::SummaryNamesLabel(label.to_string()),
+    )
 }
 
 #[given(
@@ -274,7 +264,7 @@ fn copy_naming_a_label_the_metric_lacks(world: &mut World) -> Result<(), String>
 
 #[given(regex = r#"^a copy of the rules file with an extra top-level key "(\w+)"$"#)]
 fn copy_with_top_level_key(world: &mut World, key: String) -> Result<(), String> {
-    use_copy(world, |text| Ok(rule_edit::add_top_level_key(text, &key)))
+    use_copy(world, "", RulesEditKind::TopLevelKey(key))
 }
 
 /// Runs the checks; the time kept is the CPU time they took (not wall time, which grows
@@ -296,13 +286,10 @@ fn lint(world: &mut World, depth: Depth) -> Result<(), String> {
                 "catalog checks"
             }
         };
-        world.outcomes.push(Outcome::Findings(CheckedFindings {
+        world.record(Outcome::Findings(CheckedFindings {
             check: format!("{check}: {}", report.file),
             findings: report.findings.clone(),
-            broken_copy: world.alerts.scratch.as_ref().map(|_| BrokenCopy {
-                change: format!("a changed copy of {}", alerts::RULES_FILE),
-                expected: None,
-            }),
+            broken_copy: None,
         }));
     }
     world.alerts.report = report;
@@ -356,10 +343,10 @@ fn report_selection(world: &mut World, attribution: &Attribution) {
         "catalogs of the deployed exporters: {}",
         attribution.titles()
     );
-    world.outcomes.push(Outcome::Findings(CheckedFindings {
+    world.record(Outcome::Findings(CheckedFindings {
         check: "catalog selection".to_string(),
         findings: attribution.notes.clone(),
-        broken_copy: world.layout.broken_copy(),
+        broken_copy: None,
     }));
 }
 

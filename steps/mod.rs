@@ -1,19 +1,26 @@
 //! Step definitions: each parses its sentence, calls the `homelab_spec` library, and asserts.
 //! The `World` holds one scenario's state, one field per concern.
 
+use std::path::Path;
+
 use homelab_spec::not_applicable::NotApplicable;
-use homelab_spec::outcome::Outcomes;
+use homelab_spec::outcome::{BrokenCopy, Outcome, Outcomes};
 use homelab_spec::spec_root::SpecRoot;
+use homelab_spec::workspace::{Change, ChangeError, Workspace};
 
 pub mod alerts;
 pub mod bats;
 pub mod layout;
 pub mod retry;
 pub mod terraform;
+pub mod words;
 
 /// One scenario's state.
-#[derive(Debug, Default, cucumber::World)]
+#[derive(Debug, cucumber::World)]
+#[world(init = Self::new)]
 pub struct World {
+    /// The repository the scenario checks: the checkout under test, or a changed copy.
+    workspace: Workspace,
     pub layout: layout::LayoutState,
     pub alerts: alerts::AlertsState,
     pub terraform: terraform::TerraformState,
@@ -31,9 +38,69 @@ pub struct World {
 }
 
 impl World {
-    /// The repository under test (`SPEC_ROOT`), validated before the run started.
-    pub fn root(&self) -> SpecRoot {
+    fn new() -> World {
+        let checkout = SpecRoot::current();
+        World {
+            workspace: Workspace::checkout(checkout.path()),
+            layout: layout::LayoutState::at(checkout.path()),
+            alerts: Default::default(),
+            terraform: Default::default(),
+            retry: Default::default(),
+            textfile: Default::default(),
+            outcomes: Default::default(),
+            not_applicable: None,
+            plan: false,
+        }
+    }
+
+    /// The scenario's repository: the checkout under test, or the copy a change was made in.
+    pub fn root(&self) -> &Path {
+        self.workspace.root()
+    }
+
+    /// The checkout under test, whatever the scenario changed: for the results shared by
+    /// every scenario of the run (a BATS file's run, the retry twins), never a changed copy.
+    pub fn checkout(&self) -> SpecRoot {
         SpecRoot::current()
+    }
+
+    pub fn workspace(&self) -> &Workspace {
+        &self.workspace
+    }
+
+    /// Makes the scenario check a copy of the checkout with `change` made; a homelab with
+    /// nothing the change could change ends the scenario as not applicable.
+    pub fn change(&mut self, change: impl Change + 'static) -> Result<(), String> {
+        match self.workspace.changed(Box::new(change)) {
+            Ok(changed) => {
+                self.layout = layout::LayoutState::at(changed.root());
+                self.workspace = changed;
+                Ok(())
+            }
+            Err(ChangeError::NotApplicable(why)) => Err(self.skip(why)),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Hands what a step ran to the reports, marked when it ran on a broken copy (or with
+    /// a PATH a scenario broke): its failures are then what the scenario expects.
+    pub fn record(&mut self, mut outcome: Outcome) {
+        let broken = self.broken_copy();
+        match &mut outcome {
+            Outcome::ToolRun(run) => run.broken_copy = broken,
+            Outcome::Findings(checked) => checked.broken_copy = broken,
+            // The report's table of a directory's runs shows the homelab as it is; a broken
+            // copy's runs are in its scenario and in junit.xml.
+            Outcome::TerraformRuns(_) if broken.is_some() => return,
+            _ => {}
+        }
+        self.outcomes.push(outcome);
+    }
+
+    fn broken_copy(&self) -> Option<BrokenCopy> {
+        self.workspace
+            .broken_copy()
+            .or_else(|| self.terraform.broken_path())
     }
 
     /// Ends the scenario as not applicable: records why and returns the step's message.

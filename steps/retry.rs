@@ -66,7 +66,7 @@ fn parse<T: std::str::FromStr>(text: &str) -> Result<T, String> {
 /// and hands its waits to the report.
 async fn observe(world: &mut World, implementation: Implementation) -> Result<Observed, String> {
     let case = world.retry.case.clone();
-    let root = world.root();
+    let root = world.checkout();
     let run_case = case.clone();
     let seen = tokio::task::spawn_blocking(move || run_case.run(implementation, &root))
         .await
@@ -387,7 +387,7 @@ async fn the_bats_tests_run(world: &mut World) -> Result<(), String> {
         .bats_file
         .clone()
         .ok_or("no BATS file was named by an earlier step")?;
-    let root = world.root();
+    let root = world.checkout();
     // Shared with the scenario that runs every BATS file: one run per file and process.
     let run = tokio::task::spawn_blocking(move || {
         (*bats::shared_run(root.path(), std::path::Path::new(&file))).clone()
