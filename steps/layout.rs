@@ -151,7 +151,7 @@ fn it_finds_every_kind_of_part(world: &mut World) -> Result<(), String> {
     }
 }
 
-#[then(regex = r"^discovery took less than (\d+) milliseconds$")]
+#[then(expr = "discovery took less than {int} milliseconds")]
 fn discovery_took_less_than(world: &mut World, limit: u64) -> Result<(), String> {
     let took = world
         .layout
