@@ -111,6 +111,17 @@ impl World {
     }
 }
 
+/// Runs blocking library work (external tools) off the async runtime's threads; a panic
+/// in it is the step's failure, naming `what` did not finish.
+pub async fn blocking<T: Send + 'static>(
+    what: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| format!("{what} did not finish: {e}"))
+}
+
 /// A step's failure message from any error of the library: the error's own sentence.
 pub trait OrFail<T> {
     fn or_fail(self) -> Result<T, String>;

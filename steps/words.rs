@@ -6,6 +6,7 @@
 use cucumber::Parameter;
 use homelab_spec::homelab::growth::{RepositoryChange, SENTENCES};
 use homelab_spec::terraform::broken_copy::{self, ModuleChange};
+use homelab_spec::workspace::ModuleEdit;
 use homelab_spec::workspace::step_words::check_parameter;
 
 /// A named change to a copy of the repository, as a feature writes it (see
@@ -43,6 +44,30 @@ impl std::str::FromStr for ModuleChangeWords {
             sentence: text.to_string(),
             change,
         })
+    }
+}
+
+impl ModuleChangeWords {
+    /// The change, made to `module`.
+    pub fn on(self, module: String) -> ModuleEdit {
+        let (sentence, change) = (self.sentence, self.change);
+        ModuleEdit {
+            module,
+            change,
+            sentence,
+        }
+    }
+}
+
+/// A module, by its directory's name (`vm`, `monitoring-stack`).
+#[derive(Debug, Clone, Parameter)]
+#[param(name = "module", regex = r"[\w-]+")]
+pub struct ModuleName(pub String);
+
+impl std::str::FromStr for ModuleName {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        Ok(ModuleName(text.to_string()))
     }
 }
 

@@ -60,6 +60,24 @@ pub struct ModuleEdit {
 }
 
 impl ModuleEdit {
+    /// The change of the first guarded default of `modules` (in their order: a string
+    /// default a regression run asserts on without setting it), and the run that guards it.
+    pub fn of_first_guarded_default(
+        modules: &[Module],
+    ) -> Result<(ModuleEdit, String), crate::not_applicable::NotApplicable> {
+        let guarded = crate::terraform::broken_copy::first_guarded_default(modules)?;
+        let sentence = format!(
+            "the {} default of {} changed (guarded by {})",
+            guarded.variable, guarded.module, guarded.run
+        );
+        let edit = ModuleEdit {
+            change: guarded.change(),
+            module: guarded.module,
+            sentence,
+        };
+        Ok((edit, guarded.run))
+    }
+
     /// The module as it is in `workspace`.
     pub fn module_in(&self, workspace: &Workspace) -> Result<Module, ChangeError> {
         Module::in_root(workspace.root(), &self.module).map_err(|e| ChangeError::failed(self, e))

@@ -12,14 +12,13 @@ use cucumber::given;
 use homelab_spec::finding::{Finding, listing};
 use homelab_spec::outcome::BrokenCopy;
 use homelab_spec::shell::fake_commands::FakeCommands;
-use homelab_spec::terraform::broken_copy::first_guarded_default;
 use homelab_spec::terraform::environment::EnvironmentError;
 use homelab_spec::terraform::init_check::InitCheck;
 use homelab_spec::terraform::runner::SharedOutcome;
 use homelab_spec::terraform::{Module, ModuleOutcome, TerraformError};
 use homelab_spec::workspace::ModuleEdit;
 
-use super::words::ModuleChangeWords;
+use super::words::{ModuleChangeWords, ModuleName};
 use super::{OrFail, World};
 
 /// This story's part of a scenario's state.
@@ -88,9 +87,9 @@ fn every_homelab_module(world: &mut World) -> Result<(), String> {
     Ok(())
 }
 
-#[given(regex = r"^the (\S+) module$")]
-fn the_module(world: &mut World, name: String) -> Result<(), String> {
-    world.terraform.modules = vec![Module::in_root(world.root(), &name).or_fail()?];
+#[given(expr = "the {module} module")]
+fn the_module(world: &mut World, name: ModuleName) -> Result<(), String> {
+    world.terraform.modules = vec![Module::in_root(world.root(), &name.0).or_fail()?];
     Ok(())
 }
 
@@ -104,48 +103,24 @@ fn broken_copy(world: &mut World, edit: ModuleEdit) -> Result<(), String> {
     Ok(())
 }
 
-#[given(expr = "a copy of the {word} module in which {module_change}")]
+#[given(expr = "a copy of the {module} module in which {module_change}")]
 fn a_broken_copy(
     world: &mut World,
-    module: String,
-    change: ModuleChangeWords,
+    module: ModuleName,
+    words: ModuleChangeWords,
 ) -> Result<(), String> {
-    let (sentence, change) = (change.sentence, change.change);
-    broken_copy(
-        world,
-        ModuleEdit {
-            module,
-            change,
-            sentence,
-        },
-    )
+    broken_copy(world, words.on(module.0))
 }
 
 #[given("a copy of the first module with a guarded default, in which that default is changed")]
 fn a_copy_with_a_guarded_default_changed(world: &mut World) -> Result<(), String> {
     let root = world.root().to_path_buf();
-    let modules: Vec<Module> = world
-        .layout
-        .homelab()?
-        .modules
-        .iter()
-        .map(|m| m.as_module(&root))
-        .collect();
-    let guarded = first_guarded_default(&modules).map_err(|why| world.skip(why))?;
-    let sentence = format!(
-        "the {} default of {} changed (guarded by {})",
-        guarded.variable, guarded.module, guarded.run
-    );
-    let (module, change) = (guarded.module.clone(), guarded.change());
-    broken_copy(
-        world,
-        ModuleEdit {
-            module,
-            change,
-            sentence,
-        },
-    )?;
-    world.terraform.guarding_run = Some(guarded.run);
+    let homelab = world.layout.homelab()?;
+    let modules: Vec<Module> = homelab.modules.iter().map(|m| m.as_module(&root)).collect();
+    let (edit, run) =
+        ModuleEdit::of_first_guarded_default(&modules).map_err(|why| world.skip(why))?;
+    broken_copy(world, edit)?;
+    world.terraform.guarding_run = Some(run);
     Ok(())
 }
 

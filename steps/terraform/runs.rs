@@ -16,7 +16,8 @@ use homelab_spec::terraform::module::REGRESSION_FILE;
 use homelab_spec::terraform::runner::{TestRequest, ids as run_ids, not_tested, test_modules};
 use homelab_spec::terraform::{Module, TerraformError, check_module};
 
-use super::super::{OrFail, World};
+use super::super::words::ModuleName;
+use super::super::{OrFail, World, blocking};
 
 async fn run_modules(world: &mut World, filter: Option<&str>, timeout: Option<Duration>) {
     run_modules_of(world, filter, timeout).await;
@@ -90,9 +91,9 @@ async fn its_tests_run(world: &mut World) {
     run_modules(world, None, None).await;
 }
 
-#[when(regex = r"^the (\S+) module's tests run$")]
-async fn the_named_modules_tests_run(world: &mut World, name: String) -> Result<(), String> {
-    world.terraform.modules = vec![Module::in_root(world.root(), &name).or_fail()?];
+#[when(expr = "the {module} module's tests run")]
+async fn the_named_modules_tests_run(world: &mut World, name: ModuleName) -> Result<(), String> {
+    world.terraform.modules = vec![Module::in_root(world.root(), &name.0).or_fail()?];
     run_modules(world, None, None).await;
     Ok(())
 }
@@ -143,10 +144,8 @@ async fn run_every_environment(world: &mut World) -> Result<(), String> {
     let runner = homelab_spec::terraform::TestRunner::from_settings().or_fail()?;
     let dirs: Vec<String> = environments.iter().map(|e| e.dir.clone()).collect();
     let copy_root = root.clone();
-    let results =
-        tokio::task::spawn_blocking(move || run_environments(&runner, &copy_root, &environments))
-            .await
-            .map_err(|e| format!("the environments' tests did not finish: {e}"))?;
+    let run = move || run_environments(&runner, &copy_root, &environments);
+    let results = blocking("the environments' tests", run).await?;
     for (dir, result) in dirs.iter().zip(&results) {
         let run = match result {
             Ok(outcome) => outcome.tool_run(),
