@@ -17,10 +17,135 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::coverage::model::{CaseKind, CaseRef, FileLines, FunctionCoverage, TextfileMetric};
+use crate::finding::Finding;
 use crate::homelab::Homelab;
 use crate::homelab::bash_functions::{BashFile, bash_files};
 use crate::outcome::{BashExecution, Outcome, TestExecution};
 use crate::report::ScenarioOutcomes;
+
+/// Finding ids of the Bash coverage floors.
+pub mod ids {
+    use crate::finding::FindingId;
+    /// A function a floor names is executed by fewer BATS tests than the floor asks (or is
+    /// not defined at all); the subject is the function.
+    pub const FUNCTION_NOT_EXECUTED: FindingId = FindingId::new("coverage/function-not-executed");
+}
+
+/// The checks of this module, for the one registry (`crate::checks`).
+pub(crate) const CHECKS: &[crate::checks::Check] = &[crate::checks::Check::new(
+    "coverage",
+    ids::FUNCTION_NOT_EXECUTED,
+    crate::checks::Depth::Tool,
+    "a Bash function a coverage floor names is executed by too few BATS tests",
+)];
+
+/// The floor "`function` is executed by at least `minimum` BATS tests": the tests that
+/// executed it, or `coverage/function-not-executed` about the function (at its definition,
+/// or about the scripts directory when no Bash file of the homelab defines it).
+pub fn floor(
+    files: &[BashFile],
+    tests: &[TracedTest],
+    function: &str,
+    minimum: usize,
+) -> Result<Vec<CaseRef>, Finding> {
+    let defined: Vec<(&str, u32)> = files
+        .iter()
+        .flat_map(|f| {
+            f.functions
+                .iter()
+                .filter(|(name, _)| name == function)
+                .map(move |(_, line)| (f.path.as_str(), *line))
+        })
+        .collect();
+    let Some(&(file, line)) = defined.first() else {
+        return Err(Finding::new(
+            ids::FUNCTION_NOT_EXECUTED,
+            crate::homelab::bash_functions::SCRIPTS_DIR,
+            format!(
+                "no Bash file under {}/ defines {function}, so no BATS test can execute it",
+                crate::homelab::bash_functions::SCRIPTS_DIR
+            ),
+        )
+        .about(function)
+        .expected(format!("{function} defined and executed by at least {minimum} BATS test(s)"))
+        .found("not defined"));
+    };
+    let mut cases: Vec<CaseRef> = defined
+        .iter()
+        .flat_map(|(file, _)| executed_by(tests, file, function))
+        .collect();
+    cases.sort();
+    cases.dedup();
+    if cases.len() >= minimum {
+        return Ok(cases);
+    }
+    let names: Vec<String> = cases
+        .iter()
+        .map(|c| format!("{}: {}", c.file, c.name))
+        .collect();
+    Err(Finding::new(
+        ids::FUNCTION_NOT_EXECUTED,
+        file,
+        format!(
+            "{function} ({file}, line {line}) is executed by {} BATS test(s), traced during the \
+             real runs of {} test(s); the floor is {minimum}{}",
+            cases.len(),
+            tests.len(),
+            if names.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", names.join("; "))
+            }
+        ),
+    )
+    .at_line(line as usize)
+    .about(function)
+    .expected(format!("at least {minimum} BATS test(s)"))
+    .found(format!("{} BATS test(s)", cases.len())))
+}
+
+/// Removes from the copy at `root` every test of `tests` whose execution `keep_out` says so:
+/// its `@test` block, from the `@test` line to its closing `}`. Returns the removed cases.
+pub fn remove_tests(
+    root: &Path,
+    tests: &[TracedTest],
+    keep_out: impl Fn(&TracedTest) -> bool,
+) -> std::io::Result<Vec<CaseRef>> {
+    let mut by_file: BTreeMap<&str, Vec<&TracedTest>> = BTreeMap::new();
+    for test in tests.iter().filter(|t| keep_out(t)) {
+        by_file.entry(&test.case.file).or_default().push(test);
+    }
+    let mut removed = Vec::new();
+    for (file, tests) in by_file {
+        let path = root.join(file);
+        let text = std::fs::read_to_string(&path)?;
+        let blocks = crate::shell::bash_trace::test_blocks(&text);
+        let mut cut: BTreeSet<u32> = BTreeSet::new();
+        for test in tests {
+            let block = test
+                .case
+                .line
+                .and_then(|line| blocks.iter().find(|(_, start, _)| *start == line));
+            let Some((_, start, Some(end))) = block else {
+                return Err(std::io::Error::other(format!(
+                    "{file}: cannot find the block of the test \"{}\"",
+                    test.case.name
+                )));
+            };
+            cut.extend(*start..=*end);
+            removed.push(test.case.clone());
+        }
+        let kept: Vec<&str> = text
+            .lines()
+            .enumerate()
+            .filter(|(i, _)| !cut.contains(&((i + 1) as u32)))
+            .map(|(_, l)| l)
+            .collect();
+        std::fs::write(&path, kept.join("\n") + "\n")?;
+    }
+    removed.sort();
+    Ok(removed)
+}
 
 /// One BATS test and what it executed.
 #[derive(Debug, Clone)]
@@ -313,6 +438,45 @@ mod tests {
                 executed: 2,
                 missed: vec![7],
             }]
+        );
+    }
+
+    #[test]
+    fn the_floor_names_the_function_when_too_few_tests_executed_it() {
+        let files = [read("scripts/lib/x.sh", LIB)];
+        let tests = tests_of([&execution()]);
+        let cases = floor(&files, &tests, "retry", 1).unwrap();
+        assert_eq!(cases.len(), 1);
+        let below = floor(&files, &tests, "unused", 1).unwrap_err();
+        assert_eq!(
+            (below.id, below.subject(), below.file.as_str(), below.line),
+            (
+                ids::FUNCTION_NOT_EXECUTED,
+                "unused",
+                "scripts/lib/x.sh",
+                Some(6)
+            )
+        );
+        let missing = floor(&files, &tests, "nowhere", 1).unwrap_err();
+        assert_eq!(missing.subject(), "nowhere");
+    }
+
+    #[test]
+    fn removing_tests_cuts_their_blocks_and_keeps_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let bats = "setup() {\n  true\n}\n\n@test \"one\" {\n  retry 1\n}\n\n@test \"two\" {\n  true\n}\n";
+        crate::test_support::write(dir.path(), "tests/t.bats", bats);
+        let mut run = execution();
+        run.tests[0].line = Some(5);
+        let tests = tests_of([&run]);
+        let removed = remove_tests(dir.path(), &tests, |t| {
+            t.execution.ran_function("scripts/lib/x.sh", "retry")
+        })
+        .unwrap();
+        assert_eq!(removed.len(), 1);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("tests/t.bats")).unwrap(),
+            "setup() {\n  true\n}\n\n\n@test \"two\" {\n  true\n}\n"
         );
     }
 

@@ -7,7 +7,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::scripts::{SCRIPTS_DIR, is_script};
+pub use super::scripts::SCRIPTS_DIR;
+use super::scripts::is_script;
 use super::shell_syntax::{Node, parse};
 
 /// One Bash file of the homelab.
