@@ -468,7 +468,11 @@ fn bats_tests_execute_retry(world: &mut World, minimum: String) -> Result<(), St
         .execution
         .iter()
         .filter(|t| passed.contains(&t.name.as_str()))
-        .filter(|t| defined.iter().any(|(file, name)| t.ran_function(file, name)))
+        .filter(|t| {
+            defined
+                .iter()
+                .any(|(file, name)| t.ran_function(file, name))
+        })
         .map(|t| t.name.as_str())
         .collect();
     println!(

@@ -67,7 +67,9 @@ pub fn floor(
             ),
         )
         .about(function)
-        .expected(format!("{function} defined and executed by at least {minimum} BATS test(s)"))
+        .expected(format!(
+            "{function} defined and executed by at least {minimum} BATS test(s)"
+        ))
         .found("not defined"));
     };
     let mut cases: Vec<CaseRef> = defined
@@ -378,7 +380,8 @@ mod tests {
         }
     }
 
-    const LIB: &str = "retry() {\n    local n=\"$1\"\n    echo \"a\nb\"\n}\nunused() {\n    echo never\n}\n";
+    const LIB: &str =
+        "retry() {\n    local n=\"$1\"\n    echo \"a\nb\"\n}\nunused() {\n    echo never\n}\n";
 
     fn execution() -> BashExecution {
         BashExecution {
@@ -387,7 +390,10 @@ mod tests {
                 test(
                     1,
                     "runs retry",
-                    executed("scripts/lib/x.sh", &[(2, Some("retry")), (4, Some("retry"))]),
+                    executed(
+                        "scripts/lib/x.sh",
+                        &[(2, Some("retry")), (4, Some("retry"))],
+                    ),
                 ),
                 test(
                     2,
@@ -464,7 +470,8 @@ mod tests {
     #[test]
     fn removing_tests_cuts_their_blocks_and_keeps_the_others() {
         let dir = tempfile::tempdir().unwrap();
-        let bats = "setup() {\n  true\n}\n\n@test \"one\" {\n  retry 1\n}\n\n@test \"two\" {\n  true\n}\n";
+        let bats =
+            "setup() {\n  true\n}\n\n@test \"one\" {\n  retry 1\n}\n\n@test \"two\" {\n  true\n}\n";
         crate::test_support::write(dir.path(), "tests/t.bats", bats);
         let mut run = execution();
         run.tests[0].line = Some(5);

@@ -259,8 +259,9 @@ mod tests {
 
     #[test]
     fn a_trace_line_names_test_file_line_and_function() {
-        let traced = parse_line("+++\t12\t/r/scripts/lib/common.sh\t180\tssh_exec_retry\tlocal x=1")
-            .unwrap();
+        let traced =
+            parse_line("+++\t12\t/r/scripts/lib/common.sh\t180\tssh_exec_retry\tlocal x=1")
+                .unwrap();
         assert_eq!(
             traced,
             TraceLine {
@@ -279,8 +280,11 @@ mod tests {
     fn paths_are_made_relative_to_the_root_lexically() {
         let roots = [PathBuf::from("/tmp/x/repo")];
         assert_eq!(
-            relative_to("/tmp/x/repo/tests/restore/../../scripts/lib/common.sh", &roots)
-                .as_deref(),
+            relative_to(
+                "/tmp/x/repo/tests/restore/../../scripts/lib/common.sh",
+                &roots
+            )
+            .as_deref(),
             Some("scripts/lib/common.sh")
         );
         assert_eq!(

@@ -16,8 +16,8 @@ use std::time::Duration;
 use crate::finding::Finding;
 use crate::homelab::copy::{RepositoryCopy, copy_repository};
 use crate::outcome::{BashExecution, CaseStatus, TestExecution, ToolCase, ToolRun};
-use crate::shell::bash_trace::{self, TraceSetup};
 use crate::parallel::RunOnce;
+use crate::shell::bash_trace::{self, TraceSetup};
 use crate::spec_root::SpecRoot;
 use crate::tools::{self, Command, Tool};
 
