@@ -488,6 +488,42 @@ mod tests {
     }
 
     #[test]
+    fn each_textfile_metric_an_alert_uses_has_its_publisher_and_the_tests_that_ran_it() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let homelab = Homelab::discover(root).unwrap();
+        let untraced = textfile_metrics_of(&homelab, &[]);
+        let drift = untraced
+            .iter()
+            .find(|m| m.metric == "homelab_terraform_drift_detected")
+            .expect("an alert uses the drift metric");
+        assert_eq!(drift.script.as_deref(), Some("scripts/drift-check.sh"));
+        assert!(!drift.alerts.is_empty());
+        assert!(drift.executed_by.is_empty());
+        assert!(
+            untraced.iter().all(|m| m.metric.starts_with("homelab_")),
+            "node-exporter's own metrics are not textfile metrics: {untraced:?}"
+        );
+        let line = drift.line.unwrap();
+        let ran = TestExecution {
+            number: 1,
+            name: "drift-check publishes".into(),
+            line: Some(3),
+            executed: executed("scripts/drift-check.sh", &[(line, None)]),
+        };
+        let traced = tests_of([&BashExecution {
+            bats_file: "tests/t.bats".into(),
+            tests: vec![ran],
+            broken_copy: None,
+        }]);
+        let metrics = textfile_metrics_of(&homelab, &traced);
+        let drift = metrics
+            .iter()
+            .find(|m| m.metric == "homelab_terraform_drift_detected")
+            .unwrap();
+        assert_eq!(drift.executed_by.len(), 1);
+    }
+
+    #[test]
     fn runs_on_a_changed_copy_are_not_the_homelab_s_coverage() {
         let mut broken = execution();
         broken.broken_copy = Some(crate::outcome::BrokenCopy {
