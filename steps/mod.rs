@@ -9,6 +9,7 @@ use homelab_spec::spec_root::SpecRoot;
 use homelab_spec::workspace::{Change, ChangeError, Workspace};
 
 pub mod alerts;
+pub mod bash_coverage;
 pub mod bats;
 pub mod layout;
 pub mod retry;
@@ -89,6 +90,7 @@ impl World {
         match &mut outcome {
             Outcome::ToolRun(run) => run.broken_copy = broken,
             Outcome::Findings(checked) => checked.broken_copy = broken,
+            Outcome::BashExecution(execution) => execution.broken_copy = broken,
             // The report's table of a directory's runs shows the homelab as it is; a broken
             // copy's runs are in its scenario and in junit.xml.
             Outcome::TerraformRuns(_) if broken.is_some() => return,

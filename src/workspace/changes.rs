@@ -206,3 +206,57 @@ impl Change for ScriptEdit {
         Expected::Failure
     }
 }
+
+/// Every BATS test that executes a Bash function, removed from the copy (which tests: from
+/// the traced runs of the checkout, `coverage::bash`).
+#[derive(Debug, Clone)]
+pub struct BatsTestsRemoved {
+    pub function: String,
+    /// The tests of the checkout and what each executed.
+    pub tests: Vec<crate::coverage::bash::TracedTest>,
+    /// The Bash files (relative to the root) that define the function.
+    pub defined_in: Vec<String>,
+}
+
+impl BatsTestsRemoved {
+    fn executes(&self, test: &crate::coverage::bash::TracedTest) -> bool {
+        self.defined_in
+            .iter()
+            .any(|file| test.execution.ran_function(file, &self.function))
+    }
+
+    /// The tests the change removes.
+    pub fn removed(&self) -> Vec<&crate::coverage::bash::TracedTest> {
+        self.tests.iter().filter(|t| self.executes(t)).collect()
+    }
+}
+
+impl Change for BatsTestsRemoved {
+    fn sentence(&self) -> String {
+        format!(
+            "every BATS test that executes {} removed ({} tests)",
+            self.function,
+            self.removed().len()
+        )
+    }
+
+    fn apply(&self, workspace: &Workspace) -> Result<Applied, ChangeError> {
+        let removed = crate::coverage::bash::remove_tests(workspace.root(), &self.tests, |t| {
+            self.executes(t)
+        })
+        .map_err(|e| ChangeError::failed(self, e))?;
+        if removed.is_empty() {
+            let why = format!(
+                "no BATS test executes {}: the copy would equal the repository",
+                self.function
+            );
+            return Err(ChangeError::failed(self, why));
+        }
+        Ok(Applied::default())
+    }
+
+    fn expected_finding(&self) -> Expected {
+        let id = crate::coverage::bash::ids::FUNCTION_NOT_EXECUTED;
+        Expected::Finding(id.as_str().to_string())
+    }
+}

@@ -17,7 +17,7 @@ use crate::homelab::copy::{RepositoryCopy, copy_repository};
 use crate::not_applicable::NotApplicable;
 use crate::outcome::BrokenCopy;
 
-pub use changes::{ModuleEdit, RulesEdit, RulesEditKind, ScriptEdit};
+pub use changes::{BatsTestsRemoved, ModuleEdit, RulesEdit, RulesEditKind, ScriptEdit};
 
 /// What a run on a changed copy is expected to find.
 #[derive(Debug, Clone, PartialEq, Eq)]
