@@ -20,8 +20,9 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
     // A file unchanged in an unchanged repository gives the repository's result, computed
     // once per process; a file a scenario added (or any file of a changed copy) runs here.
     let unchanged: Vec<bool> = files.iter().map(|f| world.layout.unchanged(f)).collect();
+    let suite = world.suite.clone();
     let runs = tokio::task::spawn_blocking(move || {
-        bats::run_files_sharing(&root, &spec_root, &files, |file| {
+        bats::run_files_sharing(&suite.bats, &root, &spec_root, &files, |file| {
             files
                 .iter()
                 .position(|f| f == file)
@@ -37,7 +38,7 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
         world.outcomes.push(Outcome::ToolRun(tool_run));
     }
     for run in runs.iter().flatten() {
-        println!(
+        say!(
             "{}: {} tests, {} failed",
             run.file,
             run.tests.len(),
@@ -111,7 +112,7 @@ fn the_bats_check_reports(
     file: String,
 ) -> Result<(), String> {
     let findings = bats_findings(world)?;
-    println!("the BATS runs report:\n{}", listing(&findings));
+    say!("the BATS runs report:\n{}", listing(&findings));
     if findings
         .iter()
         .any(|f| f.is(&id, Some(&subject)) && f.file == file)

@@ -35,6 +35,8 @@ impl std::str::FromStr for Change {
 
 #[derive(Debug, Default)]
 pub struct LayoutState {
+    /// The suite run: its `SPEC_ROOT` is the repository when no copy was made.
+    suite: super::SuiteHandle,
     /// The directory the current step's paths are relative to.
     base: Option<PathBuf>,
     /// A changed copy of the repository, when the scenario made one, and the change.
@@ -53,9 +55,7 @@ impl LayoutState {
     pub fn root(&self) -> PathBuf {
         match &self.copy {
             Some((copy, _)) => copy.root.clone(),
-            None => homelab_spec::spec_root::SpecRoot::current()
-                .path()
-                .to_path_buf(),
+            None => self.suite.settings.root.path().to_path_buf(),
         }
     }
 
@@ -174,7 +174,7 @@ fn the_homelab_is_discovered(world: &mut World) {
     }
     world.layout.discovery_time = Some(best);
     if let Some(Ok(homelab)) = &world.layout.discovered {
-        println!(
+        say!(
             "discovered in {best:?} under {}:\n{}",
             homelab.root.display(),
             homelab.summary()
@@ -245,7 +245,7 @@ fn discovery_fails_with(world: &mut World, id: String, subject: String) -> Resul
         }
         None => return Err("discovery did not run in an earlier step".into()),
     };
-    println!("discovery refused the copy:\n{}", listing(&findings));
+    say!("discovery refused the copy:\n{}", listing(&findings));
     if findings.iter().any(|f| f.is(&id, Some(&subject))) {
         Ok(())
     } else {

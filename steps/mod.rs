@@ -4,6 +4,17 @@
 use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::Outcomes;
 use homelab_spec::spec_root::SpecRoot;
+use homelab_spec::suite::Suite;
+use std::sync::{Arc, OnceLock};
+
+/// A step's diagnostic (what it discovered, counted or ran), as `println!` takes it: kept off
+/// the console, which shows what cucumber shows, and written to stderr under
+/// `SPEC_VERBOSE=1`. The reports keep what the scenarios ran.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::steps::diagnostic(format_args!($($arg)*))
+    };
+}
 
 pub mod alerts;
 pub mod bats;
@@ -11,9 +22,53 @@ pub mod layout;
 pub mod retry;
 pub mod terraform;
 
+/// The suite run, built by `main` before cucumber starts: the one hand-over point, because
+/// cucumber builds each scenario's `World` with `Default`.
+static SUITE: OnceLock<Arc<Suite>> = OnceLock::new();
+
+/// Hands the suite run to every scenario; `main` calls it once, before cucumber starts.
+pub fn start(suite: Suite) -> Arc<Suite> {
+    let suite = Arc::new(suite);
+    if SUITE.set(suite.clone()).is_err() {
+        panic!("the suite run is started once");
+    }
+    suite
+}
+
+/// Writes a step's diagnostic to stderr under `SPEC_VERBOSE=1` (see `say!`).
+pub fn diagnostic(text: std::fmt::Arguments<'_>) {
+    if SUITE.get().is_some_and(|suite| suite.settings.verbose) {
+        eprintln!("{text}");
+    }
+}
+
+/// A scenario's handle on the suite run.
+#[derive(Debug, Clone)]
+pub struct SuiteHandle(Arc<Suite>);
+
+impl Default for SuiteHandle {
+    fn default() -> Self {
+        SuiteHandle(
+            SUITE
+                .get()
+                .expect("main starts the suite run before any scenario")
+                .clone(),
+        )
+    }
+}
+
+impl std::ops::Deref for SuiteHandle {
+    type Target = Suite;
+    fn deref(&self) -> &Suite {
+        &self.0
+    }
+}
+
 /// One scenario's state.
 #[derive(Debug, Default, cucumber::World)]
 pub struct World {
+    /// The suite run this scenario belongs to (settings, shared runs).
+    pub suite: SuiteHandle,
     pub layout: layout::LayoutState,
     pub alerts: alerts::AlertsState,
     pub terraform: terraform::TerraformState,
@@ -33,7 +88,7 @@ pub struct World {
 impl World {
     /// The repository under test (`SPEC_ROOT`), validated before the run started.
     pub fn root(&self) -> SpecRoot {
-        SpecRoot::current()
+        self.suite.settings.root.clone()
     }
 
     /// Ends the scenario as not applicable: records why and returns the step's message.

@@ -216,7 +216,8 @@ fn report_runs(world: &mut World) {
                 }
             }
             Err(e) => {
-                let mut run = not_tested(&module.name, &module.path_in_repo(), e);
+                let mut run =
+                    not_tested(&module.name, &module.path_in_repo(world.root().path()), e);
                 run.broken_copy = broken.clone();
                 world.outcomes.push(Outcome::ToolRun(run));
             }
@@ -251,14 +252,16 @@ async fn run_modules_of(world: &mut World, filter: Option<&str>, timeout: Option
     }
     let modules = state.modules.clone();
     let names: Vec<String> = modules.iter().map(|m| m.name.clone()).collect();
-    state.outcomes = tokio::task::spawn_blocking(move || test_modules(&modules, &request))
-        .await
-        .unwrap_or_else(|_| {
-            names
-                .into_iter()
-                .map(|module| Arc::new(Err(TerraformError::Panicked { module })))
-                .collect()
-        });
+    let context = world.suite.terraform.clone();
+    state.outcomes =
+        tokio::task::spawn_blocking(move || test_modules(&context, &modules, &request))
+            .await
+            .unwrap_or_else(|_| {
+                names
+                    .into_iter()
+                    .map(|module| Arc::new(Err(TerraformError::Panicked { module })))
+                    .collect()
+            });
 }
 
 #[when("its tests run")]
@@ -316,7 +319,7 @@ async fn run_every_environment(world: &mut World) -> Result<(), String> {
         world.terraform.environments.clear();
         return Ok(());
     }
-    let runner = homelab_spec::terraform::TestRunner::from_settings().or_fail()?;
+    let runner = homelab_spec::terraform::TestRunner::new(&world.suite.terraform).or_fail()?;
     let dirs: Vec<String> = environments.iter().map(|e| e.dir.clone()).collect();
     let copy_root = root.clone();
     let results =
@@ -393,7 +396,7 @@ fn terraform_init_accepts_everything(world: &mut World) -> Result<(), String> {
     let checks = init_checks(world)?;
     let failures = init_failures(checks);
     let refused = checks.iter().filter(|c| !c.failures.is_empty()).count();
-    println!(
+    say!(
         "terraform init accepts {} of {} modules and environments with tests",
         checks.len() - refused,
         checks.len()
@@ -475,7 +478,7 @@ fn the_tests_pass_everywhere(world: &mut World) -> Result<(), String> {
         }
     }
     let of = state.outcomes.len() + state.environments.len();
-    println!(
+    say!(
         "terraform test passes in {} of {of} ({} modules, {} environments with tests)",
         of - problems.len(),
         state.outcomes.len(),
@@ -519,7 +522,7 @@ fn other_modules_have_regression_runs(world: &mut World, at_least: usize) -> Res
             ));
         }
     }
-    println!(
+    say!(
         "modules beyond the plan's five: {}",
         if checked.is_empty() {
             "none".to_string()
@@ -537,7 +540,7 @@ fn other_modules_have_regression_runs(world: &mut World, at_least: usize) -> Res
 #[when("the module's tests are checked")]
 fn the_modules_tests_are_checked(world: &mut World) -> Result<(), String> {
     let module = world.terraform.module()?.clone();
-    world.terraform.findings = check_module(&module);
+    world.terraform.findings = check_module(world.root().path(), &module);
     world.outcomes.push(Outcome::Findings(CheckedFindings {
         check: format!("static checks of the tests of {}", module.name),
         findings: world.terraform.findings.clone(),
@@ -557,7 +560,7 @@ fn every_module_has_a_regression_file(world: &mut World) -> Result<(), String> {
     let missing = homelab.modules_without_regression_file();
     let of = homelab.modules.len();
     let have = of - missing.len();
-    println!("{have} of {of} modules have a regression test file");
+    say!("{have} of {of} modules have a regression test file");
     if missing.is_empty() {
         Ok(())
     } else {
@@ -594,7 +597,7 @@ fn no_findings_of(
         .terraform
         .modules
         .iter()
-        .flat_map(check_module)
+        .flat_map(|module| check_module(world.root().path(), module))
         .filter(|f| f.id == check)
         .map(|f| f.to_string())
         .collect();
@@ -664,18 +667,16 @@ fn finding_of(
 }
 
 /// The file a finding names, relative to its module.
-fn in_module(finding: &Finding, module: &Module) -> bool {
-    finding.file == format!("{}/", module.path_in_repo())
-        || finding
-            .file
-            .starts_with(&format!("{}/", module.path_in_repo()))
+fn in_module(finding: &Finding, module: &Module, root: &std::path::Path) -> bool {
+    let dir = format!("{}/", module.path_in_repo(root));
+    finding.file == dir || finding.file.starts_with(&dir)
 }
 
 #[then("the check finds that the module has no tests directory")]
 fn finds_no_tests(world: &mut World) -> Result<(), String> {
     let module = world.terraform.module()?.clone();
     let finding = finding_of(world, ids::NO_TESTS, Some(&module.name))?;
-    if in_module(&finding, &module) {
+    if in_module(&finding, &module, world.root().path()) {
         Ok(())
     } else {
         Err(format!(
@@ -688,7 +689,7 @@ fn finds_no_tests(world: &mut World) -> Result<(), String> {
 fn finds_a_parse_error(world: &mut World, file: String) -> Result<(), String> {
     let module = world.terraform.module()?.clone();
     let finding = finding_of(world, ids::PARSE, None)?;
-    let expected = format!("{}/{file}", module.path_in_repo());
+    let expected = format!("{}/{file}", module.path_in_repo(world.root().path()));
     if finding.file != expected || finding.line.is_none() {
         return Err(format!(
             "expected a parse finding for {expected} with a line, got: {finding}"
@@ -701,7 +702,7 @@ fn finds_a_parse_error(world: &mut World, file: String) -> Result<(), String> {
 fn finds_a_missing_mock(world: &mut World, file: String, provider: String) -> Result<(), String> {
     let module = world.terraform.module()?.clone();
     let finding = finding_of(world, ids::MOCK_PROVIDER, Some(&provider))?;
-    let expected = format!("{}/{file}", module.path_in_repo());
+    let expected = format!("{}/{file}", module.path_in_repo(world.root().path()));
     if finding.file == expected {
         Ok(())
     } else {
@@ -722,7 +723,10 @@ fn finds_the_unguarded_run(world: &mut World) -> Result<(), String> {
         .find(|r| r.name == UNGUARDED_RUN)
         .map(|r| r.line)
         .ok_or_else(|| format!("the copy has no run {UNGUARDED_RUN}"))?;
-    let expected_file = format!("{}/{REGRESSION_FILE}", module.path_in_repo());
+    let expected_file = format!(
+        "{}/{REGRESSION_FILE}",
+        module.path_in_repo(world.root().path())
+    );
     for check in [ids::PLAN_ONLY, ids::ASSERT, ids::RELEASE_COMMENT] {
         let finding = finding_of(world, check, Some(UNGUARDED_RUN))?;
         if finding.file != expected_file || finding.line != Some(line) {
