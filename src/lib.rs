@@ -14,6 +14,7 @@ pub mod copy_tree;
 pub mod coverage;
 pub mod finding;
 pub mod homelab;
+mod module_graph;
 pub mod not_applicable;
 pub mod outcome;
 pub mod parallel;

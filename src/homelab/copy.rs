@@ -31,17 +31,17 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "copy",
         ids::TOO_BIG,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "the root holds more than a homelab repository would, so it is not copied",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "copy",
         ids::IO,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a file could not be read or written while copying the repository",
     ),
 ];

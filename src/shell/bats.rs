@@ -41,47 +41,47 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "bats",
         ids::TEST_FAILED,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "a BATS test failed",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "bats",
         ids::PLAN,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "bats reported fewer or more tests than it planned",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "bats",
         ids::STATUS,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "bats failed although every test passed",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "bats",
         ids::ABSOLUTE_PATH,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "a failing test read a missing file by an absolute path outside the repository",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "bats",
         ids::MISSING,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "a BATS file the suite was asked to run is missing",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "bats",
         ids::PARSE,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "a BATS file bash cannot parse",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "bats",
         ids::RUN,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "bats could not be run on the file",
     ),
 ];

@@ -38,35 +38,35 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "terraform",
         ids::VALIDATE,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "terraform validate refused the module",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform",
         ids::TEST,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "terraform test failed outside any one run",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform",
         ids::RUN_FAILED,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "a run block of terraform test failed",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform",
         ids::RUN_SKIPPED,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "a run block was skipped because an earlier one failed",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform",
         ids::NOT_TESTED,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "the module could not be tested at all (no copy, no providers, a timeout)",
     ),
 ];

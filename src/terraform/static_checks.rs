@@ -25,65 +25,65 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS_TFTEST: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS_TFTEST: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "tftest",
         ids::NO_TESTS,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a module without any .tftest.hcl file",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "tftest",
         ids::PARSE,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a .tftest.hcl file that cannot be read",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "tftest",
         ids::MOCK_PROVIDER,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a module test that does not mock a provider the module uses",
     ),
 ];
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS_MODULE: &[crate::checks::Check] = &[crate::checks::Check::new(
+pub(crate) const CHECKS_MODULE: &[crate::finding::Check] = &[crate::finding::Check::new(
     "module",
     ids::VERSIONS,
-    crate::checks::Depth::Offline,
+    crate::finding::Depth::Offline,
     "a module without required_providers naming source and version",
 )];
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS_REGRESSION: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS_REGRESSION: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "regression",
         ids::NO_REGRESSION_FILE,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a module without tests/regression.tftest.hcl",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "regression",
         ids::NO_RUNS,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a regression file without run blocks",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "regression",
         ids::PLAN_ONLY,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a regression run that is not command = plan",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "regression",
         ids::ASSERT,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a regression run without an assert",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "regression",
         ids::RELEASE_COMMENT,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a regression run without the comment naming the release it guards",
     ),
 ];
