@@ -416,7 +416,7 @@ impl BatsRuns {
     /// At most `jobs` BATS files at once.
     pub fn new(jobs: usize) -> BatsRuns {
         BatsRuns {
-            slots: JobSlots::new(jobs),
+            slots: JobSlots::new("bats", jobs),
             runs: RunOnce::new(),
         }
     }

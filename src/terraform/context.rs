@@ -42,7 +42,7 @@ impl RunnerContext {
             providers: settings.tf_providers,
             offline_provider: settings.offline_provider.clone(),
             timeout: settings.tf_timeout,
-            slots: JobSlots::new(settings.tf_jobs),
+            slots: JobSlots::new("terraform test", settings.tf_jobs),
             installed: Mutex::new(BTreeMap::new()),
             outcomes: RunOnce::new(),
             copy: SharedCopy::default(),
