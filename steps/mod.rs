@@ -17,6 +17,7 @@ macro_rules! say {
 }
 
 pub mod alerts;
+pub mod bash_coverage;
 pub mod bats;
 pub mod layout;
 pub mod retry;
