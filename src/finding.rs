@@ -185,6 +185,46 @@ pub fn ids_and_subjects(findings: &[Finding]) -> Vec<(String, String)> {
     pairs
 }
 
+/// What a check needs to reach a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Reads files only (rules, HCL, scripts, the bundled catalogs and schemas).
+    Offline,
+    /// Runs a real tool (terraform, bats, promtool).
+    Tool,
+    /// Asks a real running server (Prometheus).
+    Server,
+}
+
+/// One check: the id its findings carry and what it is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Check {
+    /// `area/what`, lower case with dashes.
+    pub id: &'static str,
+    /// The part of `id` before the slash.
+    pub area: &'static str,
+    pub depth: Depth,
+    /// One line: what the check catches.
+    pub summary: &'static str,
+}
+
+impl Check {
+    /// A check for `id`, which must lie in `area` (the tests hold every entry to it).
+    pub(crate) const fn new(
+        area: &'static str,
+        id: FindingId,
+        depth: Depth,
+        summary: &'static str,
+    ) -> Check {
+        Check {
+            id: id.as_str(),
+            area,
+            depth,
+            summary,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

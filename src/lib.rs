@@ -14,6 +14,7 @@ pub mod copy_tree;
 pub mod coverage;
 pub mod finding;
 pub mod homelab;
+mod module_graph;
 pub mod not_applicable;
 pub mod outcome;
 pub mod parallel;
@@ -22,6 +23,7 @@ pub mod retry;
 pub mod settings;
 pub mod shell;
 pub mod spec_root;
+pub mod suite;
 pub mod terraform;
 #[cfg(test)]
 mod test_support;

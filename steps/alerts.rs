@@ -125,7 +125,7 @@ fn catalog_checks_run(world: &mut World) -> Result<(), String> {
     let published =
         homelab_spec::homelab::rules::published_metrics(world.layout.homelab()?).or_fail()?;
     lint(world, Depth::Deployed(&attribution, &published))?;
-    println!("catalog selection took {selection:?}");
+    say!("catalog selection took {selection:?}");
     world.alerts.lint_time = world.alerts.lint_time.map(|t| t + selection);
     Ok(())
 }
@@ -150,7 +150,7 @@ fn select_catalogs(world: &mut World) -> Result<Attribution, String> {
 }
 
 fn report_selection(world: &mut World, attribution: &Attribution) {
-    println!(
+    say!(
         "catalogs of the deployed exporters: {}",
         attribution.titles()
     );

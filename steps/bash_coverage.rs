@@ -34,7 +34,7 @@ fn floor(world: &mut World, function: &str, minimum: usize) -> Result<Vec<Findin
     let files = bash_files(world.root());
     let findings = match bash::floor(&files, &tests, function, minimum) {
         Ok(cases) => {
-            println!(
+            say!(
                 "{function} is executed by {} BATS test(s): {}",
                 cases.len(),
                 cases
@@ -73,7 +73,7 @@ fn the_floor_reports(
     subject: String,
 ) -> Result<(), String> {
     let findings = floor(world, &function, 1)?;
-    println!("the floor reports:\n{}", listing(&findings));
+    say!("the floor reports:\n{}", listing(&findings));
     if findings.iter().any(|f| f.is(&id, Some(&subject))) {
         Ok(())
     } else {
@@ -91,8 +91,9 @@ async fn without_the_tests_executing(world: &mut World, function: String) -> Res
     // The repository's own runs (shared with the scenarios that run every BATS file) say
     // which tests execute the function.
     let root = spec_root.clone();
+    let suite = world.suite.clone();
     let runs = tokio::task::spawn_blocking(move || {
-        bats::run_files_sharing(&root, &root, &files, |_| true)
+        bats::run_files_sharing(&suite.bats, &root, &root, &files, |_| true)
     })
     .await
     .map_err(|e| format!("the BATS runs did not finish: {e}"))?;
@@ -113,7 +114,7 @@ async fn without_the_tests_executing(world: &mut World, function: String) -> Res
         defined_in: defined,
     };
     let removed = change.removed();
-    println!(
+    say!(
         "removing {} BATS tests that execute {}:\n  {}",
         removed.len(),
         change.function,

@@ -23,8 +23,9 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
         .iter()
         .map(|f| world.workspace().unchanged(f))
         .collect();
+    let suite = world.suite.clone();
     let runs = tokio::task::spawn_blocking(move || {
-        bats::run_files_sharing(&root, &spec_root, &files, |file| {
+        bats::run_files_sharing(&suite.bats, &root, &spec_root, &files, |file| {
             files
                 .iter()
                 .position(|f| f == file)
@@ -40,7 +41,7 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
         world.outcomes.push(Outcome::ToolRun(tool_run));
     }
     for run in runs.iter().flatten() {
-        println!(
+        say!(
             "{}: {} tests, {} failed",
             run.file,
             run.tests.len(),
@@ -117,7 +118,7 @@ fn the_bats_check_reports(
     file: String,
 ) -> Result<(), String> {
     let findings = bats_findings(world)?;
-    println!("the BATS runs report:\n{}", listing(&findings));
+    say!("the BATS runs report:\n{}", listing(&findings));
     if findings
         .iter()
         .any(|f| f.is(&id, Some(&subject)) && f.file == file)

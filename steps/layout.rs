@@ -116,7 +116,7 @@ fn the_homelab_is_discovered(world: &mut World) {
     }
     world.layout.discovery_time = Some(best);
     if let Some(Ok(homelab)) = &world.layout.discovered {
-        println!(
+        say!(
             "discovered in {best:?} under {}:\n{}",
             homelab.root.display(),
             homelab.summary()
@@ -187,7 +187,7 @@ fn discovery_fails_with(world: &mut World, id: String, subject: String) -> Resul
         }
         None => return Err("discovery did not run in an earlier step".into()),
     };
-    println!("discovery refused the copy:\n{}", listing(&findings));
+    say!("discovery refused the copy:\n{}", listing(&findings));
     if findings.iter().any(|f| f.is(&id, Some(&subject))) {
         Ok(())
     } else {

@@ -6,7 +6,18 @@ use std::path::Path;
 use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::{BrokenCopy, Outcome, Outcomes};
 use homelab_spec::spec_root::SpecRoot;
+use homelab_spec::suite::Suite;
 use homelab_spec::workspace::{Change, ChangeError, Workspace};
+use std::sync::{Arc, OnceLock};
+
+/// A step's diagnostic (what it discovered, counted or ran), as `println!` takes it: kept off
+/// the console, which shows what cucumber shows, and written to stderr under
+/// `SPEC_VERBOSE=1`. The reports keep what the scenarios ran.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::steps::diagnostic(format_args!($($arg)*))
+    };
+}
 
 pub mod alerts;
 pub mod bash_coverage;
@@ -16,10 +27,54 @@ pub mod retry;
 pub mod terraform;
 pub mod words;
 
+/// The suite run, built by `main` before cucumber starts: the one hand-over point, because
+/// cucumber builds each scenario's `World` with `Default`.
+static SUITE: OnceLock<Arc<Suite>> = OnceLock::new();
+
+/// Hands the suite run to every scenario; `main` calls it once, before cucumber starts.
+pub fn start(suite: Suite) -> Arc<Suite> {
+    let suite = Arc::new(suite);
+    if SUITE.set(suite.clone()).is_err() {
+        panic!("the suite run is started once");
+    }
+    suite
+}
+
+/// Writes a step's diagnostic to stderr under `SPEC_VERBOSE=1` (see `say!`).
+pub fn diagnostic(text: std::fmt::Arguments<'_>) {
+    if SUITE.get().is_some_and(|suite| suite.settings.verbose) {
+        eprintln!("{text}");
+    }
+}
+
+/// A scenario's handle on the suite run.
+#[derive(Debug, Clone)]
+pub struct SuiteHandle(Arc<Suite>);
+
+impl Default for SuiteHandle {
+    fn default() -> Self {
+        SuiteHandle(
+            SUITE
+                .get()
+                .expect("main starts the suite run before any scenario")
+                .clone(),
+        )
+    }
+}
+
+impl std::ops::Deref for SuiteHandle {
+    type Target = Suite;
+    fn deref(&self) -> &Suite {
+        &self.0
+    }
+}
+
 /// One scenario's state.
 #[derive(Debug, cucumber::World)]
 #[world(init = Self::new)]
 pub struct World {
+    /// The suite run this scenario belongs to (settings, shared runs).
+    pub suite: SuiteHandle,
     /// The repository the scenario checks: the checkout under test, or a changed copy.
     workspace: Workspace,
     pub layout: layout::LayoutState,
@@ -40,8 +95,10 @@ pub struct World {
 
 impl World {
     fn new() -> World {
-        let checkout = SpecRoot::current();
+        let suite = SuiteHandle::default();
+        let checkout = suite.settings.root.clone();
         World {
+            suite,
             workspace: Workspace::checkout(checkout.path()),
             layout: layout::LayoutState::at(checkout.path()),
             alerts: Default::default(),
@@ -62,7 +119,7 @@ impl World {
     /// The checkout under test, whatever the scenario changed: for the results shared by
     /// every scenario of the run (a BATS file's run, the retry twins), never a changed copy.
     pub fn checkout(&self) -> SpecRoot {
-        SpecRoot::current()
+        self.suite.settings.root.clone()
     }
 
     pub fn workspace(&self) -> &Workspace {

@@ -389,9 +389,10 @@ async fn the_bats_tests_run(world: &mut World) -> Result<(), String> {
         .clone()
         .ok_or("no BATS file was named by an earlier step")?;
     let root = world.checkout();
-    // Shared with the scenario that runs every BATS file: one run per file and process.
+    let suite = world.suite.clone();
+    // Shared with the scenario that runs every BATS file: one run per file and suite run.
     let run = tokio::task::spawn_blocking(move || {
-        (*bats::shared_run(root.path(), std::path::Path::new(&file))).clone()
+        (*bats::shared_run(&suite.bats, root.path(), std::path::Path::new(&file))).clone()
     })
     .await
     .map_err(|e| format!("the BATS run did not finish: {e}"))?
@@ -475,7 +476,7 @@ fn bats_tests_execute_retry(world: &mut World, minimum: String) -> Result<(), St
         })
         .map(|t| t.name.as_str())
         .collect();
-    println!(
+    say!(
         "{} passing tests of {} executed {retry_functions:?} (traced)",
         executing.len(),
         run.file

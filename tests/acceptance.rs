@@ -14,6 +14,7 @@ use cucumber::cli::Parser as _;
 use cucumber::{World as _, WriterExt as _, cli, writer};
 use homelab_spec::report::{self, RunOutcomes, ScenarioOutcomes};
 use homelab_spec::settings::Settings;
+use homelab_spec::suite::Suite;
 
 #[path = "acceptance/compact.rs"]
 mod compact;
@@ -30,8 +31,16 @@ use steps::World;
 
 fn main() -> ExitCode {
     // Every SPEC_* variable is read and checked here, before any scenario: a bad value ends
-    // the run with one line and exit status 2.
-    let settings = Settings::get();
+    // the run with one line and exit status 2. This is the only place the suite exits.
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let suite = steps::start(Suite::new(settings));
+    let settings = &suite.settings;
     let root = &settings.root;
     // A root without the homelab's layout (a SPEC_ROOT one typo away: `/`, a home
     // directory, `/tmp`) stops here, before anything is copied.
@@ -71,6 +80,11 @@ fn main() -> ExitCode {
         }
     };
     println!("homelab-spec: checking {}", root.path().display());
+    // One discovery summary, here; the scenarios' own discoveries stay off the console.
+    match homelab_spec::homelab::Homelab::discover(root.path()) {
+        Ok(homelab) => println!("{}", homelab.summary()),
+        Err(e) => println!("discovery: {e}"),
+    }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -363,17 +363,17 @@ pub struct CheckRulesOutcome {
 pub const CHECK_FAILED: FindingId = FindingId::new("promtool/check-failed");
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "promtool",
         BEHAVIOUR_FAILED,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "a promtool behaviour test (promtool test rules) did not pass",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "promtool",
         CHECK_FAILED,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "promtool check rules refused a rules file",
     ),
 ];

@@ -43,7 +43,7 @@ fn every_rule_is_healthy(world: &mut World) -> Result<(), String> {
         .as_ref()
         .ok_or("no rules were read by an earlier step")?;
     for rule in rules.iter().filter(|r| r.not_due) {
-        println!("{}: {}", rule.name, rule.not_due_reason());
+        say!("{}: {}", rule.name, rule.not_due_reason());
     }
     let unhealthy: Vec<String> = rules
         .iter()
@@ -137,9 +137,12 @@ fn terraform_reads_the_rules(world: &mut World, relative: String) -> Result<(), 
         })?;
     match file.reads.iter().find(|read| read.config == module) {
         Some(read) => {
-            println!(
+            say!(
                 "{}:{}: {}({}) deploys {expected}",
-                read.tf_file, read.line, read.function, read.argument
+                read.tf_file,
+                read.line,
+                read.function,
+                read.argument
             );
             Ok(())
         }

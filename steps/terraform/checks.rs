@@ -18,7 +18,7 @@ fn every_module_has_a_regression_file(world: &mut World) -> Result<(), String> {
     let missing = homelab.modules_without_regression_file();
     let of = homelab.modules.len();
     let have = of - missing.len();
-    println!("{have} of {of} modules have a regression test file");
+    say!("{have} of {of} modules have a regression test file");
     if missing.is_empty() {
         Ok(())
     } else {
@@ -55,7 +55,7 @@ fn no_findings_of(
         .terraform
         .modules
         .iter()
-        .flat_map(check_module)
+        .flat_map(|module| check_module(world.root(), module))
         .filter(|f| f.id == check)
         .map(|f| f.to_string())
         .collect();
@@ -125,18 +125,16 @@ fn finding_of(
 }
 
 /// The file a finding names, relative to its module.
-fn in_module(finding: &Finding, module: &Module) -> bool {
-    finding.file == format!("{}/", module.path_in_repo())
-        || finding
-            .file
-            .starts_with(&format!("{}/", module.path_in_repo()))
+fn in_module(finding: &Finding, module: &Module, root: &std::path::Path) -> bool {
+    let dir = format!("{}/", module.path_in_repo(root));
+    finding.file == dir || finding.file.starts_with(&dir)
 }
 
 #[then("the check finds that the module has no tests directory")]
 fn finds_no_tests(world: &mut World) -> Result<(), String> {
     let module = world.terraform.module()?.clone();
     let finding = finding_of(world, ids::NO_TESTS, Some(&module.name))?;
-    if in_module(&finding, &module) {
+    if in_module(&finding, &module, world.root()) {
         Ok(())
     } else {
         Err(format!(
@@ -149,7 +147,7 @@ fn finds_no_tests(world: &mut World) -> Result<(), String> {
 fn finds_a_parse_error(world: &mut World, file: String) -> Result<(), String> {
     let module = world.terraform.module()?.clone();
     let finding = finding_of(world, ids::PARSE, None)?;
-    let expected = format!("{}/{file}", module.path_in_repo());
+    let expected = format!("{}/{file}", module.path_in_repo(world.root()));
     if finding.file != expected || finding.line.is_none() {
         return Err(format!(
             "expected a parse finding for {expected} with a line, got: {finding}"
@@ -162,7 +160,7 @@ fn finds_a_parse_error(world: &mut World, file: String) -> Result<(), String> {
 fn finds_a_missing_mock(world: &mut World, file: String, provider: String) -> Result<(), String> {
     let module = world.terraform.module()?.clone();
     let finding = finding_of(world, ids::MOCK_PROVIDER, Some(&provider))?;
-    let expected = format!("{}/{file}", module.path_in_repo());
+    let expected = format!("{}/{file}", module.path_in_repo(world.root()));
     if finding.file == expected {
         Ok(())
     } else {
@@ -183,7 +181,7 @@ fn finds_the_unguarded_run(world: &mut World) -> Result<(), String> {
         .find(|r| r.name == UNGUARDED_RUN)
         .map(|r| r.line)
         .ok_or_else(|| format!("the copy has no run {UNGUARDED_RUN}"))?;
-    let expected_file = format!("{}/{REGRESSION_FILE}", module.path_in_repo());
+    let expected_file = format!("{}/{REGRESSION_FILE}", module.path_in_repo(world.root()));
     for check in [ids::PLAN_ONLY, ids::ASSERT, ids::RELEASE_COMMENT] {
         let finding = finding_of(world, check, Some(UNGUARDED_RUN))?;
         if finding.file != expected_file || finding.line != Some(line) {

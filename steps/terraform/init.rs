@@ -19,7 +19,7 @@ fn terraform_init_accepts_everything(world: &mut World) -> Result<(), String> {
     let checks = init_checks(world)?;
     let failures = init_failures(checks);
     let refused = checks.iter().filter(|c| !c.failures.is_empty()).count();
-    println!(
+    say!(
         "terraform init accepts {} of {} modules and environments with tests",
         checks.len() - refused,
         checks.len()
@@ -101,7 +101,7 @@ fn the_tests_pass_everywhere(world: &mut World) -> Result<(), String> {
         }
     }
     let of = state.outcomes.len() + state.environments.len();
-    println!(
+    say!(
         "terraform test passes in {} of {of} ({} modules, {} environments with tests)",
         of - problems.len(),
         state.outcomes.len(),
@@ -145,7 +145,7 @@ fn other_modules_have_regression_runs(world: &mut World, at_least: usize) -> Res
             ));
         }
     }
-    println!(
+    say!(
         "modules beyond the plan's five: {}",
         if checked.is_empty() {
             "none".to_string()

@@ -27,6 +27,7 @@ async fn run_modules(world: &mut World, filter: Option<&str>, timeout: Option<Du
 /// Hands every run this scenario made to the report: the module's JUnit suite and its
 /// runs with their release comments.
 fn report_runs(world: &mut World) {
+    let root = world.root().to_path_buf();
     let state = &world.terraform;
     let mut outcomes = Vec::new();
     for (outcome, module) in state.outcomes.iter().zip(&state.modules) {
@@ -39,7 +40,7 @@ fn report_runs(world: &mut World) {
             }
             Err(e) => outcomes.push(Outcome::ToolRun(not_tested(
                 &module.name,
-                &module.path_in_repo(),
+                &module.path_in_repo(&root),
                 e,
             ))),
         }
@@ -76,14 +77,16 @@ async fn run_modules_of(world: &mut World, filter: Option<&str>, timeout: Option
     }
     let modules = state.modules.clone();
     let names: Vec<String> = modules.iter().map(|m| m.name.clone()).collect();
-    state.outcomes = tokio::task::spawn_blocking(move || test_modules(&modules, &request))
-        .await
-        .unwrap_or_else(|_| {
-            names
-                .into_iter()
-                .map(|module| Arc::new(Err(TerraformError::Panicked { module })))
-                .collect()
-        });
+    let context = world.suite.terraform.clone();
+    state.outcomes =
+        tokio::task::spawn_blocking(move || test_modules(&context, &modules, &request))
+            .await
+            .unwrap_or_else(|_| {
+                names
+                    .into_iter()
+                    .map(|module| Arc::new(Err(TerraformError::Panicked { module })))
+                    .collect()
+            });
 }
 
 #[when("its tests run")]
@@ -141,7 +144,7 @@ async fn run_every_environment(world: &mut World) -> Result<(), String> {
         world.terraform.environments.clear();
         return Ok(());
     }
-    let runner = homelab_spec::terraform::TestRunner::from_settings().or_fail()?;
+    let runner = homelab_spec::terraform::TestRunner::new(&world.suite.terraform).or_fail()?;
     let dirs: Vec<String> = environments.iter().map(|e| e.dir.clone()).collect();
     let copy_root = root.clone();
     let run = move || run_environments(&runner, &copy_root, &environments);
@@ -211,7 +214,7 @@ fn not_tested_environment(dir: &str, e: &EnvironmentError) -> ToolRun {
 #[when("the module's tests are checked")]
 fn the_modules_tests_are_checked(world: &mut World) -> Result<(), String> {
     let module = world.terraform.module()?.clone();
-    world.terraform.findings = check_module(&module);
+    world.terraform.findings = check_module(world.root(), &module);
     world.record(Outcome::Findings(CheckedFindings {
         check: format!("static checks of the tests of {}", module.name),
         findings: world.terraform.findings.clone(),
