@@ -6,6 +6,7 @@
 pub mod annotations;
 pub mod collected;
 pub mod coverage_json;
+pub mod history;
 pub mod junit;
 pub mod living_doc;
 pub mod sarif;
