@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use super::coverage::{CoverageView, HistoryView, coverage_view, history_view};
 use super::svg::{self, TimelineSvg, WaitBars};
 use super::{Criterion, FeatureReport, RunReport, STORIES, ScenarioReport, Status};
 use crate::finding::Finding;
@@ -39,6 +40,8 @@ struct Page {
     skipped: usize,
     errors: Vec<String>,
     stories: Vec<Story>,
+    coverage: Option<CoverageView>,
+    history: Option<HistoryView>,
 }
 
 #[derive(Serialize)]
@@ -394,6 +397,8 @@ fn page(report: &RunReport) -> Page {
         skipped: count(Status::Skipped),
         errors: report.errors.clone(),
         stories,
+        coverage: report.coverage.as_ref().map(coverage_view),
+        history: report.history.as_ref().map(|h| history_view(report, h)),
     }
 }
 
@@ -451,6 +456,8 @@ mod tests {
             duration: Duration::from_millis(1500),
             features,
             errors: Vec::new(),
+            coverage: None,
+            history: None,
         }
     }
 

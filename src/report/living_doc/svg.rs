@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::series;
 use crate::outcome::{AlertState, AlertTimeline, RetryWaits};
+use crate::report::history::RunRecord;
 
 const LEFT: f64 = 230.0;
 const PLOT: f64 = 520.0;
@@ -294,6 +295,70 @@ pub(crate) fn timeline(t: &AlertTimeline) -> TimelineSvg {
     }
 }
 
+/// One figure across the kept runs, in percent.
+#[derive(Debug, Serialize)]
+pub(crate) struct TrendLine {
+    pub name: &'static str,
+    /// The CSS class that colours it.
+    pub class: &'static str,
+    pub points: String,
+    /// The latest value, e.g. `78 %`.
+    pub last: String,
+}
+
+/// The history's trend: a line per figure, oldest run left, on one 0-100 % scale.
+#[derive(Debug, Serialize)]
+pub(crate) struct TrendSvg {
+    pub width: f64,
+    pub height: f64,
+    pub runs: usize,
+    pub lines: Vec<TrendLine>,
+}
+
+/// The trend of `runs` (oldest first), `None` with fewer than two runs: one point is no
+/// trend.
+pub(crate) fn trend(runs: &[RunRecord]) -> Option<TrendSvg> {
+    const W: f64 = 320.0;
+    const H: f64 = 80.0;
+    const TOP: f64 = 6.0;
+    if runs.len() < 2 {
+        return None;
+    }
+    let x = |i: usize| i as f64 / (runs.len() - 1) as f64 * W;
+    let y = |percent: f64| TOP + H - percent.clamp(0.0, 100.0) / 100.0 * H;
+    type Pick = fn(&RunRecord) -> crate::coverage::Ratio;
+    let figures: [(&'static str, &'static str, Pick); 5] = [
+        ("scenarios passed", "t-passed", |r| crate::coverage::Ratio {
+            covered: r.counts.passed as u32,
+            total: (r.counts.passed + r.counts.failed) as u32,
+        }),
+        ("alerts with a firing case", "t-alerts", |r| r.coverage.alerts_firing),
+        ("terraform elements tested", "t-terraform", |r| r.coverage.terraform),
+        ("bash functions executed", "t-bash", |r| r.coverage.bash_functions),
+        ("bash lines executed", "t-lines", |r| r.coverage.bash_lines),
+    ];
+    let lines = figures
+        .iter()
+        .map(|(name, class, pick)| TrendLine {
+            name,
+            class,
+            points: runs
+                .iter()
+                .enumerate()
+                .map(|(i, r)| format!("{:.1},{:.1}", x(i), y(pick(r).percent())))
+                .collect::<Vec<_>>()
+                .join(" "),
+            last: format!("{:.0} %", runs.last().map_or(0.0, |r| pick(r).percent())),
+        })
+        .collect();
+    Some(TrendSvg {
+        width: W,
+        height: H + 2.0 * TOP,
+        runs: runs.len(),
+        lines,
+    })
+}
+
 /// One retry case by one implementation: a bar per wait.
 #[derive(Debug, Serialize)]
 pub(crate) struct WaitBars {
@@ -470,6 +535,30 @@ mod tests {
                 ("not a selector{", ""),
             ]
         );
+    }
+
+    #[test]
+    fn the_trend_appears_with_two_runs_not_with_one() {
+        let run = |passed: usize, failed: usize| RunRecord {
+            started: String::new(),
+            commit: None,
+            counts: crate::report::history::Counts {
+                passed,
+                failed,
+                ..Default::default()
+            },
+            coverage: Default::default(),
+            scenarios: Default::default(),
+        };
+        assert!(trend(&[]).is_none());
+        assert!(trend(&[run(1, 1)]).is_none());
+        let t = trend(&[run(1, 1), run(2, 0)]).expect("a trend after two runs");
+        assert_eq!(t.runs, 2);
+        let passed = &t.lines[0];
+        assert_eq!(passed.name, "scenarios passed");
+        // 50 % then 100 %: from the middle of the 80-high plot to its top (6 px margin).
+        assert_eq!(passed.points, "0.0,46.0 320.0,6.0");
+        assert_eq!(passed.last, "100 %");
     }
 
     #[test]
