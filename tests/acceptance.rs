@@ -181,23 +181,25 @@ fn main() -> ExitCode {
     let shard = std::env::var("SPEC_SHARD").ok();
     let skip = history::not_recorded(&filters, shard.as_deref());
     let history_path = reports.join("history.json");
-    report.history = Some(match history::record(&history_path, current.clone(), skip) {
-        Ok(recorded) => HistoryReport {
-            current,
-            previous: recorded.previous,
-            runs: recorded.history.runs,
-            note: recorded.not_recorded.map(|why| why.to_string()),
-        },
-        Err(e) => {
-            eprintln!("warning: {e}");
-            HistoryReport {
+    report.history = Some(
+        match history::record(&history_path, current.clone(), skip) {
+            Ok(recorded) => HistoryReport {
                 current,
-                previous: None,
-                runs: Vec::new(),
-                note: Some(e.to_string()),
+                previous: recorded.previous,
+                runs: recorded.history.runs,
+                note: recorded.not_recorded.map(|why| why.to_string()),
+            },
+            Err(e) => {
+                eprintln!("warning: {e}");
+                HistoryReport {
+                    current,
+                    previous: None,
+                    runs: Vec::new(),
+                    note: Some(e.to_string()),
+                }
             }
-        }
-    });
+        },
+    );
     report.coverage = Some(coverage);
     let index = reports.join("index.html");
     let writing = std::time::Instant::now();

@@ -158,10 +158,25 @@ mod tests {
             ..Coverage::default()
         };
         let figures = Figures::of(&coverage);
-        assert_eq!(figures.alerts_firing, Ratio { covered: 2, total: 3 });
-        assert_eq!(figures.alerts_tested, Ratio { covered: 1, total: 3 });
+        assert_eq!(
+            figures.alerts_firing,
+            Ratio {
+                covered: 2,
+                total: 3
+            }
+        );
+        assert_eq!(
+            figures.alerts_tested,
+            Ratio {
+                covered: 1,
+                total: 3
+            }
+        );
         let lines = figures.lines();
-        assert_eq!(lines[0], "alerts: 2/3 with a firing case, 1 with a quiet case too");
+        assert_eq!(
+            lines[0],
+            "alerts: 2/3 with a firing case, 1 with a quiet case too"
+        );
         assert_eq!(lines[1], "terraform: no module element found");
         assert_eq!(
             lines[2],

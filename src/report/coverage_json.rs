@@ -36,7 +36,12 @@ pub fn sorted(mut coverage: Coverage) -> Coverage {
         cases(&mut element.covered_by);
     }
     coverage.terraform.sort_by(|a, b| {
-        (&a.directory, &a.file, a.line, &a.address).cmp(&(&b.directory, &b.file, b.line, &b.address))
+        (&a.directory, &a.file, a.line, &a.address).cmp(&(
+            &b.directory,
+            &b.file,
+            b.line,
+            &b.address,
+        ))
     });
     for function in &mut coverage.bash {
         cases(&mut function.executed_by);
@@ -79,8 +84,6 @@ pub fn write(path: &Path, coverage: &Coverage) -> Result<(), CoverageJsonError> 
         source,
     })
 }
-
-
 
 #[cfg(test)]
 use crate::coverage::{
@@ -125,11 +128,19 @@ pub(crate) fn sample() -> Coverage {
         schema_version: SCHEMA_VERSION,
         alerts: vec![
             rule("Zeta", vec![], vec![]),
-            rule("Alpha", vec![scenario.clone(), scenario.clone()], vec![promtool.clone()]),
+            rule(
+                "Alpha",
+                vec![scenario.clone(), scenario.clone()],
+                vec![promtool.clone()],
+            ),
             rule("Half", vec![promtool], vec![]),
         ],
         terraform: vec![
-            element(ElementKind::Resource, "proxmox_virtual_environment_container.this", vec![tftest.clone()]),
+            element(
+                ElementKind::Resource,
+                "proxmox_virtual_environment_container.this",
+                vec![tftest.clone()],
+            ),
             element(ElementKind::DataSource, "data.x.y", vec![]),
             element(ElementKind::Output, "output.vm_id", vec![tftest.clone()]),
             element(ElementKind::Validation, "var.cores", vec![tftest]),
@@ -165,7 +176,6 @@ pub(crate) fn sample() -> Coverage {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,7 +197,10 @@ mod tests {
             .collect();
         assert_eq!(alerts, ["Alpha", "Half", "Zeta"]);
         assert_eq!(value["alerts"][0]["firing"].as_array().unwrap().len(), 1);
-        assert_eq!(value["bash_files"][0]["missed"], serde_json::json!([12, 13, 15]));
+        assert_eq!(
+            value["bash_files"][0]["missed"],
+            serde_json::json!([12, 13, 15])
+        );
         assert_eq!(value["alerts"][1]["status"], "half-tested");
     }
 

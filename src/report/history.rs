@@ -109,7 +109,9 @@ pub enum HistoryError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path} is not a history this suite wrote ({problem}); left as it is, this run is not recorded")]
+    #[error(
+        "{path} is not a history this suite wrote ({problem}); left as it is, this run is not recorded"
+    )]
     Invalid { path: PathBuf, problem: String },
     #[error("cannot write {path}: {source}")]
     Write {
@@ -196,6 +198,11 @@ fn write(path: &Path, history: &History) -> Result<(), HistoryError> {
     let text = serde_json::to_string_pretty(history).map_err(|e| failed(e.into()))? + "\n";
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
     std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(failed)?;
+    // A report like the others (a temporary file is created readable by its owner only).
+    std::os::unix::fs::PermissionsExt::set_mode(
+        &mut std::fs::Permissions::from(tmp.as_file().metadata().map_err(failed)?.permissions()),
+        0o644,
+    );
     tmp.persist(path).map_err(|e| failed(e.error))?;
     Ok(())
 }
@@ -246,9 +253,7 @@ pub fn changes(before: &RunRecord, now: &RunRecord) -> Changes {
     for (key, verdict) in &now.scenarios {
         let was = before.scenarios.get(key);
         match verdict {
-            Verdict::Failed if was != Some(&Verdict::Failed) => {
-                out.newly_failing.push(key.clone())
-            }
+            Verdict::Failed if was != Some(&Verdict::Failed) => out.newly_failing.push(key.clone()),
             Verdict::Passed if was == Some(&Verdict::Failed) => out.newly_passing.push(key.clone()),
             _ => {}
         }
@@ -284,10 +289,7 @@ mod tests {
                 ..Counts::default()
             },
             coverage: Figures::default(),
-            scenarios: scenarios
-                .iter()
-                .map(|(k, v)| (k.to_string(), *v))
-                .collect(),
+            scenarios: scenarios.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
         }
     }
 
@@ -298,10 +300,7 @@ mod tests {
         for i in 0..KEPT + 3 {
             let recorded = record(&path, run(i, &[]), None).unwrap();
             assert_eq!(recorded.history.runs.last().unwrap().counts.passed, i);
-            assert_eq!(
-                recorded.previous.map(|p| p.counts.passed),
-                i.checked_sub(1)
-            );
+            assert_eq!(recorded.previous.map(|p| p.counts.passed), i.checked_sub(1));
         }
         let kept = load(&path).unwrap().runs;
         assert_eq!(kept.len(), KEPT);
@@ -340,7 +339,9 @@ mod tests {
         let path = dir.path().join("history.json");
         std::fs::write(&path, "{ not json").unwrap();
         let err = record(&path, run(1, &[]), None).unwrap_err();
-        assert!(matches!(err, HistoryError::Invalid { ref path, .. } if path.ends_with("history.json")));
+        assert!(
+            matches!(err, HistoryError::Invalid { ref path, .. } if path.ends_with("history.json"))
+        );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
     }
 
@@ -349,23 +350,49 @@ mod tests {
         use Verdict::*;
         let mut before = run(
             1,
-            &[("a:1", Passed), ("b:2", Failed), ("c:3", Failed), ("d:4", Passed)],
+            &[
+                ("a:1", Passed),
+                ("b:2", Failed),
+                ("c:3", Failed),
+                ("d:4", Passed),
+            ],
         );
         let mut now = run(
             2,
-            &[("a:1", Failed), ("b:2", Passed), ("c:3", Failed), ("d:4", NotApplicable), ("e:5", Failed)],
+            &[
+                ("a:1", Failed),
+                ("b:2", Passed),
+                ("c:3", Failed),
+                ("d:4", NotApplicable),
+                ("e:5", Failed),
+            ],
         );
-        before.coverage.alerts_firing = Ratio { covered: 3, total: 5 };
-        now.coverage.alerts_firing = Ratio { covered: 4, total: 5 };
-        before.coverage.bash_lines = Ratio { covered: 10, total: 20 };
-        now.coverage.bash_lines = Ratio { covered: 10, total: 30 };
+        before.coverage.alerts_firing = Ratio {
+            covered: 3,
+            total: 5,
+        };
+        now.coverage.alerts_firing = Ratio {
+            covered: 4,
+            total: 5,
+        };
+        before.coverage.bash_lines = Ratio {
+            covered: 10,
+            total: 20,
+        };
+        now.coverage.bash_lines = Ratio {
+            covered: 10,
+            total: 30,
+        };
         let c = changes(&before, &now);
         assert_eq!(c.newly_failing, ["a:1", "e:5"]);
         assert_eq!(c.newly_passing, ["b:2"]);
         let moved: Vec<(&str, bool)> = c.coverage.iter().map(|f| (f.what, f.up)).collect();
         assert_eq!(
             moved,
-            [("alerts with a firing case", true), ("bash lines executed", false)]
+            [
+                ("alerts with a firing case", true),
+                ("bash lines executed", false)
+            ]
         );
         assert!(changes(&now, &now).is_empty());
     }

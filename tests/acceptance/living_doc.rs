@@ -105,7 +105,6 @@ impl LivingDoc {
         });
         report
     }
-
 }
 
 /// Feature path relative to the suite's checkout, as the rest of the reports name it.

@@ -12,8 +12,9 @@ use crate::coverage::{CaseKind, CaseRef, Coverage, ElementKind, Figures, RuleSta
 use crate::report::history;
 
 /// At most this many cases are listed in one cell (coverage.json has them all): a BATS test
-/// that runs every function would otherwise repeat itself down the page.
-const CASES_SHOWN: usize = 6;
+/// that runs every function would otherwise repeat itself down the page, and the page must
+/// stay under 500 KB.
+const CASES_SHOWN: usize = 3;
 /// Missed lines are listed up to this many characters.
 const MISSED_CHARS: usize = 160;
 
@@ -36,6 +37,11 @@ pub(crate) struct Cases {
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Row {
+    /// The module or environment directory of a Terraform element (one heading row each),
+    /// empty elsewhere.
+    pub group: String,
+    /// The first row of its group.
+    pub heading: bool,
     /// `untested`, `half-tested` or `tested`.
     pub status: &'static str,
     /// What is covered: an alert, `directory address`, a function, a metric.
@@ -96,10 +102,15 @@ fn cases(list: &[CaseRef]) -> Cases {
 }
 
 fn covered(list: &[CaseRef]) -> &'static str {
-    if list.is_empty() { "untested" } else { "tested" }
+    if list.is_empty() {
+        "untested"
+    } else {
+        "tested"
+    }
 }
 
-/// Untested first, then half tested, then tested; by place within each.
+/// By group (a Terraform directory), then untested first, then half tested, then tested;
+/// by place within each.
 fn untested_first(mut rows: Vec<Row>) -> Vec<Row> {
     let rank = |s: &str| match s {
         "untested" => 0,
@@ -107,8 +118,17 @@ fn untested_first(mut rows: Vec<Row>) -> Vec<Row> {
         _ => 2,
     };
     rows.sort_by(|a, b| {
-        (rank(a.status), &a.place, &a.name).cmp(&(rank(b.status), &b.place, &b.name))
+        (&a.group, rank(a.status), &a.place, &a.name).cmp(&(
+            &b.group,
+            rank(b.status),
+            &b.place,
+            &b.name,
+        ))
     });
+    for i in 0..rows.len() {
+        rows[i].heading =
+            !rows[i].group.is_empty() && (i == 0 || rows[i - 1].group != rows[i].group);
+    }
     rows
 }
 
@@ -142,6 +162,8 @@ pub(crate) fn coverage_view(coverage: &Coverage) -> CoverageView {
         .alerts
         .iter()
         .map(|r| Row {
+            group: String::new(),
+            heading: false,
             status: match r.status {
                 RuleStatus::Untested => "untested",
                 RuleStatus::HalfTested => "half-tested",
@@ -157,6 +179,8 @@ pub(crate) fn coverage_view(coverage: &Coverage) -> CoverageView {
         .terraform
         .iter()
         .map(|e| Row {
+            group: e.directory.clone(),
+            heading: false,
             status: covered(&e.covered_by),
             name: e.address.clone(),
             detail: match e.kind {
@@ -166,7 +190,7 @@ pub(crate) fn coverage_view(coverage: &Coverage) -> CoverageView {
                 ElementKind::Validation => "validation",
             }
             .to_string(),
-            place: place(&format!("{}/{}", e.directory, e.file), e.line),
+            place: place(&e.file, e.line),
             cases: vec![cases(&e.covered_by)],
         })
         .collect();
@@ -174,6 +198,8 @@ pub(crate) fn coverage_view(coverage: &Coverage) -> CoverageView {
         .bash
         .iter()
         .map(|f| Row {
+            group: String::new(),
+            heading: false,
             status: covered(&f.executed_by),
             name: f.function.clone(),
             detail: String::new(),
@@ -185,6 +211,8 @@ pub(crate) fn coverage_view(coverage: &Coverage) -> CoverageView {
         .textfile
         .iter()
         .map(|m| Row {
+            group: String::new(),
+            heading: false,
             status: covered(&m.executed_by),
             name: m.metric.clone(),
             detail: m.alerts.join(", "),
@@ -216,7 +244,9 @@ pub(crate) fn coverage_view(coverage: &Coverage) -> CoverageView {
     // The least covered file first.
     bash_files.sort_by(|a, b| {
         let share = |f: &FileRow| f64::from(f.executed) / f64::from(f.executable.max(1));
-        share(a).total_cmp(&share(b)).then_with(|| a.file.cmp(&b.file))
+        share(a)
+            .total_cmp(&share(b))
+            .then_with(|| a.file.cmp(&b.file))
     });
     CoverageView {
         lines: Figures::of(&coverage).lines(),
@@ -254,7 +284,10 @@ pub(crate) fn history_view(report: &RunReport, history: &HistoryReport) -> Histo
     let names: BTreeMap<String, String> = report
         .features
         .iter()
-        .flat_map(|f| f.scenarios().map(|s| (format!("{}:{}", f.path, s.line), s.name.clone())))
+        .flat_map(|f| {
+            f.scenarios()
+                .map(|s| (format!("{}:{}", f.path, s.line), s.name.clone()))
+        })
         .collect();
     let scenario = |key: &String| ScenarioLink {
         name: names.get(key).cloned().unwrap_or_else(|| key.clone()),
@@ -302,7 +335,11 @@ mod tests {
             .collect();
         assert_eq!(
             alerts,
-            [("untested", "Zeta"), ("half-tested", "Half"), ("tested", "Alpha")]
+            [
+                ("untested", "Zeta"),
+                ("half-tested", "Half"),
+                ("tested", "Alpha")
+            ]
         );
         let alpha_firing = &view.alerts[2].cases[0].shown[0];
         assert_eq!(
@@ -310,7 +347,10 @@ mod tests {
             Some("#features/us1.feature:12")
         );
         let promtool = &view.alerts[1].cases[0].shown[0];
-        assert_eq!((promtool.href.as_deref(), promtool.place.as_str()), (None, "features/us1.feature"));
+        assert_eq!(
+            (promtool.href.as_deref(), promtool.place.as_str()),
+            (None, "features/us1.feature")
+        );
         assert_eq!(view.terraform[0].status, "untested");
         assert_eq!(view.bash_files[0].missed, "12-13, 15");
         assert_eq!(view.textfile[0].name, "orphan_metric");

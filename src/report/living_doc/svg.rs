@@ -144,7 +144,10 @@ fn row_labels(selectors: &[&str]) -> Vec<(String, String)> {
                 .map(|(_, l)| l)
                 .collect();
             let value = |labels: &Vec<(String, String)>, key: &str| {
-                labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+                labels
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.clone())
             };
             let distinct: Vec<String> = labels
                 .iter()
@@ -155,7 +158,11 @@ fn row_labels(selectors: &[&str]) -> Vec<(String, String)> {
                 })
                 .map(|(key, v)| format!("{key}={v:?}"))
                 .collect();
-            let name = if name.is_empty() { selector.to_string() } else { name.clone() };
+            let name = if name.is_empty() {
+                selector.to_string()
+            } else {
+                name.clone()
+            };
             (cut(&name), cut(&distinct.join(",")))
         })
         .collect()
@@ -332,9 +339,15 @@ pub(crate) fn trend(runs: &[RunRecord]) -> Option<TrendSvg> {
             covered: r.counts.passed as u32,
             total: (r.counts.passed + r.counts.failed) as u32,
         }),
-        ("alerts with a firing case", "t-alerts", |r| r.coverage.alerts_firing),
-        ("terraform elements tested", "t-terraform", |r| r.coverage.terraform),
-        ("bash functions executed", "t-bash", |r| r.coverage.bash_functions),
+        ("alerts with a firing case", "t-alerts", |r| {
+            r.coverage.alerts_firing
+        }),
+        ("terraform elements tested", "t-terraform", |r| {
+            r.coverage.terraform
+        }),
+        ("bash functions executed", "t-bash", |r| {
+            r.coverage.bash_functions
+        }),
         ("bash lines executed", "t-lines", |r| r.coverage.bash_lines),
     ];
     let lines = figures
@@ -527,10 +540,19 @@ mod tests {
         assert_eq!(
             rows,
             [
-                ("node_systemd_unit_state", r#"name="a.service",state="failed""#),
-                ("node_systemd_unit_state", r#"name="b.service",state="failed""#),
+                (
+                    "node_systemd_unit_state",
+                    r#"name="a.service",state="failed""#
+                ),
+                (
+                    "node_systemd_unit_state",
+                    r#"name="b.service",state="failed""#
+                ),
                 // Cut to fit; the tooltip has the whole selector.
-                ("node_systemd_unit_state", r#"name="c.service",state="active",typ…"#),
+                (
+                    "node_systemd_unit_state",
+                    r#"name="c.service",state="active",typ…"#
+                ),
                 ("up", ""),
                 ("not a selector{", ""),
             ]
