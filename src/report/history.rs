@@ -199,10 +199,9 @@ fn write(path: &Path, history: &History) -> Result<(), HistoryError> {
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
     std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(failed)?;
     // A report like the others (a temporary file is created readable by its owner only).
-    std::os::unix::fs::PermissionsExt::set_mode(
-        &mut std::fs::Permissions::from(tmp.as_file().metadata().map_err(failed)?.permissions()),
-        0o644,
-    );
+    tmp.as_file()
+        .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .map_err(failed)?;
     tmp.persist(path).map_err(|e| failed(e.error))?;
     Ok(())
 }

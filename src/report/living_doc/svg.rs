@@ -106,9 +106,12 @@ fn cut(text: &str) -> String {
     }
 }
 
+/// A metric name and its labels, in the order written.
+type Selector = (String, Vec<(String, String)>);
+
 /// A series selector's metric name and label matchers (`name="x"`), in the order written;
 /// `None` when it does not parse as one selector.
-fn parts(selector: &str) -> Option<(String, Vec<(String, String)>)> {
+fn parts(selector: &str) -> Option<Selector> {
     match promql_parser::parser::parse(selector).ok()? {
         promql_parser::parser::Expr::VectorSelector(vs) => Some((
             vs.name.clone().unwrap_or_default(),
@@ -128,8 +131,7 @@ fn parts(selector: &str) -> Option<(String, Vec<(String, String)>)> {
 /// must not carry the same label. A label counts when its value differs between those series
 /// or one of them lacks it.
 fn row_labels(selectors: &[&str]) -> Vec<(String, String)> {
-    let parsed: Vec<Option<(String, Vec<(String, String)>)>> =
-        selectors.iter().map(|s| parts(s)).collect();
+    let parsed: Vec<Option<Selector>> = selectors.iter().map(|s| parts(s)).collect();
     parsed
         .iter()
         .zip(selectors)
