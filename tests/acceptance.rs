@@ -1,6 +1,7 @@
 //! The acceptance suite: every `.feature` under `features/`, run by cucumber with the step
 //! definitions in `steps/`, writing `reports/junit.xml`, `reports/cucumber.json`,
-//! `reports/findings.sarif` and `reports/index.html`.
+//! `reports/findings.sarif`, `reports/coverage.json`, `reports/history.json` (appended) and
+//! `reports/index.html`.
 //!
 //! `cargo test --test acceptance -- --tags @US1` passes cucumber's own flags through; a bare
 //! libtest filter (`cargo test retry`) becomes `--name retry`.
@@ -12,7 +13,8 @@ use std::sync::Arc;
 
 use cucumber::cli::Parser as _;
 use cucumber::{World as _, WriterExt as _, cli, writer};
-use homelab_spec::report::{self, RunOutcomes, ScenarioOutcomes};
+use homelab_spec::report::living_doc::HistoryReport;
+use homelab_spec::report::{self, RunOutcomes, ScenarioOutcomes, history};
 use homelab_spec::settings::Settings;
 use homelab_spec::suite::Suite;
 
@@ -169,9 +171,58 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    // Notes never fail the run; each is said once, at the end, and kept in the reports.
+    let notes = collected.notes();
+    // What the run's cases exercise, and this run next to the ones before it.
+    let mut report = living.report(root.path());
+    let covering = std::time::Instant::now();
+    let coverage = homelab_spec::coverage::collect(root.path(), &collected.all());
+    let coverage_ms = covering.elapsed().as_millis();
+    let coverage_path = reports.join("coverage.json");
+    if let Err(e) = report::coverage_json::write(&coverage_path, &coverage) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+    let figures = homelab_spec::coverage::Figures::of(&coverage);
+    let current = history::RunRecord {
+        started: humantime::format_rfc3339_seconds(report.started).to_string(),
+        commit: report.commit.clone(),
+        counts: history::Counts {
+            passed: tally.passed(),
+            failed: tally.failed(),
+            not_applicable: tally.not_applicable(),
+            notes: notes.len(),
+        },
+        coverage: figures,
+        scenarios: report.verdicts(),
+    };
+    // SPEC_SHARD: one shard of a sharded run sees part of the suite.
+    let shard = std::env::var("SPEC_SHARD").ok();
+    let skip = history::not_recorded(&filters, shard.as_deref());
+    let history_path = reports.join("history.json");
+    report.history = Some(
+        match history::record(&history_path, current.clone(), skip) {
+            Ok(recorded) => HistoryReport {
+                current,
+                previous: recorded.previous,
+                runs: recorded.history.runs,
+                note: recorded.not_recorded.map(|why| why.to_string()),
+            },
+            Err(e) => {
+                eprintln!("warning: {e}");
+                HistoryReport {
+                    current,
+                    previous: None,
+                    runs: Vec::new(),
+                    note: Some(e.to_string()),
+                }
+            }
+        },
+    );
+    report.coverage = Some(coverage);
     let index = reports.join("index.html");
     let writing = std::time::Instant::now();
-    if let Err(e) = living.write(root.path(), &index) {
+    if let Err(e) = report::living_doc::write_html(&report, &index) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
@@ -186,26 +237,31 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     println!(
-        "reports: {} (JUnit, {} tool runs), {}, {}, {} (written in {} ms)",
+        "reports: {} (JUnit, {} tool runs), {}, {}, {} (written in {} ms), {} (collected in {} ms), {}",
         junit_path.display(),
         tool_runs.len(),
         reports.join("cucumber.json").display(),
         sarif_path.display(),
         index.display(),
-        writing.elapsed().as_millis()
+        writing.elapsed().as_millis(),
+        coverage_path.display(),
+        coverage_ms,
+        history_path.display(),
     );
     if report::annotations::on_github_actions() {
         for line in report::annotations::lines(&findings, root.path(), &sarif_path) {
             println!("{line}");
         }
     }
-    // Notes never fail the run; each is said once, here, and kept in the reports.
-    let notes = collected.notes();
     if !notes.is_empty() {
         println!("notes (not judged, with the reason):");
     }
     for note in &notes {
         println!("  {note}");
+    }
+    // One line per layer: what the run's cases exercise.
+    for line in figures.lines() {
+        println!("{line}");
     }
     // The plain closing line CI reads.
     println!(
