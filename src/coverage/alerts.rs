@@ -162,7 +162,8 @@ pub struct DefinedScenario {
 pub fn behaviour_sentence(sentence: &str) -> Option<(String, AlertShows)> {
     static FIRES: OnceLock<regex::Regex> = OnceLock::new();
     static QUIET: OnceLock<regex::Regex> = OnceLock::new();
-    let fires = FIRES.get_or_init(|| regex::Regex::new(r"^(\w+) fires with severity \w+$").unwrap());
+    let fires =
+        FIRES.get_or_init(|| regex::Regex::new(r"^(\w+) fires with severity \w+$").unwrap());
     let quiet = QUIET.get_or_init(|| {
         regex::Regex::new(r"^(\w+) (?:does not fire|is pending but does not fire yet)$").unwrap()
     });
@@ -224,8 +225,7 @@ pub fn floor_gaps(coverage: &[RuleCoverage], required: &[String]) -> Vec<FloorGa
     required
         .iter()
         .filter_map(|alert| {
-            let rules: Vec<&RuleCoverage> =
-                coverage.iter().filter(|r| &r.alert == alert).collect();
+            let rules: Vec<&RuleCoverage> = coverage.iter().filter(|r| &r.alert == alert).collect();
             let gap = FloorGap {
                 alert: alert.clone(),
                 missing_rule: rules.is_empty(),
@@ -271,7 +271,11 @@ mod tests {
             "infrastructure/proxmox/modules/monitoring/main.tf",
             "resource \"local_file\" \"rules\" {\n  content  = file(\"${path.module}/rules.yml\")\n  filename = \"/etc/prometheus/rules.yml\"\n}\n",
         );
-        write(root, "infrastructure/proxmox/modules/monitoring/rules.yml", rules);
+        write(
+            root,
+            "infrastructure/proxmox/modules/monitoring/rules.yml",
+            rules,
+        );
         let homelab = Homelab::discover(root).unwrap();
         assert_eq!(homelab.rules_files.len(), 1, "{}", homelab.summary());
         (dir, homelab)

@@ -37,7 +37,7 @@ pub use scripts::{
 pub use terraform_dirs::{
     DirKind, ENVIRONMENTS_DIR, MODULES_DIR, ModuleCall, TerraformDir, configuration_dirs,
 };
-pub(crate) use terraform_dirs::{ParsedConfig, module_calls, parse_config};
+pub(crate) use terraform_dirs::{ParsedConfig, environments, module_calls, modules, parse_config};
 pub use textfile_writes::WrittenMetric;
 
 pub use bats_files::TESTS_DIR;
