@@ -243,13 +243,18 @@ impl std::fmt::Display for FloorGap {
             return write!(f, "{}: no deployed rules file defines it", self.alert);
         }
         let missing: Vec<&str> = [
-            (self.missing_firing, "a firing case"),
-            (self.missing_quiet, "a quiet case"),
+            (self.missing_firing, "firing case"),
+            (self.missing_quiet, "quiet case"),
         ]
         .into_iter()
         .filter_map(|(m, what)| m.then_some(what))
         .collect();
-        write!(f, "{}: no {}", self.alert, missing.join(" and no "))
+        write!(
+            f,
+            "{}: no {} (in the behaviour scenarios or the homelab's passing promtool unit tests)",
+            self.alert,
+            missing.join(" and no ")
+        )
     }
 }
 
