@@ -253,10 +253,10 @@ const NOT_RESOURCES: &[&str] = &[
 
 impl Visit for References {
     fn visit_traversal(&mut self, traversal: &Traversal) {
-        if let Some(reference) = reference_of(traversal) {
-            if !self.found.contains(&reference) {
-                self.found.push(reference);
-            }
+        if let Some(reference) = reference_of(traversal)
+            && !self.found.contains(&reference)
+        {
+            self.found.push(reference);
         }
         hcl_edit::visit::visit_traversal(self, traversal);
     }
