@@ -207,7 +207,6 @@ pub fn run(root: &Path, homelab: &Homelab, path: &str) -> Result<UnitTestRun, Pr
                         path,
                         "the homelab's promtool unit-test file does not pass",
                     )
-                    .about(path)
                     .expected("promtool test rules passes")
                     .found(output.trim()),
                 )
