@@ -157,8 +157,9 @@ pub struct DefinedScenario {
 
 /// What a behaviour sentence shows, with its alert: `X fires with severity Y` shows it
 /// firing; `X does not fire` and `X is pending but does not fire yet` show it quiet. The
-/// same sentences as the behaviour steps (`steps/alerts/behaviour.rs`), which a unit test
-/// there holds to this.
+/// same sentences as the behaviour steps (`steps/alerts/behaviour.rs`): a unit test holds
+/// every outcome sentence of `features/us1_behaviour.feature` to this, and a step reworded
+/// without it leaves the plan's floor without cases, which fails it.
 pub fn behaviour_sentence(sentence: &str) -> Option<(String, AlertShows)> {
     static FIRES: OnceLock<regex::Regex> = OnceLock::new();
     static QUIET: OnceLock<regex::Regex> = OnceLock::new();
@@ -418,6 +419,22 @@ mod tests {
             Some(("HostDown".into(), AlertShows::Quiet))
         );
         assert_eq!(behaviour_sentence("no problem is found"), None);
+    }
+
+    #[test]
+    fn every_outcome_sentence_of_the_behaviour_feature_is_recognised() {
+        let feature = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("features/us1_behaviour.feature"),
+        )
+        .unwrap();
+        let sentences: Vec<&str> = feature
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("Then "))
+            .collect();
+        assert!(sentences.len() >= 20, "{sentences:?}");
+        for sentence in sentences {
+            assert!(behaviour_sentence(sentence).is_some(), "{sentence}");
+        }
     }
 
     #[test]

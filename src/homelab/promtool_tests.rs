@@ -109,6 +109,14 @@ mod tests {
     }
 
     #[test]
+    fn finding_them_in_this_repository_is_cheap() {
+        let fs = RepoFs::new(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let (found, cpu) = crate::timing::cpu_time_of(|| promtool_test_files(&fs).unwrap());
+        eprintln!("promtool unit-test files of this repository: {found:?} in {cpu:?} CPU");
+        assert!(cpu < std::time::Duration::from_millis(20), "{cpu:?}");
+    }
+
+    #[test]
     fn a_rule_files_entry_is_relative_to_its_test_file() {
         let t = "prometheus/tests/alerts.test.yml";
         assert!(rule_file_names(
