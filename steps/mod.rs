@@ -6,6 +6,7 @@ use homelab_spec::outcome::Outcomes;
 use homelab_spec::spec_root::SpecRoot;
 
 pub mod alerts;
+pub mod bash_coverage;
 pub mod bats;
 pub mod layout;
 pub mod retry;

@@ -101,7 +101,7 @@ fn scenario_passed(scenario: &ScenarioOutcomes) -> bool {
             }
             Outcome::TerraformRuns(runs) => !runs.runs.iter().any(|r| failed(&r.status)),
             Outcome::AlertCase(case) => case.passed,
-            Outcome::AlertTimeline(_) | Outcome::RetryWaits(_) => true,
+            Outcome::AlertTimeline(_) | Outcome::RetryWaits(_) | Outcome::BashExecution(_) => true,
         })
 }
 
