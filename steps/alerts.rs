@@ -3,6 +3,7 @@
 
 mod behaviour;
 mod broken_rules;
+mod coverage;
 mod deployed;
 mod engine;
 pub mod textfile;
@@ -51,6 +52,12 @@ pub struct AlertsState {
     catalogs_dir: Option<tempfile::TempDir>,
     /// The exporter release a scenario deployed that lacks a metric (`node-exporter 1.9.0`).
     removed_release: Option<String>,
+    /// The runs of the homelab's own promtool unit-test files.
+    unit_test_runs: Option<Vec<homelab_spec::alerts::unit_tests::UnitTestRun>>,
+    /// The behaviour scenarios the feature files define, for the coverage floor.
+    defined_scenarios: Vec<homelab_spec::coverage::alerts::DefinedScenario>,
+    /// The passing cases of the homelab's own promtool unit tests, for the coverage floor.
+    unit_test_cases: Vec<homelab_spec::coverage::alerts::CoveringCase>,
 }
 
 impl AlertsState {
