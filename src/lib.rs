@@ -22,6 +22,7 @@ pub mod retry;
 pub mod settings;
 pub mod shell;
 pub mod spec_root;
+pub mod suppression;
 pub mod terraform;
 #[cfg(test)]
 mod test_support;
