@@ -409,6 +409,57 @@ pub fn failures_in(
         .collect())
 }
 
+/// Where [`write_comment`] puts a suppression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// At the end of the finding's line.
+    OnTheLine,
+    /// On a line of its own above it, indented as it is.
+    Above,
+}
+
+/// Writes a suppression of `ids` (with `reason`, when given) for `line` of `path`, in the
+/// file's comment syntax: how a scenario accepts a finding on a copy of the repository (the
+/// suite never writes into the repository under test).
+pub fn write_comment(
+    path: &Path,
+    line: usize,
+    placement: Placement,
+    ids: &[&str],
+    reason: Option<&str>,
+) -> Result<(), SuppressionError> {
+    let io = |source| SuppressionError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let text = std::fs::read_to_string(path).map_err(io)?;
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let Some(target) = line.checked_sub(1).filter(|at| *at < lines.len()) else {
+        return Err(io(std::io::Error::other(format!(
+            "has no line {line} to suppress a finding on"
+        ))));
+    };
+    let mut comment = format!("# {KEYWORD} {}", ids.join(", "));
+    if let Some(reason) = reason {
+        comment.push_str(&format!(" -- {reason}"));
+    }
+    match placement {
+        Placement::OnTheLine => {
+            let own = &mut lines[target];
+            own.push_str("  ");
+            own.push_str(&comment);
+        }
+        Placement::Above => {
+            let indent: String = lines[target]
+                .chars()
+                .take_while(|c| c.is_whitespace())
+                .collect();
+            lines.insert(target, format!("{indent}{comment}"));
+        }
+    }
+    std::fs::write(path, lines.join("\n") + "\n").map_err(io)
+}
+
 /// A finding's file relative to `root` (`None` for one outside it, or without a file).
 fn relative(file: &str, root: &Path) -> Option<String> {
     let file = file.trim();
@@ -634,6 +685,26 @@ mod tests {
         let unused = s.unused(&findings);
         assert_eq!(unused.len(), 1, "the stale one; the one without reason is `check`'s");
         assert_eq!((unused[0].id, unused[0].line), (UNUSED, Some(3)));
+    }
+
+    #[test]
+    fn a_written_comment_is_read_back_on_its_line_or_above() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.yml");
+        std::fs::write(&file, "groups:\n  - expr: x > 1\n").unwrap();
+        write_comment(&file, 2, Placement::OnTheLine, &["promql/series"], Some("why")).unwrap();
+        write_comment(&file, 2, Placement::Above, &["alerts/for"], None).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "groups:\n  # homelab-spec: ignore alerts/for\n  - expr: x > 1  # homelab-spec: ignore promql/series -- why\n"
+        );
+        let read = Suppressions::read(dir.path()).unwrap();
+        let places: Vec<(usize, Option<&str>)> = read
+            .items()
+            .iter()
+            .map(|s| (s.line, s.comment.reason.as_deref()))
+            .collect();
+        assert_eq!(places, [(2, None), (3, Some("why"))]);
     }
 
     #[test]

@@ -71,6 +71,11 @@ impl LayoutState {
         }
     }
 
+    /// Forgets what discovery found, after a step changed the scenario's copy.
+    pub(crate) fn rediscover(&mut self) {
+        self.discovered = None;
+    }
+
     fn discover(&mut self) {
         let root = self.root();
         // CPU time, not wall time: a busy machine must not fail a speed criterion that

@@ -1,14 +1,17 @@
 //! Step definitions: each parses its sentence, calls the `homelab_spec` library, and asserts.
 //! The `World` holds one scenario's state, one field per concern.
 
+use homelab_spec::finding::Finding;
 use homelab_spec::not_applicable::NotApplicable;
-use homelab_spec::outcome::Outcomes;
+use homelab_spec::outcome::{Outcome, Outcomes};
+use homelab_spec::suppression::{Suppressions, failures_in};
 use homelab_spec::spec_root::SpecRoot;
 
 pub mod alerts;
 pub mod bats;
 pub mod layout;
 pub mod retry;
+pub mod suppressions;
 pub mod terraform;
 
 /// One scenario's state.
@@ -34,6 +37,34 @@ impl World {
     /// The repository under test (`SPEC_ROOT`), validated before the run started.
     pub fn root(&self) -> SpecRoot {
         SpecRoot::current()
+    }
+
+    /// The findings that fail this scenario: the failures among `findings` that no
+    /// suppression comment of the scenario's repository accepts (none is accepted in a
+    /// `@plan` scenario, which gets a `suppression/plan-criterion` finding instead).
+    pub fn failures(&mut self, findings: &[Finding]) -> Result<Vec<Finding>, String> {
+        failures_in(&self.layout.root(), self.plan, findings).or_fail()
+    }
+
+    /// What the scenario collected so far, as the reports show it: with the suppressions of
+    /// its repository applied.
+    pub fn reported_outcomes(&self) -> Result<Vec<Outcome>, String> {
+        let mut outcomes = self.outcomes.0.clone();
+        Suppressions::read(&self.layout.root())
+            .or_fail()?
+            .apply_to_outcomes(&mut outcomes, self.plan, self.layout.broken_copy());
+        Ok(outcomes)
+    }
+
+    /// Takes what the scenario collected, as the reports show it (see
+    /// [`World::reported_outcomes`]; unmarked, saying why, when the suppressions cannot be read).
+    pub fn take_reported_outcomes(&mut self) -> Vec<Outcome> {
+        let reported = self.reported_outcomes();
+        let taken = self.outcomes.take();
+        reported.unwrap_or_else(|e| {
+            eprintln!("error: {e}");
+            taken
+        })
     }
 
     /// Ends the scenario as not applicable: records why and returns the step's message.

@@ -93,7 +93,8 @@ fn main() -> ExitCode {
             // Each scenario hands over what it ran; the reports are written from that alone.
             .after(move |feature, _rule, scenario, _finished, world| {
                 if let Some(world) = world {
-                    let outcomes = world.outcomes.take();
+                    // Findings a suppression comment accepted are reported as suppressed.
+                    let outcomes = world.take_reported_outcomes();
                     // Read, not taken: the not-applicable writer reads it from the failed step's world,
                     // which cucumber hands over after this hook.
                     let not_applicable = world.not_applicable.as_ref().map(ToString::to_string);
