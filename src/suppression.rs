@@ -390,6 +390,34 @@ impl Suppressions {
     }
 }
 
+/// Whether a run has seen every finding, so that a suppression that accepted none of them
+/// is stale: no filter selected part of the scenarios (`filters`, as
+/// `cargo_args::explicit_filters` gives them), the run is not one shard of several
+/// (`SPEC_SHARD`), and no scenario failed (a failed step can end a scenario before the
+/// check whose finding a suppression accepts).
+pub fn judges_unused(filters: &[String], shard: Option<&str>, failed: bool) -> bool {
+    filters.is_empty() && shard.is_none_or(|s| s.trim().is_empty()) && !failed
+}
+
+/// The stale suppressions as a JUnit suite of failed cases, one per comment (`None` for
+/// none).
+pub fn unused_run(unused: &[Finding]) -> Option<crate::outcome::ToolRun> {
+    use crate::outcome::{ToolCase, ToolRun};
+    (!unused.is_empty()).then(|| ToolRun {
+        suite: "suppressions: unused".to_string(),
+        cases: unused
+            .iter()
+            .map(|f| ToolCase {
+                name: format!("{}:{} [{}]", f.file, f.line.unwrap_or(0), f.id),
+                classname: f.file.clone(),
+                time: std::time::Duration::ZERO,
+                status: CaseStatus::Failed(f.clone()),
+            })
+            .collect(),
+        broken_copy: None,
+    })
+}
+
 /// The findings that fail a scenario, from everything its checks found: the failures no
 /// suppression in the scenario's repository (`root`) accepts, and in a scenario that states
 /// one of the plan's own criteria (`plan`) a [`PLAN_CRITERION`] finding for each suppression
@@ -685,6 +713,19 @@ mod tests {
         let unused = s.unused(&findings);
         assert_eq!(unused.len(), 1, "the stale one; the one without reason is `check`'s");
         assert_eq!((unused[0].id, unused[0].line), (UNUSED, Some(3)));
+        let run = unused_run(&unused).unwrap();
+        assert_eq!(run.failures(), 1);
+        assert!(unused_run(&[]).is_none());
+    }
+
+    #[test]
+    fn unused_is_judged_only_after_a_whole_unsharded_passing_run() {
+        let none: &[String] = &[];
+        assert!(judges_unused(none, None, false));
+        assert!(judges_unused(none, Some(""), false));
+        assert!(!judges_unused(&["--tags".into(), "@US1".into()], None, false));
+        assert!(!judges_unused(none, Some("1/3"), false));
+        assert!(!judges_unused(none, None, true));
     }
 
     #[test]
