@@ -82,7 +82,15 @@ impl CommentSyntax {
     pub fn of(path: &Path) -> Option<CommentSyntax> {
         let name = path.file_name()?.to_str()?;
         let ends = |suffixes: &[&str]| suffixes.iter().any(|s| name.ends_with(s));
-        if ends(&[".yml", ".yaml", ".yml.tftpl", ".yaml.tftpl", ".sh", ".bash", ".bats"]) {
+        if ends(&[
+            ".yml",
+            ".yaml",
+            ".yml.tftpl",
+            ".yaml.tftpl",
+            ".sh",
+            ".bash",
+            ".bats",
+        ]) {
             Some(CommentSyntax::Hash)
         } else if ends(&[".tf", ".hcl", ".tfvars"]) {
             Some(CommentSyntax::HashOrSlashes)
@@ -204,7 +212,11 @@ impl Suppressions {
                 path: path.display().to_string(),
                 source,
             })?;
-            items.extend(Self::parse_file(&relative, &String::from_utf8_lossy(&bytes), syntax));
+            items.extend(Self::parse_file(
+                &relative,
+                &String::from_utf8_lossy(&bytes),
+                syntax,
+            ));
         }
         Ok(Suppressions {
             root: root.to_path_buf(),
@@ -558,13 +570,15 @@ mod tests {
             parse_line(yaml, Hash),
             comment(&["promql/series"], Some("installed by hand"))
         );
-        let bash = "retry 3 curl \"$url\" # homelab-spec: ignore bats/test-failed -- flaky upstream";
+        let bash =
+            "retry 3 curl \"$url\" # homelab-spec: ignore bats/test-failed -- flaky upstream";
         assert_eq!(
             parse_line(bash, Hash),
             comment(&["bats/test-failed"], Some("flaky upstream"))
         );
         let hcl_hash = "# homelab-spec: ignore regression/release-comment -- must apply";
-        let hcl_slashes = "  run \"x\" { // homelab-spec: ignore regression/release-comment -- must apply";
+        let hcl_slashes =
+            "  run \"x\" { // homelab-spec: ignore regression/release-comment -- must apply";
         for line in [hcl_hash, hcl_slashes] {
             assert_eq!(
                 parse_line(line, HashOrSlashes),
@@ -582,7 +596,10 @@ mod tests {
     fn several_ids_a_missing_reason_and_no_id() {
         use CommentSyntax::Hash;
         assert_eq!(
-            parse_line("# homelab-spec: ignore promql/series, alerts/for -- why", Hash),
+            parse_line(
+                "# homelab-spec: ignore promql/series, alerts/for -- why",
+                Hash
+            ),
             comment(&["promql/series", "alerts/for"], Some("why"))
         );
         assert_eq!(
@@ -632,7 +649,8 @@ mod tests {
 
     #[test]
     fn no_reason_unknown_id_no_line_other_file_and_notes_are_not_suppressed() {
-        let text = "# homelab-spec: ignore promql/series\n# homelab-spec: ignore promql/seris -- typo\n";
+        let text =
+            "# homelab-spec: ignore promql/series\n# homelab-spec: ignore promql/seris -- typo\n";
         let s = suppressions(text);
         let mut findings = vec![
             series(1),
@@ -652,7 +670,11 @@ mod tests {
                 ("suppression/unknown-check".into(), "promql/seris".into()),
             ]
         );
-        assert!(s.check().iter().all(|f| f.file == RULES && f.line.is_some()));
+        assert!(
+            s.check()
+                .iter()
+                .all(|f| f.file == RULES && f.line.is_some())
+        );
     }
 
     #[test]
@@ -711,7 +733,11 @@ mod tests {
         let mut findings = vec![series(2)];
         s.apply(&mut findings, false);
         let unused = s.unused(&findings);
-        assert_eq!(unused.len(), 1, "the stale one; the one without reason is `check`'s");
+        assert_eq!(
+            unused.len(),
+            1,
+            "the stale one; the one without reason is `check`'s"
+        );
         assert_eq!((unused[0].id, unused[0].line), (UNUSED, Some(3)));
         let run = unused_run(&unused).unwrap();
         assert_eq!(run.failures(), 1);
@@ -723,7 +749,11 @@ mod tests {
         let none: &[String] = &[];
         assert!(judges_unused(none, None, false));
         assert!(judges_unused(none, Some(""), false));
-        assert!(!judges_unused(&["--tags".into(), "@US1".into()], None, false));
+        assert!(!judges_unused(
+            &["--tags".into(), "@US1".into()],
+            None,
+            false
+        ));
         assert!(!judges_unused(none, Some("1/3"), false));
         assert!(!judges_unused(none, None, true));
     }
@@ -733,7 +763,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.yml");
         std::fs::write(&file, "groups:\n  - expr: x > 1\n").unwrap();
-        write_comment(&file, 2, Placement::OnTheLine, &["promql/series"], Some("why")).unwrap();
+        write_comment(
+            &file,
+            2,
+            Placement::OnTheLine,
+            &["promql/series"],
+            Some("why"),
+        )
+        .unwrap();
         write_comment(&file, 2, Placement::Above, &["alerts/for"], None).unwrap();
         assert_eq!(
             std::fs::read_to_string(&file).unwrap(),

@@ -4,8 +4,8 @@
 use homelab_spec::finding::Finding;
 use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::{Outcome, Outcomes};
-use homelab_spec::suppression::{Suppressions, failures_in};
 use homelab_spec::spec_root::SpecRoot;
+use homelab_spec::suppression::{Suppressions, failures_in};
 
 pub mod alerts;
 pub mod bats;

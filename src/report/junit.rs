@@ -452,13 +452,20 @@ mod tests {
             crate::outcome::Outcome::Findings(checked),
         ]));
         let suites = test_suites(&runs);
-        assert_eq!(suites.len(), 2, "the tool run and the check's suppressed findings");
+        assert_eq!(
+            suites.len(),
+            2,
+            "the tool run and the check's suppressed findings"
+        );
         for suite in &suites {
             assert_eq!(suite.failures, 0, "{suite:?}");
             let case = suite
                 .test_cases
                 .iter()
-                .find(|c| matches!(c.status, TestCaseStatus::Skipped { .. }) && c.name.as_str() != "skipped one")
+                .find(|c| {
+                    matches!(c.status, TestCaseStatus::Skipped { .. })
+                        && c.name.as_str() != "skipped one"
+                })
                 .expect("a skipped case");
             let TestCaseStatus::Skipped { message, .. } = &case.status else {
                 unreachable!()

@@ -554,7 +554,9 @@ mod tests {
         )]))
         .unwrap();
         assert!(
-            html.contains("<li class=\"note\">suppressed (installed by hand): r.yml:4 ToolingQueueStuck"),
+            html.contains(
+                "<li class=\"note\">suppressed (installed by hand): r.yml:4 ToolingQueueStuck"
+            ),
             "{html}"
         );
     }
