@@ -66,6 +66,7 @@ static ALL: LazyLock<Vec<Check>> = LazyLock::new(|| {
         crate::terraform::init_check::CHECKS,
         crate::terraform::runner::CHECKS,
         crate::shell::bats::CHECKS,
+        crate::coverage::bash::CHECKS,
         crate::homelab::services::CHECKS,
         crate::suppression::CHECKS,
     ];

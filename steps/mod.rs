@@ -8,6 +8,7 @@ use homelab_spec::spec_root::SpecRoot;
 use homelab_spec::suppression::{Suppressions, failures_in};
 
 pub mod alerts;
+pub mod bash_coverage;
 pub mod bats;
 pub mod layout;
 pub mod retry;
