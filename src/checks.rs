@@ -51,7 +51,7 @@ impl Check {
 }
 
 static ALL: LazyLock<Vec<Check>> = LazyLock::new(|| {
-    let areas: [&[Check]; 16] = [
+    let areas: [&[Check]; 17] = [
         crate::alerts::finding::CHECKS,
         crate::alerts::textfile::CHECKS,
         crate::alerts::exposition::CHECKS,

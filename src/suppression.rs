@@ -326,7 +326,7 @@ impl Suppressions {
                         }
                     }
                 }
-                Outcome::AlertTimeline(_) | Outcome::RetryWaits(_) => {}
+                Outcome::AlertTimeline(_) | Outcome::RetryWaits(_) | Outcome::BashExecution(_) => {}
             }
         }
         if !refused.is_empty() {
