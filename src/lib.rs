@@ -28,3 +28,4 @@ pub mod terraform;
 mod test_support;
 pub mod timing;
 pub mod tools;
+pub mod workspace;

@@ -11,15 +11,18 @@ use super::World;
 
 #[when("every BATS file of the homelab runs")]
 async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
-    let root = world.layout.root();
-    let spec_root = world.root().path().to_path_buf();
+    let root = world.root().to_path_buf();
+    let spec_root = world.checkout().path().to_path_buf();
     let files = world.layout.homelab()?.bats_files.clone();
     if files.is_empty() {
         return Err("the homelab has no BATS file".into());
     }
     // A file unchanged in an unchanged repository gives the repository's result, computed
     // once per process; a file a scenario added (or any file of a changed copy) runs here.
-    let unchanged: Vec<bool> = files.iter().map(|f| world.layout.unchanged(f)).collect();
+    let unchanged: Vec<bool> = files
+        .iter()
+        .map(|f| world.workspace().unchanged(f))
+        .collect();
     let runs = tokio::task::spawn_blocking(move || {
         bats::run_files_sharing(&root, &spec_root, &files, |file| {
             files
@@ -30,7 +33,7 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
     })
     .await
     .map_err(|e| format!("the BATS runs did not finish: {e}"))?;
-    let broken = world.layout.broken_copy();
+    let broken = world.workspace().broken_copy();
     for error in runs.iter().filter_map(|r| r.as_ref().err()) {
         let mut tool_run = error.tool_run();
         tool_run.broken_copy = broken.clone();

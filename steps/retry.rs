@@ -67,7 +67,7 @@ fn parse<T: std::str::FromStr>(text: &str) -> Result<T, String> {
 /// and hands its waits to the report.
 async fn observe(world: &mut World, implementation: Implementation) -> Result<Observed, String> {
     let case = world.retry.case.clone();
-    let root = world.root();
+    let root = world.checkout();
     let run_case = case.clone();
     let seen = tokio::task::spawn_blocking(move || run_case.run(implementation, &root))
         .await
@@ -388,7 +388,7 @@ async fn the_bats_tests_run(world: &mut World) -> Result<(), String> {
         .bats_file
         .clone()
         .ok_or("no BATS file was named by an earlier step")?;
-    let root = world.root();
+    let root = world.checkout();
     // Shared with the scenario that runs every BATS file: one run per file and process.
     let run = tokio::task::spawn_blocking(move || {
         (*bats::shared_run(root.path(), std::path::Path::new(&file))).clone()
@@ -447,7 +447,7 @@ fn bats_tests_execute_retry(world: &mut World, minimum: String) -> Result<(), St
     let run = world.retry.bats()?;
     // Measured: the tests during which bash traced a line of one of the functions (in the
     // file that defines it), whatever their names say.
-    let files = bash_files(world.root().path());
+    let files = bash_files(world.root());
     let retry_functions = ["retry_with_backoff", "ssh_exec_retry", "check_ssh_access"];
     let defined: Vec<(&str, &str)> = files
         .iter()

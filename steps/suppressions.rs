@@ -53,8 +53,8 @@ fn suppress(
     placement: Placement,
     reason: Option<&str>,
 ) -> Result<(), String> {
-    let root = world.layout.root();
-    if root == world.root().path() {
+    let root = world.root().to_path_buf();
+    if root == world.checkout().path() {
         return Err("a suppression is written on a copy of the repository only".into());
     }
     let found = finding(world, id, subject)?;
@@ -146,11 +146,11 @@ fn refused_with(world: &mut World, id: String) -> Result<(), String> {
 
 /// The suppression comments of the scenario's repository that cannot apply, reported.
 fn checked(world: &mut World) -> Result<Vec<Finding>, String> {
-    let findings = Suppressions::read(&world.layout.root()).or_fail()?.check();
-    world.outcomes.push(Outcome::Findings(CheckedFindings {
+    let findings = Suppressions::read(world.root()).or_fail()?.check();
+    world.record(Outcome::Findings(CheckedFindings {
         check: "suppression comments".to_string(),
         findings: findings.clone(),
-        broken_copy: world.layout.broken_copy(),
+        broken_copy: None,
     }));
     Ok(findings)
 }

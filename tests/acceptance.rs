@@ -39,6 +39,11 @@ fn main() -> ExitCode {
         eprintln!("error: SPEC_ROOT={}: {finding}", root.path().display());
         return ExitCode::from(2);
     }
+    // A change without a step, or a step naming a change that does not exist, stops here.
+    if let Err(drift) = steps::words::check_against_changes() {
+        eprintln!("error: {drift}");
+        return ExitCode::from(2);
+    }
     let reports = settings.reports.clone();
     let create = |name: &str| -> Result<File, String> {
         std::fs::create_dir_all(&reports)

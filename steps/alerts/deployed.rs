@@ -13,9 +13,8 @@ use std::sync::Arc;
 
 use homelab_spec::alerts::catalog_versions::CatalogLibrary;
 use homelab_spec::alerts::engine_version::EngineVersions;
-use homelab_spec::homelab::copy::copy_repository;
 use homelab_spec::homelab::growth::{
-    RepositoryChange, SECOND_RULES_FILE, UNKNOWN_METRIC_ALERT, deploy_exporter_release,
+    ExporterRelease, RepositoryChange, SECOND_RULES_FILE, UNKNOWN_METRIC_ALERT,
 };
 use homelab_spec::homelab::rules::{
     lint_rules_files, merged, published_metrics, rules_files_on_disk,
@@ -80,10 +79,10 @@ fn checks_run_over_every_file(world: &mut World) -> Result<(), String> {
         );
     }
     for report in &reports {
-        world.outcomes.push(Outcome::Findings(CheckedFindings {
+        world.record(Outcome::Findings(CheckedFindings {
             check: format!("catalog checks: {}", report.file),
             findings: report.findings.clone(),
-            broken_copy: world.layout.broken_copy(),
+            broken_copy: None,
         }));
     }
     world.alerts.lint_time = Some(took);
@@ -249,7 +248,6 @@ async fn promtool_checks_every_file(world: &mut World) -> Result<(), String> {
     .await
     .map_err(|e| format!("promtool did not finish: {e}"))?
     .or_fail()?;
-    let broken = world.layout.broken_copy();
     let engine = EngineVersions::of(&homelab);
     println!("{}", engine.header());
     world.alerts.promtool_checks.clear();
@@ -257,8 +255,7 @@ async fn promtool_checks_every_file(world: &mut World) -> Result<(), String> {
         let mut run = outcome.tool_run(&name);
         // junit.xml names the engine that checked the file next to the deployed version.
         run.suite = format!("{} ({})", run.suite, engine.short());
-        run.broken_copy = broken.clone();
-        world.outcomes.push(Outcome::ToolRun(run));
+        world.record(Outcome::ToolRun(run));
         world.alerts.promtool_checks.push((name, outcome));
     }
     world.alerts.rendered = Some(scratch);
@@ -307,15 +304,7 @@ fn a_release_without_an_alert_metric(world: &mut World) -> Result<(), String> {
         .removed_metric("node-exporter")
         .ok_or("no node-exporter release lacks a metric of an older one")?;
     println!("node-exporter {release} no longer has {metric} (gone in {gone_in})");
-    let copy = copy_repository(world.root().path(), None).or_fail()?;
-    deploy_exporter_release(&copy.root, &release, &metric).or_fail()?;
-    crate::steps::layout::use_changed_copy(
-        world,
-        copy,
-        crate::steps::layout::CopyChange::Named(
-            RepositoryChange::ExporterReleaseWithoutAlertMetric,
-        ),
-    )?;
+    world.change(ExporterRelease { release, metric })?;
     world.alerts.catalogs = Some(library);
     world.alerts.catalogs_dir = scratch;
     world.alerts.removed_release = Some(format!("node-exporter {gone_in}"));
