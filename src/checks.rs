@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 pub use crate::finding::{Check, Depth};
 
 static ALL: LazyLock<Vec<Check>> = LazyLock::new(|| {
-    let areas: [&[Check]; 16] = [
+    let areas: [&[Check]; 17] = [
         crate::alerts::finding::CHECKS,
         crate::alerts::textfile::CHECKS,
         crate::alerts::exposition::CHECKS,
@@ -30,6 +30,7 @@ static ALL: LazyLock<Vec<Check>> = LazyLock::new(|| {
         crate::shell::bats::CHECKS,
         crate::coverage::bash::CHECKS,
         crate::homelab::services::CHECKS,
+        crate::suppression::CHECKS,
     ];
     let mut all: Vec<Check> = areas.into_iter().flatten().copied().collect();
     all.sort_by_key(|check| check.id);

@@ -24,6 +24,7 @@ pub mod settings;
 pub mod shell;
 pub mod spec_root;
 pub mod suite;
+pub mod suppression;
 pub mod terraform;
 #[cfg(test)]
 mod test_support;

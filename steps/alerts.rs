@@ -67,7 +67,7 @@ impl AlertsState {
             .ok_or_else(|| "no rules file was chosen by an earlier step".to_string())
     }
 
-    fn report(&self) -> Result<&LintReport, String> {
+    pub(crate) fn report(&self) -> Result<&LintReport, String> {
         self.report
             .as_ref()
             .ok_or_else(|| "no check has run in an earlier step".to_string())
@@ -170,14 +170,10 @@ fn report_selection(world: &mut World, attribution: &Attribution) {
 
 #[then("no problem is found")]
 fn no_problem(world: &mut World) -> Result<(), String> {
-    let report = world.alerts.report()?;
-    // Notes (a rule not checked for want of a catalog) are reported, never a problem.
-    let failures: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| !is_note(f))
-        .cloned()
-        .collect();
+    let findings = world.alerts.report()?.findings.clone();
+    // Notes (a rule not checked for want of a catalog) and suppressed findings are
+    // reported, never a problem.
+    let failures = world.failures(&findings)?;
     if failures.is_empty() {
         Ok(())
     } else {

@@ -77,10 +77,11 @@ fn bats_findings(world: &World) -> Result<Vec<Finding>, String> {
 #[then("every test of every BATS file passes")]
 fn every_test_passes(world: &mut World) -> Result<(), String> {
     let findings = bats_findings(world)?;
-    if findings.is_empty() {
+    let failures = world.failures(&findings)?;
+    if failures.is_empty() {
         Ok(())
     } else {
-        Err(listing(&findings))
+        Err(listing(&failures))
     }
 }
 

@@ -52,6 +52,11 @@ impl LayoutState {
         }
     }
 
+    /// Forgets what discovery found, after a step changed the scenario's copy.
+    pub(crate) fn rediscover(&mut self) {
+        self.discovered = None;
+    }
+
     fn discover(&mut self) {
         // CPU time, not wall time: a busy machine must not fail a speed criterion that
         // discovery itself meets (discovery runs on this one thread).

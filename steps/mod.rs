@@ -3,10 +3,12 @@
 
 use std::path::Path;
 
+use homelab_spec::finding::Finding;
 use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::{BrokenCopy, Outcome, Outcomes};
 use homelab_spec::spec_root::SpecRoot;
 use homelab_spec::suite::Suite;
+use homelab_spec::suppression::{Suppressions, failures_in};
 use homelab_spec::workspace::{Change, ChangeError, Workspace};
 use std::sync::{Arc, OnceLock};
 
@@ -24,6 +26,7 @@ pub mod bash_coverage;
 pub mod bats;
 pub mod layout;
 pub mod retry;
+pub mod suppressions;
 pub mod terraform;
 pub mod words;
 
@@ -120,6 +123,34 @@ impl World {
     /// every scenario of the run (a BATS file's run, the retry twins), never a changed copy.
     pub fn checkout(&self) -> SpecRoot {
         self.suite.settings.root.clone()
+    }
+
+    /// The findings that fail this scenario: the failures among `findings` that no
+    /// suppression comment of the scenario's repository accepts (none is accepted in a
+    /// `@plan` scenario, which gets a `suppression/plan-criterion` finding instead).
+    pub fn failures(&mut self, findings: &[Finding]) -> Result<Vec<Finding>, String> {
+        failures_in(self.root(), self.plan, findings).or_fail()
+    }
+
+    /// What the scenario collected so far, as the reports show it: with the suppressions of
+    /// its repository applied.
+    pub fn reported_outcomes(&self) -> Result<Vec<Outcome>, String> {
+        let mut outcomes = self.outcomes.0.clone();
+        Suppressions::read(self.root())
+            .or_fail()?
+            .apply_to_outcomes(&mut outcomes, self.plan, self.broken_copy());
+        Ok(outcomes)
+    }
+
+    /// Takes what the scenario collected, as the reports show it (see
+    /// [`World::reported_outcomes`]; unmarked, saying why, when the suppressions cannot be read).
+    pub fn take_reported_outcomes(&mut self) -> Vec<Outcome> {
+        let reported = self.reported_outcomes();
+        let taken = self.outcomes.take();
+        reported.unwrap_or_else(|e| {
+            eprintln!("error: {e}");
+            taken
+        })
     }
 
     pub fn workspace(&self) -> &Workspace {

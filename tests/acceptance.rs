@@ -114,7 +114,8 @@ fn main() -> ExitCode {
             // Each scenario hands over what it ran; the reports are written from that alone.
             .after(move |feature, _rule, scenario, _finished, world| {
                 if let Some(world) = world {
-                    let outcomes = world.outcomes.take();
+                    // Findings a suppression comment accepted are reported as suppressed.
+                    let outcomes = world.take_reported_outcomes();
                     // Read, not taken: the not-applicable writer reads it from the failed step's world,
                     // which cucumber hands over after this hook.
                     let not_applicable = world.not_applicable.as_ref().map(ToString::to_string);
@@ -162,7 +163,25 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
 
-    let tool_runs = collected.tool_runs();
+    // Every finding about the homelab (broken copies' expected failures left out), for code
+    // scanning and, on GitHub Actions, as annotations on the pull request's lines.
+    let mut findings = collected.findings();
+    // A suppression comment that accepted nothing in a run that saw every finding is stale.
+    let shard = std::env::var("SPEC_SHARD").ok();
+    let unused = if homelab_spec::suppression::judges_unused(&filters, shard.as_deref(), failed) {
+        match homelab_spec::suppression::Suppressions::read(root.path()) {
+            Ok(suppressions) => suppressions.unused(&findings),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    findings.extend(unused.iter().cloned());
+    let mut tool_runs = collected.tool_runs();
+    tool_runs.extend(homelab_spec::suppression::unused_run(&unused));
     let junit_path = reports.join("junit.xml");
     if let Err(e) = report::finish(&junit_path, &tool_runs, &collected.not_applicable()) {
         eprintln!(
@@ -226,9 +245,6 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
-    // Every finding about the homelab (broken copies' expected failures left out), for code
-    // scanning and, on GitHub Actions, as annotations on the pull request's lines.
-    let findings = collected.findings();
     let sarif_path = reports.join("findings.sarif");
     let docs_base = report::sarif::docs_base_from_env();
     if let Err(e) = report::sarif::write(&sarif_path, &findings, root.path(), docs_base.as_deref())
@@ -253,6 +269,12 @@ fn main() -> ExitCode {
             println!("{line}");
         }
     }
+    if !unused.is_empty() {
+        println!("suppressions that accepted no finding in the whole run (remove them):");
+        for finding in &unused {
+            println!("  {finding}");
+        }
+    }
     if !notes.is_empty() {
         println!("notes (not judged, with the reason):");
     }
@@ -273,7 +295,7 @@ fn main() -> ExitCode {
     );
     // The verdict is the scenarios': a tool run that failed on a broken copy is what its
     // scenario expected, and a failed run the scenario needed has failed that scenario.
-    if failed {
+    if failed || !unused.is_empty() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -332,6 +332,7 @@ pub fn rule_finding(
         message,
         expected: None,
         found: None,
+        suppressed: None,
     }
 }
 

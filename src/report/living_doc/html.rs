@@ -90,7 +90,8 @@ struct ScenarioView {
     error: Option<String>,
     not_applicable: Option<String>,
     findings: Vec<FindingView>,
-    /// What the scenario's checks did not judge, and why: shown whatever the verdict.
+    /// What the scenario's checks did not judge, and why, and the findings a suppression
+    /// comment accepted, with its reason: shown whatever the verdict.
     notes: Vec<FindingView>,
     timelines: Vec<TimelineSvg>,
 }
@@ -98,6 +99,8 @@ struct ScenarioView {
 #[derive(Serialize)]
 struct FindingView {
     note: bool,
+    /// The reason of the suppression comment that accepted it, when one did.
+    suppressed: Option<String>,
     place: String,
     subject: String,
     id: String,
@@ -129,6 +132,7 @@ struct TerraformRow {
 fn finding_view(f: &Finding) -> FindingView {
     FindingView {
         note: f.is_note(),
+        suppressed: f.suppressed.as_ref().map(|s| s.reason.clone()),
         place: match f.line {
             Some(line) => format!("{}:{line}", f.file),
             None => f.file.clone(),
@@ -192,14 +196,14 @@ fn scenario_view(s: &ScenarioReport) -> ScenarioView {
         findings: if failed {
             findings_of(&s.outcomes)
                 .into_iter()
-                .filter(|f| !f.note)
+                .filter(|f| !f.note && f.suppressed.is_none())
                 .collect()
         } else {
             Vec::new()
         },
         notes: findings_of(&s.outcomes)
             .into_iter()
-            .filter(|f| f.note)
+            .filter(|f| f.note || f.suppressed.is_some())
             .collect(),
         timelines: s
             .outcomes
@@ -662,6 +666,37 @@ mod tests {
         assert!(
             section < 230_000,
             "the coverage section takes {section} bytes"
+        );
+    }
+
+    #[test]
+    fn a_suppressed_finding_is_listed_with_its_reason_in_a_passed_scenario() {
+        let mut scenario = ScenarioReport::new("accepted", 7);
+        scenario.status = Status::Passed;
+        scenario.outcomes = vec![Outcome::Findings(CheckedFindings {
+            check: "c".into(),
+            broken_copy: None,
+            findings: vec![
+                Finding::new(FindingId::new("promql/series"), "r.yml", "dead")
+                    .at_line(4)
+                    .about("ToolingQueueStuck")
+                    .suppressed_by(crate::finding::Suppressed {
+                        file: "r.yml".into(),
+                        line: 3,
+                        reason: "installed by hand".into(),
+                    }),
+            ],
+        })];
+        let html = render(&run(vec![feature(
+            "US1",
+            vec![Criterion::Scenario(scenario)],
+        )]))
+        .unwrap();
+        assert!(
+            html.contains(
+                "<li class=\"note\">suppressed (installed by hand): r.yml:4 ToolingQueueStuck"
+            ),
+            "{html}"
         );
     }
 
