@@ -5,12 +5,14 @@ Feature: Alert rules use only what the exporters really expose
   metrics and their labels, which says how it was produced and how to regenerate it.
 
   # Timed: @serial keeps the suite's own parallel terraform and promtool runs off the CPU.
+  # CPU time of the checks with the deployed catalogs' selection, the best of three: 45 to
+  # 53 ms in the debug build on a busy 2-core machine, so the bound is 100 ms.
   @serial
   Scenario: Every metric and label the rules use exists, checked quickly
     Given the homelab's alert rules file
     When the rules are checked against the exporter catalogs
     Then no problem is found
-    And the checks took less than 50 milliseconds
+    And the checks took less than 100 milliseconds
 
   Scenario: Each deployed exporter has a catalog that says where it comes from
     Then there is an exporter catalog for node-exporter, prometheus-pve-exporter, prometheus and homelab-textfile
