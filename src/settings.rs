@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::shard::Shard;
 use crate::spec_root::{SpecRoot, SpecRootError};
 use crate::terraform::providers::ProviderSource;
 
@@ -51,14 +52,21 @@ pub const SPEC_TF_JOBS: Variable = Variable {
     accepted: "a whole number above 0",
 };
 
+pub const SPEC_SHARD: Variable = Variable {
+    name: "SPEC_SHARD",
+    default: "1/1 (everything)",
+    accepted: "K/N with whole numbers 1 <= K <= N: run shard K of N (docs/shards.md)",
+};
+
 /// Every variable the suite reads, in the README's order.
-pub const ALL: [Variable; 6] = [
+pub const ALL: [Variable; 7] = [
     SPEC_ROOT,
     SPEC_REPORTS,
     SPEC_TF_PROVIDERS,
     SPEC_OFFLINE_PROVIDER,
     SPEC_TF_TIMEOUT,
     SPEC_TF_JOBS,
+    SPEC_SHARD,
 ];
 
 /// A variable whose value the suite cannot use.
@@ -84,6 +92,8 @@ pub struct Settings {
     pub offline_provider: Option<PathBuf>,
     pub tf_timeout: Duration,
     pub tf_jobs: usize,
+    /// `SPEC_SHARD`: which share of the external runs this run makes.
+    pub shard: Shard,
 }
 
 impl Settings {
@@ -136,7 +146,12 @@ impl Settings {
             None => 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
             Some(v) => positive(SPEC_TF_JOBS, &v)?,
         };
+        let shard = match text(SPEC_SHARD)? {
+            None => Shard::ALL,
+            Some(v) => Shard::parse(&v).ok_or_else(|| invalid(SPEC_SHARD, &v))?,
+        };
         Ok(Settings {
+            shard,
             root,
             reports,
             tf_providers,
@@ -199,6 +214,7 @@ mod tests {
         assert_eq!(settings.tf_timeout, Duration::from_secs(300));
         assert!(settings.tf_jobs >= 2);
         assert_eq!(settings.offline_provider, None);
+        assert_eq!(settings.shard, Shard::ALL);
     }
 
     #[test]
@@ -213,6 +229,10 @@ mod tests {
             ("SPEC_TF_PROVIDERS", "mirror"),
             ("SPEC_OFFLINE_PROVIDER", "/no/such/binary"),
             ("SPEC_REPORTS", file.as_str()),
+            ("SPEC_SHARD", "0/3"),
+            ("SPEC_SHARD", "4/3"),
+            ("SPEC_SHARD", "2"),
+            ("SPEC_SHARD", "one/three"),
         ];
         for (name, value) in cases {
             match read(&[(name, value)]) {
@@ -238,8 +258,10 @@ mod tests {
             ("SPEC_TF_JOBS", " 3 "),
             ("SPEC_TF_TIMEOUT", "20"),
             ("SPEC_TF_PROVIDERS", "registry"),
+            ("SPEC_SHARD", "2/3"),
         ])
         .unwrap();
+        assert_eq!(settings.shard, Shard { index: 2, count: 3 });
         assert_eq!(settings.tf_jobs, 3);
         assert_eq!(settings.tf_timeout, Duration::from_secs(20));
         assert_eq!(settings.tf_providers, ProviderSource::Registry);
