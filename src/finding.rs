@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// A stable check id such as `promql/series`. Ids never change meaning: reports, scenarios
 /// and people refer to them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -23,6 +25,27 @@ impl FindingId {
 
     pub const fn as_str(self) -> &'static str {
         self.0
+    }
+}
+
+/// Written as its text (`promql/series`); read back (a shard's reports, for the merge) as
+/// the registry's id of that text, or a new one kept for the rest of the process.
+impl Serialize for FindingId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for FindingId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let known = crate::checks::all().iter().find(|c| c.id == text);
+        Ok(match known {
+            Some(check) => FindingId(check.id),
+            // An id this build does not register (a newer shard's): leaked once per id
+            // read, which a merge of a few reports can afford.
+            None => FindingId(Box::leak(text.into_boxed_str())),
+        })
     }
 }
 
@@ -43,7 +66,9 @@ impl PartialEq<&str> for FindingId {
 /// A note is reported (in `junit.xml` as a skipped case with its message, on the page, in the
 /// run's summary) but never fails anything: it says what the suite could not know or chose
 /// in the user's place ("not checked: no catalog for ...", "served the nearest version").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub enum Severity {
     /// A problem: the scenario that checked it fails.
     #[default]
@@ -53,7 +78,7 @@ pub enum Severity {
 }
 
 /// One problem: where it is, what it is about, and what was expected and found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub id: FindingId,
     /// A failure (the default) or a note.

@@ -6,12 +6,13 @@
 //! scenario's series and the engine's verdict minute by minute, a retry's waits, a
 //! module's runs with their release comments) into the HTML living documentation.
 
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 use crate::finding::Finding;
 
 /// One thing a scenario ran or measured.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Outcome {
     /// An external tool's run, one JUnit `<testsuite>` (terraform test of a module, a BATS
     /// file, a promtool test).
@@ -27,7 +28,7 @@ pub enum Outcome {
 }
 
 /// The findings of one static check over one subject.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CheckedFindings {
     /// What was checked, e.g. `catalog check: default.yml`.
     pub check: String,
@@ -38,7 +39,7 @@ pub struct CheckedFindings {
 }
 
 /// How a test case ended.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum CaseStatus {
     Passed,
     /// The case failed; the finding says where and why.
@@ -50,7 +51,7 @@ pub enum CaseStatus {
 }
 
 /// One test case a tool reported (a terraform `run`, a BATS test, a promtool case).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolCase {
     pub name: String,
     pub classname: String,
@@ -60,7 +61,7 @@ pub struct ToolCase {
 
 /// A run on a deliberately broken copy of a file: a failure there is what the scenario
 /// expects, so it is reported as passed, naming the change and the finding it expected.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrokenCopy {
     /// The named change, e.g. `the regression file removed`.
     pub change: String,
@@ -95,7 +96,7 @@ impl CheckedFindings {
 }
 
 /// One tool run: what JUnit calls a test suite.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolRun {
     /// e.g. `terraform test: lxc`, `bats: tests/restore/test_common.bats`.
     pub suite: String,
@@ -114,7 +115,7 @@ impl ToolRun {
 }
 
 /// The state of an alert at one evaluation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AlertState {
     Inactive,
     Pending,
@@ -123,7 +124,7 @@ pub enum AlertState {
 
 /// An alert behaviour scenario: its input, and the state the real engine computed for the
 /// alert at every minute up to the scenario's "when".
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertTimeline {
     pub alert: String,
     /// `(series, values)` in promtool's notation, as the scenario's table gave them.
@@ -138,7 +139,7 @@ pub struct AlertTimeline {
 }
 
 /// The waits one implementation made in one retry case.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetryWaits {
     /// `bash` or `rust`.
     pub implementation: String,
@@ -150,14 +151,14 @@ pub struct RetryWaits {
 }
 
 /// Whether a Terraform directory is a module or an environment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TerraformKind {
     Module,
     Environment,
 }
 
 /// One `run` block's result, with the release comment above it when it has one.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TerraformRun {
     pub file: String,
     pub run: String,
@@ -166,7 +167,7 @@ pub struct TerraformRun {
 }
 
 /// The runs of one module or environment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TerraformRuns {
     /// Relative to the repository under test.
     pub dir: String,
@@ -175,7 +176,7 @@ pub struct TerraformRuns {
 }
 
 /// What one scenario collected, in the order it ran things.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Outcomes(pub Vec<Outcome>);
 
 impl Outcomes {

@@ -133,16 +133,16 @@ pub fn share<T>(
     shard: Shard,
     kind: RunKind,
     items: Vec<T>,
-    path: impl Fn(&T) -> &str,
+    path: impl Fn(&T) -> String,
 ) -> Result<Vec<T>, NotApplicable> {
     let had = items.len();
     let mine: Vec<T> = items
         .into_iter()
-        .filter(|item| shard.owns(&kind.key(path(item))))
+        .filter(|item| shard.owns(&kind.key(&path(item))))
         .collect();
     let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
     for item in &mine {
-        claimed.insert(kind.key(path(item)));
+        claimed.insert(kind.key(&path(item)));
     }
     if mine.is_empty() && had > 0 {
         return Err(not_in_shard(shard, kind));
@@ -206,9 +206,9 @@ mod tests {
             let mut seen: Vec<String> = Vec::new();
             for index in 1..=count {
                 let shard = Shard { index, count };
-                let mine = share(shard, RunKind::Bats, items.clone(), |p| p.as_str())
+                let mine = share(shard, RunKind::Bats, items.clone(), |p| p.clone())
                     .unwrap_or_default();
-                let again = share(shard, RunKind::Bats, items.clone(), |p| p.as_str())
+                let again = share(shard, RunKind::Bats, items.clone(), |p| p.clone())
                     .unwrap_or_default();
                 assert_eq!(mine, again, "shard {shard} is deterministic");
                 seen.extend(mine);
@@ -225,7 +225,7 @@ mod tests {
         let items = paths(9);
         assert_eq!(
             share(Shard::ALL, RunKind::TerraformModule, items.clone(), |p| p
-                .as_str())
+                .clone())
             .unwrap(),
             items
         );
@@ -240,7 +240,7 @@ mod tests {
             index: before,
             count: 3,
         };
-        let with_more = share(shard, RunKind::Bats, paths(20), |p| p.as_str()).unwrap_or_default();
+        let with_more = share(shard, RunKind::Bats, paths(20), |p| p.clone()).unwrap_or_default();
         assert!(!with_more.iter().any(|p| p == "tests/restore/test_common.bats"));
         assert!(shard.owns(&key));
     }
@@ -254,14 +254,14 @@ mod tests {
             index: if owner == 1 { 2 } else { 1 },
             count: 5,
         };
-        let why = share(other, RunKind::Bats, items, |p| p.as_str()).unwrap_err();
+        let why = share(other, RunKind::Bats, items, |p| p.clone()).unwrap_err();
         assert_eq!(
             why.reason,
             format!("shard {other} has none of the BATS files")
         );
         // Nothing to share is not a shard's business: the scenario says so itself.
         assert_eq!(
-            share(other, RunKind::Bats, Vec::<String>::new(), |p| p.as_str()).unwrap(),
+            share(other, RunKind::Bats, Vec::<String>::new(), |p| p.clone()).unwrap(),
             Vec::<String>::new()
         );
     }

@@ -5,6 +5,7 @@
 use cucumber::{then, when};
 use homelab_spec::finding::{Finding, listing};
 use homelab_spec::outcome::Outcome;
+use homelab_spec::shard::RunKind;
 use homelab_spec::shell::bats;
 
 use super::World;
@@ -17,6 +18,8 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
     if files.is_empty() {
         return Err("the homelab has no BATS file".into());
     }
+    // This shard's share of them (`SPEC_SHARD`).
+    let files = world.shard_share(RunKind::Bats, files, String::clone)?;
     // A file unchanged in an unchanged repository gives the repository's result, computed
     // once per process; a file a scenario added (or any file of a changed copy) runs here.
     let unchanged: Vec<bool> = files.iter().map(|f| world.layout.unchanged(f)).collect();

@@ -3,6 +3,8 @@
 
 use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::Outcomes;
+use homelab_spec::settings::Settings;
+use homelab_spec::shard::{self, RunKind};
 use homelab_spec::spec_root::SpecRoot;
 
 pub mod alerts;
@@ -41,6 +43,18 @@ impl World {
         let message = why.to_string();
         self.not_applicable = Some(why);
         message
+    }
+
+    /// This shard's share (`SPEC_SHARD`) of the external runs `items` of `kind`, each named
+    /// by its path relative to its repository's root. When every one of them belongs to
+    /// another shard, the scenario is skipped as not applicable, saying so.
+    pub fn shard_share<T>(
+        &mut self,
+        kind: RunKind,
+        items: Vec<T>,
+        path: impl Fn(&T) -> String,
+    ) -> Result<Vec<T>, String> {
+        shard::share(Settings::get().shard, kind, items, path).map_err(|why| self.skip(why))
     }
 }
 

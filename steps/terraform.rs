@@ -1,11 +1,16 @@
 //! Steps of `features/us2_modules.feature`: the homelab's Terraform modules, their static
 //! test rules, and their `terraform test` runs (on temporary copies, offline).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use cucumber::{Parameter, given, then, when};
 use homelab_spec::finding::{Finding, listing};
+use homelab_spec::homelab::TerraformDir;
+use homelab_spec::not_applicable::NotApplicable;
+use homelab_spec::settings::Settings;
+use homelab_spec::shard::{self, RunKind};
 use homelab_spec::homelab::copy::{RepositoryCopy, copy_repository};
 use homelab_spec::outcome::{BrokenCopy, CheckedFindings, Outcome, TerraformKind};
 use homelab_spec::shell::fake_commands::FakeCommands;
@@ -182,9 +187,47 @@ fn a_path_with_an_old_terraform(world: &mut World, version: String) -> Result<()
 
 // ---- When ----
 
-async fn run_modules(world: &mut World, filter: Option<&str>, timeout: Option<Duration>) {
+/// Runs the scenario's modules that are this shard's (`SPEC_SHARD`); none of them: the
+/// scenario is skipped, saying so.
+async fn run_modules(
+    world: &mut World,
+    filter: Option<&str>,
+    timeout: Option<Duration>,
+) -> Result<(), String> {
+    let mine = module_share(world).map_err(|why| world.skip(why))?;
+    world.terraform.modules = mine;
     run_modules_of(world, filter, timeout).await;
     report_runs(world);
+    Ok(())
+}
+
+/// This shard's share of the scenario's modules, each assigned by its path in the
+/// repository (or copy) it is in. A scenario that replaced PATH with fakes runs no real
+/// terraform: it keeps every module, in every shard.
+fn module_share(world: &World) -> Result<Vec<Module>, NotApplicable> {
+    let modules = world.terraform.modules.clone();
+    if world.terraform.path.is_some() {
+        return Ok(modules);
+    }
+    let roots: Vec<PathBuf> = [
+        world.terraform.copy.as_ref().map(|(c, _)| c.root.clone()),
+        Some(world.layout.root()),
+        Some(world.root().path().to_path_buf()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    shard::share(
+        Settings::get().shard,
+        RunKind::TerraformModule,
+        modules,
+        |m| {
+            roots
+                .iter()
+                .find_map(|root| m.dir.strip_prefix(root).ok())
+                .map_or_else(|| m.name.clone(), |p| p.display().to_string())
+        },
+    )
 }
 
 /// Hands every run this scenario made to the report: the module's JUnit suite (marked
@@ -262,49 +305,62 @@ async fn run_modules_of(world: &mut World, filter: Option<&str>, timeout: Option
 }
 
 #[when("its tests run")]
-async fn its_tests_run(world: &mut World) {
-    run_modules(world, None, None).await;
+async fn its_tests_run(world: &mut World) -> Result<(), String> {
+    run_modules(world, None, None).await
 }
 
 #[when(regex = r"^the (\S+) module's tests run$")]
 async fn the_named_modules_tests_run(world: &mut World, name: String) -> Result<(), String> {
     world.terraform.modules = vec![Module::in_root(world.root().path(), &name).or_fail()?];
-    run_modules(world, None, None).await;
-    Ok(())
+    run_modules(world, None, None).await
 }
 
 #[when("its regression tests run")]
-async fn its_regression_tests_run(world: &mut World) {
-    run_modules(world, Some(REGRESSION_FILE), None).await;
+async fn its_regression_tests_run(world: &mut World) -> Result<(), String> {
+    run_modules(world, Some(REGRESSION_FILE), None).await
 }
 
 #[when(expr = "the run that never finishes is started with a timeout of {int} seconds")]
-async fn the_hanging_run_is_started(world: &mut World, seconds: u64) {
-    run_modules(world, Some(HANG_FILE), Some(Duration::from_secs(seconds))).await;
+async fn the_hanging_run_is_started(world: &mut World, seconds: u64) -> Result<(), String> {
+    run_modules(world, Some(HANG_FILE), Some(Duration::from_secs(seconds))).await
 }
 
 #[when("the tests of every module and environment run")]
 async fn the_tests_of_every_module_and_environment_run(world: &mut World) -> Result<(), String> {
     check_init(world)?;
-    run_modules(world, None, None).await;
-    run_every_environment(world).await
+    // This shard's share of both; the scenario is not applicable only when it has neither.
+    let modules = module_share(world);
+    let environments = environment_share(world)?;
+    let shard = Settings::get().shard;
+    match (modules, environments) {
+        (Err(_), None) => Err(world.skip(NotApplicable::new(format!(
+            "shard {shard} has none of the modules and environments"
+        )))),
+        (modules, environments) => {
+            world.terraform.modules = modules.unwrap_or_default();
+            run_modules_of(world, None, None).await;
+            report_runs(world);
+            run_environments_of(world, environments.unwrap_or_default()).await
+        }
+    }
 }
 
 #[when("the tests of every environment run")]
 async fn the_tests_of_every_environment_run(world: &mut World) -> Result<(), String> {
     check_init(world)?;
-    run_every_environment(world).await?;
+    let environments = environment_share(world)?
+        .ok_or_else(|| world.skip(shard::not_in_shard(Settings::get().shard, RunKind::TerraformEnvironment)))?;
+    run_environments_of(world, environments).await?;
     if world.terraform.environments.is_empty() {
         return Err("the homelab has no environment with tests".into());
     }
     Ok(())
 }
 
-/// Runs `terraform test` in every environment that has tests (each on a copy that keeps its
-/// relative module sources and links) and hands the runs to the report.
-async fn run_every_environment(world: &mut World) -> Result<(), String> {
-    let root = world.layout.root();
-    let environments: Vec<_> = world
+/// This shard's share of the environments that have tests (`None`: they all belong to
+/// other shards).
+fn environment_share(world: &mut World) -> Result<Option<Vec<TerraformDir>>, String> {
+    let environments: Vec<TerraformDir> = world
         .layout
         .homelab()?
         .environments
@@ -312,6 +368,22 @@ async fn run_every_environment(world: &mut World) -> Result<(), String> {
         .filter(|e| e.has_tests())
         .cloned()
         .collect();
+    Ok(shard::share(
+        Settings::get().shard,
+        RunKind::TerraformEnvironment,
+        environments,
+        |e| e.dir.clone(),
+    )
+    .ok())
+}
+
+/// Runs `terraform test` in each of `environments` (each on a copy that keeps its relative
+/// module sources and links) and hands the runs to the report.
+async fn run_environments_of(
+    world: &mut World,
+    environments: Vec<TerraformDir>,
+) -> Result<(), String> {
+    let root = world.layout.root();
     if environments.is_empty() {
         world.terraform.environments.clear();
         return Ok(());

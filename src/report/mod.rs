@@ -7,6 +7,7 @@ pub mod annotations;
 pub mod collected;
 pub mod junit;
 pub mod living_doc;
+pub mod merge;
 pub mod sarif;
 pub mod text;
 

@@ -11,6 +11,7 @@ mod html;
 mod series;
 mod svg;
 
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -19,7 +20,7 @@ use crate::outcome::Outcome;
 pub use html::{HtmlError, render, write_html};
 
 /// How a scenario (or a criterion made of scenarios) ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {
     Passed,
     Failed,
@@ -57,7 +58,7 @@ impl Status {
 }
 
 /// The step that failed, as written in the feature file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailedStep {
     /// `Given`, `When`, `Then`, `And`...
     pub keyword: String,
@@ -66,7 +67,7 @@ pub struct FailedStep {
 }
 
 /// One scenario as it ran (an outline's example is one scenario).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioReport {
     pub name: String,
     pub line: usize,
@@ -97,7 +98,7 @@ impl ScenarioReport {
 }
 
 /// A feature's `Rule`: one acceptance criterion, shown by its scenarios.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleReport {
     pub name: String,
     pub line: usize,
@@ -113,7 +114,7 @@ impl RuleReport {
 }
 
 /// One acceptance criterion: a `Rule`, or a scenario written outside any rule.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Criterion {
     Rule(RuleReport),
     Scenario(ScenarioReport),
@@ -136,7 +137,7 @@ impl Criterion {
 }
 
 /// One feature file, its criteria in the file's order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureReport {
     pub name: String,
     /// Relative to the suite's checkout, e.g. `features/us3_retry.feature`.
@@ -173,7 +174,7 @@ pub const STORIES: &[(&str, &str)] = &[
 ];
 
 /// The whole run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
     /// The repository under test.
     pub repository: PathBuf,
