@@ -206,10 +206,10 @@ mod tests {
             let mut seen: Vec<String> = Vec::new();
             for index in 1..=count {
                 let shard = Shard { index, count };
-                let mine = share(shard, RunKind::Bats, items.clone(), |p| p.clone())
-                    .unwrap_or_default();
-                let again = share(shard, RunKind::Bats, items.clone(), |p| p.clone())
-                    .unwrap_or_default();
+                let mine =
+                    share(shard, RunKind::Bats, items.clone(), |p| p.clone()).unwrap_or_default();
+                let again =
+                    share(shard, RunKind::Bats, items.clone(), |p| p.clone()).unwrap_or_default();
                 assert_eq!(mine, again, "shard {shard} is deterministic");
                 seen.extend(mine);
             }
@@ -241,7 +241,11 @@ mod tests {
             count: 3,
         };
         let with_more = share(shard, RunKind::Bats, paths(20), |p| p.clone()).unwrap_or_default();
-        assert!(!with_more.iter().any(|p| p == "tests/restore/test_common.bats"));
+        assert!(
+            !with_more
+                .iter()
+                .any(|p| p == "tests/restore/test_common.bats")
+        );
         assert!(shard.owns(&key));
     }
 

@@ -8,11 +8,11 @@ use std::time::Duration;
 use cucumber::{Parameter, given, then, when};
 use homelab_spec::finding::{Finding, listing};
 use homelab_spec::homelab::TerraformDir;
+use homelab_spec::homelab::copy::{RepositoryCopy, copy_repository};
 use homelab_spec::not_applicable::NotApplicable;
+use homelab_spec::outcome::{BrokenCopy, CheckedFindings, Outcome, TerraformKind};
 use homelab_spec::settings::Settings;
 use homelab_spec::shard::{self, RunKind};
-use homelab_spec::homelab::copy::{RepositoryCopy, copy_repository};
-use homelab_spec::outcome::{BrokenCopy, CheckedFindings, Outcome, TerraformKind};
 use homelab_spec::shell::fake_commands::FakeCommands;
 use homelab_spec::terraform::broken_copy::{
     HANG_FILE, ModuleChange, UNGUARDED_RUN, first_guarded_default,
@@ -348,8 +348,12 @@ async fn the_tests_of_every_module_and_environment_run(world: &mut World) -> Res
 #[when("the tests of every environment run")]
 async fn the_tests_of_every_environment_run(world: &mut World) -> Result<(), String> {
     check_init(world)?;
-    let environments = environment_share(world)?
-        .ok_or_else(|| world.skip(shard::not_in_shard(Settings::get().shard, RunKind::TerraformEnvironment)))?;
+    let environments = environment_share(world)?.ok_or_else(|| {
+        world.skip(shard::not_in_shard(
+            Settings::get().shard,
+            RunKind::TerraformEnvironment,
+        ))
+    })?;
     run_environments_of(world, environments).await?;
     if world.terraform.environments.is_empty() {
         return Err("the homelab has no environment with tests".into());

@@ -152,9 +152,31 @@ fn main() -> ExitCode {
     }
     let index = reports.join("index.html");
     let writing = std::time::Instant::now();
-    if let Err(e) = living.write(root.path(), &index) {
+    let page = living.report(root.path());
+    if let Err(e) = report::living_doc::write_html(&page, &index) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
+    }
+    // Which shard this was and which external runs it made, and the page's model: what
+    // `merge-reports` needs to merge the shards of a run into one report.
+    let shard = settings.shard;
+    let record = homelab_spec::shard::ShardRecord {
+        shard,
+        external_runs: homelab_spec::shard::claimed(),
+    };
+    if let Err(e) = report::merge::write_shard_files(&reports, &record, &page) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+    if !shard.is_all() {
+        if record.external_runs.is_empty() {
+            println!("{}", homelab_spec::shard::empty_shard_message(shard));
+        } else {
+            println!(
+                "shard {shard}: {} external runs (merge the shards' reports with `make merge-reports`)",
+                record.external_runs.len()
+            );
+        }
     }
     // Every finding about the homelab (broken copies' expected failures left out), for code
     // scanning and, on GitHub Actions, as annotations on the pull request's lines.

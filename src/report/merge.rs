@@ -97,7 +97,12 @@ pub fn check_shards(dirs: &[PathBuf]) -> Result<Vec<ShardDir>, MergeError> {
             })
         })
         .collect::<Result<_, MergeError>>()?;
-    let count = shards.first().ok_or(MergeError::Nothing)?.record.shard.count;
+    let count = shards
+        .first()
+        .ok_or(MergeError::Nothing)?
+        .record
+        .shard
+        .count;
     if shards.iter().any(|s| s.record.shard.count != count) {
         let all: Vec<String> = shards
             .iter()
@@ -116,7 +121,10 @@ pub fn check_shards(dirs: &[PathBuf]) -> Result<Vec<ShardDir>, MergeError> {
         }
     }
     if let Some(index) = (1..=count).find(|i| !by_index.contains_key(i)) {
-        let given: Vec<String> = by_index.values().map(|s| s.record.shard.to_string()).collect();
+        let given: Vec<String> = by_index
+            .values()
+            .map(|s| s.record.shard.to_string())
+            .collect();
         return Err(MergeError::Missing {
             missing: Shard { index, count },
             given: given.join(", "),
@@ -408,7 +416,10 @@ fn cucumber_merge(shards: Vec<Value>) -> Value {
                 .and_then(|e| e.as_array().cloned())
                 .unwrap_or_default();
             let uri = feature.get("uri").cloned();
-            let at = match features.iter().position(|(f, _)| f.get("uri").cloned() == uri) {
+            let at = match features
+                .iter()
+                .position(|(f, _)| f.get("uri").cloned() == uri)
+            {
                 Some(at) => at,
                 None => {
                     features.push((feature, Vec::new()));
@@ -418,7 +429,8 @@ fn cucumber_merge(shards: Vec<Value>) -> Value {
             let units = &mut features[at].1;
             let mut pending: Vec<Value> = Vec::new();
             for element in elements {
-                let is_background = element.get("type").and_then(Value::as_str) == Some("background");
+                let is_background =
+                    element.get("type").and_then(Value::as_str) == Some("background");
                 pending.push(element.clone());
                 if is_background {
                     continue;
@@ -431,7 +443,11 @@ fn cucumber_merge(shards: Vec<Value>) -> Value {
                         .unwrap_or_default()
                         .to_string(),
                 );
-                let verdict = pending.iter().map(json_verdict).max().unwrap_or(Verdict::Passed);
+                let verdict = pending
+                    .iter()
+                    .map(json_verdict)
+                    .max()
+                    .unwrap_or(Verdict::Passed);
                 let unit = (verdict, std::mem::take(&mut pending));
                 match units.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, existing)) if unit.0 > existing.0 => *existing = unit,
@@ -445,8 +461,7 @@ fn cucumber_merge(shards: Vec<Value>) -> Value {
         features
             .into_iter()
             .map(|(mut feature, units)| {
-                let elements: Vec<Value> =
-                    units.into_iter().flat_map(|(_, (_, e))| e).collect();
+                let elements: Vec<Value> = units.into_iter().flat_map(|(_, (_, e))| e).collect();
                 if let Some(map) = feature.as_object_mut() {
                     map.insert("elements".into(), Value::Array(elements));
                 }
@@ -494,7 +509,12 @@ fn sarif_merge(shards: Vec<Value>) -> Value {
     let ids: Vec<Value> = merged
         .pointer("/runs/0/tool/driver/rules")
         .and_then(Value::as_array)
-        .map(|rules| rules.iter().map(|r| r.get("id").cloned().unwrap_or_default()).collect())
+        .map(|rules| {
+            rules
+                .iter()
+                .map(|r| r.get("id").cloned().unwrap_or_default())
+                .collect()
+        })
         .unwrap_or_default();
     if let Some(Value::Array(results)) = merged.pointer_mut("/runs/0/results") {
         for result in results {
@@ -540,18 +560,18 @@ fn coverage_merge(shards: Vec<Coverage>) -> Coverage {
         }
         for element in shard.terraform {
             match merged.terraform.iter_mut().find(|e| {
-                (&e.directory, &e.address, &e.file) == (&element.directory, &element.address, &element.file)
+                (&e.directory, &e.address, &e.file)
+                    == (&element.directory, &element.address, &element.file)
             }) {
                 Some(e) => union(&mut e.covered_by, element.covered_by),
                 None => merged.terraform.push(element),
             }
         }
         for function in shard.bash {
-            match merged
-                .bash
-                .iter_mut()
-                .find(|f| (&f.function, &f.file, f.line) == (&function.function, &function.file, function.line))
-            {
+            match merged.bash.iter_mut().find(|f| {
+                (&f.function, &f.file, f.line)
+                    == (&function.function, &function.file, function.line)
+            }) {
                 Some(f) => union(&mut f.executed_by, function.executed_by),
                 None => merged.bash.push(function),
             }
@@ -567,7 +587,11 @@ fn coverage_merge(shards: Vec<Coverage>) -> Coverage {
             }
         }
         for metric in shard.textfile {
-            match merged.textfile.iter_mut().find(|m| m.metric == metric.metric) {
+            match merged
+                .textfile
+                .iter_mut()
+                .find(|m| m.metric == metric.metric)
+            {
                 Some(m) => union(&mut m.executed_by, metric.executed_by),
                 None => merged.textfile.push(metric),
             }
@@ -620,13 +644,10 @@ fn merge_feature(into: &mut FeatureReport, other: FeatureReport) {
     for criterion in other.criteria {
         match criterion {
             Criterion::Rule(rule) => {
-                match into
-                    .criteria
-                    .iter_mut()
-                    .find_map(|c| match c {
-                        Criterion::Rule(r) if r.line == rule.line => Some(r),
-                        _ => None,
-                    }) {
+                match into.criteria.iter_mut().find_map(|c| match c {
+                    Criterion::Rule(r) if r.line == rule.line => Some(r),
+                    _ => None,
+                }) {
                     Some(r) => merge_scenarios(&mut r.scenarios, rule.scenarios),
                     None => into.criteria.push(Criterion::Rule(rule)),
                 }

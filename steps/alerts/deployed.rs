@@ -250,11 +250,9 @@ async fn promtool_checks_every_file(world: &mut World) -> Result<(), String> {
         .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
     let mut homelab = world.layout.homelab()?.clone();
     // This shard's share of the files (`SPEC_SHARD`); the rest is another shard's.
-    homelab.rules_files = world.shard_share(
-        RunKind::PromtoolCheck,
-        homelab.rules_files,
-        |f| f.path.clone(),
-    )?;
+    homelab.rules_files = world.shard_share(RunKind::PromtoolCheck, homelab.rules_files, |f| {
+        f.path.clone()
+    })?;
     let files = rules_files_on_disk(&homelab, scratch.path()).or_fail()?;
     let names: Vec<String> = homelab.rules_files.iter().map(|f| f.path.clone()).collect();
     let outcomes = tokio::task::spawn_blocking(move || {

@@ -12,8 +12,7 @@ use std::time::{Instant, SystemTime};
 use cucumber::{Event, World, cli, event, gherkin, parser, writer};
 use homelab_spec::outcome::Outcome;
 use homelab_spec::report::living_doc::{
-    self, Criterion, FailedStep, FeatureReport, HtmlError, RuleReport, RunReport, ScenarioReport,
-    Status,
+    Criterion, FailedStep, FeatureReport, RuleReport, RunReport, ScenarioReport, Status,
 };
 
 /// A scenario's place: its feature file and line (an outline's example has its own line).
@@ -105,11 +104,6 @@ impl LivingDoc {
             c.outcomes = outcomes;
         });
         report
-    }
-
-    /// Writes the page for `repository` to `path`.
-    pub fn write(&self, repository: &Path, path: &Path) -> Result<(), HtmlError> {
-        living_doc::write_html(&self.report(repository), path)
     }
 }
 

@@ -53,7 +53,10 @@ fn shard_dir(shard: Shard, modules: Verdict, runs: &[&str]) -> tempfile::TempDir
     std::fs::write(dir.path().join("findings.sarif"), sarif.to_string()).unwrap();
     let record = ShardRecord {
         shard,
-        external_runs: runs.iter().map(|r| format!("terraform module: {r}")).collect(),
+        external_runs: runs
+            .iter()
+            .map(|r| format!("terraform module: {r}"))
+            .collect(),
     };
     let mut run = RunReport::new(dir.path());
     run.duration = Duration::from_secs(shard.index as u64);
@@ -131,8 +134,14 @@ fn a_scenario_every_shard_ran_is_counted_once_with_the_judging_shards_verdict() 
     assert_eq!(
         verdicts,
         [
-            ("Scenario: static: f.feature:3:3".to_string(), Verdict::Passed),
-            ("Scenario: every module passes: f.feature:9:3".into(), Verdict::Passed),
+            (
+                "Scenario: static: f.feature:3:3".to_string(),
+                Verdict::Passed
+            ),
+            (
+                "Scenario: every module passes: f.feature:9:3".into(),
+                Verdict::Passed
+            ),
             ("plan".into(), Verdict::Passed),
             ("plan".into(), Verdict::Passed),
         ]
@@ -146,7 +155,15 @@ fn a_scenario_every_shard_ran_is_counted_once_with_the_judging_shards_verdict() 
     let sarif: Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("findings.sarif")).unwrap())
             .unwrap();
-    assert_eq!(sarif.pointer("/runs/0/results").unwrap().as_array().unwrap().len(), 1);
+    assert_eq!(
+        sarif
+            .pointer("/runs/0/results")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert!(out.path().join("index.html").is_file());
     // The page's run lasted as long as the longest shard.
     let run: RunReport = read_json(&out.path().join(RUN_FILE)).unwrap();

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The done-when of sharding, on a real repository: runs the acceptance suite unsharded and as
+# SPEC_SHARD=1/N..N/N (one after the other, each into its own reports directory under OUT),
+# merges the shards' reports with merge-reports, and compares the test cases and verdicts of
+# the merged junit.xml with the unsharded one's. Also checks that every external run was made
+# by exactly one shard and that together they made the unsharded run's.
+# Usage: tools/shards/equivalence.sh [OUT] [N]   (SPEC_ROOT as for `make specs`)
+# Prints each run's wall time and the merge's; exit 1 when the merged report differs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=${1:-$(mktemp -d /tmp/homelab-spec-shards.XXXXXX)}
+count=${2:-3}
+cargo=${CARGO:-cargo}
+mkdir -p "$out"
+$cargo build --quiet --test acceptance --bin merge-reports 2>/dev/null || $cargo build --test acceptance --bin merge-reports
+
+run() { # name, SPEC_SHARD or empty
+    local name=$1 shard=$2 start end status=0
+    start=$(date +%s.%N)
+    SPEC_SHARD=$shard SPEC_REPORTS="$out/$name" $cargo test --quiet --test acceptance >"$out/$name.log" 2>&1 || status=$?
+    end=$(date +%s.%N)
+    printf '%-10s %6.1f s  exit %s  %s\n' "$name" "$(echo "$end - $start" | bc)" "$status" "$(tail -1 "$out/$name.log")"
+}
+
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+[[ -n ${SKIP_UNSHARDED:-} && -f $out/all/junit.xml ]] || run all ""
+dirs=()
+for k in $(seq 1 "$count"); do
+    run "shard-$k" "$k/$count"
+    dirs+=("$out/shard-$k")
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+target=${CARGO_TARGET_DIR:-target}
+"$target/debug/merge-reports" "$out/merged" "${dirs[@]}"
+
+python3 tools/shards/junit_verdicts.py "$out/all/junit.xml" >"$out/all.verdicts"
+python3 tools/shards/junit_verdicts.py "$out/merged/junit.xml" >"$out/merged.verdicts"
+python3 - "$out" <<'PY'
+import json, sys
+out = sys.argv[1]
+runs = json.load(open(f"{out}/all/shard.json"))["external_runs"]
+merged = json.load(open(f"{out}/merged/shard.json"))["external_runs"]
+print(f"external runs: unsharded {len(runs)}, shards together {len(merged)}")
+sys.exit(0 if sorted(runs) == sorted(merged) else 1)
+PY
+if diff -u "$out/all.verdicts" "$out/merged.verdicts" >"$out/verdicts.diff"; then
+    echo "equivalent: $(wc -l <"$out/all.verdicts") test cases, the same names and verdicts (reports in $out)"
+else
+    echo "DIFFERENT: see $out/verdicts.diff"
+    head -40 "$out/verdicts.diff"
+    exit 1
+fi
