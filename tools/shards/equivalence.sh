@@ -12,12 +12,26 @@ out=${1:-$(mktemp -d /tmp/homelab-spec-shards.XXXXXX)}
 count=${2:-3}
 cargo=${CARGO:-cargo}
 mkdir -p "$out"
-$cargo build --quiet --test acceptance --bin merge-reports 2>/dev/null || $cargo build --test acceptance --bin merge-reports
+# Built once and copied: the runs below time the suite, not a rebuild (a shared target
+# directory may be rebuilt by another checkout in between).
+mkdir -p "$out/bin"
+binaries=$($cargo test --no-run --test acceptance --message-format=json 2>/dev/null |
+    python3 -c 'import json,sys
+for l in sys.stdin:
+    m=json.loads(l)
+    if m.get("reason")=="compiler-artifact" and m.get("executable") and m["target"]["name"]=="acceptance": print(m["executable"])')
+cp "$binaries" "$out/bin/acceptance"
+merge_bin=$($cargo build --bin merge-reports --message-format=json 2>/dev/null |
+    python3 -c 'import json,sys
+for l in sys.stdin:
+    m=json.loads(l)
+    if m.get("reason")=="compiler-artifact" and m.get("executable") and m["target"]["name"]=="merge-reports": print(m["executable"])')
+cp "$merge_bin" "$out/bin/merge-reports"
 
 run() { # name, SPEC_SHARD or empty
     local name=$1 shard=$2 start end status=0
     start=$(date +%s.%N)
-    SPEC_SHARD=$shard SPEC_REPORTS="$out/$name" $cargo test --quiet --test acceptance >"$out/$name.log" 2>&1 || status=$?
+    SPEC_SHARD=$shard SPEC_REPORTS="$out/$name" "$out/bin/acceptance" >"$out/$name.log" 2>&1 || status=$?
     end=$(date +%s.%N)
     printf '%-10s %6.1f s  exit %s  %s\n' "$name" "$(echo "$end - $start" | bc)" "$status" "$(tail -1 "$out/$name.log")"
 }
@@ -30,8 +44,7 @@ for k in $(seq 1 "$count"); do
     dirs+=("$out/shard-$k")
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-target=${CARGO_TARGET_DIR:-target}
-"$target/debug/merge-reports" "$out/merged" "${dirs[@]}"
+"$out/bin/merge-reports" "$out/merged" "${dirs[@]}"
 
 python3 tools/shards/junit_verdicts.py "$out/all/junit.xml" >"$out/all.verdicts"
 python3 tools/shards/junit_verdicts.py "$out/merged/junit.xml" >"$out/merged.verdicts"
