@@ -329,36 +329,63 @@ fn push_case(suites: &mut [Suite], case: Case) -> Result<(), String> {
     Ok(())
 }
 
-/// The suites of every shard, each suite and case once (by name), in the order they first
-/// appear; a case several shards have gets the worst verdict (and that shard's element).
+/// The suites of every shard, in the order they first appear. A suite is one run: its name
+/// and its cases' names. The same run in several shards (a static scenario's feature, a
+/// scenario skipped where it had no share) is merged once, each case with the worst verdict
+/// (and that shard's element); a run one shard made several times (the same tool run on the
+/// repository and on a copy) is kept as often as that shard made it.
 fn junit_merge(texts: &[String], shards: &[ShardDir]) -> Result<Vec<Suite>, MergeError> {
-    let mut merged: Vec<Suite> = Vec::new();
+    type Key = (String, Vec<(String, String)>);
+    let key = |suite: &Suite| -> Key {
+        let mut cases: Vec<(String, String)> = suite
+            .cases
+            .iter()
+            .map(|c| (c.classname.clone(), c.name.clone()))
+            .collect();
+        cases.sort();
+        (suite.name.clone(), cases)
+    };
+    let mut merged: Vec<(Key, Suite)> = Vec::new();
     for (text, shard) in texts.iter().zip(shards) {
+        // How often this shard has made each run so far.
+        let mut seen: BTreeMap<Key, usize> = BTreeMap::new();
         for suite in junit_parse(text, &shard.dir.join("junit.xml"))? {
-            let at = match merged.iter().position(|s| s.name == suite.name) {
-                Some(at) => at,
-                None => {
-                    merged.push(Suite {
-                        name: suite.name.clone(),
-                        cases: Vec::new(),
-                    });
-                    merged.len() - 1
-                }
-            };
-            let cases = &mut merged[at].cases;
-            for case in suite.cases {
-                match cases
-                    .iter_mut()
-                    .find(|c| c.classname == case.classname && c.name == case.name)
-                {
-                    Some(c) if case.verdict > c.verdict => *c = case,
-                    Some(_) => {}
-                    None => cases.push(case),
-                }
+            let k = key(&suite);
+            let nth = seen.entry(k.clone()).or_default();
+            let existing = merged
+                .iter_mut()
+                .filter(|(mk, _)| *mk == k)
+                .nth(*nth)
+                .map(|(_, s)| s);
+            *nth += 1;
+            match existing {
+                Some(into) => merge_cases(into, suite),
+                None => merged.push((k, suite)),
             }
         }
     }
-    Ok(merged)
+    Ok(merged.into_iter().map(|(_, s)| s).collect())
+}
+
+/// The cases of the same run from another shard: each (by name, and by its place among the
+/// cases of that name) takes the worse verdict.
+fn merge_cases(into: &mut Suite, other: Suite) {
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for case in other.cases {
+        let nth = seen
+            .entry((case.classname.clone(), case.name.clone()))
+            .or_default();
+        if let Some(c) = into
+            .cases
+            .iter_mut()
+            .filter(|c| c.classname == case.classname && c.name == case.name)
+            .nth(*nth)
+            && case.verdict > c.verdict
+        {
+            *c = case;
+        }
+        *nth += 1;
+    }
 }
 
 fn junit_xml(suites: &[Suite]) -> String {

@@ -44,7 +44,10 @@ for k in $(seq 1 "$count"); do
     dirs+=("$out/shard-$k")
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$out/bin/merge-reports" "$out/merged" "${dirs[@]}"
+# Its exit status says whether the merged run failed; the comparison below is the verdict.
+start=$(date +%s.%N)
+"$out/bin/merge-reports" "$out/merged" "${dirs[@]}" || true
+printf 'merge      %6.3f s wall ('"$count"' shards)\n' "$(echo "$(date +%s.%N) - $start" | bc)"
 
 python3 tools/shards/junit_verdicts.py "$out/all/junit.xml" >"$out/all.verdicts"
 python3 tools/shards/junit_verdicts.py "$out/merged/junit.xml" >"$out/merged.verdicts"

@@ -212,3 +212,37 @@ fn coverage_is_the_union_of_the_shards_cases() {
     assert_eq!(merged.bash_files[0].missed, vec![2]);
     assert_eq!(merged.bash_files[0].executed, 3);
 }
+
+#[test]
+fn a_run_one_shard_made_twice_is_kept_twice_and_a_run_every_shard_made_once() {
+    let suite = |verdict: &str| {
+        format!(
+            "<testsuite name=\"prometheus: rules loaded\"><testcase name=\"A\" classname=\"g\"{verdict}</testsuite>"
+        )
+    };
+    let one = format!(
+        "<testsuites>{}{}</testsuites>",
+        suite("/>"),
+        suite("><failure/></testcase>")
+    );
+    let two = format!("<testsuites>{}</testsuites>", suite("/>"));
+    let dirs = [
+        ShardDir {
+            dir: "one".into(),
+            record: ShardRecord {
+                shard: shard(1, 2),
+                external_runs: vec![],
+            },
+        },
+        ShardDir {
+            dir: "two".into(),
+            record: ShardRecord {
+                shard: shard(2, 2),
+                external_runs: vec![],
+            },
+        },
+    ];
+    let merged = junit_merge(&[one, two], &dirs).unwrap();
+    let verdicts: Vec<Verdict> = merged.iter().map(|s| s.cases[0].verdict).collect();
+    assert_eq!(verdicts, [Verdict::Passed, Verdict::Failed]);
+}
