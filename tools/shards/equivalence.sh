@@ -4,7 +4,8 @@
 # merges the shards' reports with merge-reports, and compares the test cases and verdicts of
 # the merged junit.xml with the unsharded one's. Also checks that every external run was made
 # by exactly one shard and that together they made the unsharded run's.
-# Usage: tools/shards/equivalence.sh [OUT] [N]   (SPEC_ROOT as for `make specs`)
+# Usage: tools/shards/equivalence.sh [OUT] [N]   (SPEC_ROOT as for `make specs`; BIN_DIR=OUT/bin
+# of an earlier run reuses its binaries)
 # Prints each run's wall time and the merge's; exit 1 when the merged report differs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,6 +16,9 @@ mkdir -p "$out"
 # Built once and copied: the runs below time the suite, not a rebuild (a shared target
 # directory may be rebuilt by another checkout in between).
 mkdir -p "$out/bin"
+if [[ -n ${BIN_DIR:-} ]]; then # binaries built by an earlier run of this script
+    cp "$BIN_DIR/acceptance" "$BIN_DIR/merge-reports" "$out/bin/"
+else
 binaries=$($cargo test --no-run --test acceptance --message-format=json 2>/dev/null |
     python3 -c 'import json,sys
 for l in sys.stdin:
@@ -27,6 +31,7 @@ for l in sys.stdin:
     m=json.loads(l)
     if m.get("reason")=="compiler-artifact" and m.get("executable") and m["target"]["name"]=="merge-reports": print(m["executable"])')
 cp "$merge_bin" "$out/bin/merge-reports"
+fi
 
 run() { # name, SPEC_SHARD or empty
     local name=$1 shard=$2 start end status=0
