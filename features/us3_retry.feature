@@ -162,9 +162,34 @@ Feature: Operations scripts survive network blips
     When the BATS tests run
     Then every BATS test passes
     And each BATS test has its own result in the JUnit report
-    And at least 7 BATS tests cover the retry functions
+    And at least 7 BATS tests execute the retry functions
 
   Scenario: No existing test breaks: every BATS file of the homelab passes
     When every BATS file of the homelab runs
     Then every test of every BATS file passes
     And each test of every BATS file has its own result in the JUnit report, under its file
+
+  Rule: The plan's retry functions are each executed by a BATS test
+    Measured, not guessed: bash traces every line the real BATS runs execute, in the tests'
+    own processes and in the scripts they run, and a function counts as executed by a test
+    when a line of it ran during that test. A test's name proves nothing.
+
+    @plan
+    Scenario Outline: <function> is executed by at least one BATS test
+      When every BATS file of the homelab runs
+      Then the Bash function "<function>" is executed by at least 1 BATS test
+
+      Examples:
+        | function           |
+        | retry_with_backoff |
+        | ssh_exec_retry     |
+        | check_ssh_access   |
+
+    @plan
+    Scenario: Without the BATS tests that execute ssh_exec_retry, its floor fails naming it
+      The tests removed are the ones the trace shows executing it, those that reach it
+      through check_ssh_access or a script included.
+
+      Given a copy of the repository without the BATS tests that execute "ssh_exec_retry"
+      When every BATS file of the homelab runs
+      Then the floor of the Bash function "ssh_exec_retry" reports "coverage/function-not-executed" about "ssh_exec_retry"

@@ -51,7 +51,7 @@ impl Check {
 }
 
 static ALL: LazyLock<Vec<Check>> = LazyLock::new(|| {
-    let areas: [&[Check]; 15] = [
+    let areas: [&[Check]; 16] = [
         crate::alerts::finding::CHECKS,
         crate::alerts::textfile::CHECKS,
         crate::alerts::exposition::CHECKS,
@@ -66,6 +66,7 @@ static ALL: LazyLock<Vec<Check>> = LazyLock::new(|| {
         crate::terraform::init_check::CHECKS,
         crate::terraform::runner::CHECKS,
         crate::shell::bats::CHECKS,
+        crate::coverage::bash::CHECKS,
         crate::homelab::services::CHECKS,
     ];
     let mut all: Vec<Check> = areas.into_iter().flatten().copied().collect();

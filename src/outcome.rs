@@ -25,6 +25,50 @@ pub enum Outcome {
     TerraformRuns(TerraformRuns),
     /// What a static check found (possibly nothing), e.g. the catalog check of a rules file.
     Findings(CheckedFindings),
+    /// What each test of one BATS file executed, traced by bash during the real run.
+    BashExecution(BashExecution),
+}
+
+/// The lines of the repository each test of one BATS file executed (`crate::shell::bash_trace`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BashExecution {
+    /// The BATS file, relative to the repository under test.
+    pub bats_file: String,
+    /// One entry per test bats reported, in its order.
+    pub tests: Vec<TestExecution>,
+    /// Set when the run was on a deliberately changed copy: not the homelab's coverage.
+    pub broken_copy: Option<BrokenCopy>,
+}
+
+/// What one BATS test executed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestExecution {
+    /// Its number in bats' report.
+    pub number: usize,
+    pub name: String,
+    /// The line of its `@test` in the BATS file.
+    pub line: Option<u32>,
+    /// Every line of a file of the repository it executed, sorted, each once.
+    pub executed: Vec<ExecutedLine>,
+}
+
+/// One line of a repository file that bash executed, and the function it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ExecutedLine {
+    /// Relative to the repository root, with `/`.
+    pub file: String,
+    pub line: u32,
+    /// The innermost function running (`FUNCNAME`), `None` at a script's top level.
+    pub function: Option<String>,
+}
+
+impl TestExecution {
+    /// Whether it executed a line of `function` (defined in `file`).
+    pub fn ran_function(&self, file: &str, function: &str) -> bool {
+        self.executed
+            .iter()
+            .any(|e| e.file == file && e.function.as_deref() == Some(function))
+    }
 }
 
 /// The findings of one static check over one subject.

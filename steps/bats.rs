@@ -62,6 +62,9 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
         let mut tool_run = run.tool_run();
         tool_run.broken_copy = broken.clone();
         world.outcomes.push(Outcome::ToolRun(tool_run));
+        let mut execution = run.bash_execution();
+        execution.broken_copy = broken.clone();
+        world.outcomes.push(Outcome::BashExecution(execution));
     }
     world.layout.bats = runs;
     Ok(())

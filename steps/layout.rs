@@ -33,12 +33,25 @@ impl std::str::FromStr for Change {
     }
 }
 
+/// What was changed in the scenario's copy.
+#[derive(Debug, Clone)]
+pub(crate) enum CopyChange {
+    /// A named change of `RepositoryChange`.
+    Named(RepositoryChange),
+    /// A change a step computed (e.g. the BATS tests that execute a function removed): it
+    /// breaks the copy, and the finding id the scenario expects.
+    Computed {
+        sentence: String,
+        expected: Option<String>,
+    },
+}
+
 #[derive(Debug, Default)]
 pub struct LayoutState {
     /// The directory the current step's paths are relative to.
     base: Option<PathBuf>,
     /// A changed copy of the repository, when the scenario made one, and the change.
-    copy: Option<(RepositoryCopy, RepositoryChange)>,
+    copy: Option<(RepositoryCopy, CopyChange)>,
     /// The copy's scratch directory right after the change.
     snapshot: Option<Vec<(String, u64)>>,
     /// What discovery found (or why it failed) in the scenario's repository.
@@ -85,21 +98,29 @@ impl LayoutState {
     pub fn unchanged(&self, file: &str) -> bool {
         match &self.copy {
             None => true,
-            Some((_, change)) => change
+            Some((_, CopyChange::Named(change))) => change
                 .only_adds()
                 .is_some_and(|added| !added.contains(&file)),
+            Some((_, CopyChange::Computed { .. })) => false,
         }
     }
 
     /// How a tool run on the copy is marked in the reports: `None` on the repository and on
     /// a copy that grew validly (its runs must pass), else the breaking change.
     pub fn broken_copy(&self) -> Option<BrokenCopy> {
-        let (_, change) = self.copy.as_ref()?;
-        let expected = change.breaks()?;
-        Some(BrokenCopy {
-            change: change.sentence().to_string(),
-            expected: expected.map(str::to_string),
-        })
+        match &self.copy.as_ref()?.1 {
+            CopyChange::Named(change) => {
+                let expected = change.breaks()?;
+                Some(BrokenCopy {
+                    change: change.sentence().to_string(),
+                    expected: expected.map(str::to_string),
+                })
+            }
+            CopyChange::Computed { sentence, expected } => Some(BrokenCopy {
+                change: sentence.clone(),
+                expected: expected.clone(),
+            }),
+        }
     }
 }
 
@@ -118,7 +139,7 @@ fn a_changed_copy(world: &mut World, change: Change) -> Result<(), String> {
     let copy = copy_repository(world.root().path(), None).or_fail()?;
     change.0.apply(&copy.root).or_fail()?;
     world.layout.snapshot = Some(copy.snapshot().or_fail()?);
-    world.layout.copy = Some((copy, change.0));
+    world.layout.copy = Some((copy, CopyChange::Named(change.0)));
     world.layout.discovered = None;
     Ok(())
 }
@@ -127,7 +148,7 @@ fn a_changed_copy(world: &mut World, change: Change) -> Result<(), String> {
 pub(crate) fn use_changed_copy(
     world: &mut World,
     copy: RepositoryCopy,
-    change: RepositoryChange,
+    change: CopyChange,
 ) -> Result<(), String> {
     world.layout.snapshot = Some(copy.snapshot().or_fail()?);
     world.layout.copy = Some((copy, change));

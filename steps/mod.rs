@@ -8,6 +8,7 @@ use homelab_spec::shard::{self, RunKind};
 use homelab_spec::spec_root::SpecRoot;
 
 pub mod alerts;
+pub mod bash_coverage;
 pub mod bats;
 pub mod layout;
 pub mod retry;

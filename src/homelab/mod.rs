@@ -8,6 +8,7 @@
 //! by"); a broken one is a [`DiscoveryError`] naming the file or link at fault. Every path
 //! in the model is relative to the root.
 
+pub mod bash_functions;
 mod bats_files;
 pub mod copy;
 mod deployed;

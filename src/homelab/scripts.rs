@@ -127,7 +127,7 @@ pub(crate) fn publishing(
 }
 
 /// Whether a file is a shell script: by its extension or its first line.
-fn is_script(path: &str, text: &str) -> bool {
+pub(crate) fn is_script(path: &str, text: &str) -> bool {
     let first = text.lines().next().unwrap_or_default();
     [".sh", ".bash", ".sh.tpl", ".sh.tftpl"]
         .iter()

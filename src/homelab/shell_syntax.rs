@@ -89,8 +89,12 @@ pub(crate) enum Node {
         body: Vec<Node>,
         redirects: Vec<Redirect>,
     },
-    /// `name() { ... }` or `function name { ... }`.
-    Function { name: String, body: Box<Node> },
+    /// `name() { ... }` or `function name { ... }`, with the 1-based line of its name.
+    Function {
+        name: String,
+        body: Box<Node>,
+        line: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -858,8 +862,8 @@ impl Parser {
     }
 
     fn function_after_name(&mut self) -> Option<Node> {
-        let name = match self.peek() {
-            Some(Tok::Word(w, _)) => w.literal().unwrap_or_default(),
+        let (name, line) = match self.peek() {
+            Some(Tok::Word(w, line)) => (w.literal().unwrap_or_default(), *line),
             _ => return None,
         };
         self.pos += 1;
@@ -875,6 +879,7 @@ impl Parser {
         Some(Node::Function {
             name,
             body: Box::new(body),
+            line,
         })
     }
 

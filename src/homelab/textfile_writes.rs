@@ -162,7 +162,7 @@ impl Reader {
     fn define_functions(&mut self, nodes: &[Node]) {
         for node in nodes {
             match node {
-                Node::Function { name, body } => {
+                Node::Function { name, body, .. } => {
                     let out = self.eval(body, &[]);
                     self.functions.insert(name.clone(), out);
                     self.define_functions(std::slice::from_ref(body));

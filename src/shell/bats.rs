@@ -15,8 +15,9 @@ use std::time::Duration;
 
 use crate::finding::Finding;
 use crate::homelab::copy::{RepositoryCopy, copy_repository};
-use crate::outcome::{CaseStatus, ToolCase, ToolRun};
+use crate::outcome::{BashExecution, CaseStatus, TestExecution, ToolCase, ToolRun};
 use crate::parallel::RunOnce;
+use crate::shell::bash_trace::{self, TraceSetup};
 use crate::spec_root::SpecRoot;
 use crate::tools::{self, Command, Tool};
 
@@ -120,6 +121,8 @@ pub struct BatsRun {
     /// absolute path outside the repository (`bats/absolute-path`), a link the copy refused
     /// that its output names (`layout/link-outside`, `layout/link-loop`).
     pub explained: Vec<Finding>,
+    /// What each test executed, traced by bash during this run ([`crate::shell::bash_trace`]).
+    pub execution: Vec<TestExecution>,
 }
 
 impl BatsRun {
@@ -188,6 +191,15 @@ impl BatsRun {
         )
         .at(line)
         .about(&test.name)
+    }
+
+    /// What each test executed, for the report (`broken_copy` set by the scenario).
+    pub fn bash_execution(&self) -> BashExecution {
+        BashExecution {
+            bats_file: self.file.clone(),
+            tests: self.execution.clone(),
+            broken_copy: None,
+        }
     }
 
     /// The run as a JUnit suite: one case per test, plus one for a broken plan or exit.
@@ -325,7 +337,9 @@ pub fn run_path(root: &Path, file: &Path) -> Result<BatsRun, BatsError> {
     let tmp = copy.scratch().join("tmp");
     std::fs::create_dir_all(&tmp)
         .map_err(|e| run_error(format!("cannot create {}: {e}", tmp.display())))?;
-    let command = Command::tool(
+    let trace = TraceSetup::create(copy.scratch())
+        .map_err(|e| run_error(format!("cannot prepare the bash trace: {e}")))?;
+    let mut command = Command::tool(
         Tool::Bats,
         [Path::new("--tap"), Path::new("--timing"), file],
     )
@@ -334,6 +348,9 @@ pub fn run_path(root: &Path, file: &Path) -> Result<BatsRun, BatsError> {
     .env("TMPDIR", &tmp)
     .env("BATS_TMPDIR", &tmp)
     .timeout(TIMEOUT);
+    for (name, value) in trace.environment() {
+        command = command.env(name, value);
+    }
     let out = tools::run(&command).map_err(|e| run_error(e.to_string()))?;
     let mut run = parse_tap(&name, &out.stdout);
     run.status = out.status;
@@ -347,6 +364,18 @@ pub fn run_path(root: &Path, file: &Path) -> Result<BatsRun, BatsError> {
         });
     }
     run.explained = explain_failures(&run, &copy);
+    let blocks = std::fs::read_to_string(copy.root.join(file))
+        .map(|text| bash_trace::test_blocks(&text))
+        .unwrap_or_default();
+    let tests: Vec<(usize, String, Option<u32>)> = run
+        .tests
+        .iter()
+        .map(|t| {
+            let line = bash_trace::test_line(&blocks, &t.name, t.number);
+            (t.number, t.name.clone(), line)
+        })
+        .collect();
+    run.execution = bash_trace::read_traces(&trace.dir, &copy.root, &tests);
     Ok(run)
 }
 
@@ -509,6 +538,7 @@ pub fn parse_tap(file: &str, tap: &str) -> BatsRun {
         stray: Vec::new(),
         stderr: String::new(),
         explained: Vec::new(),
+        execution: Vec::new(),
     };
     for line in tap.lines() {
         if let Some(count) = line.strip_prefix("1..") {

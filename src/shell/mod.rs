@@ -3,8 +3,10 @@
 //! controlled `bash` (recording fake `ssh`, `sleep` and commands on PATH) and reports what
 //! it did: attempts, waits, final status, messages; [`twin`] runs one retry case against
 //! the Bash library or the native Rust module and observes both the same way;
-//! [`fake_commands`] is the one way any check puts fake commands on PATH.
+//! [`fake_commands`] is the one way any check puts fake commands on PATH; [`bash_trace`]
+//! records what each BATS test executed, traced by bash itself.
 
+pub mod bash_trace;
 pub mod bats;
 pub mod fake_commands;
 pub mod harness;

@@ -333,7 +333,9 @@ fn a_release_without_an_alert_metric(world: &mut World) -> Result<(), String> {
     crate::steps::layout::use_changed_copy(
         world,
         copy,
-        RepositoryChange::ExporterReleaseWithoutAlertMetric,
+        crate::steps::layout::CopyChange::Named(
+            RepositoryChange::ExporterReleaseWithoutAlertMetric,
+        ),
     )?;
     world.alerts.catalogs = Some(library);
     world.alerts.catalogs_dir = scratch;

@@ -1,0 +1,142 @@
+//! Steps of the Bash coverage floors: a function is executed by at least N BATS tests, as
+//! bash traced it during the real runs (`homelab_spec::coverage::bash`), and the copy of the
+//! repository without the tests that execute a function, which must turn that floor red.
+
+use cucumber::{given, then};
+use homelab_spec::coverage::bash::{self, TracedTest};
+use homelab_spec::finding::{Finding, listing};
+use homelab_spec::homelab::bash_functions::bash_files;
+use homelab_spec::homelab::copy::copy_repository;
+use homelab_spec::outcome::{CheckedFindings, Outcome};
+use homelab_spec::shell::bats;
+
+use super::layout::CopyChange;
+use super::{OrFail, World};
+
+/// What the BATS runs of an earlier step executed, test by test.
+fn traced(world: &World) -> Result<Vec<TracedTest>, String> {
+    if world.layout.bats.is_empty() {
+        return Err("no BATS file ran in an earlier step".into());
+    }
+    let executions: Vec<_> = world
+        .layout
+        .bats
+        .iter()
+        .flatten()
+        .map(|run| run.bash_execution())
+        .collect();
+    Ok(bash::tests_of(&executions))
+}
+
+/// The floor's verdict on the scenario's repository, handed to the report as a check.
+fn floor(world: &mut World, function: &str, minimum: usize) -> Result<Vec<Finding>, String> {
+    let tests = traced(world)?;
+    let files = bash_files(&world.layout.root());
+    let findings = match bash::floor(&files, &tests, function, minimum) {
+        Ok(cases) => {
+            println!(
+                "{function} is executed by {} BATS test(s): {}",
+                cases.len(),
+                cases
+                    .iter()
+                    .map(|c| format!("{}: {}", c.file, c.name))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+            Vec::new()
+        }
+        Err(finding) => vec![finding],
+    };
+    world.outcomes.push(Outcome::Findings(CheckedFindings {
+        check: format!("Bash coverage floor: {function}"),
+        findings: findings.clone(),
+        broken_copy: world.layout.broken_copy(),
+    }));
+    Ok(findings)
+}
+
+#[then(expr = "the Bash function {string} is executed by at least {int} BATS test(s)")]
+fn executed_by_at_least(world: &mut World, function: String, minimum: usize) -> Result<(), String> {
+    let findings = floor(world, &function, minimum)?;
+    if findings.is_empty() {
+        Ok(())
+    } else {
+        Err(listing(&findings))
+    }
+}
+
+#[then(expr = "the floor of the Bash function {string} reports {string} about {string}")]
+fn the_floor_reports(
+    world: &mut World,
+    function: String,
+    id: String,
+    subject: String,
+) -> Result<(), String> {
+    let findings = floor(world, &function, 1)?;
+    println!("the floor reports:\n{}", listing(&findings));
+    if findings.iter().any(|f| f.is(&id, Some(&subject))) {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a {id} finding about {subject:?}, got:\n{}",
+            listing(&findings)
+        ))
+    }
+}
+
+#[given(expr = "a copy of the repository without the BATS tests that execute {string}")]
+async fn without_the_tests_executing(world: &mut World, function: String) -> Result<(), String> {
+    let spec_root = world.root().path().to_path_buf();
+    let files = world.layout.homelab()?.bats_files.clone();
+    // The repository's own runs (shared with the scenarios that run every BATS file) say
+    // which tests execute the function.
+    let root = spec_root.clone();
+    let runs = tokio::task::spawn_blocking(move || {
+        bats::run_files_sharing(&root, &root, &files, |_| true)
+    })
+    .await
+    .map_err(|e| format!("the BATS runs did not finish: {e}"))?;
+    let executions: Vec<_> = runs.iter().flatten().map(|r| r.bash_execution()).collect();
+    let tests = bash::tests_of(&executions);
+    let bash_files = bash_files(&spec_root);
+    let defined: Vec<String> = bash_files
+        .iter()
+        .filter(|f| f.functions.iter().any(|(name, _)| *name == function))
+        .map(|f| f.path.clone())
+        .collect();
+    if defined.is_empty() {
+        return Err(format!("no Bash file under scripts/ defines {function}"));
+    }
+    let copy = copy_repository(&spec_root, None).or_fail()?;
+    let removed = bash::remove_tests(&copy.root, &tests, |t| {
+        defined
+            .iter()
+            .any(|file| t.execution.ran_function(file, &function))
+    })
+    .or_fail()?;
+    if removed.is_empty() {
+        return Err(format!(
+            "no BATS test executes {function}: the copy would equal the repository"
+        ));
+    }
+    println!(
+        "removed {} BATS tests that execute {function}:\n  {}",
+        removed.len(),
+        removed
+            .iter()
+            .map(|c| format!("{}:{} {}", c.file, c.line.unwrap_or(0), c.name))
+            .collect::<Vec<_>>()
+            .join("\n  ")
+    );
+    super::layout::use_changed_copy(
+        world,
+        copy,
+        CopyChange::Computed {
+            sentence: format!(
+                "every BATS test that executes {function} removed ({} tests)",
+                removed.len()
+            ),
+            expected: Some(bash::ids::FUNCTION_NOT_EXECUTED.as_str().to_string()),
+        },
+    )
+}
