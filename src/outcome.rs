@@ -30,7 +30,7 @@ pub enum Outcome {
 }
 
 /// The lines of the repository each test of one BATS file executed (`crate::shell::bash_trace`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BashExecution {
     /// The BATS file, relative to the repository under test.
     pub bats_file: String,
@@ -41,7 +41,7 @@ pub struct BashExecution {
 }
 
 /// What one BATS test executed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestExecution {
     /// Its number in bats' report.
     pub number: usize,
@@ -53,7 +53,7 @@ pub struct TestExecution {
 }
 
 /// One line of a repository file that bash executed, and the function it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ExecutedLine {
     /// Relative to the repository root, with `/`.
     pub file: String,

@@ -421,7 +421,7 @@ fn json_verdict(element: &Value) -> Verdict {
         .flatten()
         .filter_map(|s| s.pointer("/result/status").and_then(Value::as_str))
         .collect();
-    if statuses.iter().any(|s| *s == "failed") {
+    if statuses.contains(&"failed") {
         Verdict::Failed
     } else if statuses.iter().all(|s| *s == "passed") {
         Verdict::Passed
@@ -433,8 +433,9 @@ fn json_verdict(element: &Value) -> Verdict {
 /// Features by `uri`; a scenario (with the background elements written before it) by its
 /// line and name, once, with the worst verdict.
 fn cucumber_merge(shards: Vec<Value>) -> Value {
-    type Unit = (Verdict, Vec<Value>);
-    let mut features: Vec<(Value, Vec<((i64, String), Unit)>)> = Vec::new();
+    /// A scenario's elements (its backgrounds and itself) with their verdict, by line and name.
+    type Unit = ((i64, String), (Verdict, Vec<Value>));
+    let mut features: Vec<(Value, Vec<Unit>)> = Vec::new();
     for shard in shards {
         for mut feature in shard.as_array().cloned().unwrap_or_default() {
             let elements = feature
