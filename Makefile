@@ -35,7 +35,7 @@ provider:
 
 ## specs: the acceptance suite against SPEC_ROOT (default: this checkout), then a summary
 specs: setup provider
-	@rm -f $(REPORTS)/junit.xml $(REPORTS)/cucumber.json $(REPORTS)/findings.sarif $(REPORTS)/index.html $(REPORTS)/shard.json $(REPORTS)/run.json; \
+	@rm -f $(REPORTS)/junit.xml $(REPORTS)/cucumber.json $(REPORTS)/findings.sarif $(REPORTS)/coverage.json $(REPORTS)/index.html $(REPORTS)/shard.json $(REPORTS)/run.json; \
 	status=0; $(CARGO) test --test acceptance -- $(ARGS) || status=$$?; \
 	$(MAKE) --no-print-directory summary; exit $$status
 

@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use homelab_spec::homelab::Homelab;
-use homelab_spec::settings::Settings;
+use homelab_spec::suite::Suite;
 use homelab_spec::terraform::TestRunner;
-use homelab_spec::terraform::providers::{OfflineProviders, ProviderSource};
+use homelab_spec::terraform::providers::ProviderSource;
 
 const TARGET_RATIO: f64 = 0.7;
 
@@ -31,7 +31,8 @@ fn text(e: impl std::fmt::Display) -> String {
 }
 
 fn bench() -> Result<bool, String> {
-    let settings = Settings::get();
+    let suite = Suite::from_env().map_err(text)?;
+    let settings = &suite.settings;
     // Every module the homelab has, as the suite finds them.
     let homelab = Homelab::discover(settings.root.path()).map_err(text)?;
     let modules: Vec<_> = homelab
@@ -39,10 +40,10 @@ fn bench() -> Result<bool, String> {
         .iter()
         .map(|m| m.as_module(&homelab.root))
         .collect();
-    let runner = TestRunner::from_settings().map_err(text)?;
+    let runner = TestRunner::new(&suite.terraform).map_err(text)?;
     // One installation of the offline providers for the whole bench, as in a suite run.
     let _providers = match settings.tf_providers {
-        ProviderSource::Offline => Some(OfflineProviders::shared().map_err(text)?),
+        ProviderSource::Offline => Some(suite.terraform.offline_providers(&[]).map_err(text)?),
         ProviderSource::Registry => None,
     };
     // Warm-up (terraform and provider binaries into the page cache), not counted.
@@ -86,7 +87,7 @@ fn bench() -> Result<bool, String> {
     println!(
         "parallel ({} modules, {} at a time): {:.2} s",
         modules.len(),
-        TestRunner::parallel_limit(),
+        suite.terraform.parallel_limit(),
         parallel.as_secs_f64()
     );
     let met = ratio < TARGET_RATIO;

@@ -15,6 +15,12 @@ Feature: The suite checks a homelab that grows, without being edited
     And there are at least 27 alerting rules over the deployed files, and the count is reported
     And NodeClockSkew is in the group clock-alerts, waits 10m before firing and has severity warning
 
+  @US1 @coverage
+  Scenario: A new alert without a behaviour case is reported untested
+    Given a copy of the repository in which a valid alert NodeClockSkew is added
+    And the behaviour cases the suite defines and the homelab's promtool unit tests
+    Then the alert coverage lists NodeClockSkew as untested
+
   @US1
   Scenario: A valid new alert is loaded by promtool with the others
     Given a copy of the repository in which a valid alert NodeClockSkew is added

@@ -8,50 +8,12 @@
 
 use std::sync::LazyLock;
 
-use crate::finding::FindingId;
-
-/// What a check needs to reach a verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Depth {
-    /// Reads files only (rules, HCL, scripts, the bundled catalogs and schemas).
-    Offline,
-    /// Runs a real tool (terraform, bats, promtool).
-    Tool,
-    /// Asks a real running server (Prometheus).
-    Server,
-}
-
-/// One check: the id its findings carry and what it is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Check {
-    /// `area/what`, lower case with dashes.
-    pub id: &'static str,
-    /// The part of `id` before the slash.
-    pub area: &'static str,
-    pub depth: Depth,
-    /// One line: what the check catches.
-    pub summary: &'static str,
-}
-
-impl Check {
-    /// A check for `id`, which must lie in `area` (the tests hold every entry to it).
-    pub(crate) const fn new(
-        area: &'static str,
-        id: FindingId,
-        depth: Depth,
-        summary: &'static str,
-    ) -> Check {
-        Check {
-            id: id.as_str(),
-            area,
-            depth,
-            summary,
-        }
-    }
-}
+/// The type of a registry entry sits with the finding it describes, below every area, so
+/// an area declaring its checks does not depend on the registry that lists them.
+pub use crate::finding::{Check, Depth};
 
 static ALL: LazyLock<Vec<Check>> = LazyLock::new(|| {
-    let areas: [&[Check]; 16] = [
+    let areas: [&[Check]; 17] = [
         crate::alerts::finding::CHECKS,
         crate::alerts::textfile::CHECKS,
         crate::alerts::exposition::CHECKS,
@@ -68,6 +30,7 @@ static ALL: LazyLock<Vec<Check>> = LazyLock::new(|| {
         crate::shell::bats::CHECKS,
         crate::coverage::bash::CHECKS,
         crate::homelab::services::CHECKS,
+        crate::suppression::CHECKS,
     ];
     let mut all: Vec<Check> = areas.into_iter().flatten().copied().collect();
     all.sort_by_key(|check| check.id);

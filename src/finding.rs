@@ -77,6 +77,16 @@ pub enum Severity {
     Note,
 }
 
+/// The in-source suppression that accepted a finding on purpose: where its comment is
+/// (relative to the repository under test) and the reason it gives.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Suppressed {
+    pub file: String,
+    /// The comment's 1-based line.
+    pub line: usize,
+    pub reason: String,
+}
+
 /// One problem: where it is, what it is about, and what was expected and found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
@@ -93,6 +103,9 @@ pub struct Finding {
     pub message: String,
     pub expected: Option<String>,
     pub found: Option<String>,
+    /// Set when a `homelab-spec: ignore` comment accepted this finding (see
+    /// `crate::suppression`): reported, never a failure.
+    pub suppressed: Option<Suppressed>,
 }
 
 impl Finding {
@@ -110,6 +123,7 @@ impl Finding {
             message: message.into(),
             expected: None,
             found: None,
+            suppressed: None,
         }
     }
 
@@ -148,6 +162,21 @@ impl Finding {
         self.severity == Severity::Note
     }
 
+    /// The same finding, accepted on purpose by a suppression comment.
+    pub fn suppressed_by(mut self, suppressed: Suppressed) -> Self {
+        self.suppressed = Some(suppressed);
+        self
+    }
+
+    pub fn is_suppressed(&self) -> bool {
+        self.suppressed.is_some()
+    }
+
+    /// Whether this finding fails its scenario: neither a note nor suppressed.
+    pub fn is_failure(&self) -> bool {
+        !self.is_note() && !self.is_suppressed()
+    }
+
     /// The subject, or "" when the finding is about the whole file.
     pub fn subject(&self) -> &str {
         self.subject.as_deref().unwrap_or("")
@@ -171,6 +200,9 @@ impl fmt::Display for Finding {
         }
         let note = if self.is_note() { "note: " } else { "" };
         write!(f, " [{}] {note}{}", self.id, self.message)?;
+        if let Some(suppressed) = &self.suppressed {
+            write!(f, " (suppressed: {})", suppressed.reason)?;
+        }
         match (&self.expected, &self.found) {
             (Some(e), Some(found)) => write!(f, " (expected {e}, found {found})"),
             (Some(e), None) => write!(f, " (expected {e})"),
@@ -180,9 +212,15 @@ impl fmt::Display for Finding {
     }
 }
 
-/// The failures among findings (notes left out): what a step expects to be empty.
+/// The failures among findings (notes and suppressed findings left out): what a step
+/// expects to be empty.
 pub fn failures(findings: &[Finding]) -> Vec<&Finding> {
-    findings.iter().filter(|f| !f.is_note()).collect()
+    findings.iter().filter(|f| f.is_failure()).collect()
+}
+
+/// The findings a suppression comment accepted.
+pub fn suppressed(findings: &[Finding]) -> Vec<&Finding> {
+    findings.iter().filter(|f| f.is_suppressed()).collect()
 }
 
 /// The notes among findings.
@@ -208,6 +246,46 @@ pub fn ids_and_subjects(findings: &[Finding]) -> Vec<(String, String)> {
         .collect();
     pairs.sort();
     pairs
+}
+
+/// What a check needs to reach a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Reads files only (rules, HCL, scripts, the bundled catalogs and schemas).
+    Offline,
+    /// Runs a real tool (terraform, bats, promtool).
+    Tool,
+    /// Asks a real running server (Prometheus).
+    Server,
+}
+
+/// One check: the id its findings carry and what it is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Check {
+    /// `area/what`, lower case with dashes.
+    pub id: &'static str,
+    /// The part of `id` before the slash.
+    pub area: &'static str,
+    pub depth: Depth,
+    /// One line: what the check catches.
+    pub summary: &'static str,
+}
+
+impl Check {
+    /// A check for `id`, which must lie in `area` (the tests hold every entry to it).
+    pub(crate) const fn new(
+        area: &'static str,
+        id: FindingId,
+        depth: Depth,
+        summary: &'static str,
+    ) -> Check {
+        Check {
+            id: id.as_str(),
+            area,
+            depth,
+            summary,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -254,6 +332,24 @@ mod tests {
         assert_eq!(failures(&both), vec![&failure]);
         assert_eq!(notes(&both), vec![&note]);
         assert!(!failure.is_note());
+    }
+
+    #[test]
+    fn a_suppressed_finding_says_why_and_is_not_a_failure() {
+        let suppressed = Finding::new(FindingId::new("promql/series"), "x.yml", "no such metric")
+            .at_line(4)
+            .suppressed_by(Suppressed {
+                file: "x.yml".into(),
+                line: 3,
+                reason: "installed by hand".into(),
+            });
+        assert_eq!(
+            suppressed.to_string(),
+            "x.yml:4 [promql/series] no such metric (suppressed: installed by hand)"
+        );
+        let both = [suppressed.clone()];
+        assert!(failures(&both).is_empty());
+        assert_eq!(self::suppressed(&both), vec![&suppressed]);
     }
 
     #[test]

@@ -25,8 +25,43 @@ pub enum Outcome {
     TerraformRuns(TerraformRuns),
     /// What a static check found (possibly nothing), e.g. the catalog check of a rules file.
     Findings(CheckedFindings),
+    /// A case that shows an alerting rule firing or staying quiet, for the coverage report.
+    AlertCase(AlertCase),
     /// What each test of one BATS file executed, traced by bash during the real run.
     BashExecution(BashExecution),
+}
+
+/// What a case shows an alert doing at the time it asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AlertShows {
+    Firing,
+    /// Not firing (inactive, or pending but not yet firing).
+    Quiet,
+}
+
+/// One case about one alerting rule of a deployed rules file: a behaviour scenario's
+/// expectation, or one `alert_rule_test` of the homelab's own promtool unit tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertCase {
+    pub alert: String,
+    /// The deployed rules file that defines the alert, relative to the repository root.
+    pub rules_file: String,
+    pub shows: AlertShows,
+    /// Where the case is written when it is not the scenario itself: a promtool unit test
+    /// of the homelab (`None` for a behaviour scenario, which is its own case).
+    pub unit_test: Option<UnitTestCase>,
+    /// Whether the real rule engine agreed with the case.
+    pub passed: bool,
+}
+
+/// An `alert_rule_test` of a homelab's promtool unit-test file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnitTestCase {
+    /// `HostDown at 10m`, with the test group's name when it has one.
+    pub name: String,
+    /// The unit-test file, relative to the repository root.
+    pub file: String,
+    pub line: Option<u32>,
 }
 
 /// The lines of the repository each test of one BATS file executed (`crate::shell::bash_trace`).

@@ -1,13 +1,91 @@
 //! Independent external runs, side by side and at most once.
 //!
 //! [`map`] runs one thread per item: each run mostly waits on a process (terraform, bats,
-//! a script), and the process-wide job limit (`SPEC_TF_JOBS`) bounds the processes, not
-//! these threads. [`RunOnce`] keeps a run of the repository under test for every scenario
+//! a script), and a [`JobSlots`] pool (Terraform's is `SPEC_TF_JOBS` big; BATS has its
+//! own) bounds the processes, not these threads. [`RunOnce`] keeps a run of the repository under test for every scenario
 //! that asks for it, so a module's `terraform test` or a BATS file runs once per process.
 
 use std::collections::HashMap;
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+
+/// A bound on the external processes of one kind running at once across the suite run
+/// (cucumber runs scenarios concurrently). Each kind of run has a pool of its own, so a
+/// BATS file never waits for a Terraform slot.
+///
+/// It also says what the run is waiting for: on a terminal, each job that starts or ends
+/// rewrites one progress line on stderr (`running: terraform test 3/5`: 3 of the 5
+/// started have finished), as cargo does for crates; elsewhere (CI logs) it stays quiet.
+#[derive(Debug)]
+pub struct JobSlots {
+    /// What a job of this pool is, for the progress line.
+    name: &'static str,
+    limit: usize,
+    free: Mutex<usize>,
+    freed: Condvar,
+    started: AtomicUsize,
+    finished: AtomicUsize,
+    show_progress: bool,
+}
+
+/// One slot of a [`JobSlots`] pool, given back when dropped.
+#[derive(Debug)]
+pub struct JobSlot<'a>(&'a JobSlots);
+
+impl JobSlots {
+    /// A pool of `limit` slots (at least one) for jobs called `name`.
+    pub fn new(name: &'static str, limit: usize) -> JobSlots {
+        let limit = limit.max(1);
+        JobSlots {
+            name,
+            limit,
+            free: Mutex::new(limit),
+            freed: Condvar::new(),
+            started: AtomicUsize::new(0),
+            finished: AtomicUsize::new(0),
+            show_progress: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Rewrites the progress line (a terminal only). It ends with a carriage return, so the
+    /// console's next line writes over it.
+    fn progress(&self) {
+        if self.show_progress {
+            let finished = self.finished.load(Ordering::SeqCst);
+            let started = self.started.load(Ordering::SeqCst);
+            eprint!("\x1b[Krunning: {} {finished}/{started}\r", self.name);
+        }
+    }
+
+    /// The most jobs this pool runs at once.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Waits for a free slot and holds it until the returned value is dropped.
+    pub fn acquire(&self) -> JobSlot<'_> {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= 1;
+        drop(free);
+        self.started.fetch_add(1, Ordering::SeqCst);
+        self.progress();
+        JobSlot(self)
+    }
+}
+
+impl Drop for JobSlot<'_> {
+    fn drop(&mut self) {
+        self.0.finished.fetch_add(1, Ordering::SeqCst);
+        self.0.progress();
+        *self.0.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.0.freed.notify_one();
+    }
+}
 
 /// `run` on every item, each on its own thread; results in the items' order. A run that
 /// panicked gives `panicked(item)`, so no item goes missing from the results.
@@ -60,6 +138,16 @@ impl<T> RunOnce<T> {
     }
 }
 
+impl<T> std::fmt::Debug for RunOnce<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys = self
+            .cells
+            .get()
+            .map_or(0, |cells| cells.lock().map_or(0, |c| c.len()));
+        write!(f, "RunOnce({keys} keys)")
+    }
+}
+
 impl<T> Default for RunOnce<T> {
     fn default() -> Self {
         Self::new()
@@ -69,7 +157,6 @@ impl<T> Default for RunOnce<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
     fn results_keep_the_items_order_and_a_panic_is_one_result() {
@@ -87,6 +174,17 @@ mod tests {
             results,
             [Ok(30), Ok(10), Ok(20), Err("0 panicked".to_string())]
         );
+    }
+
+    #[test]
+    fn slots_are_given_back() {
+        let slots = JobSlots::new("test", 1);
+        {
+            let _a = slots.acquire();
+            assert_eq!(*slots.free.lock().unwrap(), 0);
+        }
+        let _b = slots.acquire();
+        assert_eq!(slots.limit(), 1);
     }
 
     #[test]

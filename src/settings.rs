@@ -1,17 +1,17 @@
 //! Every `SPEC_*` variable, read and validated once at start.
 //!
-//! A bad value stops the run before any scenario starts, with one line naming the variable,
-//! the value and what is accepted (exit status 2), instead of showing up mid-run as many
-//! failing scenarios or being silently ignored.
+//! A bad value is a [`SettingsError`] naming the variable, the value and what is accepted;
+//! the test runner (`tests/acceptance.rs`, the only place that exits) reports it and stops
+//! with status 2 before any scenario starts, instead of it showing up mid-run as many
+//! failing scenarios or being silently ignored. The settings are then passed down (in
+//! [`crate::suite::Suite`]), never read again from the environment.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::shard::Shard;
 use crate::spec_root::{SpecRoot, SpecRootError};
-use crate::terraform::providers::ProviderSource;
 
 /// One setting: its variable, its default and what it is for (the README's table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,11 @@ pub const SPEC_TF_JOBS: Variable = Variable {
     default: "2 x CPUs",
     accepted: "a whole number above 0",
 };
+pub const SPEC_VERBOSE: Variable = Variable {
+    name: "SPEC_VERBOSE",
+    default: "0",
+    accepted: "0 (the console shows scenarios, verdicts and the summary) or 1 (each step's diagnostics too, on stderr)",
+};
 
 pub const SPEC_SHARD: Variable = Variable {
     name: "SPEC_SHARD",
@@ -59,7 +64,7 @@ pub const SPEC_SHARD: Variable = Variable {
 };
 
 /// Every variable the suite reads, in the README's order.
-pub const ALL: [Variable; 7] = [
+pub const ALL: [Variable; 8] = [
     SPEC_ROOT,
     SPEC_REPORTS,
     SPEC_TF_PROVIDERS,
@@ -67,7 +72,17 @@ pub const ALL: [Variable; 7] = [
     SPEC_TF_TIMEOUT,
     SPEC_TF_JOBS,
     SPEC_SHARD,
+    SPEC_VERBOSE,
 ];
+
+/// How Terraform gets its providers (`SPEC_TF_PROVIDERS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderSource {
+    /// The bundled schema-only providers, through `dev_overrides` (no network).
+    Offline,
+    /// The real providers from the Terraform registry, through `terraform init` (network).
+    Registry,
+}
 
 /// A variable whose value the suite cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,6 +109,8 @@ pub struct Settings {
     pub tf_jobs: usize,
     /// `SPEC_SHARD`: which share of the external runs this run makes.
     pub shard: Shard,
+    /// `SPEC_VERBOSE=1`: each step's diagnostics go to stderr as well as to the reports.
+    pub verbose: bool,
 }
 
 impl Settings {
@@ -150,27 +167,20 @@ impl Settings {
             None => Shard::ALL,
             Some(v) => Shard::parse(&v).ok_or_else(|| invalid(SPEC_SHARD, &v))?,
         };
+        let verbose = match text(SPEC_VERBOSE)?.as_deref().map(str::trim) {
+            None | Some("0") => false,
+            Some("1") => true,
+            Some(other) => return Err(invalid(SPEC_VERBOSE, other)),
+        };
         Ok(Settings {
             shard,
+            verbose,
             root,
             reports,
             tf_providers,
             offline_provider,
             tf_timeout,
             tf_jobs,
-        })
-    }
-
-    /// The settings of this process, read on first use. A bad value ends the process with
-    /// one line on stderr and exit status 2: the runner calls this before any scenario, so
-    /// that is where it happens.
-    pub fn get() -> &'static Settings {
-        static SETTINGS: OnceLock<Settings> = OnceLock::new();
-        SETTINGS.get_or_init(|| {
-            Settings::from_env().unwrap_or_else(|e| {
-                eprintln!("error: {e}");
-                std::process::exit(2)
-            })
         })
     }
 }
@@ -233,6 +243,7 @@ mod tests {
             ("SPEC_SHARD", "4/3"),
             ("SPEC_SHARD", "2"),
             ("SPEC_SHARD", "one/three"),
+            ("SPEC_VERBOSE", "yes"),
         ];
         for (name, value) in cases {
             match read(&[(name, value)]) {

@@ -40,12 +40,6 @@ impl SpecRoot {
         Ok(Self(path))
     }
 
-    /// The repository under test of this run (`SPEC_ROOT`, validated once by
-    /// [`crate::settings::Settings`]).
-    pub fn current() -> SpecRoot {
-        crate::settings::Settings::get().root.clone()
-    }
-
     pub fn path(&self) -> &Path {
         &self.0
     }

@@ -137,7 +137,9 @@ pub fn which_in(program: &str, path: &std::ffi::OsStr) -> Option<PathBuf> {
     which::which_in(program, Some(path), cwd).ok()
 }
 
-/// Finds a tool and checks its version (once per process; the answer is cached).
+/// Finds a tool and checks its version (once per process; the answer is cached). The cache is
+/// a memo of a fact about the machine (which binary PATH gives, its version), the same for
+/// every caller, so it stays process-wide rather than being passed to every tool run.
 pub fn find(tool: Tool) -> Result<ToolInfo, ToolError> {
     static CACHE: OnceLock<Mutex<HashMap<Tool, Result<ToolInfo, ToolError>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);

@@ -2,36 +2,34 @@
 //! exporter catalogs, by the real rule engine, loaded by a real Prometheus, and deployed.
 
 mod behaviour;
+mod broken_rules;
+mod coverage;
 mod deployed;
 mod engine;
 pub mod textfile;
 
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
-use cucumber::{given, then, when};
+use cucumber::{Parameter, given, then, when};
 use homelab_spec::alerts::attribution::Attribution;
 use homelab_spec::alerts::catalog::CatalogSet;
 use homelab_spec::alerts::catalog_versions::CatalogLibrary;
 use homelab_spec::alerts::finding::listing;
 use homelab_spec::alerts::promtool::{CheckRulesOutcome, InputSeries};
-use homelab_spec::alerts::roles::{self, AlertRole};
 use homelab_spec::alerts::server::{LoadedRule, PrometheusServer};
-use homelab_spec::alerts::{self, CheckId, Depth, LintReport, rule_edit};
-use homelab_spec::not_applicable::NotApplicable;
-use homelab_spec::outcome::{BrokenCopy, CheckedFindings, Outcome};
+use homelab_spec::alerts::{self, CheckId, Depth, LintReport};
+use homelab_spec::outcome::{CheckedFindings, Outcome};
 
 use super::{OrFail, World};
 
 /// This story's part of a scenario's state.
 #[derive(Debug, Default)]
 pub struct AlertsState {
-    /// The rules file under check: the real one, or a broken copy in `scratch`.
+    /// The rules file under check: the real one, or the one of a changed copy.
     rules: Option<PathBuf>,
     /// How findings name it.
     display_name: String,
-    scratch: Option<tempfile::TempDir>,
     /// The line a broken copy changed, when it changed one.
     changed_line: Option<usize>,
     /// The alert a broken copy changed, chosen by the role it plays ("that alert").
@@ -54,6 +52,12 @@ pub struct AlertsState {
     catalogs_dir: Option<tempfile::TempDir>,
     /// The exporter release a scenario deployed that lacks a metric (`node-exporter 1.9.0`).
     removed_release: Option<String>,
+    /// The runs of the homelab's own promtool unit-test files.
+    unit_test_runs: Option<Vec<homelab_spec::alerts::unit_tests::UnitTestRun>>,
+    /// The behaviour scenarios the feature files define, for the coverage floor.
+    defined_scenarios: Vec<homelab_spec::coverage::alerts::DefinedScenario>,
+    /// The passing cases of the homelab's own promtool unit tests, for the coverage floor.
+    unit_test_cases: Vec<homelab_spec::coverage::alerts::CoveringCase>,
 }
 
 impl AlertsState {
@@ -63,7 +67,7 @@ impl AlertsState {
             .ok_or_else(|| "no rules file was chosen by an earlier step".to_string())
     }
 
-    fn report(&self) -> Result<&LintReport, String> {
+    pub(crate) fn report(&self) -> Result<&LintReport, String> {
         self.report
             .as_ref()
             .ok_or_else(|| "no check has run in an earlier step".to_string())
@@ -79,202 +83,6 @@ fn the_rules_file(world: &mut World) -> Result<(), String> {
     world.alerts.rules = Some(path);
     world.alerts.display_name = alerts::RULES_FILE.to_string();
     Ok(())
-}
-
-/// Writes an edited copy of the real rules file to a scratch directory and checks that one.
-fn use_copy(
-    world: &mut World,
-    edit: impl FnOnce(&str) -> Result<rule_edit::Edited, rule_edit::RuleEditError>,
-) -> Result<(), String> {
-    let original = world.root().join(alerts::RULES_FILE);
-    let text = std::fs::read_to_string(&original)
-        .map_err(|e| format!("cannot read {}: {e}", original.display()))?;
-    let edited = edit(&text).map_err(|e| e.to_string())?;
-    let scratch =
-        tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
-    let copy = scratch.path().join("default.yml");
-    std::fs::write(&copy, &edited.text)
-        .map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
-    world.alerts.display_name = copy.display().to_string();
-    world.alerts.rules = Some(copy);
-    world.alerts.scratch = Some(scratch);
-    world.alerts.changed_line = edited.line;
-    Ok(())
-}
-
-/// "the first alert ...": an alert chosen by the role it plays in the rules file.
-#[derive(Debug, Clone, Copy)]
-struct FirstAlert(AlertRole);
-
-impl FromStr for FirstAlert {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        Ok(FirstAlert(match text {
-            "the first alert" => AlertRole::Any,
-            "the first alert that waits before firing" => AlertRole::Waiting,
-            "the first alert with a severity" => AlertRole::WithSeverity,
-            "the first alert with a description" => AlertRole::WithDescription,
-            other => return Err(format!("no alert is chosen as {other:?}")),
-        }))
-    }
-}
-
-/// The text of the homelab's rules file, which broken copies start from.
-fn original_rules(world: &World) -> Result<String, String> {
-    let original = world.root().join(alerts::RULES_FILE);
-    std::fs::read_to_string(&original)
-        .map_err(|e| format!("cannot read {}: {e}", original.display()))
-}
-
-/// The role's target in the rules file, remembered as "that alert"; a homelab with nothing
-/// to play the role ends the scenario as not applicable.
-fn target<T>(
-    world: &mut World,
-    find: impl FnOnce(&str) -> Result<T, NotApplicable>,
-    alert_of: impl Fn(&T) -> &str,
-) -> Result<T, String> {
-    let text = original_rules(world)?;
-    match find(&text) {
-        Ok(found) => {
-            world.alerts.target = Some(alert_of(&found).to_string());
-            Ok(found)
-        }
-        Err(why) => Err(world.skip(why)),
-    }
-}
-
-fn first_alert(world: &mut World, choice: FirstAlert) -> Result<String, String> {
-    target(world, |text| roles::alert(text, choice.0), |name| name)
-}
-
-#[given(
-    regex = r#"^a copy of the rules file where (the first alert(?: that waits before firing| with a severity| with a description)?) has the severity "([^"]*)"$"#
-)]
-fn copy_with_severity(world: &mut World, choice: FirstAlert, value: String) -> Result<(), String> {
-    let alert = first_alert(world, choice)?;
-    use_copy(world, |text| {
-        rule_edit::set_value(text, &alert, "severity", &value)
-    })
-}
-
-#[given(
-    regex = r#"^a copy of the rules file where (the first alert(?: that waits before firing| with a severity| with a description)?) waits "([^"]*)" before firing$"#
-)]
-fn copy_with_for(world: &mut World, choice: FirstAlert, value: String) -> Result<(), String> {
-    let alert = first_alert(world, choice)?;
-    use_copy(world, |text| {
-        rule_edit::set_value(text, &alert, "for", &value)
-    })
-}
-
-#[given(
-    regex = r#"^a copy of the rules file where (the first alert(?: that waits before firing| with a severity| with a description)?) has no (expression|"for"|description|summary|severity)$"#
-)]
-fn copy_without(world: &mut World, choice: FirstAlert, what: String) -> Result<(), String> {
-    let alert = first_alert(world, choice)?;
-    let key = match what.as_str() {
-        "expression" => "expr",
-        "\"for\"" => "for",
-        other => other,
-    }
-    .to_string();
-    use_copy(world, |text| rule_edit::remove_key(text, &alert, &key))
-}
-
-#[given(
-    regex = r"^a copy of the rules file where the expression of (the first alert(?: that waits before firing| with a severity| with a description)?) is cut short$"
-)]
-fn copy_with_broken_expr(world: &mut World, choice: FirstAlert) -> Result<(), String> {
-    let alert = first_alert(world, choice)?;
-    use_copy(world, |text| {
-        let expr = rule_edit::value_of(text, &alert, "expr")?;
-        rule_edit::set_value(text, &alert, "expr", &format!("{expr} and ("))
-    })
-}
-
-#[given("a copy of the rules file where the second alert is renamed as the first")]
-fn copy_with_rename(world: &mut World) -> Result<(), String> {
-    let (first, second) = target(world, roles::two_alerts, |(first, _)| first)?;
-    use_copy(world, |text| {
-        rule_edit::set_value(text, &second, "alert", &first)
-    })
-}
-
-#[given(
-    regex = r#"^a copy of the rules file where the "(\w+)" of (the first alert(?: that waits before firing| with a severity| with a description)?) is indented with a tab$"#
-)]
-fn copy_with_tab(world: &mut World, key: String, choice: FirstAlert) -> Result<(), String> {
-    let alert = first_alert(world, choice)?;
-    use_copy(world, |text| rule_edit::indent_with_tab(text, &alert, &key))
-}
-
-#[given("a copy of the rules file where the first alert on a catalogued metric misspells it")]
-fn copy_with_misspelt_metric(world: &mut World) -> Result<(), String> {
-    let catalogs = CatalogSet::bundled()?;
-    let (alert, metric, misspelt) = target(
-        world,
-        |text| roles::alert_on_a_catalogued_metric(text, catalogs),
-        |(alert, _, _)| alert,
-    )?;
-    use_copy(world, |text| {
-        rule_edit::replace_in_expr(text, &alert, &metric, &misspelt)
-    })
-}
-
-#[given(
-    regex = r"^a copy of the rules file where the first alert that matches on a label of (?:its|an? (\S+)) metric uses a label only other metrics of (?:its|that) exporter have$"
-)]
-fn copy_with_label_of_another_metric(world: &mut World, exporter: String) -> Result<(), String> {
-    let catalogs = CatalogSet::bundled()?;
-    let exporter = Some(exporter.as_str()).filter(|e| !e.is_empty());
-    let (alert, own, other) = target(
-        world,
-        |text| roles::alert_matching_a_metric_label(text, catalogs, exporter),
-        |(alert, _, _)| alert,
-    )?;
-    use_copy(world, |text| {
-        rule_edit::replace_in_expr(text, &alert, &own, &other)
-    })
-}
-
-/// Adds ` ({{ $labels.<label> }})` to the alert's summary.
-fn copy_naming_label(world: &mut World, alert: &str, label: &str) -> Result<(), String> {
-    use_copy(world, |text| {
-        let value = rule_edit::value_of(text, alert, "summary")?;
-        rule_edit::set_value(
-            text,
-            alert,
-            "summary",
-            &format!("{value} ({{{{ $labels.{label} }}}})"),
-        )
-    })
-}
-
-#[given(
-    "a copy of the rules file where the summary of the first alert that aggregates away a label it selects on also names that label"
-)]
-fn copy_naming_a_dropped_label(world: &mut World) -> Result<(), String> {
-    let (alert, label) = target(world, roles::alert_dropping_a_selected_label, |(a, _)| a)?;
-    copy_naming_label(world, &alert, &label)
-}
-
-#[given(
-    "a copy of the rules file where the summary of the first alert whose labels the catalogs know also names a label its metric does not have"
-)]
-fn copy_naming_a_label_the_metric_lacks(world: &mut World) -> Result<(), String> {
-    let catalogs = CatalogSet::bundled()?;
-    let (alert, label) = target(
-        world,
-        |text| roles::alert_whose_metric_lacks_a_label(text, catalogs),
-        |(a, _)| a,
-    )?;
-    copy_naming_label(world, &alert, &label)
-}
-
-#[given(regex = r#"^a copy of the rules file with an extra top-level key "(\w+)"$"#)]
-fn copy_with_top_level_key(world: &mut World, key: String) -> Result<(), String> {
-    use_copy(world, |text| Ok(rule_edit::add_top_level_key(text, &key)))
 }
 
 /// Runs the checks; the time kept is the CPU time they took (not wall time, which grows
@@ -296,13 +104,10 @@ fn lint(world: &mut World, depth: Depth) -> Result<(), String> {
                 "catalog checks"
             }
         };
-        world.outcomes.push(Outcome::Findings(CheckedFindings {
+        world.record(Outcome::Findings(CheckedFindings {
             check: format!("{check}: {}", report.file),
             findings: report.findings.clone(),
-            broken_copy: world.alerts.scratch.as_ref().map(|_| BrokenCopy {
-                change: format!("a changed copy of {}", alerts::RULES_FILE),
-                expected: None,
-            }),
+            broken_copy: None,
         }));
     }
     world.alerts.report = report;
@@ -327,7 +132,7 @@ fn catalog_checks_run(world: &mut World) -> Result<(), String> {
     let published =
         homelab_spec::homelab::rules::published_metrics(world.layout.homelab()?).or_fail()?;
     lint(world, Depth::Deployed(&attribution, &published))?;
-    println!("catalog selection took {selection:?}");
+    say!("catalog selection took {selection:?}");
     world.alerts.lint_time = world.alerts.lint_time.map(|t| t + selection);
     Ok(())
 }
@@ -352,27 +157,23 @@ fn select_catalogs(world: &mut World) -> Result<Attribution, String> {
 }
 
 fn report_selection(world: &mut World, attribution: &Attribution) {
-    println!(
+    say!(
         "catalogs of the deployed exporters: {}",
         attribution.titles()
     );
-    world.outcomes.push(Outcome::Findings(CheckedFindings {
+    world.record(Outcome::Findings(CheckedFindings {
         check: "catalog selection".to_string(),
         findings: attribution.notes.clone(),
-        broken_copy: world.layout.broken_copy(),
+        broken_copy: None,
     }));
 }
 
 #[then("no problem is found")]
 fn no_problem(world: &mut World) -> Result<(), String> {
-    let report = world.alerts.report()?;
-    // Notes (a rule not checked for want of a catalog) are reported, never a problem.
-    let failures: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| !is_note(f))
-        .cloned()
-        .collect();
+    let findings = world.alerts.report()?.findings.clone();
+    // Notes (a rule not checked for want of a catalog) and suppressed findings are
+    // reported, never a problem.
+    let failures = world.failures(&findings)?;
     if failures.is_empty() {
         Ok(())
     } else {
@@ -389,7 +190,7 @@ pub(crate) fn is_note(finding: &homelab_spec::finding::Finding) -> bool {
     finding.is_note()
 }
 
-#[then(regex = r"^the checks took less than (\d+) milliseconds$")]
+#[then(expr = "the checks took less than {int} milliseconds")]
 fn checks_took_less_than(world: &mut World, limit: u64) -> Result<(), String> {
     let took = world
         .alerts
@@ -433,9 +234,23 @@ fn alert_is_in_place(
     }
 }
 
+/// A finding id a step names, in quotes (`"promql/series"`).
+#[derive(Debug, Clone, Copy, Parameter)]
+#[param(name = "check_id", regex = r#""[\w/-]+""#)]
+pub(crate) struct QuotedCheckId(CheckId);
+
+impl std::str::FromStr for QuotedCheckId {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let id = text.trim_matches('"');
+        CheckId::parse(id)
+            .map(QuotedCheckId)
+            .ok_or_else(|| format!("\"{id}\" is not a finding id"))
+    }
+}
+
 /// The finding with `id` (for `rule`, when given), checked to name the file and a line.
-fn reported(world: &World, id: &str, rule: Option<&str>) -> Result<(), String> {
-    let check = CheckId::parse(id).ok_or_else(|| format!("\"{id}\" is not a finding id"))?;
+fn reported(world: &World, check: CheckId, rule: Option<&str>) -> Result<(), String> {
     let report = world.alerts.report()?;
     let matching: Vec<_> = report
         .findings
@@ -444,20 +259,19 @@ fn reported(world: &World, id: &str, rule: Option<&str>) -> Result<(), String> {
         .collect();
     let about = rule.map(|r| format!(" for {r}")).unwrap_or_default();
     let Some(finding) = matching.first() else {
+        let found = match report.findings.is_empty() {
+            true => "  nothing".to_string(),
+            false => listing(&report.findings),
+        };
         return Err(format!(
-            "expected a {id} finding{about}, found:\n{}",
-            if report.findings.is_empty() {
-                "  nothing".to_string()
-            } else {
-                listing(&report.findings)
-            }
+            "expected a {check} finding{about}, found:\n{found}"
         ));
     };
     if let Some(line) = world.alerts.changed_line
         && !matching.iter().any(|f| f.line == Some(line))
     {
         return Err(format!(
-            "expected the {id} finding{about} on line {line}, the line that was changed; found:\n{}",
+            "expected the {check} finding{about} on line {line}, the line that was changed; found:\n{}",
             listing(&report.findings)
         ));
     }
@@ -469,22 +283,19 @@ fn reported(world: &World, id: &str, rule: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
-#[then(regex = r#"^the check reports "([\w/-]+)" for that alert$"#)]
-fn reports_for_that_alert(world: &mut World, id: String) -> Result<(), String> {
-    let alert = world
-        .alerts
-        .target
-        .clone()
-        .ok_or("no earlier step chose an alert")?;
-    reported(world, &id, Some(&alert))
+#[then(expr = "the check reports {check_id} for that alert")]
+fn reports_for_that_alert(world: &mut World, id: QuotedCheckId) -> Result<(), String> {
+    let alert = world.alerts.target.clone();
+    let alert = alert.ok_or("no earlier step chose an alert")?;
+    reported(world, id.0, Some(&alert))
 }
 
-#[then(regex = r#"^the check reports "([\w/-]+)" at the changed line$"#)]
-fn reports_at_line(world: &mut World, id: String) -> Result<(), String> {
+#[then(expr = "the check reports {check_id} at the changed line")]
+fn reports_at_line(world: &mut World, id: QuotedCheckId) -> Result<(), String> {
     if world.alerts.changed_line.is_none() {
         return Err("no earlier step changed a line".into());
     }
-    reported(world, &id, None)
+    reported(world, id.0, None)
 }
 
 #[then(regex = r"^there is an exporter catalog for (.+)$")]

@@ -6,12 +6,12 @@ use cucumber::{given, then};
 use homelab_spec::coverage::bash::{self, TracedTest};
 use homelab_spec::finding::{Finding, listing};
 use homelab_spec::homelab::bash_functions::bash_files;
-use homelab_spec::homelab::copy::copy_repository;
 use homelab_spec::outcome::{CheckedFindings, Outcome};
 use homelab_spec::shell::bats;
 
-use super::layout::CopyChange;
-use super::{OrFail, World};
+use homelab_spec::workspace::BatsTestsRemoved;
+
+use super::World;
 
 /// What the BATS runs of an earlier step executed, test by test.
 fn traced(world: &World) -> Result<Vec<TracedTest>, String> {
@@ -31,10 +31,10 @@ fn traced(world: &World) -> Result<Vec<TracedTest>, String> {
 /// The floor's verdict on the scenario's repository, handed to the report as a check.
 fn floor(world: &mut World, function: &str, minimum: usize) -> Result<Vec<Finding>, String> {
     let tests = traced(world)?;
-    let files = bash_files(&world.layout.root());
+    let files = bash_files(world.root());
     let findings = match bash::floor(&files, &tests, function, minimum) {
         Ok(cases) => {
-            println!(
+            say!(
                 "{function} is executed by {} BATS test(s): {}",
                 cases.len(),
                 cases
@@ -47,10 +47,10 @@ fn floor(world: &mut World, function: &str, minimum: usize) -> Result<Vec<Findin
         }
         Err(finding) => vec![finding],
     };
-    world.outcomes.push(Outcome::Findings(CheckedFindings {
+    world.record(Outcome::Findings(CheckedFindings {
         check: format!("Bash coverage floor: {function}"),
         findings: findings.clone(),
-        broken_copy: world.layout.broken_copy(),
+        broken_copy: None,
     }));
     Ok(findings)
 }
@@ -73,7 +73,7 @@ fn the_floor_reports(
     subject: String,
 ) -> Result<(), String> {
     let findings = floor(world, &function, 1)?;
-    println!("the floor reports:\n{}", listing(&findings));
+    say!("the floor reports:\n{}", listing(&findings));
     if findings.iter().any(|f| f.is(&id, Some(&subject))) {
         Ok(())
     } else {
@@ -86,13 +86,14 @@ fn the_floor_reports(
 
 #[given(expr = "a copy of the repository without the BATS tests that execute {string}")]
 async fn without_the_tests_executing(world: &mut World, function: String) -> Result<(), String> {
-    let spec_root = world.root().path().to_path_buf();
+    let spec_root = world.checkout().path().to_path_buf();
     let files = world.layout.homelab()?.bats_files.clone();
     // The repository's own runs (shared with the scenarios that run every BATS file) say
     // which tests execute the function.
     let root = spec_root.clone();
+    let suite = world.suite.clone();
     let runs = tokio::task::spawn_blocking(move || {
-        bats::run_files_sharing(&root, &root, &files, |_| true)
+        bats::run_files_sharing(&suite.bats, &root, &root, &files, |_| true)
     })
     .await
     .map_err(|e| format!("the BATS runs did not finish: {e}"))?;
@@ -107,36 +108,26 @@ async fn without_the_tests_executing(world: &mut World, function: String) -> Res
     if defined.is_empty() {
         return Err(format!("no Bash file under scripts/ defines {function}"));
     }
-    let copy = copy_repository(&spec_root, None).or_fail()?;
-    let removed = bash::remove_tests(&copy.root, &tests, |t| {
-        defined
-            .iter()
-            .any(|file| t.execution.ran_function(file, &function))
-    })
-    .or_fail()?;
-    if removed.is_empty() {
-        return Err(format!(
-            "no BATS test executes {function}: the copy would equal the repository"
-        ));
-    }
-    println!(
-        "removed {} BATS tests that execute {function}:\n  {}",
+    let change = BatsTestsRemoved {
+        function,
+        tests,
+        defined_in: defined,
+    };
+    let removed = change.removed();
+    say!(
+        "removing {} BATS tests that execute {}:\n  {}",
         removed.len(),
+        change.function,
         removed
             .iter()
-            .map(|c| format!("{}:{} {}", c.file, c.line.unwrap_or(0), c.name))
+            .map(|t| format!(
+                "{}:{} {}",
+                t.case.file,
+                t.case.line.unwrap_or(0),
+                t.case.name
+            ))
             .collect::<Vec<_>>()
             .join("\n  ")
     );
-    super::layout::use_changed_copy(
-        world,
-        copy,
-        CopyChange::Computed {
-            sentence: format!(
-                "every BATS test that executes {function} removed ({} tests)",
-                removed.len()
-            ),
-            expected: Some(bash::ids::FUNCTION_NOT_EXECUTED.as_str().to_string()),
-        },
-    )
+    world.change(change)
 }

@@ -12,8 +12,8 @@ use super::World;
 
 #[when("every BATS file of the homelab runs")]
 async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
-    let root = world.layout.root();
-    let spec_root = world.root().path().to_path_buf();
+    let root = world.root().to_path_buf();
+    let spec_root = world.checkout().path().to_path_buf();
     let files = world.layout.homelab()?.bats_files.clone();
     if files.is_empty() {
         return Err("the homelab has no BATS file".into());
@@ -30,9 +30,13 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
     let files = world.shard_share(RunKind::Bats, files, String::clone)?;
     // A file unchanged in an unchanged repository gives the repository's result, computed
     // once per process; a file a scenario added (or any file of a changed copy) runs here.
-    let unchanged: Vec<bool> = files.iter().map(|f| world.layout.unchanged(f)).collect();
+    let unchanged: Vec<bool> = files
+        .iter()
+        .map(|f| world.workspace().unchanged(f))
+        .collect();
+    let suite = world.suite.clone();
     let runs = tokio::task::spawn_blocking(move || {
-        bats::run_files_sharing(&root, &spec_root, &files, |file| {
+        bats::run_files_sharing(&suite.bats, &root, &spec_root, &files, |file| {
             files
                 .iter()
                 .position(|f| f == file)
@@ -41,14 +45,14 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
     })
     .await
     .map_err(|e| format!("the BATS runs did not finish: {e}"))?;
-    let broken = world.layout.broken_copy();
+    let broken = world.workspace().broken_copy();
     for error in runs.iter().filter_map(|r| r.as_ref().err()) {
         let mut tool_run = error.tool_run();
         tool_run.broken_copy = broken.clone();
         world.outcomes.push(Outcome::ToolRun(tool_run));
     }
     for run in runs.iter().flatten() {
-        println!(
+        say!(
             "{}: {} tests, {} failed",
             run.file,
             run.tests.len(),
@@ -84,10 +88,11 @@ fn bats_findings(world: &World) -> Result<Vec<Finding>, String> {
 #[then("every test of every BATS file passes")]
 fn every_test_passes(world: &mut World) -> Result<(), String> {
     let findings = bats_findings(world)?;
-    if findings.is_empty() {
+    let failures = world.failures(&findings)?;
+    if failures.is_empty() {
         Ok(())
     } else {
-        Err(listing(&findings))
+        Err(listing(&failures))
     }
 }
 
@@ -125,7 +130,7 @@ fn the_bats_check_reports(
     file: String,
 ) -> Result<(), String> {
     let findings = bats_findings(world)?;
-    println!("the BATS runs report:\n{}", listing(&findings));
+    say!("the BATS runs report:\n{}", listing(&findings));
     if findings
         .iter()
         .any(|f| f.is(&id, Some(&subject)) && f.file == file)

@@ -69,7 +69,7 @@ fn parse<T: std::str::FromStr>(text: &str) -> Result<T, String> {
 /// and hands its waits to the report.
 async fn observe(world: &mut World, implementation: Implementation) -> Result<Observed, String> {
     let case = world.retry.case.clone();
-    let root = world.root();
+    let root = world.checkout();
     let run_case = case.clone();
     let seen = tokio::task::spawn_blocking(move || run_case.run(implementation, &root))
         .await
@@ -392,10 +392,11 @@ async fn the_bats_tests_run(world: &mut World) -> Result<(), String> {
         .ok_or("no BATS file was named by an earlier step")?;
     // Another shard runs it when it is not this shard's (`SPEC_SHARD`).
     world.shard_share(RunKind::Bats, vec![file.clone()], String::clone)?;
-    let root = world.root();
-    // Shared with the scenario that runs every BATS file: one run per file and process.
+    let root = world.checkout();
+    let suite = world.suite.clone();
+    // Shared with the scenario that runs every BATS file: one run per file and suite run.
     let run = tokio::task::spawn_blocking(move || {
-        (*bats::shared_run(root.path(), std::path::Path::new(&file))).clone()
+        (*bats::shared_run(&suite.bats, root.path(), std::path::Path::new(&file))).clone()
     })
     .await
     .map_err(|e| format!("the BATS run did not finish: {e}"))?
@@ -451,7 +452,7 @@ fn bats_tests_execute_retry(world: &mut World, minimum: String) -> Result<(), St
     let run = world.retry.bats()?;
     // Measured: the tests during which bash traced a line of one of the functions (in the
     // file that defines it), whatever their names say.
-    let files = bash_files(world.root().path());
+    let files = bash_files(world.root());
     let retry_functions = ["retry_with_backoff", "ssh_exec_retry", "check_ssh_access"];
     let defined: Vec<(&str, &str)> = files
         .iter()
@@ -479,7 +480,7 @@ fn bats_tests_execute_retry(world: &mut World, minimum: String) -> Result<(), St
         })
         .map(|t| t.name.as_str())
         .collect();
-    println!(
+    say!(
         "{} passing tests of {} executed {retry_functions:?} (traced)",
         executing.len(),
         run.file

@@ -1,6 +1,7 @@
 //! The acceptance suite: every `.feature` under `features/`, run by cucumber with the step
 //! definitions in `steps/`, writing `reports/junit.xml`, `reports/cucumber.json`,
-//! `reports/findings.sarif` and `reports/index.html`.
+//! `reports/findings.sarif`, `reports/coverage.json`, `reports/history.json` (appended) and
+//! `reports/index.html`.
 //!
 //! `cargo test --test acceptance -- --tags @US1` passes cucumber's own flags through; a bare
 //! libtest filter (`cargo test retry`) becomes `--name retry`.
@@ -12,8 +13,10 @@ use std::sync::Arc;
 
 use cucumber::cli::Parser as _;
 use cucumber::{World as _, WriterExt as _, cli, writer};
-use homelab_spec::report::{self, RunOutcomes, ScenarioOutcomes};
+use homelab_spec::report::living_doc::HistoryReport;
+use homelab_spec::report::{self, RunOutcomes, ScenarioOutcomes, history};
 use homelab_spec::settings::Settings;
+use homelab_spec::suite::Suite;
 
 #[path = "acceptance/compact.rs"]
 mod compact;
@@ -30,13 +33,26 @@ use steps::World;
 
 fn main() -> ExitCode {
     // Every SPEC_* variable is read and checked here, before any scenario: a bad value ends
-    // the run with one line and exit status 2.
-    let settings = Settings::get();
+    // the run with one line and exit status 2. This is the only place the suite exits.
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let suite = steps::start(Suite::new(settings));
+    let settings = &suite.settings;
     let root = &settings.root;
     // A root without the homelab's layout (a SPEC_ROOT one typo away: `/`, a home
     // directory, `/tmp`) stops here, before anything is copied.
     if let Err(finding) = homelab_spec::homelab::Homelab::require_layout(root.path()) {
         eprintln!("error: SPEC_ROOT={}: {finding}", root.path().display());
+        return ExitCode::from(2);
+    }
+    // A change without a step, or a step naming a change that does not exist, stops here.
+    if let Err(drift) = steps::words::check_against_changes() {
+        eprintln!("error: {drift}");
         return ExitCode::from(2);
     }
     let reports = settings.reports.clone();
@@ -66,6 +82,11 @@ fn main() -> ExitCode {
         }
     };
     println!("homelab-spec: checking {}", root.path().display());
+    // One discovery summary, here; the scenarios' own discoveries stay off the console.
+    match homelab_spec::homelab::Homelab::discover(root.path()) {
+        Ok(homelab) => println!("{}", homelab.summary()),
+        Err(e) => println!("discovery: {e}"),
+    }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -93,7 +114,8 @@ fn main() -> ExitCode {
             // Each scenario hands over what it ran; the reports are written from that alone.
             .after(move |feature, _rule, scenario, _finished, world| {
                 if let Some(world) = world {
-                    let outcomes = world.outcomes.take();
+                    // Findings a suppression comment accepted are reported as suppressed.
+                    let outcomes = world.take_reported_outcomes();
                     // Read, not taken: the not-applicable writer reads it from the failed step's world,
                     // which cucumber hands over after this hook.
                     let not_applicable = world.not_applicable.as_ref().map(ToString::to_string);
@@ -141,7 +163,26 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
 
-    let tool_runs = collected.tool_runs();
+    // Every finding about the homelab (broken copies' expected failures left out), for code
+    // scanning and, on GitHub Actions, as annotations on the pull request's lines.
+    let mut findings = collected.findings();
+    // A suppression comment that accepted nothing in a run that saw every finding is stale.
+    // SPEC_SHARD: one shard of a sharded run sees part of the suite.
+    let shard_text = (!settings.shard.is_all()).then(|| settings.shard.to_string());
+    let unused = if homelab_spec::suppression::judges_unused(&filters, shard_text.as_deref(), failed) {
+        match homelab_spec::suppression::Suppressions::read(root.path()) {
+            Ok(suppressions) => suppressions.unused(&findings),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    findings.extend(unused.iter().cloned());
+    let mut tool_runs = collected.tool_runs();
+    tool_runs.extend(homelab_spec::suppression::unused_run(&unused));
     let junit_path = reports.join("junit.xml");
     if let Err(e) = report::finish(&junit_path, &tool_runs, &collected.not_applicable()) {
         eprintln!(
@@ -150,10 +191,56 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    // Notes never fail the run; each is said once, at the end, and kept in the reports.
+    let notes = collected.notes();
+    // What the run's cases exercise, and this run next to the ones before it.
+    let mut report = living.report(root.path());
+    let covering = std::time::Instant::now();
+    let coverage = homelab_spec::coverage::collect(root.path(), &collected.all());
+    let coverage_ms = covering.elapsed().as_millis();
+    let coverage_path = reports.join("coverage.json");
+    if let Err(e) = report::coverage_json::write(&coverage_path, &coverage) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+    let figures = homelab_spec::coverage::Figures::of(&coverage);
+    let current = history::RunRecord {
+        started: humantime::format_rfc3339_seconds(report.started).to_string(),
+        commit: report.commit.clone(),
+        counts: history::Counts {
+            passed: tally.passed(),
+            failed: tally.failed(),
+            not_applicable: tally.not_applicable(),
+            notes: notes.len(),
+        },
+        coverage: figures,
+        scenarios: report.verdicts(),
+    };
+    let skip = history::not_recorded(&filters, shard_text.as_deref());
+    let history_path = reports.join("history.json");
+    report.history = Some(
+        match history::record(&history_path, current.clone(), skip) {
+            Ok(recorded) => HistoryReport {
+                current,
+                previous: recorded.previous,
+                runs: recorded.history.runs,
+                note: recorded.not_recorded.map(|why| why.to_string()),
+            },
+            Err(e) => {
+                eprintln!("warning: {e}");
+                HistoryReport {
+                    current,
+                    previous: None,
+                    runs: Vec::new(),
+                    note: Some(e.to_string()),
+                }
+            }
+        },
+    );
+    report.coverage = Some(coverage);
     let index = reports.join("index.html");
     let writing = std::time::Instant::now();
-    let page = living.report(root.path());
-    if let Err(e) = report::living_doc::write_html(&page, &index) {
+    if let Err(e) = report::living_doc::write_html(&report, &index) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
@@ -164,7 +251,7 @@ fn main() -> ExitCode {
         shard,
         external_runs: homelab_spec::shard::claimed(),
     };
-    if let Err(e) = report::merge::write_shard_files(&reports, &record, &page) {
+    if let Err(e) = report::merge::write_shard_files(&reports, &record, &report) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
@@ -178,9 +265,6 @@ fn main() -> ExitCode {
             );
         }
     }
-    // Every finding about the homelab (broken copies' expected failures left out), for code
-    // scanning and, on GitHub Actions, as annotations on the pull request's lines.
-    let findings = collected.findings();
     let sarif_path = reports.join("findings.sarif");
     let docs_base = report::sarif::docs_base_from_env();
     if let Err(e) = report::sarif::write(&sarif_path, &findings, root.path(), docs_base.as_deref())
@@ -189,26 +273,37 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     println!(
-        "reports: {} (JUnit, {} tool runs), {}, {}, {} (written in {} ms)",
+        "reports: {} (JUnit, {} tool runs), {}, {}, {} (written in {} ms), {} (collected in {} ms), {}",
         junit_path.display(),
         tool_runs.len(),
         reports.join("cucumber.json").display(),
         sarif_path.display(),
         index.display(),
-        writing.elapsed().as_millis()
+        writing.elapsed().as_millis(),
+        coverage_path.display(),
+        coverage_ms,
+        history_path.display(),
     );
     if report::annotations::on_github_actions() {
         for line in report::annotations::lines(&findings, root.path(), &sarif_path) {
             println!("{line}");
         }
     }
-    // Notes never fail the run; each is said once, here, and kept in the reports.
-    let notes = collected.notes();
+    if !unused.is_empty() {
+        println!("suppressions that accepted no finding in the whole run (remove them):");
+        for finding in &unused {
+            println!("  {finding}");
+        }
+    }
     if !notes.is_empty() {
         println!("notes (not judged, with the reason):");
     }
     for note in &notes {
         println!("  {note}");
+    }
+    // One line per layer: what the run's cases exercise.
+    for line in figures.lines() {
+        println!("{line}");
     }
     // The plain closing line CI reads.
     println!(
@@ -220,7 +315,7 @@ fn main() -> ExitCode {
     );
     // The verdict is the scenarios': a tool run that failed on a broken copy is what its
     // scenario expected, and a failed run the scenario needed has failed that scenario.
-    if failed {
+    if failed || !unused.is_empty() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

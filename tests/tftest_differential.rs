@@ -77,7 +77,9 @@ fn terraform_refusals(files: &[Vec<u8>]) -> BTreeMap<usize, Vec<String>> {
         std::fs::write(module.join(case_file(i)), text).expect("a case file");
     }
     std::fs::write(module.join(SENTINEL), "run {\n  command = plan\n}\n").expect("the sentinel");
-    let providers = OfflineProviders::install().expect("the offline providers");
+    let settings = homelab_spec::settings::Settings::from_env().expect("valid SPEC_* settings");
+    let providers = OfflineProviders::install(settings.offline_provider.as_deref())
+        .expect("the offline providers");
     let command = Command::new("terraform", ["validate", "-json", "-no-color"])
         .dir(&module)
         .env("TF_CLI_CONFIG_FILE", providers.cli_config())

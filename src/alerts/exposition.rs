@@ -64,89 +64,89 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "exposition",
         ids::SYNTAX,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a textfile line the text format parser cannot read",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "exposition",
         ids::METRIC_NAME,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a metric name that is not a valid Prometheus metric name",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "exposition",
         ids::LABEL_NAME,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a label name that is empty, invalid or reserved",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "exposition",
         ids::DUPLICATE_LABEL,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "one label name twice on a sample",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "exposition",
         ids::LABEL_VALUE,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a label value badly quoted, badly escaped or not UTF-8",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "exposition",
         ids::VALUE,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a sample value that is not a float as Go reads it",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "exposition",
         ids::TIMESTAMP,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a client-side timestamp, for which the collector skips the file",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "exposition",
         ids::TYPE,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a TYPE the textfile collector does not know",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "exposition",
         ids::DUPLICATE_TYPE,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a second TYPE line for a family, or one after its first sample",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "exposition",
         ids::DUPLICATE_HELP,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a second HELP line for a family",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "exposition",
         ids::HELP,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a HELP text with an escape other than \\\\ and \\n",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "exposition",
         ids::DUPLICATE_SERIES,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "two samples of one family with the same labels",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "exposition",
         ids::FINAL_NEWLINE,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a textfile that does not end with a newline",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "exposition",
         ids::CARRIAGE_RETURN,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "CRLF line ends, which make the collector refuse the file",
     ),
 ];

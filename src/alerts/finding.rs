@@ -144,143 +144,143 @@ impl CheckId {
 
 /// The alert checks, for the one registry (`crate::checks`); `textfile/undeclared` is the
 /// textfile contract's and registered there.
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "yaml",
         FindingId::new(CheckId::YamlSyntax.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a rules file that is not valid YAML",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "yaml",
         FindingId::new(CheckId::YamlUnknownKey.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a key Prometheus does not know, at the top, in a group or a rule",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "yaml",
         FindingId::new(CheckId::YamlShape.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "valid YAML not shaped like a rules file",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "rule",
         FindingId::new(CheckId::RuleExprMissing.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a rule without an expr",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "rule",
         FindingId::new(CheckId::RuleDuplicate.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "two rules or two groups with the same name",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "promql",
         FindingId::new(CheckId::PromqlSyntax.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "an expression that is not valid PromQL",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "promql",
         FindingId::new(CheckId::PromqlSeries.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "an expression selecting a metric no deployed exporter exposes",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "promql",
         FindingId::new(CheckId::PromqlLabel.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "an expression using a label its metric does not have",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "alerts",
         FindingId::new(CheckId::AlertsFor.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "an alert whose for (or keep_firing_for) is missing or not a duration",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "alerts",
         FindingId::new(CheckId::AlertsSeverity.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "an alert whose severity label is missing or not info, warning, critical",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "alerts",
         FindingId::new(CheckId::AlertsAnnotations.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "an alert whose summary or description annotation is missing or empty",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "alerts",
         FindingId::new(CheckId::AlertsTemplate.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a template using a label the expression result does not carry",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "promql",
         FindingId::new(CheckId::PromqlNeedsConfig.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a metric that exists only under configuration the stack does not use",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "yaml",
         FindingId::new(CheckId::YamlEncoding.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a rules file that is not UTF-8",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "group",
         FindingId::new(CheckId::GroupField.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a group interval that is not a duration, or a limit not an integer",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "rule",
         FindingId::new(CheckId::RuleName.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "an empty alert name, or a recorded name that is not a metric name",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "rule",
         FindingId::new(CheckId::RuleLabelName.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a label or annotation name Prometheus refuses",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "alerts",
         FindingId::new(CheckId::AlertsTemplateSyntax.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a label or annotation template Prometheus cannot parse",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "promql",
         FindingId::new(CheckId::PromqlTooComplex.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "an expression too long or too deeply nested for the checks to parse",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "catalog",
         FindingId::new(CheckId::CatalogUnchecked.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a note: a metric a deployed exporter without a catalog may expose, not checked",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "catalog",
         FindingId::new(CheckId::CatalogRemovedMetric.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a metric an older release of a deployed exporter had and the deployed release lacks",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "catalog",
         FindingId::new(CheckId::CatalogNearestVersion.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a note: no catalog of the deployed version; the nearest one was used",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "catalog",
         FindingId::new(CheckId::CatalogVersionUnknown.as_str()),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a note: the deployed version cannot be known; the default catalog was used",
     ),
 ];
@@ -332,6 +332,7 @@ pub fn rule_finding(
         message,
         expected: None,
         found: None,
+        suppressed: None,
     }
 }
 

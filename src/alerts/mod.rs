@@ -38,6 +38,7 @@ pub mod static_checks;
 pub mod template;
 pub mod textfile;
 pub mod timeline;
+pub mod unit_tests;
 
 pub use finding::{CheckId, Finding};
 pub use lint::{Depth, LintReport, lint_file, lint_text};

@@ -41,6 +41,8 @@ pub enum PromtoolError {
     },
     #[error("cannot write the promtool test file: {0}")]
     Yaml(#[from] serde_yaml::Error),
+    #[error("{file} is not a promtool unit-test file promtool can read: {problem}")]
+    UnitTestFile { file: String, problem: String },
     #[error(transparent)]
     Tool(#[from] ToolError),
     #[error(transparent)]
@@ -362,19 +364,28 @@ pub struct CheckRulesOutcome {
 /// `promtool check rules` refused a file.
 pub const CHECK_FAILED: FindingId = FindingId::new("promtool/check-failed");
 
+/// One of the homelab's own promtool unit-test files does not pass.
+pub const UNIT_TEST_FAILED: FindingId = FindingId::new("promtool/unit-test-failed");
+
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "promtool",
         BEHAVIOUR_FAILED,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "a promtool behaviour test (promtool test rules) did not pass",
+    ),
+    crate::finding::Check::new(
+        "promtool",
+        CHECK_FAILED,
+        crate::finding::Depth::Tool,
+        "promtool check rules refused a rules file",
     ),
     crate::checks::Check::new(
         "promtool",
-        CHECK_FAILED,
+        UNIT_TEST_FAILED,
         crate::checks::Depth::Tool,
-        "promtool check rules refused a rules file",
+        "one of the homelab's own promtool unit-test files does not pass",
     ),
 ];
 

@@ -105,7 +105,17 @@ pub fn copy_with_change(
         context: "cannot copy the scripts".into(),
         source: std::io::Error::other(e),
     })?;
-    let path = scratch.path().join(script);
+    change_in_place(scratch.path(), script, change)?;
+    Ok(scratch)
+}
+
+/// Makes the change in `script` (relative to `root`), in place: `root` is a copy.
+pub fn change_in_place(
+    root: &Path,
+    script: &str,
+    change: &ScriptChange,
+) -> Result<(), ScriptEditError> {
+    let path = root.join(script);
     let text =
         std::fs::read_to_string(&path).map_err(io(format!("cannot read {}", path.display())))?;
     let edited = change.apply_to(&text);
@@ -115,8 +125,7 @@ pub fn copy_with_change(
             change: change.clone(),
         });
     }
-    std::fs::write(&path, edited).map_err(io(format!("cannot write {}", path.display())))?;
-    Ok(scratch)
+    std::fs::write(&path, edited).map_err(io(format!("cannot write {}", path.display())))
 }
 
 #[cfg(test)]

@@ -195,17 +195,17 @@ pub const RULE_NOT_DUE: crate::finding::FindingId =
     crate::finding::FindingId::new("prometheus/rule-not-due");
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "prometheus",
         RULE_UNHEALTHY,
-        crate::checks::Depth::Server,
+        crate::finding::Depth::Server,
         "a rule the real Prometheus evaluated with an error",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "prometheus",
         RULE_NOT_DUE,
-        crate::checks::Depth::Server,
+        crate::finding::Depth::Server,
         "a note: a rule whose group was not evaluated within the wait",
     ),
 ];

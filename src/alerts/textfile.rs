@@ -145,35 +145,35 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "textfile",
         ids::UNDECLARED,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a script publishes (or a rule uses) a textfile metric the contract does not declare",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "textfile",
         ids::WRONG_TYPE,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a script publishes a metric with another type than declared",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "textfile",
         ids::EXTRA_LABEL,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a script sets a label the contract does not declare",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "textfile",
         ids::MISSING_LABEL,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a declared label the script does not set",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "textfile",
         ids::UNPUBLISHED,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "no script publishes a declared metric",
     ),
 ];

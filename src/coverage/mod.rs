@@ -10,6 +10,7 @@
 
 pub mod alerts;
 pub mod bash;
+pub mod figures;
 pub mod model;
 pub mod terraform;
 
@@ -17,6 +18,7 @@ use std::path::Path;
 
 use crate::report::ScenarioOutcomes;
 
+pub use figures::{Figures, Ratio};
 pub use model::{
     CaseKind, CaseRef, Coverage, ElementKind, FileLines, FunctionCoverage, RuleCoverage,
     RuleStatus, TerraformElement, TextfileMetric,

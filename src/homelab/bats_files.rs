@@ -13,12 +13,12 @@ use super::repo_fs::{Located, RepoFs};
 pub const TESTS_DIR: &str = "tests";
 
 /// Whether a directory of that name holds vendored code.
-fn is_vendored_name(name: &str) -> bool {
+pub(crate) fn is_vendored_name(name: &str) -> bool {
     name == "node_modules" || name == "bats" || name.starts_with("bats-") || name.starts_with('.')
 }
 
 /// The submodule paths `.gitmodules` lists, relative to the root.
-fn submodules(root: &Path) -> BTreeSet<String> {
+pub(crate) fn submodules(root: &Path) -> BTreeSet<String> {
     let Ok(text) = std::fs::read_to_string(root.join(".gitmodules")) else {
         return BTreeSet::new();
     };

@@ -31,17 +31,17 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "copy",
         ids::TOO_BIG,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "the root holds more than a homelab repository would, so it is not copied",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "copy",
         ids::IO,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a file could not be read or written while copying the repository",
     ),
 ];
@@ -130,14 +130,21 @@ impl RepositoryCopy {
                 .any(|dir| dir.is_empty() || f.file.starts_with(&format!("{dir}/")))
         })
     }
+}
 
-    /// The copy of the repository at `root`, shared by every caller until the last one
-    /// drops it (the module and environment runs of the repository under test, which
-    /// Terraform only reads: see `terraform::runner`). A later caller gets a fresh copy.
-    pub fn shared(root: &Path) -> Result<Arc<RepositoryCopy>, CopyError> {
-        type Slot = Option<(PathBuf, Weak<RepositoryCopy>)>;
-        static SHARED: Mutex<Slot> = Mutex::new(None);
-        let mut slot = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+/// The copy of the repository under test shared by every caller until the last one drops
+/// it (the module and environment runs of the repository under test, which Terraform only
+/// reads: see `terraform::in_place`). A later caller gets a fresh copy. One per suite run,
+/// kept by `terraform::RunnerContext`.
+#[derive(Debug, Default)]
+pub struct SharedCopy {
+    slot: Mutex<Option<(PathBuf, Weak<RepositoryCopy>)>>,
+}
+
+impl SharedCopy {
+    /// The shared copy of the repository at `root`, made when no caller holds one.
+    pub fn of(&self, root: &Path) -> Result<Arc<RepositoryCopy>, CopyError> {
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((of, copy)) = slot.as_ref()
             && of == root
             && let Some(copy) = copy.upgrade()

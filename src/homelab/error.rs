@@ -21,65 +21,65 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "layout",
         crate::finding::FindingId::new(ids::NO_MODULES),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "no Terraform module directory where the layout expects them",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "layout",
         crate::finding::FindingId::new(ids::MODULE_WITHOUT_TF),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a module directory without any .tf file",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "layout",
         crate::finding::FindingId::new(ids::MISSING_FILE),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a file the configuration reads (file(), templatefile()) is missing",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "layout",
         crate::finding::FindingId::new(ids::MISSING_MODULE),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a module block whose local source directory is missing",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "layout",
         crate::finding::FindingId::new(ids::OUTSIDE),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a path that leads outside the repository",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "layout",
         crate::finding::FindingId::new(ids::DANGLING_LINK),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a symbolic link whose target does not exist",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "layout",
         crate::finding::FindingId::new(ids::LINK_OUTSIDE),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a symbolic link that points outside the repository",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "layout",
         crate::finding::FindingId::new(ids::LINK_LOOP),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "symbolic links that lead back to themselves",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "layout",
         crate::finding::FindingId::new(ids::HCL),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a .tf file that is not valid HCL",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "layout",
         crate::finding::FindingId::new(ids::IO),
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a file or directory of the repository that cannot be read",
     ),
 ];

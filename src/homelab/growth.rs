@@ -118,9 +118,6 @@ pub enum RepositoryChange {
     /// metrics`: `edge-stack`, a compose template with `traefik` and `step-ca` images,
     /// scrape jobs `traefik` and `ca`, and a rules file on their metrics.
     ExportersWithoutCatalog,
-    /// The monitoring stack runs node-exporter at a release that no longer has a metric an
-    /// alert uses: made by [`deploy_exporter_release`], which needs the release and metric.
-    ExporterReleaseWithoutAlertMetric,
     /// `a module reads a shared template through ../../shared`: `tooling-stack` (complete)
     /// renders `${path.module}/../../shared/motd.tpl`, and a test asserts what it renders.
     ModuleReadsSharedTemplate,
@@ -152,7 +149,7 @@ pub enum RepositoryChange {
 }
 
 /// The changes' sentences, for a step's parameter and for error messages.
-pub const SENTENCES: [(&str, RepositoryChange); 27] = [
+pub const SENTENCES: [(&str, RepositoryChange); 26] = [
     (
         "a valid alert NodeClockSkew is added",
         RepositoryChange::ValidNewAlert,
@@ -222,10 +219,6 @@ pub const SENTENCES: [(&str, RepositoryChange); 27] = [
         RepositoryChange::ExportersWithoutCatalog,
     ),
     (
-        "the monitoring stack runs a node-exporter release that no longer has a metric an alert uses",
-        RepositoryChange::ExporterReleaseWithoutAlertMetric,
-    ),
-    (
         "a module reads a shared template through ../../shared",
         RepositoryChange::ModuleReadsSharedTemplate,
     ),
@@ -273,24 +266,38 @@ pub const UNCATALOGUED_ALERTS: [&str; 2] = ["EdgeProxyServerErrors", "Certificat
 /// The alert on a metric the deployed node-exporter release no longer has.
 pub const REMOVED_METRIC_ALERT: &str = "NodeMetricOfAnOlderRelease";
 
-/// Deploys node-exporter `version` as a container (a compose file of `edge-stack`) and a
-/// rules file alerting on `metric` ([`REMOVED_METRIC_ALERT`]).
-pub fn deploy_exporter_release(
-    root: &Path,
-    version: &str,
-    metric: &str,
-) -> Result<(), ChangeError> {
-    existing(&root.join(MONITORING_MODULE))?;
-    let dir = root.join(EDGE_MODULE);
-    write(
-        &dir.join("files/compose.yml"),
-        &format!("services:\n  node-exporter:\n    image: prom/node-exporter:v{version}\n"),
-    )?;
-    write(
-        &dir.join("files/prometheus/alerts/edge.yml"),
-        &REMOVED_METRIC_RULES.replace("METRIC", metric),
-    )?;
-    write(&dir.join("main.tf"), RELEASE_MODULE_MAIN)
+/// The monitoring stack runs node-exporter at a release that no longer has a metric an
+/// alert uses: a compose file of `edge-stack` deploys `release`, and a rules file alerts on
+/// `metric` ([`REMOVED_METRIC_ALERT`]). Which release and metric depends on the catalogs, so
+/// a step of its own makes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExporterRelease {
+    pub release: String,
+    pub metric: String,
+}
+
+impl ExporterRelease {
+    pub const SENTENCE: &str = "the monitoring stack runs a node-exporter release that no longer has a metric an alert uses";
+    /// The finding a catalog check of the changed copy reports.
+    pub const EXPECTED: &str = "catalog/removed-metric";
+
+    /// Makes the change in the copy at `root`.
+    pub fn deploy(&self, root: &Path) -> Result<(), ChangeError> {
+        existing(&root.join(MONITORING_MODULE))?;
+        let dir = root.join(EDGE_MODULE);
+        write(
+            &dir.join("files/compose.yml"),
+            &format!(
+                "services:\n  node-exporter:\n    image: prom/node-exporter:v{}\n",
+                self.release
+            ),
+        )?;
+        write(
+            &dir.join("files/prometheus/alerts/edge.yml"),
+            &REMOVED_METRIC_RULES.replace("METRIC", &self.metric),
+        )?;
+        write(&dir.join("main.tf"), RELEASE_MODULE_MAIN)
+    }
 }
 
 /// A sentence no change is known by.
@@ -425,11 +432,6 @@ impl RepositoryChange {
                 write(&dir.join("files/prometheus/alerts/edge.yml"), EDGE_RULES)?;
                 write(&dir.join("tests/regression.tftest.hcl"), EDGE_REGRESSION)
             }
-            RepositoryChange::ExporterReleaseWithoutAlertMetric => {
-                Err(ChangeError::NothingToChange(
-                    "release and metric: deploy_exporter_release makes this change".into(),
-                ))
-            }
             RepositoryChange::ModuleReadsSharedTemplate => {
                 RepositoryChange::ModuleWithCompleteTests.apply(root)?;
                 let dir = modules.join(NEW_MODULE);
@@ -517,9 +519,6 @@ impl RepositoryChange {
             | RepositoryChange::EnvironmentWithTests
             | RepositoryChange::TemplatedRulesFile
             | RepositoryChange::ExportersWithoutCatalog => None,
-            RepositoryChange::ExporterReleaseWithoutAlertMetric => {
-                Some(Some("catalog/removed-metric"))
-            }
             RepositoryChange::ScriptsPublishWithoutTheLibrary
             | RepositoryChange::ModuleReadsSharedTemplate
             | RepositoryChange::ModuleReadsLinkedDirectory

@@ -17,6 +17,8 @@ pub(crate) use error::CHECKS as LAYOUT_CHECKS;
 mod eval;
 mod glob;
 pub mod growth;
+mod promtool_tests;
+pub use promtool_tests::rule_file_names;
 pub(crate) mod repo_fs;
 pub mod rules;
 mod scripts;
@@ -38,7 +40,7 @@ pub use scripts::{
 pub use terraform_dirs::{
     DirKind, ENVIRONMENTS_DIR, MODULES_DIR, ModuleCall, TerraformDir, configuration_dirs,
 };
-pub(crate) use terraform_dirs::{ParsedConfig, module_calls, parse_config};
+pub(crate) use terraform_dirs::{ParsedConfig, environments, module_calls, modules, parse_config};
 pub use textfile_writes::WrittenMetric;
 
 pub use bats_files::TESTS_DIR;
@@ -71,6 +73,9 @@ pub struct Homelab {
     pub publishing_scripts: Vec<PublishingScript>,
     /// Every BATS file (vendored code aside), relative to the root, sorted.
     pub bats_files: Vec<String>,
+    /// The homelab's own promtool unit-test files (`rule_files:` + `tests:`), anywhere in
+    /// the repository, relative to the root, sorted.
+    pub promtool_test_files: Vec<String>,
     /// The exporters, Prometheus and other services it deploys, with versions, and the
     /// scrape jobs of its Prometheus configurations.
     pub deployment: Deployment,
@@ -188,6 +193,10 @@ impl Homelab {
             errors.push(e);
             Vec::new()
         });
+        let promtool_test_files = promtool_tests::promtool_test_files(&fs).unwrap_or_else(|e| {
+            errors.push(e);
+            Vec::new()
+        });
         let textfile_contract = scripts::textfile_contract();
         if let Some(error) = DiscoveryError::from_all(errors) {
             return Err(error);
@@ -210,6 +219,7 @@ impl Homelab {
             textfile_contract: textfile_contract?,
             publishing_scripts,
             bats_files,
+            promtool_test_files,
             deployment,
         })
     }

@@ -42,23 +42,23 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "deployed",
         ids::VERSION_UNKNOWN,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a note: an exporter whose version cannot be known (latest, digest only, a variable)",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "deployed",
         ids::NO_TARGETS,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a note: a scrape job with no target",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "deployed",
         ids::NOT_RENDERED,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a note: a compose template that does not render",
     ),
 ];

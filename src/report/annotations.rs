@@ -38,10 +38,14 @@ pub fn command(finding: &Finding, root: &Path) -> String {
 }
 
 /// The lines to print for a run's findings: failures first, at most [`PER_KIND`] of each
-/// kind, then one line for the rest (none when everything was printed).
+/// kind, then one line for the rest (none when everything was printed). A suppressed
+/// finding was accepted on purpose, in the file itself: it is not annotated (it stays in
+/// `findings.sarif` and `junit.xml`).
 pub fn lines(findings: &[Finding], root: &Path, sarif: &Path) -> Vec<String> {
-    let (notes, failures): (Vec<&Finding>, Vec<&Finding>) =
-        findings.iter().partition(|f| f.is_note());
+    let (notes, failures): (Vec<&Finding>, Vec<&Finding>) = findings
+        .iter()
+        .filter(|f| !f.is_suppressed())
+        .partition(|f| f.is_note());
     let mut out: Vec<String> = failures
         .iter()
         .take(PER_KIND)
@@ -143,5 +147,11 @@ mod tests {
         assert!(lines[2 * PER_KIND].starts_with("annotations: 3 more failures and 2 more notes"));
         let few = super::lines(&findings[..2], Path::new("/r"), Path::new("x"));
         assert_eq!(few.len(), 2);
+        let accepted = failure(0).suppressed_by(crate::finding::Suppressed {
+            file: "f".into(),
+            line: 1,
+            reason: "r".into(),
+        });
+        assert!(super::lines(&[accepted], Path::new("/r"), Path::new("x")).is_empty());
     }
 }

@@ -2,9 +2,10 @@
 //! ends and read once by the report writers.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use crate::finding::Finding;
-use crate::outcome::{CaseStatus, Outcome, ToolRun};
+use crate::outcome::{CaseStatus, CheckedFindings, Outcome, ToolCase, ToolRun};
 
 /// What one scenario returned.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,23 +125,58 @@ impl RunOutcomes {
         let runs = self
             .all()
             .into_iter()
-            .flat_map(|s| s.outcomes)
-            .filter_map(|o| match o {
-                Outcome::ToolRun(run) => Some(run),
-                Outcome::Findings(checked) => checked.notes_run(),
-                _ => None,
-            })
+            .flat_map(|s| tool_runs_of(s.outcomes))
             .collect();
         super::junit::distinct(runs)
     }
+}
+
+/// The tool runs a scenario's outcomes put in `junit.xml`: its tool runs, and for each static
+/// check its notes and its suppressed findings (a failure fails its scenario's own case).
+pub fn tool_runs_of(outcomes: Vec<Outcome>) -> Vec<ToolRun> {
+    let mut runs = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Outcome::ToolRun(run) => runs.push(run),
+            Outcome::Findings(checked) => {
+                runs.extend(checked.notes_run());
+                runs.extend(suppressed_run(&checked));
+            }
+            _ => {}
+        }
+    }
+    runs
+}
+
+/// The findings of a static check that a suppression accepted, one case each (`None`
+/// without any): reported as skipped, "suppressed: <reason>".
+fn suppressed_run(checked: &CheckedFindings) -> Option<ToolRun> {
+    let cases: Vec<ToolCase> = checked
+        .findings
+        .iter()
+        .filter(|f| f.is_suppressed())
+        .map(|f| ToolCase {
+            name: match &f.subject {
+                Some(subject) => format!("{subject} [{}]", f.id),
+                None => format!("{} [{}]", f.file, f.id),
+            },
+            classname: checked.check.clone(),
+            time: Duration::ZERO,
+            status: CaseStatus::Failed(f.clone()),
+        })
+        .collect();
+    (!cases.is_empty()).then(|| ToolRun {
+        suite: format!("suppressed: {}", checked.check),
+        cases,
+        broken_copy: None,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::finding::FindingId;
-    use crate::outcome::{BrokenCopy, CheckedFindings, ToolCase};
-    use std::time::Duration;
+    use crate::outcome::BrokenCopy;
 
     fn scenario(outcomes: Vec<Outcome>) -> ScenarioOutcomes {
         ScenarioOutcomes {

@@ -1,15 +1,19 @@
 //! `reports/junit.xml`: cucumber's scenarios, then one `<testsuite>` per tool run that the
 //! scenarios returned, written from one place and well-formed whatever the tools printed.
+//!
+//! The report is one typed model, `quick-junit`'s (cargo-nextest's): cucumber's file is read
+//! into it, each scenario that did not apply gets its reason, the tool runs are added as
+//! suites, the counts are taken from the cases, and the model is written back. No XML is
+//! spliced or edited as text.
 
-use std::collections::HashSet;
-use std::io::Cursor;
 use std::path::Path;
+use std::time::Duration;
 
-use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::collected::NotApplicableScenario;
 use super::text::sanitize;
+use crate::finding::Finding;
 use crate::outcome::{CaseStatus, ToolRun};
 
 /// Why the JUnit report could not be written.
@@ -21,18 +25,31 @@ pub enum JunitError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{path} is not a JUnit report cucumber could have written: {source}")]
+    Unreadable {
+        path: String,
+        #[source]
+        source: quick_junit::DeserializeError,
+    },
+    #[error("cannot serialize the JUnit report for {path}: {source}")]
+    Serialize {
+        path: String,
+        #[source]
+        source: quick_junit::SerializeError,
+    },
 }
 
 /// The tool runs of a whole run, each once, and one suite per name: scenarios that share
 /// a cached run (the same module's `terraform test`) all return it, and it is reported
 /// once; the cases of runs with one suite name (a promtool test per scenario) are grouped.
 pub fn distinct(runs: Vec<ToolRun>) -> Vec<ToolRun> {
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: Vec<ToolRun> = Vec::new();
     let mut grouped: Vec<ToolRun> = Vec::new();
     for run in runs {
-        if !seen.insert(format!("{run:?}")) {
+        if seen.contains(&run) {
             continue;
         }
+        seen.push(run.clone());
         match grouped
             .iter_mut()
             .find(|g| g.suite == run.suite && g.broken_copy == run.broken_copy)
@@ -44,94 +61,82 @@ pub fn distinct(runs: Vec<ToolRun>) -> Vec<ToolRun> {
     grouped
 }
 
-/// One `<testsuite>` per run, as XML text (no declaration, no root element).
-pub fn tool_suites_xml(runs: &[ToolRun]) -> String {
-    let mut writer = Writer::new_with_indent(Cursor::new(Vec::new()), b' ', 2);
-    for run in runs {
-        write_suite(&mut writer, run);
-    }
-    String::from_utf8(writer.into_inner().into_inner()).unwrap_or_default()
+/// One JUnit suite per tool run.
+pub fn test_suites(runs: &[ToolRun]) -> Vec<TestSuite> {
+    runs.iter().map(test_suite).collect()
 }
 
-fn write_suite(writer: &mut Writer<Cursor<Vec<u8>>>, run: &ToolRun) {
-    let time: f64 = run.cases.iter().map(|c| c.time.as_secs_f64()).sum();
-    let skipped = run
-        .cases
-        .iter()
-        .filter(|c| matches!(c.status, CaseStatus::Skipped | CaseStatus::Note(_)))
-        .count();
-    // A run on a broken copy that failed is what its scenario expects: its cases pass, and
-    // their names say which copy and which finding was expected.
-    let failures = if run.broken_copy.is_some() {
-        0
-    } else {
-        run.failures()
-    };
+/// The tool runs' suites as a JUnit document of their own (for a look at them alone).
+pub fn tool_suites_xml(runs: &[ToolRun]) -> String {
+    let mut report = Report::unnamed();
+    report.add_test_suites(test_suites(runs));
+    report.to_string().unwrap_or_default()
+}
+
+fn test_suite(run: &ToolRun) -> TestSuite {
     let name = match &run.broken_copy {
         Some(copy) => format!("{} (broken copy: {})", run.suite, copy.change),
         None => run.suite.clone(),
     };
-    let mut suite = BytesStart::new("testsuite");
-    suite.push_attribute(("name", sanitize(&name).as_str()));
-    suite.push_attribute(("tests", run.cases.len().to_string().as_str()));
-    suite.push_attribute(("failures", failures.to_string().as_str()));
-    suite.push_attribute(("errors", "0"));
-    suite.push_attribute(("skipped", skipped.to_string().as_str()));
-    suite.push_attribute(("time", format!("{time:.3}").as_str()));
-    let _ = writer.write_event(Event::Start(suite));
+    let mut suite = TestSuite::new(sanitize(&name));
+    suite.set_time(run.cases.iter().map(|c| c.time).sum::<Duration>());
     for case in &run.cases {
         let mut name = case.name.clone();
         let mut status = &case.status;
+        // A run on a broken copy that failed is what its scenario expects: its cases pass,
+        // and their names say which copy and which finding was expected.
         if let (Some(copy), CaseStatus::Failed(finding)) = (&run.broken_copy, &case.status) {
             let expected = copy.expected.as_deref().unwrap_or(finding.id.as_str());
             name = format!("{name} [failed as expected on the broken copy: {expected}]");
             status = &CaseStatus::Passed;
         }
-        let mut element = BytesStart::new("testcase");
-        element.push_attribute(("name", sanitize(&name).as_str()));
-        element.push_attribute(("classname", sanitize(&case.classname).as_str()));
-        element.push_attribute(("time", format!("{:.3}", case.time.as_secs_f64()).as_str()));
-        match status {
-            CaseStatus::Passed => {
-                let _ = writer.write_event(Event::Empty(element));
-            }
-            CaseStatus::Skipped => {
-                let _ = writer.write_event(Event::Start(element));
-                let _ = writer.write_event(Event::Empty(BytesStart::new("skipped")));
-                let _ = writer.write_event(Event::End(BytesEnd::new("testcase")));
-            }
-            // A note's message is its reason ("not checked: ..."), the id in front as for
-            // failures, so a CI view tells one kind of skip from another.
-            CaseStatus::Note(finding) => write_finding(writer, element, "skipped", finding),
-            CaseStatus::Failed(finding) => write_finding(writer, element, "failure", finding),
-        }
+        let mut test_case = TestCase::new(sanitize(&name), case_status(status));
+        test_case.set_classname(sanitize(&case.classname));
+        test_case.set_time(case.time);
+        suite.add_test_case(test_case);
     }
-    let _ = writer.write_event(Event::End(BytesEnd::new("testsuite")));
+    suite
 }
 
-/// A test case carrying a finding as its `<failure>` or `<skipped>` child: the id and the
-/// message's first line as the child's `message`, the whole finding as its text.
-fn write_finding(
-    writer: &mut Writer<Cursor<Vec<u8>>>,
-    case: BytesStart<'_>,
-    child: &str,
-    finding: &crate::finding::Finding,
-) {
-    let mut element = BytesStart::new(child);
-    let message = format!(
+fn case_status(status: &CaseStatus) -> TestCaseStatus {
+    match status {
+        CaseStatus::Passed => TestCaseStatus::success(),
+        CaseStatus::Skipped => TestCaseStatus::skipped(),
+        // A note's message is its reason ("not checked: ..."), and a suppressed finding's
+        // starts "suppressed: <reason>", so a CI view tells one kind of skip from another.
+        CaseStatus::Note(finding) => skipped(finding, message(finding)),
+        CaseStatus::Failed(finding) => match &finding.suppressed {
+            Some(suppressed) => skipped(
+                finding,
+                format!("suppressed: {} ({})", suppressed.reason, message(finding)),
+            ),
+            None => {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status
+                    .set_message(message(finding))
+                    .set_type(finding.id.as_str())
+                    .set_description(sanitize(&finding.to_string()));
+                status
+            }
+        },
+    }
+}
+
+fn skipped(finding: &Finding, message: String) -> TestCaseStatus {
+    let mut status = TestCaseStatus::skipped();
+    status
+        .set_message(sanitize(&message))
+        .set_description(sanitize(&finding.to_string()));
+    status
+}
+
+/// The id and the message's first line: a case's `message`, the whole finding its text.
+fn message(finding: &Finding) -> String {
+    format!(
         "[{}] {}",
         finding.id,
         first_line(&sanitize(&finding.message))
-    );
-    element.push_attribute(("message", message.as_str()));
-    if child == "failure" {
-        element.push_attribute(("type", finding.id.as_str()));
-    }
-    let _ = writer.write_event(Event::Start(case));
-    let _ = writer.write_event(Event::Start(element));
-    let _ = writer.write_event(Event::Text(BytesText::new(&sanitize(&finding.to_string()))));
-    let _ = writer.write_event(Event::End(BytesEnd::new(child)));
-    let _ = writer.write_event(Event::End(BytesEnd::new("testcase")));
+    )
 }
 
 fn first_line(text: &str) -> &str {
@@ -147,85 +152,86 @@ fn case_place(name: &str) -> Option<(&str, usize)> {
     Some((path, line.parse().ok()?))
 }
 
-/// Gives the `<skipped>` element of each scenario that did not apply to the homelab its
-/// reason as `message`, so CI shows why it was skipped.
-fn mark_not_applicable(xml: &str, scenarios: &[NotApplicableScenario]) -> String {
-    if scenarios.is_empty() {
-        return xml.to_string();
-    }
-    let mut reader = quick_xml::Reader::from_str(xml);
-    let mut writer = Writer::new(Cursor::new(Vec::new()));
-    let mut reason: Option<&str> = None;
-    loop {
-        let event = match reader.read_event() {
-            Ok(Event::Eof) => break,
-            // Unreadable: leave the file as it was rather than lose the report.
-            Err(_) => return xml.to_string(),
-            Ok(event) => event,
+/// Gives each skipped scenario that did not apply to the homelab its reason as `message`,
+/// so CI shows why it was skipped.
+fn mark_not_applicable(report: &mut Report, scenarios: &[NotApplicableScenario]) {
+    for case in report
+        .test_suites
+        .iter_mut()
+        .flat_map(|suite| suite.test_cases.iter_mut())
+    {
+        let Some((path, line)) = case_place(case.name.as_str()) else {
+            continue;
         };
-        let event = match event {
-            Event::Start(start) if start.name().as_ref() == b"testcase" => {
-                let name = start
-                    .try_get_attribute("name")
-                    .ok()
-                    .flatten()
-                    .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
-                    .unwrap_or_default();
-                reason = case_place(&name).and_then(|(path, line)| {
-                    scenarios
-                        .iter()
-                        .find(|s| s.line == line && !path.is_empty() && s.feature.ends_with(path))
-                        .map(|s| s.message.as_str())
-                });
-                Event::Start(start)
-            }
-            Event::End(end) if end.name().as_ref() == b"testcase" => {
-                reason = None;
-                Event::End(end)
-            }
-            Event::Empty(skipped) if skipped.name().as_ref() == b"skipped" && reason.is_some() => {
-                let mut marked = BytesStart::new("skipped");
-                marked.push_attribute(("message", reason.unwrap_or_default()));
-                Event::Empty(marked)
-            }
-            other => other,
-        };
-        if writer.write_event(event).is_err() {
-            return xml.to_string();
+        let reason = scenarios
+            .iter()
+            .find(|s| s.line == line && !path.is_empty() && s.feature.ends_with(path));
+        if let (Some(reason), TestCaseStatus::Skipped { message, .. }) = (reason, &mut case.status)
+        {
+            *message = Some(reason.message.as_str().into());
         }
     }
-    String::from_utf8(writer.into_inner().into_inner()).unwrap_or_else(|_| xml.to_string())
+}
+
+/// The counts of every suite and of the whole report, from the cases themselves: cucumber's
+/// file leaves some out, and the tool runs add to them.
+fn recount(report: &mut Report) {
+    let (mut tests, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
+    for suite in &mut report.test_suites {
+        suite.tests = suite.test_cases.len();
+        suite.failures = 0;
+        suite.errors = 0;
+        suite.skipped = 0;
+        for case in &suite.test_cases {
+            match &case.status {
+                TestCaseStatus::Success { .. } => {}
+                TestCaseStatus::Skipped { .. } => suite.skipped += 1,
+                TestCaseStatus::NonSuccess { kind, .. } => match kind {
+                    NonSuccessKind::Failure => suite.failures += 1,
+                    NonSuccessKind::Error => suite.errors += 1,
+                },
+            }
+        }
+        tests += suite.tests;
+        failures += suite.failures;
+        errors += suite.errors;
+        skipped += suite.skipped;
+    }
+    (report.tests, report.failures, report.errors, report.skipped) =
+        (tests, failures, errors, skipped);
 }
 
 /// Rewrites the JUnit file cucumber wrote at `path`: its text made well-formed (colour
 /// codes, control characters and invalid UTF-8 in scenario messages), the reason on each
-/// scenario that did not apply, and the tool runs appended inside `<testsuites>`.
+/// scenario that did not apply, and the tool runs added as suites.
 pub fn finish(
     path: &Path,
     runs: &[ToolRun],
     not_applicable: &[NotApplicableScenario],
 ) -> Result<(), JunitError> {
+    let shown = path.display().to_string();
     let io = |source| JunitError::Io {
-        path: path.display().to_string(),
+        path: shown.clone(),
         source,
     };
     let original = std::fs::read(path).map_err(io)?;
-    let cucumber = mark_not_applicable(
-        &sanitize(&String::from_utf8_lossy(&original)),
-        not_applicable,
-    );
-    let extra = tool_suites_xml(runs);
-    let merged = match cucumber.rfind("</testsuites>") {
-        Some(end) => format!("{}{}\n{}", &cucumber[..end], extra, &cucumber[end..]),
-        None if cucumber.trim().is_empty() => {
-            let mut writer = Writer::new(Cursor::new(Vec::new()));
-            let _ = writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-            let decl = String::from_utf8(writer.into_inner().into_inner()).unwrap_or_default();
-            format!("{decl}\n<testsuites>\n{extra}\n</testsuites>\n")
-        }
-        None => format!("{cucumber}<testsuites>\n{extra}\n</testsuites>\n"),
+    let cucumber = sanitize(&String::from_utf8_lossy(&original));
+    let mut report = if cucumber.trim().is_empty() {
+        Report::unnamed()
+    } else {
+        Report::deserialize_from_str(&cucumber).map_err(|source| JunitError::Unreadable {
+            path: shown.clone(),
+            source,
+        })?
     };
-    std::fs::write(path, merged).map_err(io)
+    mark_not_applicable(&mut report, not_applicable);
+    report.add_test_suites(test_suites(runs));
+    recount(&mut report);
+    let text = report.to_string().map_err(|source| JunitError::Serialize {
+        path: shown.clone(),
+        source,
+    })?;
+    std::fs::write(path, text).map_err(io)
 }
 
 /// Counts in a JUnit file: (testcases, failures + errors, skipped).
@@ -242,8 +248,10 @@ pub fn summarize(xml: &str) -> (usize, usize, usize) {
 mod tests {
     use std::time::Duration;
 
+    use quick_xml::events::Event;
+
     use super::*;
-    use crate::finding::{Finding, FindingId};
+    use crate::finding::FindingId;
     use crate::outcome::{BrokenCopy, ToolCase};
 
     fn run(output: &str) -> ToolRun {
@@ -362,14 +370,22 @@ mod tests {
         finish(&path, &[], &[reason]).unwrap();
         let xml = std::fs::read_to_string(&path).unwrap();
         well_formed(&xml).unwrap();
-        assert!(
-            xml.contains(
-                "feature:70:5\"><skipped message=\"not applicable: no alert quotes a label\"/>"
-            ),
+        let report = Report::deserialize_from_str(&xml).unwrap();
+        let skip_messages: Vec<Option<&str>> = report.test_suites[0]
+            .test_cases
+            .iter()
+            .map(|c| match &c.status {
+                TestCaseStatus::Skipped { message, .. } => message.as_ref().map(|m| m.as_str()),
+                _ => panic!("{xml}"),
+            })
+            .collect();
+        // The other skipped scenario keeps cucumber's plain skip.
+        assert_eq!(
+            skip_messages,
+            [Some("not applicable: no alert quotes a label"), None],
             "{xml}"
         );
-        // The other skipped scenario keeps cucumber's plain skip.
-        assert!(xml.contains("feature:75:5\"><skipped/>"), "{xml}");
+        assert_eq!(report.skipped, 2, "counted from the cases");
     }
 
     #[test]
@@ -410,6 +426,57 @@ mod tests {
             findings: vec![],
         };
         assert!(without.notes_run().is_none());
+    }
+
+    #[test]
+    fn a_suppressed_finding_is_a_skipped_case_with_its_reason_never_a_failure() {
+        use crate::finding::Suppressed;
+        use crate::outcome::CheckedFindings;
+        let suppressed = Finding::new(FindingId::new("promql/series"), "r.yml", "dead")
+            .at_line(4)
+            .about("X")
+            .suppressed_by(Suppressed {
+                file: "r.yml".into(),
+                line: 3,
+                reason: "installed by hand".into(),
+            });
+        let mut tool = run("x");
+        tool.cases[1].status = CaseStatus::Failed(suppressed.clone());
+        let checked = CheckedFindings {
+            check: "catalog checks: r.yml".into(),
+            findings: vec![suppressed],
+            broken_copy: None,
+        };
+        let mut runs = vec![tool];
+        runs.extend(super::super::collected::tool_runs_of(vec![
+            crate::outcome::Outcome::Findings(checked),
+        ]));
+        let suites = test_suites(&runs);
+        assert_eq!(
+            suites.len(),
+            2,
+            "the tool run and the check's suppressed findings"
+        );
+        for suite in &suites {
+            assert_eq!(suite.failures, 0, "{suite:?}");
+            let case = suite
+                .test_cases
+                .iter()
+                .find(|c| {
+                    matches!(c.status, TestCaseStatus::Skipped { .. })
+                        && c.name.as_str() != "skipped one"
+                })
+                .expect("a skipped case");
+            let TestCaseStatus::Skipped { message, .. } = &case.status else {
+                unreachable!()
+            };
+            assert!(
+                message
+                    .as_ref()
+                    .is_some_and(|m| m.as_str().starts_with("suppressed: installed by hand")),
+                "{message:?}"
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,8 @@
 
 pub mod annotations;
 pub mod collected;
+pub mod coverage_json;
+pub mod history;
 pub mod junit;
 pub mod living_doc;
 pub mod merge;

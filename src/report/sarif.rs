@@ -4,7 +4,9 @@
 //! One rule per check id (its summary, and its `docs/checks/<area>/<what>.md` page), one
 //! result per finding: level `error` for a failure, `note` for a note, located at the file
 //! and line relative to the repository under test (`uriBaseId` `SRCROOT`). A finding without
-//! a file has no location, one without a line a location without region.
+//! a file has no location, one without a line a location without region. A finding a
+//! `homelab-spec: ignore` comment accepted carries a `suppressions` entry (`inSource`, the
+//! comment's reason as justification, the comment's place as location).
 //!
 //! The model is our own serde types, not the `serde-sarif` crate: the log needs eight of the
 //! spec's objects, and the crate generates all of them (with builder and enum-string crates)
@@ -120,6 +122,18 @@ pub struct SarifResult {
     pub message: Message,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub locations: Vec<Location>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<Suppression>,
+}
+
+/// SARIF's `suppression`: a finding accepted on purpose by a comment in the file it is
+/// about (`inSource`), with the comment's reason and place.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Suppression {
+    pub kind: &'static str,
+    pub justification: String,
+    pub location: Location,
 }
 
 #[derive(Debug, Serialize)]
@@ -197,6 +211,23 @@ pub fn log(findings: &[Finding], root: &Path, docs_base: Option<&str>) -> Log {
                 text: message(finding),
             },
             locations: location(finding, root).into_iter().collect(),
+            suppressions: finding
+                .suppressed
+                .iter()
+                .map(|s| Suppression {
+                    kind: "inSource",
+                    justification: s.reason.clone(),
+                    location: Location {
+                        physical_location: PhysicalLocation {
+                            artifact_location: ArtifactLocation {
+                                uri: percent_encode(&s.file),
+                                uri_base_id: Some(SRCROOT),
+                            },
+                            region: Some(Region { start_line: s.line }),
+                        },
+                    },
+                })
+                .collect(),
         });
     }
     let root_uri = format!(
@@ -333,6 +364,30 @@ mod tests {
         ]
     }
 
+    fn suppressed() -> Finding {
+        Finding::new(FindingId::new("promql/series"), "r.yml", "dead")
+            .at_line(4)
+            .suppressed_by(crate::finding::Suppressed {
+                file: "r.yml".into(),
+                line: 3,
+                reason: "installed by hand".into(),
+            })
+    }
+
+    #[test]
+    fn a_suppressed_finding_carries_an_in_source_suppression_with_its_reason() {
+        let log = json(&[suppressed(), sample().remove(0)]);
+        let results = &log["runs"][0]["results"];
+        let suppression = &results[0]["suppressions"][0];
+        assert_eq!(suppression["kind"], "inSource");
+        assert_eq!(suppression["justification"], "installed by hand");
+        assert_eq!(
+            suppression["location"]["physicalLocation"]["region"]["startLine"],
+            3
+        );
+        assert!(results[1]["suppressions"].is_null());
+    }
+
     fn json(findings: &[Finding]) -> Value {
         serde_json::to_value(log(findings, Path::new("/repo"), None)).unwrap()
     }
@@ -438,6 +493,7 @@ mod tests {
             "/repo/a.tf",
             "m\nline two %",
         ));
+        findings.push(suppressed());
         write(
             &file,
             &findings,

@@ -16,7 +16,7 @@ use std::time::Duration;
 use crate::finding::Finding;
 use crate::homelab::copy::{RepositoryCopy, copy_repository};
 use crate::outcome::{BashExecution, CaseStatus, TestExecution, ToolCase, ToolRun};
-use crate::parallel::RunOnce;
+use crate::parallel::{JobSlots, RunOnce};
 use crate::shell::bash_trace::{self, TraceSetup};
 use crate::spec_root::SpecRoot;
 use crate::tools::{self, Command, Tool};
@@ -42,47 +42,47 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "bats",
         ids::TEST_FAILED,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "a BATS test failed",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "bats",
         ids::PLAN,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "bats reported fewer or more tests than it planned",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "bats",
         ids::STATUS,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "bats failed although every test passed",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "bats",
         ids::ABSOLUTE_PATH,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "a failing test read a missing file by an absolute path outside the repository",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "bats",
         ids::MISSING,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "a BATS file the suite was asked to run is missing",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "bats",
         ids::PARSE,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "a BATS file bash cannot parse",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "bats",
         ids::RUN,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "bats could not be run on the file",
     ),
 ];
@@ -433,16 +433,35 @@ fn explain_failures(run: &BatsRun, copy: &RepositoryCopy) -> Vec<Finding> {
     found
 }
 
-/// Runs several BATS files at once, bounded by the process-wide job limit it shares with
-/// Terraform ([`crate::terraform::TestRunner::parallel_limit`]); results in the given order.
+/// What the BATS runs of one suite run share: a job pool of their own (a BATS file never
+/// waits for a Terraform slot) and the run of each file of the repository under test.
+#[derive(Debug)]
+pub struct BatsRuns {
+    slots: JobSlots,
+    runs: RunOnce<Result<BatsRun, BatsError>>,
+}
+
+impl BatsRuns {
+    /// At most `jobs` BATS files at once.
+    pub fn new(jobs: usize) -> BatsRuns {
+        BatsRuns {
+            slots: JobSlots::new("bats", jobs),
+            runs: RunOnce::new(),
+        }
+    }
+}
+
+/// Runs several BATS files at once, bounded by the BATS job pool; results in the given
+/// order.
 pub fn run_files<P: AsRef<Path> + Sync>(
+    shared: &BatsRuns,
     root: &Path,
     files: &[P],
 ) -> Vec<Result<BatsRun, BatsError>> {
     crate::parallel::map(
         files,
         |file| {
-            let _slot = crate::terraform::runner::job_slot();
+            let _slot = shared.slots.acquire();
             run_path(root, file.as_ref())
         },
         |file| Err(panicked(file.as_ref())),
@@ -453,10 +472,9 @@ pub fn run_files<P: AsRef<Path> + Sync>(
 /// scenario that runs every BATS file and the scenarios about one file share it. Each
 /// scenario that uses it reports its [`BatsRun::tool_run`]; the report writer keeps one
 /// copy of each run.
-pub fn shared_run(root: &Path, file: &Path) -> Arc<Result<BatsRun, BatsError>> {
-    static RUNS: RunOnce<Result<BatsRun, BatsError>> = RunOnce::new();
-    RUNS.get_or_run(root.join(file), || {
-        let _slot = crate::terraform::runner::job_slot();
+pub fn shared_run(shared: &BatsRuns, root: &Path, file: &Path) -> Arc<Result<BatsRun, BatsError>> {
+    shared.runs.get_or_run(root.join(file), || {
+        let _slot = shared.slots.acquire();
         run_path(root, file)
     })
 }
@@ -465,6 +483,7 @@ pub fn shared_run(root: &Path, file: &Path) -> Arc<Result<BatsRun, BatsError>> {
 /// `unchanged` says is the same as in the repository under test (`spec_root`) gives that
 /// repository's run, computed once per process ([`shared_run`]); the others run afresh.
 pub fn run_files_sharing(
+    shared: &BatsRuns,
     root: &Path,
     spec_root: &Path,
     files: &[String],
@@ -474,9 +493,9 @@ pub fn run_files_sharing(
         files,
         |file| {
             if unchanged(file) {
-                (*shared_run(spec_root, Path::new(file))).clone()
+                (*shared_run(shared, spec_root, Path::new(file))).clone()
             } else {
-                let _slot = crate::terraform::runner::job_slot();
+                let _slot = shared.slots.acquire();
                 run_path(root, Path::new(file))
             }
         },
@@ -608,7 +627,7 @@ mod tests {
             "quoted.bats",
             "none.bats",
         ];
-        let results = run_files(dir.path(), &files);
+        let results = run_files(&BatsRuns::new(2), dir.path(), &files);
         let pass = results[0].as_ref().unwrap();
         assert!(pass.findings().is_empty(), "{:?}", pass.findings());
         let fail = results[1].as_ref().unwrap();

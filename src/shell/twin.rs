@@ -426,7 +426,7 @@ mod tests {
             statuses: vec![3, 3, 3, 7],
             ..RetryCase::default()
         };
-        let root = SpecRoot::current();
+        let root = crate::settings::Settings::from_env().unwrap().root;
         let seen = case.run(Implementation::Rust, &root).unwrap();
         assert_eq!(seen.attempts, 4);
         assert_eq!(seen.delays, [1, 2, 4].map(Duration::from_secs).to_vec());

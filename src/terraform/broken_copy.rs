@@ -59,6 +59,20 @@ pub const SENTENCES: [&str; 9] = [
     "a test run never finishes",
 ];
 
+/// One sentence of each change, with its placeholders filled: what a step's parameter must
+/// match (`homelab_spec::workspace::step_words`).
+pub const EXAMPLES: [&str; 9] = [
+    "the backup_schedule defaults to \"02:00\"",
+    "the data size loses its unit suffix",
+    "the SCSI controller is lsi",
+    "the health-check key algorithm is RSA",
+    "the tests directory is removed",
+    "the regression file is cut off in the middle of a run",
+    "a regression run applies without a release comment or an assertion",
+    "the regression file does not mock the proxmox provider",
+    "a test run never finishes",
+];
+
 /// A sentence no change is known by.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("no change to a module is known as {0:?}; known: {SENTENCES:?}")]
@@ -491,6 +505,13 @@ fn require(changed: usize, module: &str, what: &str) -> Result<(), TerraformErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_example_is_a_change() {
+        for example in EXAMPLES {
+            assert!(example.parse::<ModuleChange>().is_ok(), "{example}");
+        }
+    }
 
     #[test]
     fn a_guarded_default_is_changed_keeping_its_shape() {

@@ -5,7 +5,7 @@
 //! `TF_DATA_DIR`, the plugin cache, the CLI config and the JUnit report (`TestRunner`).
 //!
 //! The runs of the repository under test share one copy per process
-//! ([`RepositoryCopy::shared`]), because with the offline providers Terraform writes only
+//! ([`SharedCopy`]), because with the offline providers Terraform writes only
 //! under `TF_DATA_DIR` there: `terraform get` records the local modules in
 //! `$TF_DATA_DIR/modules/modules.json`, `validate` and `test` (plan and apply against mocks,
 //! state in memory) write nothing else. Checked by the unit test
@@ -20,8 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::TerraformError;
-use crate::homelab::copy::{RepositoryCopy, copy_repository};
-use crate::settings::Settings;
+use crate::homelab::copy::{RepositoryCopy, SharedCopy, copy_repository};
 
 /// A directory to run Terraform in, and the copy that holds it (kept alive by this value).
 #[derive(Debug)]
@@ -35,18 +34,10 @@ pub(crate) struct Workdir {
 /// `share` (else one of its own, made under `scratch`). A run that would read through a
 /// link the copy refused (below the directory or a local module it calls) is an error
 /// naming the link.
+/// The repository under test is at `root`; `shared` is the suite run's one shared copy.
 pub(crate) fn workdir(
-    name: &str,
-    dir: &Path,
-    share: bool,
-    scratch: Option<&Path>,
-) -> Result<Workdir, TerraformError> {
-    workdir_of(Settings::get().root.path(), name, dir, share, scratch)
-}
-
-/// [`workdir`] for the repository under test at `root`.
-fn workdir_of(
     root: &Path,
+    shared: &SharedCopy,
     name: &str,
     dir: &Path,
     share: bool,
@@ -59,7 +50,7 @@ fn workdir_of(
         });
     };
     let copy = if share {
-        RepositoryCopy::shared(root)
+        shared.of(root)
     } else {
         copy_repository(root, scratch).map(Arc::new)
     }
@@ -116,7 +107,7 @@ mod tests {
         let modules = root.join("infrastructure/proxmox/modules");
         let environment = root.join("infrastructure/proxmox/environments/prod");
         for (name, at) in [("vm", modules.join("vm")), ("prod", environment)] {
-            match workdir_of(&root, name, &at, false, None) {
+            match workdir(&root, &SharedCopy::default(), name, &at, false, None) {
                 Err(e) => assert_eq!(
                     crate::finding::ids_and_subjects(&e.findings()),
                     [(
@@ -128,7 +119,15 @@ mod tests {
                 Ok(w) => panic!("{name} ran in {}", w.dir.display()),
             }
         }
-        let lxc = workdir_of(&root, "lxc", &modules.join("lxc"), false, None).unwrap();
+        let lxc = workdir(
+            &root,
+            &SharedCopy::default(),
+            "lxc",
+            &modules.join("lxc"),
+            false,
+            None,
+        )
+        .unwrap();
         assert!(lxc.dir.join("main.tf").is_file());
         assert!(lxc.dir.ends_with("repo/infrastructure/proxmox/modules/lxc"));
     }
@@ -137,7 +136,15 @@ mod tests {
     fn a_directory_outside_the_repository_under_test_runs_where_it_is() {
         let dir = homelab("main.tf");
         let other = tempfile::tempdir().unwrap();
-        let w = workdir_of(other.path(), "vm", dir.path(), true, None).unwrap();
+        let w = workdir(
+            other.path(),
+            &SharedCopy::default(),
+            "vm",
+            dir.path(),
+            true,
+            None,
+        )
+        .unwrap();
         assert_eq!(w.dir, dir.path());
     }
 }

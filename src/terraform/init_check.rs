@@ -45,53 +45,53 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "terraform-init",
         ids::NO_MATCHING_RELEASE,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "no known provider release meets every constraint on it",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform-init",
         ids::LOCK_MISMATCH,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "the lock file pins a version the constraints do not allow",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform-init",
         ids::LOCK_UNUSED,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a note: the lock file pins a provider nothing requires",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform-init",
         ids::CONSTRAINT,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a version constraint Terraform cannot parse",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform-init",
         ids::PROVIDER_SOURCE,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a provider source that is not a provider address",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform-init",
         ids::LOCK_FILE,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a lock file Terraform cannot read",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform-init",
         ids::UNKNOWN_RELEASE,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a note: the constraints allow only releases newer than any known",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform-init",
         ids::NEAREST_SCHEMA,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a note: no bundled schema of the selected version; the nearest serves",
     ),
 ];

@@ -4,6 +4,7 @@
 
 pub mod broken_copy;
 pub mod constraints;
+pub mod context;
 pub mod environment;
 pub mod error;
 pub mod in_place;
@@ -18,6 +19,7 @@ pub mod runner;
 pub mod static_checks;
 pub mod tftest;
 
+pub use context::RunnerContext;
 pub use error::TerraformError;
 pub use module::{Module, RequiredProvider};
 pub use runner::{ModuleOutcome, RunOutcome, RunStatus, TestRunner};

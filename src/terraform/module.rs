@@ -52,11 +52,11 @@ impl Module {
         })
     }
 
-    /// The module's directory relative to the repository under test; its name when it lies
-    /// outside (a temporary copy). Findings name their files from here.
-    pub fn path_in_repo(&self) -> String {
+    /// The module's directory relative to the repository under test at `root`; its name
+    /// when it lies outside (a temporary copy). Findings name their files from here.
+    pub fn path_in_repo(&self, root: &Path) -> String {
         self.dir
-            .strip_prefix(crate::settings::Settings::get().root.path())
+            .strip_prefix(root)
             .map_or_else(|_| self.name.clone(), |p| p.display().to_string())
     }
 

@@ -3,34 +3,24 @@
 //! `dev_overrides`), so no registry and no `terraform init` are needed; with
 //! `SPEC_TF_PROVIDERS=registry`, the real providers through a normal `terraform init`.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use super::error::ProviderError;
-use crate::settings::Settings;
 use crate::tools::{self, Command};
 
 const BINARY: &str = "tf-offline-provider";
 
-/// How Terraform gets its providers (`SPEC_TF_PROVIDERS`, read by [`Settings`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProviderSource {
-    /// The bundled schema-only providers, through `dev_overrides` (no network).
-    Offline,
-    /// The real providers from the Terraform registry, through `terraform init` (network).
-    Registry,
-}
+/// How Terraform gets its providers (`SPEC_TF_PROVIDERS`): declared with the settings, which
+/// sit below every area.
+pub use crate::settings::ProviderSource;
 
 /// The `tf-offline-provider` binary: `SPEC_OFFLINE_PROVIDER`, or the newest release or debug
-/// build in the cargo target directory this suite was built in.
-pub fn offline_provider_binary() -> Result<PathBuf, ProviderError> {
+/// build in the cargo target directory this suite was built in. `explicit` is the setting
+/// (`Settings::offline_provider`).
+pub fn offline_provider_binary(explicit: Option<&Path>) -> Result<PathBuf, ProviderError> {
     locate_offline_provider(
-        Settings::get()
-            .offline_provider
-            .clone()
-            .map(PathBuf::into_os_string),
+        explicit.map(|p| p.as_os_str().to_os_string()),
         &target_dirs(),
     )
 }
@@ -109,17 +99,18 @@ impl OfflineProviders {
     }
 
     /// Installs the providers at their default releases with `tf-offline-provider install
-    /// DIR`.
-    pub fn install() -> Result<OfflineProviders, ProviderError> {
-        OfflineProviders::install_selected(&[])
+    /// DIR`; `binary` is `SPEC_OFFLINE_PROVIDER` (`None`: the newest build).
+    pub fn install(binary: Option<&Path>) -> Result<OfflineProviders, ProviderError> {
+        OfflineProviders::install_selected(binary, &[])
     }
 
     /// Installs the providers, `selection` naming releases other than the defaults by the
     /// provider's local name (`proxmox` → `0.95.0`): `install DIR --version proxmox=0.95.0`.
     pub fn install_selected(
+        binary: Option<&Path>,
         selection: &[(String, String)],
     ) -> Result<OfflineProviders, ProviderError> {
-        let binary = offline_provider_binary()?;
+        let binary = offline_provider_binary(binary)?;
         let dir = tempfile::Builder::new()
             .prefix("homelab-spec-providers-")
             .tempdir()
@@ -144,32 +135,6 @@ impl OfflineProviders {
                 providers.cli_config().display()
             )));
         }
-        Ok(providers)
-    }
-
-    /// The providers at their default releases, shared by every run of this process that
-    /// is still going; installed on first use, and again after the previous installation
-    /// was removed.
-    pub fn shared() -> Result<Arc<OfflineProviders>, ProviderError> {
-        OfflineProviders::shared_for(&[])
-    }
-
-    /// Like [`OfflineProviders::shared`], one installation per selection of releases: a run
-    /// installs only the releases its directories select.
-    pub fn shared_for(
-        selection: &[(String, String)],
-    ) -> Result<Arc<OfflineProviders>, ProviderError> {
-        type Installed = BTreeMap<Vec<(String, String)>, Weak<OfflineProviders>>;
-        static SHARED: Mutex<Installed> = Mutex::new(BTreeMap::new());
-        let mut key = selection.to_vec();
-        key.sort();
-        let mut installed = SHARED.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(providers) = installed.get(&key).and_then(Weak::upgrade) {
-            return Ok(providers);
-        }
-        let providers = Arc::new(OfflineProviders::install_selected(&key)?);
-        installed.retain(|_, weak| weak.strong_count() > 0);
-        installed.insert(key, Arc::downgrade(&providers));
         Ok(providers)
     }
 }

@@ -8,9 +8,10 @@
 use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::context::RunnerContext;
 use super::error::TerraformError;
 use super::junit;
 use super::module::Module;
@@ -19,8 +20,6 @@ use super::static_checks::release_comment_of;
 use super::tftest::TestFile;
 use crate::finding::{Finding, FindingId};
 use crate::outcome::{CaseStatus, TerraformKind, TerraformRun, TerraformRuns, ToolCase, ToolRun};
-use crate::parallel::RunOnce;
-use crate::settings::Settings;
 use crate::tools::{self, Command, RunError, Tool};
 
 /// Finding ids of a module whose tests ran and did not pass.
@@ -39,35 +38,35 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "terraform",
         ids::VALIDATE,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "terraform validate refused the module",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform",
         ids::TEST,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "terraform test failed outside any one run",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform",
         ids::RUN_FAILED,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "a run block of terraform test failed",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform",
         ids::RUN_SKIPPED,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "a run block was skipped because an earlier one failed",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "terraform",
         ids::NOT_TESTED,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "the module could not be tested at all (no copy, no providers, a timeout)",
     ),
 ];
@@ -284,6 +283,7 @@ type RunEnvironment = Vec<(String, PathBuf)>;
 /// Runs Terraform in copies of the repository.
 #[derive(Debug, Clone)]
 pub struct TestRunner {
+    context: Arc<RunnerContext>,
     terraform: PathBuf,
     providers: ProviderSource,
     timeout: Duration,
@@ -293,25 +293,27 @@ pub struct TestRunner {
 
 impl TestRunner {
     /// terraform from PATH (checked by `tools::find`), providers and timeout from the
-    /// run's [`Settings`].
-    pub fn from_settings() -> Result<TestRunner, TerraformError> {
+    /// suite run's settings in `context`.
+    pub fn new(context: &Arc<RunnerContext>) -> Result<TestRunner, TerraformError> {
         let terraform = tools::find(Tool::Terraform)?;
-        Ok(TestRunner::with_terraform(terraform.path))
+        Ok(TestRunner::with_terraform(context, terraform.path))
     }
 
-    /// Like [`TestRunner::from_settings`], but looks for terraform in the given PATH-style
-    /// list.
-    pub fn with_terraform_on_path(path: &OsStr) -> Result<TestRunner, TerraformError> {
+    /// Like [`TestRunner::new`], but looks for terraform in the given PATH-style list.
+    pub fn with_terraform_on_path(
+        context: &Arc<RunnerContext>,
+        path: &OsStr,
+    ) -> Result<TestRunner, TerraformError> {
         let terraform = tools::find_on_path(Tool::Terraform, path)?;
-        Ok(TestRunner::with_terraform(terraform.path))
+        Ok(TestRunner::with_terraform(context, terraform.path))
     }
 
-    fn with_terraform(terraform: PathBuf) -> TestRunner {
-        let settings = Settings::get();
+    fn with_terraform(context: &Arc<RunnerContext>, terraform: PathBuf) -> TestRunner {
         TestRunner {
+            context: context.clone(),
             terraform,
-            providers: settings.tf_providers,
-            timeout: settings.tf_timeout,
+            providers: context.providers,
+            timeout: context.timeout,
             scratch: None,
             filter: None,
         }
@@ -339,7 +341,8 @@ impl TestRunner {
     /// Validates and tests one module. `Err` when it could not be tested at all (no copy,
     /// no providers, a command that did not finish in time).
     pub fn run(&self, module: &Module) -> Result<ModuleOutcome, TerraformError> {
-        self.run_in_place(&module.name, &module.path_in_repo(), &module.dir, false)
+        let path = module.path_in_repo(self.context.root());
+        self.run_in_place(&module.name, &path, &module.dir, false)
     }
 
     /// Validates and tests `dir` (absolute) in place in a copy of the whole repository
@@ -356,7 +359,14 @@ impl TestRunner {
         install_modules: bool,
     ) -> Result<ModuleOutcome, TerraformError> {
         let share = self.scratch.is_none() && self.providers == ProviderSource::Offline;
-        let workdir = super::in_place::workdir(name, dir, share, self.scratch.as_deref())?;
+        let workdir = super::in_place::workdir(
+            self.context.root(),
+            &self.context.copy,
+            name,
+            dir,
+            share,
+            self.scratch.as_deref(),
+        )?;
         let mut builder = tempfile::Builder::new();
         let prefix = format!("homelab-spec-tf-{}-", name.replace('/', "-"));
         builder.prefix(&prefix);
@@ -383,7 +393,7 @@ impl TestRunner {
     ) -> Result<ModuleOutcome, TerraformError> {
         // Held until the module is done: the shared providers are removed with the last user.
         let (env, _providers) = self.environment(scratch, dir)?;
-        let _slot = cpu_slots().acquire();
+        let _slot = self.context.slots.acquire();
         let started = Instant::now();
 
         if install_modules {
@@ -457,7 +467,7 @@ impl TestRunner {
         })
     }
 
-    /// Tests several modules at once (bounded by [`TestRunner::parallel_limit`]), results in
+    /// Tests several modules at once (bounded by [`RunnerContext::parallel_limit`]), results in
     /// the given order.
     pub fn run_all(&self, modules: &[Module]) -> Vec<Result<ModuleOutcome, TerraformError>> {
         crate::parallel::map(modules, |module| self.run(module), panicked)
@@ -481,7 +491,7 @@ impl TestRunner {
         let providers = match self.providers {
             ProviderSource::Offline => {
                 let selection = super::init_check::selection_for(dir);
-                let providers = OfflineProviders::shared_for(&selection)?;
+                let providers = self.context.offline_providers(&selection)?;
                 let config = scratch.join("terraform.rc");
                 std::fs::copy(providers.cli_config(), &config).map_err(|e| {
                     TerraformError::io(
@@ -552,57 +562,6 @@ fn terraform_text(stdout: &str, stderr: &str) -> String {
         .join("\n")
 }
 
-/// A bound on the Terraform modules running at once across the whole process (cucumber runs
-/// scenarios concurrently): see [`TestRunner::parallel_limit`].
-struct CpuSlots {
-    free: Mutex<usize>,
-    freed: Condvar,
-}
-
-struct CpuSlot(&'static CpuSlots);
-
-impl CpuSlots {
-    fn acquire(&'static self) -> CpuSlot {
-        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
-        while *free == 0 {
-            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
-        }
-        *free -= 1;
-        CpuSlot(self)
-    }
-}
-
-impl Drop for CpuSlot {
-    fn drop(&mut self) {
-        *self.0.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
-        self.0.freed.notify_one();
-    }
-}
-
-/// A slot of the process-wide job limit ([`TestRunner::parallel_limit`]), held until
-/// dropped: other tools run in parallel (BATS files) share the limit with Terraform.
-pub(crate) fn job_slot() -> impl Drop {
-    cpu_slots().acquire()
-}
-
-fn cpu_slots() -> &'static CpuSlots {
-    static SLOTS: OnceLock<CpuSlots> = OnceLock::new();
-    SLOTS.get_or_init(|| CpuSlots {
-        free: Mutex::new(TestRunner::parallel_limit()),
-        freed: Condvar::new(),
-    })
-}
-
-impl TestRunner {
-    /// The most modules this process tests at once: `SPEC_TF_JOBS`, else two per CPU. Two,
-    /// because `terraform test` with mocked providers spends about two thirds of its wall
-    /// time waiting (a provider plugin is started and handshaken for every run: 1.6 s of
-    /// CPU in 5 s for the vm module), so one per CPU leaves the CPUs idle.
-    pub fn parallel_limit() -> usize {
-        Settings::get().tf_jobs
-    }
-}
-
 /// A module's outcome, shared between the scenarios that asked for it.
 pub type SharedOutcome = Arc<Result<ModuleOutcome, TerraformError>>;
 
@@ -630,14 +589,21 @@ impl TestRequest {
 /// repository's own modules, tested as they are, run once per process and are shared by
 /// every scenario that asks for them ([`shared_outcome`]); a copy, a filter, a timeout or
 /// another terraform runs afresh.
-pub fn test_modules(modules: &[Module], request: &TestRequest) -> Vec<SharedOutcome> {
-    let root = Settings::get().root.path();
-    if request.is_plain() && modules.iter().all(|m| m.dir.starts_with(root)) {
-        return crate::parallel::map(modules, shared_outcome, |m| Arc::new(panicked(m)));
+pub fn test_modules(
+    context: &Arc<RunnerContext>,
+    modules: &[Module],
+    request: &TestRequest,
+) -> Vec<SharedOutcome> {
+    if request.is_plain() && modules.iter().all(|m| m.dir.starts_with(context.root())) {
+        return crate::parallel::map(
+            modules,
+            |m| shared_outcome(context, m),
+            |m| Arc::new(panicked(m)),
+        );
     }
     let runner = match &request.terraform_path {
-        Some(path) => TestRunner::with_terraform_on_path(path),
-        None => TestRunner::from_settings(),
+        Some(path) => TestRunner::with_terraform_on_path(context, path),
+        None => TestRunner::new(context),
     };
     let runner = match runner {
         Ok(runner) => runner,
@@ -662,10 +628,9 @@ pub fn test_modules(modules: &[Module], request: &TestRequest) -> Vec<SharedOutc
 /// The outcome of a module of the repository under test, computed once per process: the
 /// per-module scenarios and the all-modules scenario share it. Each scenario that uses it
 /// reports its [`ModuleOutcome::tool_run`]; the report writer keeps one copy of each run.
-pub fn shared_outcome(module: &Module) -> SharedOutcome {
-    static OUTCOMES: RunOnce<Result<ModuleOutcome, TerraformError>> = RunOnce::new();
-    OUTCOMES.get_or_run(module.dir.clone(), || {
-        TestRunner::from_settings().and_then(|runner| runner.run(module))
+pub fn shared_outcome(context: &Arc<RunnerContext>, module: &Module) -> SharedOutcome {
+    context.outcomes.get_or_run(module.dir.clone(), || {
+        TestRunner::new(context).and_then(|runner| runner.run(module))
     })
 }
 
@@ -743,15 +708,5 @@ mod tests {
             duration: Duration::ZERO,
         };
         assert!(!outcome.passed());
-    }
-
-    #[test]
-    fn slots_are_given_back() {
-        let slots = cpu_slots();
-        let before = *slots.free.lock().unwrap();
-        {
-            let _a = slots.acquire();
-        }
-        assert_eq!(*slots.free.lock().unwrap(), before);
     }
 }

@@ -25,65 +25,65 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS_TFTEST: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS_TFTEST: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "tftest",
         ids::NO_TESTS,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a module without any .tftest.hcl file",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "tftest",
         ids::PARSE,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a .tftest.hcl file that cannot be read",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "tftest",
         ids::MOCK_PROVIDER,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a module test that does not mock a provider the module uses",
     ),
 ];
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS_MODULE: &[crate::checks::Check] = &[crate::checks::Check::new(
+pub(crate) const CHECKS_MODULE: &[crate::finding::Check] = &[crate::finding::Check::new(
     "module",
     ids::VERSIONS,
-    crate::checks::Depth::Offline,
+    crate::finding::Depth::Offline,
     "a module without required_providers naming source and version",
 )];
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS_REGRESSION: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS_REGRESSION: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "regression",
         ids::NO_REGRESSION_FILE,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a module without tests/regression.tftest.hcl",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "regression",
         ids::NO_RUNS,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a regression file without run blocks",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "regression",
         ids::PLAN_ONLY,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a regression run that is not command = plan",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "regression",
         ids::ASSERT,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a regression run without an assert",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "regression",
         ids::RELEASE_COMMENT,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a regression run without the comment naming the release it guards",
     ),
 ];
@@ -103,10 +103,11 @@ pub fn release_comment_of(comment_above: &[String]) -> Option<&str> {
         .map(String::as_str)
 }
 
-/// All findings for one module; empty when its tests are in order.
-pub fn check_module(module: &Module) -> Vec<Finding> {
+/// All findings for one module of the repository at `root`; empty when its tests are in
+/// order.
+pub fn check_module(root: &Path, module: &Module) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let base = module.path_in_repo();
+    let base = module.path_in_repo(root);
     let finding = |check: FindingId,
                    file: PathBuf,
                    line: Option<usize>,
@@ -307,7 +308,7 @@ mod tests {
             ),
             VERSIONS,
         );
-        assert_eq!(check_module(&module), vec![]);
+        assert_eq!(check_module(Path::new("/nowhere"), &module), vec![]);
     }
 
     #[test]
@@ -318,7 +319,7 @@ mod tests {
             ),
             VERSIONS,
         );
-        let findings = check_module(&module);
+        let findings = check_module(Path::new("/nowhere"), &module);
         let checks: Vec<_> = findings.iter().map(|f| f.id).collect();
         pretty_assertions::assert_eq!(
             checks,
@@ -334,7 +335,7 @@ mod tests {
     fn a_missing_regression_file_and_a_missing_mock_are_found() {
         let versions = "terraform {\n  required_providers {\n    proxmox = { source = \"bpg/proxmox\" }\n    tls = { source = \"hashicorp/tls\" }\n  }\n}\n";
         let (_dir, module) = module_with(None, versions);
-        let findings = check_module(&module);
+        let findings = check_module(Path::new("/nowhere"), &module);
         pretty_assertions::assert_eq!(
             crate::finding::ids_and_subjects(&findings),
             [
@@ -348,7 +349,7 @@ mod tests {
     fn a_module_without_tests_is_one_finding() {
         let dir = tempfile::tempdir().unwrap();
         let module = Module::at("m", dir.path()).unwrap();
-        let findings = check_module(&module);
+        let findings = check_module(Path::new("/nowhere"), &module);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].id, ids::NO_TESTS);
     }
@@ -356,7 +357,7 @@ mod tests {
     #[test]
     fn an_unparsable_file_is_a_finding_with_its_line() {
         let (_dir, module) = module_with(Some("run \"x\" {\n  command = \n"), VERSIONS);
-        let findings = check_module(&module);
+        let findings = check_module(Path::new("/nowhere"), &module);
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(findings[0].id, ids::PARSE);
         assert!(findings[0].line.is_some_and(|l| l >= 2));

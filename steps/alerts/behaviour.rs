@@ -8,7 +8,7 @@ use cucumber::{given, then, when};
 use homelab_spec::alerts::promtool;
 use homelab_spec::alerts::timeline::{self, TimelineError, TimelineRequest};
 use homelab_spec::not_applicable::NotApplicable;
-use homelab_spec::outcome::{AlertTimeline, Outcome};
+use homelab_spec::outcome::{AlertCase, AlertShows, AlertTimeline, Outcome};
 use promtool::{BehaviourTest, Expectation, InputSeries};
 
 use super::super::{OrFail, World};
@@ -61,7 +61,17 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
         .map(|e| e.alert().to_string())
         .ok_or("no expectation")?;
     let scratch = tempfile::tempdir().or_fail()?;
-    let rules_file = rules_file_defining(world, &alert, scratch.path())?;
+    let (rules_file, rules_path) = rules_file_defining(world, &alert, scratch.path())?;
+    // What the case shows, for the coverage report: "fires" shows it firing; "does not
+    // fire" and "is pending but does not fire yet" show it staying quiet.
+    let shows = if expectations
+        .iter()
+        .any(|e| matches!(e, Expectation::Fires { .. }))
+    {
+        AlertShows::Firing
+    } else {
+        AlertShows::Quiet
+    };
     let test = BehaviourTest {
         rules_file,
         interval: Duration::from_secs(60),
@@ -89,6 +99,13 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
             timeline.map_err(|e| format!("the alert's timeline for the report failed: {e}"))?;
         world.outcomes.push(Outcome::AlertTimeline(timeline));
     }
+    world.outcomes.push(Outcome::AlertCase(AlertCase {
+        alert,
+        rules_file: rules_path,
+        shows,
+        unit_test: None,
+        passed: outcome.passed,
+    }));
     if outcome.passed {
         Ok(())
     } else {
@@ -97,17 +114,20 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
 }
 
 /// The deployed rules file that defines `alert`, as a file promtool can read (a rendered
-/// template is written under `scratch`). A homelab without the alert fails the scenario when
+/// template is written under `scratch`), and its path relative to the repository root. A homelab without the alert fails the scenario when
 /// the plan requires the alert (`@plan`), and otherwise makes it not applicable: another
 /// homelab's alerts are not this repository's.
 fn rules_file_defining(
     world: &mut World,
     alert: &str,
     scratch: &std::path::Path,
-) -> Result<std::path::PathBuf, String> {
+) -> Result<(std::path::PathBuf, String), String> {
     let homelab = world.layout.homelab()?;
     match homelab_spec::homelab::rules::file_defining(homelab, alert) {
-        Some(file) => file.file_on_disk(&homelab.root, scratch).or_fail(),
+        Some(file) => Ok((
+            file.file_on_disk(&homelab.root, scratch).or_fail()?,
+            file.path.clone(),
+        )),
         None if world.plan => Err(format!(
             "no deployed rules file defines the alert {alert}, which the v1.1 plan requires"
         )),

@@ -2,7 +2,7 @@
 //! static and catalog checks, a real Prometheus loading them all, and promtool. The plan's
 //! numbers are floors here: the count is reported, never pinned.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cucumber::{given, then, when};
 use homelab_spec::alerts::Depth;
@@ -13,9 +13,8 @@ use std::sync::Arc;
 
 use homelab_spec::alerts::catalog_versions::CatalogLibrary;
 use homelab_spec::alerts::engine_version::EngineVersions;
-use homelab_spec::homelab::copy::copy_repository;
 use homelab_spec::homelab::growth::{
-    RepositoryChange, SECOND_RULES_FILE, UNKNOWN_METRIC_ALERT, deploy_exporter_release,
+    ExporterRelease, RepositoryChange, SECOND_RULES_FILE, UNKNOWN_METRIC_ALERT,
 };
 use homelab_spec::homelab::rules::{
     lint_rules_files, merged, published_metrics, rules_files_on_disk,
@@ -29,7 +28,7 @@ use super::super::{OrFail, World};
 #[then(regex = r"^the check lists (\w+) and (\w+) as not checked, naming what deploys them$")]
 fn listed_as_not_checked(world: &mut World, first: String, second: String) -> Result<(), String> {
     let report = world.alerts.report()?;
-    println!("the checks report:\n{}", listing(&report.findings));
+    say!("the checks report:\n{}", listing(&report.findings));
     let missing: Vec<&String> = [&first, &second]
         .into_iter()
         .filter(|rule| {
@@ -69,11 +68,11 @@ fn checks_run_over_every_file(world: &mut World) -> Result<(), String> {
     // Metrics the homelab's own scripts write count as published (`textfile/undeclared`
     // when the contract lacks them).
     let published = published_metrics(homelab).or_fail()?;
-    let started = Instant::now();
     let reports = lint_rules_files(homelab, Depth::Deployed(&attribution, &published));
-    let took = started.elapsed();
+    // The CPU time of the checks, not wall time, which grows on a busy machine.
+    let took = reports.iter().map(|r| r.cpu_time).sum();
     for report in &reports {
-        println!(
+        say!(
             "{}: {} alerting rules, {} recording rules, {} findings",
             report.file,
             report.alerting_rules,
@@ -82,10 +81,10 @@ fn checks_run_over_every_file(world: &mut World) -> Result<(), String> {
         );
     }
     for report in &reports {
-        world.outcomes.push(Outcome::Findings(CheckedFindings {
+        world.record(Outcome::Findings(CheckedFindings {
             check: format!("catalog checks: {}", report.file),
             findings: report.findings.clone(),
-            broken_copy: world.layout.broken_copy(),
+            broken_copy: None,
         }));
     }
     world.alerts.lint_time = Some(took);
@@ -98,7 +97,7 @@ fn checks_run_over_every_file(world: &mut World) -> Result<(), String> {
 )]
 fn at_least_alerting_rules(world: &mut World, floor: usize) -> Result<(), String> {
     let report = world.alerts.report()?;
-    println!(
+    say!(
         "{} alerting rules in {} groups over {}",
         report.alerting_rules,
         report.groups.len(),
@@ -144,7 +143,7 @@ fn reports_in_second_file(world: &mut World, id: String, rule: String) -> Result
         .findings
         .iter()
         .any(|f| f.is(&id, Some(&rule)) && f.file == SECOND_RULES_FILE && f.line == Some(line));
-    println!("the checks report:\n{}", listing(&report.findings));
+    say!("the checks report:\n{}", listing(&report.findings));
     if found && rule == UNKNOWN_METRIC_ALERT {
         Ok(())
     } else {
@@ -165,7 +164,7 @@ fn reports_label_in_second_file(
     label: String,
 ) -> Result<(), String> {
     let report = world.alerts.report()?;
-    println!("the checks report:\n{}", listing(&report.findings));
+    say!("the checks report:\n{}", listing(&report.findings));
     let found = report.findings.iter().any(|f| {
         f.is(&id, Some(&rule))
             && f.file == SECOND_RULES_FILE
@@ -198,7 +197,7 @@ async fn a_server_with_every_file(world: &mut World) -> Result<(), String> {
     world.shard_share(RunKind::PrometheusLoad, vec![loads], String::clone)?;
     let homelab = world.layout.homelab()?;
     // Which engine checks the rules, next to the Prometheus the homelab deploys.
-    println!("{}", EngineVersions::of(homelab).header());
+    say!("{}", EngineVersions::of(homelab).header());
     let files = rules_files_on_disk(homelab, scratch.path()).or_fail()?;
     world.alerts.rendered = Some(scratch);
     let server = tokio::task::spawn_blocking(move || {
@@ -226,7 +225,7 @@ fn it_reports_what_the_files_hold(world: &mut World, floor: usize) -> Result<(),
     let mut groups: Vec<&str> = rules.iter().map(|r| r.group.as_str()).collect();
     groups.dedup();
     let want_groups: usize = homelab.rules_files.iter().map(|f| f.groups).sum();
-    println!(
+    say!(
         "Prometheus reports {alerting} alerting rules in {} groups from {} files",
         groups.len(),
         homelab.rules_files.len()
@@ -264,16 +263,14 @@ async fn promtool_checks_every_file(world: &mut World) -> Result<(), String> {
     .await
     .map_err(|e| format!("promtool did not finish: {e}"))?
     .or_fail()?;
-    let broken = world.layout.broken_copy();
     let engine = EngineVersions::of(&homelab);
-    println!("{}", engine.header());
+    say!("{}", engine.header());
     world.alerts.promtool_checks.clear();
     for (name, outcome) in names.into_iter().zip(outcomes) {
         let mut run = outcome.tool_run(&name);
         // junit.xml names the engine that checked the file next to the deployed version.
         run.suite = format!("{} ({})", run.suite, engine.short());
-        run.broken_copy = broken.clone();
-        world.outcomes.push(Outcome::ToolRun(run));
+        world.record(Outcome::ToolRun(run));
         world.alerts.promtool_checks.push((name, outcome));
     }
     world.alerts.rendered = Some(scratch);
@@ -300,7 +297,7 @@ fn promtool_agrees(world: &mut World) -> Result<(), String> {
         .filter(|f| checks.iter().any(|(name, _)| *name == f.path))
         .map(|f| f.alerting_rules + f.recording_rules)
         .sum();
-    println!("promtool finds {found} rules in {} files", checks.len());
+    say!("promtool finds {found} rules in {} files", checks.len());
     if refused.is_empty() && found == held {
         Ok(())
     } else {
@@ -327,16 +324,8 @@ fn a_release_without_an_alert_metric(world: &mut World) -> Result<(), String> {
     let (release, metric, gone_in) = library
         .removed_metric("node-exporter")
         .ok_or("no node-exporter release lacks a metric of an older one")?;
-    println!("node-exporter {release} no longer has {metric} (gone in {gone_in})");
-    let copy = copy_repository(world.root().path(), None).or_fail()?;
-    deploy_exporter_release(&copy.root, &release, &metric).or_fail()?;
-    crate::steps::layout::use_changed_copy(
-        world,
-        copy,
-        crate::steps::layout::CopyChange::Named(
-            RepositoryChange::ExporterReleaseWithoutAlertMetric,
-        ),
-    )?;
+    say!("node-exporter {release} no longer has {metric} (gone in {gone_in})");
+    world.change(ExporterRelease { release, metric })?;
     world.alerts.catalogs = Some(library);
     world.alerts.catalogs_dir = scratch;
     world.alerts.removed_release = Some(format!("node-exporter {gone_in}"));
@@ -351,7 +340,7 @@ fn reports_the_release(world: &mut World, id: String, rule: String) -> Result<()
         .clone()
         .ok_or("no earlier step deployed a release")?;
     let report = world.alerts.report()?;
-    println!("the checks report:\n{}", listing(&report.findings));
+    say!("the checks report:\n{}", listing(&report.findings));
     let found = report.findings.iter().any(|f| {
         f.is(&id, Some(&rule)) && f.found.as_deref() == Some(release.as_str()) && f.line.is_some()
     });

@@ -24,8 +24,8 @@ async fn evaluated_every_rule(world: &mut World) -> Result<(), String> {
     // Kept until the scenario ends, then stopped by Drop even if a later step fails.
     world.alerts.server = Some(server);
     let mut rules = rules.map_err(|e| e.to_string())?;
-    let root = world.root();
-    let mut bases = vec![root.path()];
+    let root = world.root().to_path_buf();
+    let mut bases = vec![root.as_path()];
     bases.extend(world.alerts.rendered.as_ref().map(|dir| dir.path()));
     homelab_spec::alerts::server::relative_files(&mut rules, &bases);
     world.outcomes.push(homelab_spec::outcome::Outcome::ToolRun(
@@ -43,7 +43,7 @@ fn every_rule_is_healthy(world: &mut World) -> Result<(), String> {
         .as_ref()
         .ok_or("no rules were read by an earlier step")?;
     for rule in rules.iter().filter(|r| r.not_due) {
-        println!("{}: {}", rule.name, rule.not_due_reason());
+        say!("{}: {}", rule.name, rule.not_due_reason());
     }
     let unhealthy: Vec<String> = rules
         .iter()
@@ -92,17 +92,9 @@ async fn promtool_checks(world: &mut World) -> Result<(), String> {
         .await
         .map_err(|e| format!("promtool did not finish: {e}"))?
         .map_err(|e| e.to_string())?;
-    let mut run = outcome.tool_run(&world.alerts.display_name);
-    if world.alerts.scratch.is_some() {
-        // A broken copy: promtool refusing it is what the scenario expects.
-        run.broken_copy = Some(homelab_spec::outcome::BrokenCopy {
-            change: format!("a broken copy of {}", homelab_spec::alerts::RULES_FILE),
-            expected: None,
-        });
-    }
-    world
-        .outcomes
-        .push(homelab_spec::outcome::Outcome::ToolRun(run));
+    // On a broken copy, promtool refusing it is what the scenario expects.
+    let run = outcome.tool_run(&world.alerts.display_name);
+    world.record(homelab_spec::outcome::Outcome::ToolRun(run));
     world.alerts.promtool_check = Some(outcome);
     Ok(())
 }
@@ -155,9 +147,12 @@ fn terraform_reads_the_rules(world: &mut World, relative: String) -> Result<(), 
         })?;
     match file.reads.iter().find(|read| read.config == module) {
         Some(read) => {
-            println!(
+            say!(
                 "{}:{}: {}({}) deploys {expected}",
-                read.tf_file, read.line, read.function, read.argument
+                read.tf_file,
+                read.line,
+                read.function,
+                read.argument
             );
             Ok(())
         }

@@ -4,18 +4,17 @@
 use cucumber::{given, then, when};
 use homelab_spec::alerts::catalog::CatalogSet;
 use homelab_spec::alerts::roles::{self, Sample};
-use homelab_spec::alerts::script_edit::{self, ScriptChange};
+use homelab_spec::alerts::script_edit::ScriptChange;
 use homelab_spec::alerts::textfile::{self, PublishedMetric, ids};
 use homelab_spec::finding::{Finding, FindingId, listing};
 use homelab_spec::not_applicable::NotApplicable;
+use homelab_spec::workspace::ScriptEdit;
 
 use super::super::{OrFail, World};
 
 /// This feature's part of a scenario's state.
 #[derive(Debug, Default)]
 pub struct TextfileState {
-    /// A broken copy of the repository's scripts; the real ones when `None`.
-    copy: Option<tempfile::TempDir>,
     published: Option<Vec<PublishedMetric>>,
     findings: Option<Vec<Finding>>,
     /// What the broken copy changed: the script, the metric, and the label or new name.
@@ -49,7 +48,7 @@ impl TextfileState {
 
 /// The samples the homelab's publishing scripts write through the textfile library.
 fn samples(world: &mut World) -> Result<Vec<Sample>, String> {
-    let root = world.root().path().to_path_buf();
+    let root = world.root().to_path_buf();
     let mut texts = Vec::new();
     for script in &world.layout.homelab()?.publishing_scripts {
         let path = root.join(&script.path);
@@ -72,9 +71,8 @@ fn change_by_role(
     let samples = samples(world)?;
     let (sample, word) = find(&samples).map_err(|why| world.skip(why))?;
     let change = change(&sample, &word);
-    let copy =
-        script_edit::copy_with_change(world.root().path(), &sample.script, &change).or_fail()?;
-    world.textfile.copy = Some(copy);
+    let script = sample.script.clone();
+    world.change(ScriptEdit { script, change })?;
     world.textfile.changed = Some(Changed {
         script: sample.script,
         metric: sample.metric,
@@ -130,10 +128,7 @@ fn a_copy_with_label(world: &mut World) -> Result<(), String> {
 
 #[when("the operations scripts run against a stand-in Proxmox node, Terraform and certificates")]
 async fn the_scripts_run(world: &mut World) -> Result<(), String> {
-    let root = match &world.textfile.copy {
-        Some(copy) => copy.path().to_path_buf(),
-        None => world.root().path().to_path_buf(),
-    };
+    let root = world.root().to_path_buf();
     // The scripts held to the contract (they use the textfile library), run where the
     // scenario put them; the others are judged by what they write (the catalog check).
     let scripts: Vec<String> = world

@@ -1,4 +1,6 @@
-"""Validates a SARIF file against the SARIF 2.1.0 JSON schema (a draft-04 schema).
+"""Validates a JSON file against a JSON schema: findings.sarif against the SARIF 2.1.0 schema
+(draft-04), reports/coverage.json against docs/coverage.schema.json (draft 2020-12). The
+validator follows the schema's "$schema" (draft-04 when it names none).
 
 Usage: python3 validate.py SCHEMA FILE; prints every error with its JSON path, exit 1 if any.
 """
@@ -12,7 +14,9 @@ with open(schema_path, encoding="utf-8") as f:
     schema = json.load(f)
 with open(file_path, encoding="utf-8") as f:
     log = json.load(f)
-validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
+cls.check_schema(schema)
+validator = cls(schema, format_checker=jsonschema.FormatChecker())
 errors = sorted(validator.iter_errors(log), key=lambda e: list(e.absolute_path))
 for error in errors:
     path = "/".join(str(p) for p in error.absolute_path)

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use super::coverage::{CoverageView, HistoryView, coverage_view, history_view};
 use super::svg::{self, TimelineSvg, WaitBars};
 use super::{Criterion, FeatureReport, RunReport, STORIES, ScenarioReport, Status};
 use crate::finding::Finding;
@@ -39,6 +40,8 @@ struct Page {
     skipped: usize,
     errors: Vec<String>,
     stories: Vec<Story>,
+    coverage: Option<CoverageView>,
+    history: Option<HistoryView>,
 }
 
 #[derive(Serialize)]
@@ -87,7 +90,8 @@ struct ScenarioView {
     error: Option<String>,
     not_applicable: Option<String>,
     findings: Vec<FindingView>,
-    /// What the scenario's checks did not judge, and why: shown whatever the verdict.
+    /// What the scenario's checks did not judge, and why, and the findings a suppression
+    /// comment accepted, with its reason: shown whatever the verdict.
     notes: Vec<FindingView>,
     timelines: Vec<TimelineSvg>,
 }
@@ -95,6 +99,8 @@ struct ScenarioView {
 #[derive(Serialize)]
 struct FindingView {
     note: bool,
+    /// The reason of the suppression comment that accepted it, when one did.
+    suppressed: Option<String>,
     place: String,
     subject: String,
     id: String,
@@ -126,6 +132,7 @@ struct TerraformRow {
 fn finding_view(f: &Finding) -> FindingView {
     FindingView {
         note: f.is_note(),
+        suppressed: f.suppressed.as_ref().map(|s| s.reason.clone()),
         place: match f.line {
             Some(line) => format!("{}:{line}", f.file),
             None => f.file.clone(),
@@ -189,14 +196,14 @@ fn scenario_view(s: &ScenarioReport) -> ScenarioView {
         findings: if failed {
             findings_of(&s.outcomes)
                 .into_iter()
-                .filter(|f| !f.note)
+                .filter(|f| !f.note && f.suppressed.is_none())
                 .collect()
         } else {
             Vec::new()
         },
         notes: findings_of(&s.outcomes)
             .into_iter()
-            .filter(|f| f.note)
+            .filter(|f| f.note || f.suppressed.is_some())
             .collect(),
         timelines: s
             .outcomes
@@ -394,6 +401,8 @@ fn page(report: &RunReport) -> Page {
         skipped: count(Status::Skipped),
         errors: report.errors.clone(),
         stories,
+        coverage: report.coverage.as_ref().map(coverage_view),
+        history: report.history.as_ref().map(|h| history_view(report, h)),
     }
 }
 
@@ -430,7 +439,8 @@ mod tests {
     use super::*;
     use crate::finding::FindingId;
     use crate::outcome::{AlertState, AlertTimeline, CheckedFindings};
-    use crate::report::living_doc::{FailedStep, RuleReport};
+    use crate::report::history::{RunRecord, Verdict};
+    use crate::report::living_doc::{FailedStep, HistoryReport, RuleReport};
 
     fn feature(tag: &str, criteria: Vec<Criterion>) -> FeatureReport {
         FeatureReport {
@@ -451,6 +461,8 @@ mod tests {
             duration: Duration::from_millis(1500),
             features,
             errors: Vec::new(),
+            coverage: None,
+            history: None,
         }
     }
 
@@ -524,6 +536,168 @@ mod tests {
         assert!(html.contains("Rule &lt;b&gt;&quot;x&quot; &amp; &#x27;y&#x27;&lt;&#x2f;b&gt;"));
         assert!(html.contains("class=\"finding-id\">[promql&#x2f;series]</span>"));
         assert!(html.contains("class=\"state firing\""));
+    }
+
+    fn record(started: &str, key: &str, verdict: Verdict) -> RunRecord {
+        RunRecord {
+            started: started.into(),
+            commit: None,
+            counts: Default::default(),
+            coverage: Default::default(),
+            scenarios: [(key.to_string(), verdict)].into(),
+        }
+    }
+
+    #[test]
+    fn the_page_shows_what_is_tested_and_what_changed_with_a_trend_after_two_runs() {
+        let mut failed = ScenarioReport::new("A unit failed for 6 minutes", 12);
+        failed.status = Status::Failed;
+        let mut report = run(vec![feature("us1", vec![Criterion::Scenario(failed)])]);
+        report.coverage = Some(crate::report::coverage_json::sample());
+        let before = record(
+            "2026-01-01T00:00:00Z",
+            "features/us1.feature:12",
+            Verdict::Passed,
+        );
+        let now = record(
+            "2026-01-02T00:00:00Z",
+            "features/us1.feature:12",
+            Verdict::Failed,
+        );
+        let history = |runs: Vec<RunRecord>| HistoryReport {
+            current: now.clone(),
+            previous: runs.iter().rev().nth(1).cloned(),
+            runs,
+            note: None,
+        };
+        report.history = Some(history(vec![before.clone(), now.clone()]));
+        let html = render(&report).unwrap();
+        // The scenario's anchor, and the coverage matrix and the change linking to it.
+        assert!(
+            html.contains(r#"id="features&#x2f;us1.feature:12""#),
+            "no anchor"
+        );
+        assert!(html.contains(r#"id="what-is-tested""#));
+        assert!(html.contains(r#"<td class="untested">untested</td>"#));
+        assert!(html.contains(
+            r##"<ul class="changes failing"><li><a href="#features&#x2f;us1.feature:12">A unit failed for 6 minutes</a>"##
+        ));
+        assert!(
+            html.contains(r#"<svg class="trend""#),
+            "no trend after two runs"
+        );
+
+        report.history = Some(history(vec![now.clone()]));
+        let html = render(&report).unwrap();
+        assert!(
+            !html.contains(r#"<svg class="trend""#),
+            "a trend from one run"
+        );
+        assert!(html.contains("No earlier run is recorded"));
+    }
+
+    /// The coverage section of a homelab a little larger than this repository (40 rules,
+    /// 200 Terraform elements, 60 functions over 12 files, 12 textfile metrics, every cell
+    /// full of cases with long names) leaves the page under the 500 KB it may take.
+    #[test]
+    fn the_coverage_section_of_a_homelab_this_size_stays_small() {
+        use crate::coverage::*;
+        let case = |kind, i: usize| CaseRef {
+            kind,
+            name: format!("a case with a name of a usual length, number {i}"),
+            file: "features/us1_alerts_behaviour.feature".into(),
+            line: Some(i as u32 + 1),
+        };
+        let many = |kind, n: usize| (0..n).map(|i| case(kind, i)).collect::<Vec<_>>();
+        let coverage = Coverage {
+            schema_version: model::SCHEMA_VERSION,
+            alerts: (0..40)
+                .map(|i| RuleCoverage {
+                    alert: format!("HomelabAlertNumber{i}"),
+                    file: "infrastructure/proxmox/modules/monitoring-stack/files/prometheus/alerts/default.yml".into(),
+                    line: Some(i),
+                    firing: many(CaseKind::Scenario, 3),
+                    quiet: many(CaseKind::Promtool, 2),
+                    status: RuleStatus::Tested,
+                })
+                .collect(),
+            terraform: (0..200)
+                .map(|i| TerraformElement {
+                    directory: "infrastructure/proxmox/modules/monitoring-stack".into(),
+                    kind: ElementKind::Resource,
+                    address: format!("proxmox_virtual_environment_vm.element_{i}"),
+                    file: "main.tf".into(),
+                    line: Some(i),
+                    covered_by: many(CaseKind::TerraformTest, 3),
+                })
+                .collect(),
+            bash: (0..60)
+                .map(|i| FunctionCoverage {
+                    function: format!("function_number_{i}"),
+                    file: format!("scripts/lib/file{}.sh", i % 12),
+                    line: i + 1,
+                    executed_by: many(CaseKind::Bats, 20),
+                })
+                .collect(),
+            bash_files: (0..12)
+                .map(|i| FileLines {
+                    file: format!("scripts/lib/file{i}.sh"),
+                    executable: 300,
+                    executed: 200,
+                    missed: (1..=100).map(|l| l * 3).collect(),
+                })
+                .collect(),
+            textfile: (0..12)
+                .map(|i| TextfileMetric {
+                    metric: format!("homelab_textfile_metric_{i}"),
+                    alerts: vec!["BackupStale".into(), "BackupFailed".into()],
+                    script: Some("scripts/backup-status.sh".into()),
+                    line: Some(i),
+                    executed_by: many(CaseKind::Bats, 4),
+                })
+                .collect(),
+        };
+        let mut report = run(Vec::new());
+        let without = render(&report).unwrap().len();
+        report.coverage = Some(coverage);
+        let section = render(&report).unwrap().len() - without;
+        eprintln!("coverage section: {section} bytes");
+        // With the rest of this repository's page (about 250 KB for 168 scenarios), under 500 KB.
+        assert!(
+            section < 230_000,
+            "the coverage section takes {section} bytes"
+        );
+    }
+
+    #[test]
+    fn a_suppressed_finding_is_listed_with_its_reason_in_a_passed_scenario() {
+        let mut scenario = ScenarioReport::new("accepted", 7);
+        scenario.status = Status::Passed;
+        scenario.outcomes = vec![Outcome::Findings(CheckedFindings {
+            check: "c".into(),
+            broken_copy: None,
+            findings: vec![
+                Finding::new(FindingId::new("promql/series"), "r.yml", "dead")
+                    .at_line(4)
+                    .about("ToolingQueueStuck")
+                    .suppressed_by(crate::finding::Suppressed {
+                        file: "r.yml".into(),
+                        line: 3,
+                        reason: "installed by hand".into(),
+                    }),
+            ],
+        })];
+        let html = render(&run(vec![feature(
+            "US1",
+            vec![Criterion::Scenario(scenario)],
+        )]))
+        .unwrap();
+        assert!(
+            html.contains(
+                "<li class=\"note\">suppressed (installed by hand): r.yml:4 ToolingQueueStuck"
+            ),
+            "{html}"
+        );
     }
 
     #[test]

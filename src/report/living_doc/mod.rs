@@ -7,6 +7,7 @@
 //! events and the outcomes each scenario collected; [`write_html`] renders it (see
 //! [`html`]) into one self-contained file: inline CSS and SVG, no script, nothing fetched.
 
+mod coverage;
 mod html;
 mod series;
 mod svg;
@@ -15,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::coverage::Coverage;
 use crate::outcome::Outcome;
+use crate::report::history::{RunRecord, Verdict};
 
 pub use html::{HtmlError, render, write_html};
 
@@ -187,6 +190,23 @@ pub struct RunReport {
     pub features: Vec<FeatureReport>,
     /// Feature files that could not be read or parsed: the run failed before they ran.
     pub errors: Vec<String>,
+    /// What the run's cases exercise, for the "What is tested" section.
+    pub coverage: Option<Coverage>,
+    /// The kept runs and this one, for the "Since the previous run" section.
+    pub history: Option<HistoryReport>,
+}
+
+/// This run next to the history (`reports/history.json`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryReport {
+    /// This run.
+    pub current: RunRecord,
+    /// The run before it.
+    pub previous: Option<RunRecord>,
+    /// Every kept run, oldest first (this one last when it was recorded).
+    pub runs: Vec<RunRecord>,
+    /// Why this run is not recorded (a filter, a shard, a history file that could not be read).
+    pub note: Option<String>,
 }
 
 impl RunReport {
@@ -201,7 +221,27 @@ impl RunReport {
             duration: Duration::ZERO,
             features: Vec::new(),
             errors: Vec::new(),
+            coverage: None,
+            history: None,
         }
+    }
+
+    /// Each scenario's verdict, keyed by `<feature file>:<line>` (its anchor on the page).
+    pub fn verdicts(&self) -> std::collections::BTreeMap<String, Verdict> {
+        self.features
+            .iter()
+            .flat_map(|f| {
+                f.scenarios().map(|s| {
+                    let verdict = match s.status {
+                        Status::Passed => Verdict::Passed,
+                        Status::Failed => Verdict::Failed,
+                        Status::Skipped if s.not_applicable.is_some() => Verdict::NotApplicable,
+                        Status::Skipped => Verdict::Skipped,
+                    };
+                    (format!("{}:{}", f.path, s.line), verdict)
+                })
+            })
+            .collect()
     }
 
     /// The overall verdict: passed only when something ran and nothing failed.

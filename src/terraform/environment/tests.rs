@@ -3,6 +3,8 @@
 //! offline providers, in place; and what Terraform writes there (nothing outside its data
 //! directory, which is why the runs of the repository under test share one copy).
 
+use crate::settings::Settings;
+use crate::terraform::RunnerContext;
 use std::path::Path;
 
 use super::*;
@@ -93,7 +95,8 @@ fn homelab(expected_name: &str) -> tempfile::TempDir {
 
 #[test]
 fn terraform_tests_an_environment_that_calls_a_module() {
-    let runner = TestRunner::from_settings().expect("terraform and the offline providers");
+    let runner = TestRunner::new(&RunnerContext::new(&Settings::from_env().unwrap()))
+        .expect("terraform and the offline providers");
     let passing = homelab("web01");
     let failing = homelab("db01");
     let environments: Vec<_> = [&passing, &failing]
@@ -124,7 +127,8 @@ fn terraform_tests_an_environment_that_calls_a_module() {
 
 #[test]
 fn terraform_writes_only_under_its_data_dir() {
-    let runner = TestRunner::from_settings().expect("terraform and the offline providers");
+    let runner = TestRunner::new(&RunnerContext::new(&Settings::from_env().unwrap()))
+        .expect("terraform and the offline providers");
     let dir = homelab("web01");
     let copy = crate::homelab::copy::copy_repository(dir.path(), None).unwrap();
     let before = copy.snapshot().unwrap();

@@ -44,53 +44,53 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[
-    crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[
+    crate::finding::Check::new(
         "tftest",
         ids::SYNTAX,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a test file that is not HCL as Terraform reads it",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "tftest",
         ids::BLOCK,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a block or argument not allowed where it is in a test file",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "tftest",
         ids::RUN_NAME,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a run block without a name, or a name that is not an identifier",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "tftest",
         ids::DUPLICATE_RUN,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "two run blocks with one name in a test file",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "tftest",
         ids::DUPLICATE_BLOCK,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a second variables, plan_options or module block where one is allowed",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "tftest",
         ids::COMMAND,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "a command that is not the keyword plan or apply",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "tftest",
         ids::ASSERT,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "an assert block Terraform refuses (label, missing condition or error_message)",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "tftest",
         ids::PLAN_OPTIONS,
-        crate::checks::Depth::Offline,
+        crate::finding::Depth::Offline,
         "plan_options with an unknown argument or mode",
     ),
 ];

@@ -1,0 +1,91 @@
+//! The words a step chooses from, as typed parameters: a misspelt one is an undefined step
+//! that fails the run before anything runs. The parameters that name changes are checked
+//! against the changes' own sentences when the run starts ([`check_against_changes`]), so
+//! that a change without a step, or a step alternative without a change, stops the run.
+
+use cucumber::Parameter;
+use homelab_spec::homelab::growth::{RepositoryChange, SENTENCES};
+use homelab_spec::terraform::broken_copy::{self, ModuleChange};
+use homelab_spec::workspace::ModuleEdit;
+use homelab_spec::workspace::step_words::check_parameter;
+
+/// A named change to a copy of the repository, as a feature writes it (see
+/// `RepositoryChange`).
+#[derive(Debug, Clone, Copy, Parameter)]
+#[param(
+    name = "repository_change",
+    regex = r"a valid alert NodeClockSkew is added|a module without a regression file is added|a module with complete tests is added|the monitoring stack deploys a second rules file with a metric no exporter has|the monitoring stack deploys a second rules file rendered through templatefile\(\)|an environment with tests that composes a new module is added|scripts publish metrics through printf and tee, and a second rules file alerts on them with their labels|scripts publish metrics through printf and tee, and a second rules file alerts on a label they never write|a BATS file with a failing test is added|a BATS file that does not parse is added|the modules directory is removed|a module directory without \.tf files is added|the deployed rules file is removed|a module links to a file that does not exist|a module links to a file outside the repository|an environment's provider constraint and lock file are bumped past its modules'|a module's provider constraint does not parse|a module's lock file does not parse|a module pinned to bpg/proxmox 0\.111\.1 with a resource only that release has is added|a module reads a shared template through \.\./\.\./shared|a module reads a template through a linked shared directory|an environment reads a file through path\.root|a BATS file names its script relative to the root and loads a helper from the root|two BATS files write the same relative file|a module deploys two exporter containers without catalogs and alerts on their metrics|a recording group evaluated every 5 minutes is added"
+)]
+pub struct RepositoryChangeWords(pub RepositoryChange);
+
+impl std::str::FromStr for RepositoryChangeWords {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        text.parse().map(Self).map_err(|e| format!("{e}"))
+    }
+}
+
+/// A named change to one module of a copy, as a feature writes it (see `ModuleChange`).
+#[derive(Debug, Clone, Parameter)]
+#[param(
+    name = "module_change",
+    regex = r#"the [\w-]+ defaults to "[^"]*"|the data size loses its unit suffix|the SCSI controller is [\w-]+|the health-check key algorithm is [\w-]+|the tests directory is removed|the regression file is cut off in the middle of a run|a regression run applies without a release comment or an assertion|the regression file does not mock the [\w-]+ provider|a test run never finishes"#
+)]
+pub struct ModuleChangeWords {
+    pub sentence: String,
+    pub change: ModuleChange,
+}
+
+impl std::str::FromStr for ModuleChangeWords {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let change = text.parse::<ModuleChange>().map_err(|e| e.to_string())?;
+        Ok(ModuleChangeWords {
+            sentence: text.to_string(),
+            change,
+        })
+    }
+}
+
+impl ModuleChangeWords {
+    /// The change, made to `module`.
+    pub fn on(self, module: String) -> ModuleEdit {
+        let (sentence, change) = (self.sentence, self.change);
+        ModuleEdit {
+            module,
+            change,
+            sentence,
+        }
+    }
+}
+
+/// A module, by its directory's name (`vm`, `monitoring-stack`).
+#[derive(Debug, Clone, Parameter)]
+#[param(name = "module", regex = r"[\w-]+")]
+pub struct ModuleName(pub String);
+
+impl std::str::FromStr for ModuleName {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        Ok(ModuleName(text.to_string()))
+    }
+}
+
+/// Every parameter that names changes, against the sentences of those changes.
+pub fn check_against_changes() -> Result<(), String> {
+    let repository: Vec<String> = SENTENCES.iter().map(|(s, _)| s.to_string()).collect();
+    check_parameter(
+        RepositoryChangeWords::NAME,
+        <RepositoryChangeWords as cucumber::Parameter>::REGEX,
+        &repository,
+    )?;
+    let module: Vec<String> = broken_copy::EXAMPLES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    check_parameter(
+        ModuleChangeWords::NAME,
+        <ModuleChangeWords as cucumber::Parameter>::REGEX,
+        &module,
+    )
+}
