@@ -11,6 +11,19 @@ use std::time::Duration;
 
 use crate::finding::Finding;
 
+/// What one scenario returned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioOutcomes {
+    /// The feature file, as cucumber names it.
+    pub feature: String,
+    pub scenario: String,
+    /// The scenario's line in its feature file (an outline's example row has its own).
+    pub line: usize,
+    pub outcomes: Vec<Outcome>,
+    /// `not applicable: <reason>` when the homelab had nothing to play the scenario's role.
+    pub not_applicable: Option<String>,
+}
+
 /// One thing a scenario ran or measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Outcome {

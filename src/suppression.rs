@@ -18,7 +18,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::checks::{Check, Depth};
+use crate::finding::{Check, Depth};
 use crate::finding::{Finding, FindingId, Suppressed};
 use crate::outcome::{BrokenCopy, CaseStatus, CheckedFindings, Outcome};
 

@@ -124,7 +124,14 @@ fn catalog_checks_run(world: &mut World) -> Result<(), String> {
     // Catalogs are read once per process (the first selection reads them); the timing
     // below is the checks themselves, with the selection of the deployed versions' catalogs.
     select_catalogs(world)?;
-    let (attribution, selection) = homelab_spec::timing::cpu_time_of(|| select_catalogs(world));
+    // The best of three, like the checks below: the work's own cost, not a busy neighbour's.
+    let mut selection = Duration::MAX;
+    let mut attribution = Err(String::new());
+    for _ in 0..3 {
+        let (selected, took) = homelab_spec::timing::cpu_time_of(|| select_catalogs(world));
+        selection = selection.min(took);
+        attribution = selected;
+    }
     let attribution = attribution?;
     report_selection(world, &attribution);
     // Metrics the homelab's own scripts write count as published, with their own finding

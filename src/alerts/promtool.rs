@@ -381,10 +381,10 @@ pub(crate) const CHECKS: &[crate::finding::Check] = &[
         crate::finding::Depth::Tool,
         "promtool check rules refused a rules file",
     ),
-    crate::checks::Check::new(
+    crate::finding::Check::new(
         "promtool",
         UNIT_TEST_FAILED,
-        crate::checks::Depth::Tool,
+        crate::finding::Depth::Tool,
         "one of the homelab's own promtool unit-test files does not pass",
     ),
 ];

@@ -18,8 +18,8 @@ use std::sync::OnceLock;
 
 use crate::coverage::model::{CaseKind, CaseRef, RuleCoverage, RuleStatus};
 use crate::homelab::Homelab;
+use crate::outcome::ScenarioOutcomes;
 use crate::outcome::{AlertCase, AlertShows, CaseStatus, Outcome};
-use crate::report::ScenarioOutcomes;
 
 /// Every alerting rule of every deployed rules file of the homelab at `root`, with the
 /// cases of the run's scenarios. A root discovery refuses has no rules to report.

@@ -20,8 +20,8 @@ use crate::coverage::model::{CaseKind, CaseRef, FileLines, FunctionCoverage, Tex
 use crate::finding::Finding;
 use crate::homelab::Homelab;
 use crate::homelab::bash_functions::{BashFile, bash_files};
+use crate::outcome::ScenarioOutcomes;
 use crate::outcome::{BashExecution, Outcome, TestExecution};
-use crate::report::ScenarioOutcomes;
 
 /// Finding ids of the Bash coverage floors.
 pub mod ids {
@@ -32,10 +32,10 @@ pub mod ids {
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
-pub(crate) const CHECKS: &[crate::checks::Check] = &[crate::checks::Check::new(
+pub(crate) const CHECKS: &[crate::finding::Check] = &[crate::finding::Check::new(
     "coverage",
     ids::FUNCTION_NOT_EXECUTED,
-    crate::checks::Depth::Tool,
+    crate::finding::Depth::Tool,
     "a Bash function a coverage floor names is executed by too few BATS tests",
 )];
 

@@ -16,7 +16,7 @@ pub mod terraform;
 
 use std::path::Path;
 
-use crate::report::ScenarioOutcomes;
+use crate::outcome::ScenarioOutcomes;
 
 pub use figures::{Figures, Ratio};
 pub use model::{

@@ -5,20 +5,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::finding::Finding;
+pub use crate::outcome::ScenarioOutcomes;
 use crate::outcome::{CaseStatus, CheckedFindings, Outcome, ToolCase, ToolRun};
-
-/// What one scenario returned.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScenarioOutcomes {
-    /// The feature file, as cucumber names it.
-    pub feature: String,
-    pub scenario: String,
-    /// The scenario's line in its feature file (an outline's example row has its own).
-    pub line: usize,
-    pub outcomes: Vec<Outcome>,
-    /// `not applicable: <reason>` when the homelab had nothing to play the scenario's role.
-    pub not_applicable: Option<String>,
-}
 
 /// A scenario that did not apply to the homelab, for the JUnit report.
 #[derive(Debug, Clone, PartialEq, Eq)]
