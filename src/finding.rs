@@ -29,7 +29,8 @@ impl FindingId {
 }
 
 /// Written as its text (`promql/series`); read back (a shard's reports, for the merge) as
-/// the registry's id of that text, or a new one kept for the rest of the process.
+/// an interned text: each distinct id is kept once for the rest of the process (a merge
+/// reads a few dozen). Not through the registry of checks, which sits above every area.
 impl Serialize for FindingId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.0)
@@ -38,14 +39,19 @@ impl Serialize for FindingId {
 
 impl<'de> Deserialize<'de> for FindingId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        static INTERNED: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
+            std::sync::Mutex::new(std::collections::BTreeSet::new());
         let text = String::deserialize(deserializer)?;
-        let known = crate::checks::all().iter().find(|c| c.id == text);
-        Ok(match known {
-            Some(check) => FindingId(check.id),
-            // An id this build does not register (a newer shard's): leaked once per id
-            // read, which a merge of a few reports can afford.
-            None => FindingId(Box::leak(text.into_boxed_str())),
-        })
+        let mut interned = INTERNED.lock().unwrap_or_else(|e| e.into_inner());
+        let id = match interned.get(text.as_str()) {
+            Some(id) => *id,
+            None => {
+                let id: &'static str = Box::leak(text.into_boxed_str());
+                interned.insert(id);
+                id
+            }
+        };
+        Ok(FindingId(id))
     }
 }
 
@@ -79,7 +85,7 @@ pub enum Severity {
 
 /// The in-source suppression that accepted a finding on purpose: where its comment is
 /// (relative to the repository under test) and the reason it gives.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Suppressed {
     pub file: String,
     /// The comment's 1-based line.

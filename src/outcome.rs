@@ -45,7 +45,7 @@ pub enum Outcome {
 }
 
 /// What a case shows an alert doing at the time it asks about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum AlertShows {
     Firing,
     /// Not firing (inactive, or pending but not yet firing).
@@ -54,7 +54,7 @@ pub enum AlertShows {
 
 /// One case about one alerting rule of a deployed rules file: a behaviour scenario's
 /// expectation, or one `alert_rule_test` of the homelab's own promtool unit tests.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertCase {
     pub alert: String,
     /// The deployed rules file that defines the alert, relative to the repository root.
@@ -68,7 +68,7 @@ pub struct AlertCase {
 }
 
 /// An `alert_rule_test` of a homelab's promtool unit-test file.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct UnitTestCase {
     /// `HostDown at 10m`, with the test group's name when it has one.
     pub name: String,

@@ -23,7 +23,7 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
     // (their results are the same), judged by the repository's own scenario in their shard.
     let changed: Vec<String> = files
         .iter()
-        .filter(|f| !world.layout.unchanged(f))
+        .filter(|f| !world.workspace().unchanged(f))
         .cloned()
         .collect();
     let files = if changed.is_empty() { files } else { changed };

@@ -169,17 +169,18 @@ fn main() -> ExitCode {
     // A suppression comment that accepted nothing in a run that saw every finding is stale.
     // SPEC_SHARD: one shard of a sharded run sees part of the suite.
     let shard_text = (!settings.shard.is_all()).then(|| settings.shard.to_string());
-    let unused = if homelab_spec::suppression::judges_unused(&filters, shard_text.as_deref(), failed) {
-        match homelab_spec::suppression::Suppressions::read(root.path()) {
-            Ok(suppressions) => suppressions.unused(&findings),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
+    let unused =
+        if homelab_spec::suppression::judges_unused(&filters, shard_text.as_deref(), failed) {
+            match homelab_spec::suppression::Suppressions::read(root.path()) {
+                Ok(suppressions) => suppressions.unused(&findings),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
             }
-        }
-    } else {
-        Vec::new()
-    };
+        } else {
+            Vec::new()
+        };
     findings.extend(unused.iter().cloned());
     let mut tool_runs = collected.tool_runs();
     tool_runs.extend(homelab_spec::suppression::unused_run(&unused));

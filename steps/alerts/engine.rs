@@ -79,7 +79,7 @@ async fn promtool_checks(world: &mut World) -> Result<(), String> {
         .clone()
         .ok_or("no rules file was chosen by an earlier step")?;
     // One shard's run (`SPEC_SHARD`): a broken copy's by the file it copies.
-    let key = match world.alerts.scratch {
+    let key = match world.workspace().broken_copy() {
         Some(_) => format!("{} (a broken copy)", homelab_spec::alerts::RULES_FILE),
         None => world.alerts.display_name.clone(),
     };

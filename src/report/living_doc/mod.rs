@@ -197,7 +197,7 @@ pub struct RunReport {
 }
 
 /// This run next to the history (`reports/history.json`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryReport {
     /// This run.
     pub current: RunRecord,
