@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 REPORTS ?= $(or $(SPEC_REPORTS),reports)
 
-.PHONY: setup specs test provider bench summary catalogs differential schemas
+.PHONY: setup specs test provider bench summary catalogs differential schemas merge-reports
 
 ## setup: install the missing system packages (apt-get update once, then only what is missing)
 setup:
@@ -35,7 +35,7 @@ provider:
 
 ## specs: the acceptance suite against SPEC_ROOT (default: this checkout), then a summary
 specs: setup provider
-	@rm -f $(REPORTS)/junit.xml $(REPORTS)/cucumber.json $(REPORTS)/findings.sarif $(REPORTS)/coverage.json $(REPORTS)/index.html; \
+	@rm -f $(REPORTS)/junit.xml $(REPORTS)/cucumber.json $(REPORTS)/findings.sarif $(REPORTS)/coverage.json $(REPORTS)/index.html $(REPORTS)/shard.json $(REPORTS)/run.json; \
 	status=0; $(CARGO) test --test acceptance -- $(ARGS) || status=$$?; \
 	$(MAKE) --no-print-directory summary; exit $$status
 
@@ -46,6 +46,21 @@ summary:
 	  notes=$$({ grep -o '<skipped message=' $(REPORTS)/junit.xml || true; } | wc -l); \
 	  echo "summary: $$tests test cases, $$failed failed, $$notes notes (not judged, with the reason); JUnit in $(REPORTS)/junit.xml, cucumber events in $(REPORTS)/cucumber.json, findings in $(REPORTS)/findings.sarif, living documentation in $(REPORTS)/index.html"; \
 	else echo "summary: no report was written (see the errors above)"; fi
+
+## merge-reports: merge the reports of the shards of one run (SPEC_SHARD=K/N, each with its own
+## SPEC_REPORTS) into $(REPORTS): `make merge-reports DIRS="shard-1 shard-2 shard-3"` (or
+## `make merge-reports shard-1 shard-2 shard-3`); fails when a shard is missing or two shards
+## made the same external run (docs/shards.md)
+MERGE_DIRS := $(or $(DIRS),$(filter-out merge-reports,$(if $(filter merge-reports,$(MAKECMDGOALS)),$(MAKECMDGOALS))))
+merge-reports:
+	@test -n "$(strip $(MERGE_DIRS))" || { echo "merge-reports: name the shards' reports directories: make merge-reports DIRS=\"a b c\""; exit 2; }
+	$(CARGO) run --quiet --bin merge-reports -- "$(REPORTS)" $(MERGE_DIRS)
+	@$(MAKE) --no-print-directory summary
+ifneq ($(filter merge-reports,$(MAKECMDGOALS)),)
+# The directories named after the target are its arguments, not targets.
+$(filter-out merge-reports,$(MAKECMDGOALS)):
+	@:
+endif
 
 ## test: everything CI runs (`cargo test --workspace` includes tests/living_doc_browser.rs,
 ## which opens a generated report in headless Chromium)

@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// A stable check id such as `promql/series`. Ids never change meaning: reports, scenarios
 /// and people refer to them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -23,6 +25,33 @@ impl FindingId {
 
     pub const fn as_str(self) -> &'static str {
         self.0
+    }
+}
+
+/// Written as its text (`promql/series`); read back (a shard's reports, for the merge) as
+/// an interned text: each distinct id is kept once for the rest of the process (a merge
+/// reads a few dozen). Not through the registry of checks, which sits above every area.
+impl Serialize for FindingId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for FindingId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        static INTERNED: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
+            std::sync::Mutex::new(std::collections::BTreeSet::new());
+        let text = String::deserialize(deserializer)?;
+        let mut interned = INTERNED.lock().unwrap_or_else(|e| e.into_inner());
+        let id = match interned.get(text.as_str()) {
+            Some(id) => *id,
+            None => {
+                let id: &'static str = Box::leak(text.into_boxed_str());
+                interned.insert(id);
+                id
+            }
+        };
+        Ok(FindingId(id))
     }
 }
 
@@ -43,7 +72,9 @@ impl PartialEq<&str> for FindingId {
 /// A note is reported (in `junit.xml` as a skipped case with its message, on the page, in the
 /// run's summary) but never fails anything: it says what the suite could not know or chose
 /// in the user's place ("not checked: no catalog for ...", "served the nearest version").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub enum Severity {
     /// A problem: the scenario that checked it fails.
     #[default]
@@ -54,7 +85,7 @@ pub enum Severity {
 
 /// The in-source suppression that accepted a finding on purpose: where its comment is
 /// (relative to the repository under test) and the reason it gives.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Suppressed {
     pub file: String,
     /// The comment's 1-based line.
@@ -63,7 +94,7 @@ pub struct Suppressed {
 }
 
 /// One problem: where it is, what it is about, and what was expected and found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub id: FindingId,
     /// A failure (the default) or a note.

@@ -21,6 +21,7 @@ pub mod parallel;
 pub mod report;
 pub mod retry;
 pub mod settings;
+pub mod shard;
 pub mod shell;
 pub mod spec_root;
 pub mod suite;

@@ -6,6 +6,7 @@
 //! scenario's series and the engine's verdict minute by minute, a retry's waits, a
 //! module's runs with their release comments) into the HTML living documentation.
 
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 use crate::finding::Finding;
@@ -24,7 +25,7 @@ pub struct ScenarioOutcomes {
 }
 
 /// One thing a scenario ran or measured.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Outcome {
     /// An external tool's run, one JUnit `<testsuite>` (terraform test of a module, a BATS
     /// file, a promtool test).
@@ -44,7 +45,7 @@ pub enum Outcome {
 }
 
 /// What a case shows an alert doing at the time it asks about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum AlertShows {
     Firing,
     /// Not firing (inactive, or pending but not yet firing).
@@ -53,7 +54,7 @@ pub enum AlertShows {
 
 /// One case about one alerting rule of a deployed rules file: a behaviour scenario's
 /// expectation, or one `alert_rule_test` of the homelab's own promtool unit tests.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertCase {
     pub alert: String,
     /// The deployed rules file that defines the alert, relative to the repository root.
@@ -67,7 +68,7 @@ pub struct AlertCase {
 }
 
 /// An `alert_rule_test` of a homelab's promtool unit-test file.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct UnitTestCase {
     /// `HostDown at 10m`, with the test group's name when it has one.
     pub name: String,
@@ -77,7 +78,7 @@ pub struct UnitTestCase {
 }
 
 /// The lines of the repository each test of one BATS file executed (`crate::shell::bash_trace`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BashExecution {
     /// The BATS file, relative to the repository under test.
     pub bats_file: String,
@@ -88,7 +89,7 @@ pub struct BashExecution {
 }
 
 /// What one BATS test executed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestExecution {
     /// Its number in bats' report.
     pub number: usize,
@@ -100,7 +101,7 @@ pub struct TestExecution {
 }
 
 /// One line of a repository file that bash executed, and the function it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ExecutedLine {
     /// Relative to the repository root, with `/`.
     pub file: String,
@@ -119,7 +120,7 @@ impl TestExecution {
 }
 
 /// The findings of one static check over one subject.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CheckedFindings {
     /// What was checked, e.g. `catalog check: default.yml`.
     pub check: String,
@@ -130,7 +131,7 @@ pub struct CheckedFindings {
 }
 
 /// How a test case ended.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum CaseStatus {
     Passed,
     /// The case failed; the finding says where and why.
@@ -142,7 +143,7 @@ pub enum CaseStatus {
 }
 
 /// One test case a tool reported (a terraform `run`, a BATS test, a promtool case).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolCase {
     pub name: String,
     pub classname: String,
@@ -152,7 +153,7 @@ pub struct ToolCase {
 
 /// A run on a deliberately broken copy of a file: a failure there is what the scenario
 /// expects, so it is reported as passed, naming the change and the finding it expected.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrokenCopy {
     /// The named change, e.g. `the regression file removed`.
     pub change: String,
@@ -187,7 +188,7 @@ impl CheckedFindings {
 }
 
 /// One tool run: what JUnit calls a test suite.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolRun {
     /// e.g. `terraform test: lxc`, `bats: tests/restore/test_common.bats`.
     pub suite: String,
@@ -206,7 +207,7 @@ impl ToolRun {
 }
 
 /// The state of an alert at one evaluation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AlertState {
     Inactive,
     Pending,
@@ -215,7 +216,7 @@ pub enum AlertState {
 
 /// An alert behaviour scenario: its input, and the state the real engine computed for the
 /// alert at every minute up to the scenario's "when".
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertTimeline {
     pub alert: String,
     /// `(series, values)` in promtool's notation, as the scenario's table gave them.
@@ -230,7 +231,7 @@ pub struct AlertTimeline {
 }
 
 /// The waits one implementation made in one retry case.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetryWaits {
     /// `bash` or `rust`.
     pub implementation: String,
@@ -242,14 +243,14 @@ pub struct RetryWaits {
 }
 
 /// Whether a Terraform directory is a module or an environment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TerraformKind {
     Module,
     Environment,
 }
 
 /// One `run` block's result, with the release comment above it when it has one.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TerraformRun {
     pub file: String,
     pub run: String,
@@ -258,7 +259,7 @@ pub struct TerraformRun {
 }
 
 /// The runs of one module or environment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TerraformRuns {
     /// Relative to the repository under test.
     pub dir: String,
@@ -267,7 +268,7 @@ pub struct TerraformRuns {
 }
 
 /// What one scenario collected, in the order it ran things.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Outcomes(pub Vec<Outcome>);
 
 impl Outcomes {

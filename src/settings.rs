@@ -10,6 +10,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::shard::Shard;
 use crate::spec_root::{SpecRoot, SpecRootError};
 
 /// One setting: its variable, its default and what it is for (the README's table).
@@ -56,14 +57,21 @@ pub const SPEC_VERBOSE: Variable = Variable {
     accepted: "0 (the console shows scenarios, verdicts and the summary) or 1 (each step's diagnostics too, on stderr)",
 };
 
+pub const SPEC_SHARD: Variable = Variable {
+    name: "SPEC_SHARD",
+    default: "1/1 (everything)",
+    accepted: "K/N with whole numbers 1 <= K <= N: run shard K of N (docs/shards.md)",
+};
+
 /// Every variable the suite reads, in the README's order.
-pub const ALL: [Variable; 7] = [
+pub const ALL: [Variable; 8] = [
     SPEC_ROOT,
     SPEC_REPORTS,
     SPEC_TF_PROVIDERS,
     SPEC_OFFLINE_PROVIDER,
     SPEC_TF_TIMEOUT,
     SPEC_TF_JOBS,
+    SPEC_SHARD,
     SPEC_VERBOSE,
 ];
 
@@ -99,6 +107,8 @@ pub struct Settings {
     pub offline_provider: Option<PathBuf>,
     pub tf_timeout: Duration,
     pub tf_jobs: usize,
+    /// `SPEC_SHARD`: which share of the external runs this run makes.
+    pub shard: Shard,
     /// `SPEC_VERBOSE=1`: each step's diagnostics go to stderr as well as to the reports.
     pub verbose: bool,
 }
@@ -153,12 +163,17 @@ impl Settings {
             None => 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
             Some(v) => positive(SPEC_TF_JOBS, &v)?,
         };
+        let shard = match text(SPEC_SHARD)? {
+            None => Shard::ALL,
+            Some(v) => Shard::parse(&v).ok_or_else(|| invalid(SPEC_SHARD, &v))?,
+        };
         let verbose = match text(SPEC_VERBOSE)?.as_deref().map(str::trim) {
             None | Some("0") => false,
             Some("1") => true,
             Some(other) => return Err(invalid(SPEC_VERBOSE, other)),
         };
         Ok(Settings {
+            shard,
             verbose,
             root,
             reports,
@@ -209,6 +224,7 @@ mod tests {
         assert_eq!(settings.tf_timeout, Duration::from_secs(300));
         assert!(settings.tf_jobs >= 2);
         assert_eq!(settings.offline_provider, None);
+        assert_eq!(settings.shard, Shard::ALL);
     }
 
     #[test]
@@ -223,6 +239,10 @@ mod tests {
             ("SPEC_TF_PROVIDERS", "mirror"),
             ("SPEC_OFFLINE_PROVIDER", "/no/such/binary"),
             ("SPEC_REPORTS", file.as_str()),
+            ("SPEC_SHARD", "0/3"),
+            ("SPEC_SHARD", "4/3"),
+            ("SPEC_SHARD", "2"),
+            ("SPEC_SHARD", "one/three"),
             ("SPEC_VERBOSE", "yes"),
         ];
         for (name, value) in cases {
@@ -249,8 +269,10 @@ mod tests {
             ("SPEC_TF_JOBS", " 3 "),
             ("SPEC_TF_TIMEOUT", "20"),
             ("SPEC_TF_PROVIDERS", "registry"),
+            ("SPEC_SHARD", "2/3"),
         ])
         .unwrap();
+        assert_eq!(settings.shard, Shard { index: 2, count: 3 });
         assert_eq!(settings.tf_jobs, 3);
         assert_eq!(settings.tf_timeout, Duration::from_secs(20));
         assert_eq!(settings.tf_providers, ProviderSource::Registry);

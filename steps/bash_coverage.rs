@@ -30,6 +30,16 @@ fn traced(world: &World) -> Result<Vec<TracedTest>, String> {
 
 /// The floor's verdict on the scenario's repository, handed to the report as a check.
 fn floor(world: &mut World, function: &str, minimum: usize) -> Result<Vec<Finding>, String> {
+    // A floor counts the tests of every BATS file; a shard that ran only its share of them
+    // cannot judge it (an unsharded run does).
+    let shard = world.suite.settings.shard;
+    let ran = world.layout.bats.len();
+    let of = world.layout.homelab()?.bats_files.len();
+    if !shard.is_all() && ran < of {
+        return Err(world.skip(homelab_spec::not_applicable::NotApplicable::new(format!(
+            "shard {shard} ran {ran} of the {of} BATS files: a floor counts the tests of every file, so an unsharded run judges it"
+        ))));
+    }
     let tests = traced(world)?;
     let files = bash_files(world.root());
     let findings = match bash::floor(&files, &tests, function, minimum) {

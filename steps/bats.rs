@@ -5,6 +5,7 @@
 use cucumber::{then, when};
 use homelab_spec::finding::{Finding, listing};
 use homelab_spec::outcome::Outcome;
+use homelab_spec::shard::RunKind;
 use homelab_spec::shell::bats;
 
 use super::World;
@@ -17,6 +18,16 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
     if files.is_empty() {
         return Err("the homelab has no BATS file".into());
     }
+    // This shard's share of them (`SPEC_SHARD`). A scenario on a copy that only added files
+    // is about them: its runs are the added files; the unchanged ones are the repository's
+    // (their results are the same), judged by the repository's own scenario in their shard.
+    let changed: Vec<String> = files
+        .iter()
+        .filter(|f| !world.workspace().unchanged(f))
+        .cloned()
+        .collect();
+    let files = if changed.is_empty() { files } else { changed };
+    let files = world.shard_share(RunKind::Bats, files, String::clone)?;
     // A file unchanged in an unchanged repository gives the repository's result, computed
     // once per process; a file a scenario added (or any file of a changed copy) runs here.
     let unchanged: Vec<bool> = files

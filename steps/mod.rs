@@ -6,6 +6,7 @@ use std::path::Path;
 use homelab_spec::finding::Finding;
 use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::{BrokenCopy, Outcome, Outcomes};
+use homelab_spec::shard::{self, RunKind};
 use homelab_spec::spec_root::SpecRoot;
 use homelab_spec::suite::Suite;
 use homelab_spec::suppression::{Suppressions, failures_in};
@@ -198,6 +199,18 @@ impl World {
         let message = why.to_string();
         self.not_applicable = Some(why);
         message
+    }
+
+    /// This shard's share (`SPEC_SHARD`) of the external runs `items` of `kind`, each named
+    /// by its path relative to its repository's root. When every one of them belongs to
+    /// another shard, the scenario is skipped as not applicable, saying so.
+    pub fn shard_share<T>(
+        &mut self,
+        kind: RunKind,
+        items: Vec<T>,
+        path: impl Fn(&T) -> String,
+    ) -> Result<Vec<T>, String> {
+        shard::share(self.suite.settings.shard, kind, items, path).map_err(|why| self.skip(why))
     }
 }
 

@@ -10,6 +10,8 @@ use homelab_spec::shell::bats::{self, BatsRun};
 use homelab_spec::shell::twin::{self, Ending, Implementation, Observed, RetryCase, Subject};
 use std::time::Duration;
 
+use homelab_spec::shard::RunKind;
+
 use super::{OrFail, World};
 
 /// This story's part of a scenario's state.
@@ -388,6 +390,8 @@ async fn the_bats_tests_run(world: &mut World) -> Result<(), String> {
         .bats_file
         .clone()
         .ok_or("no BATS file was named by an earlier step")?;
+    // Another shard runs it when it is not this shard's (`SPEC_SHARD`).
+    world.shard_share(RunKind::Bats, vec![file.clone()], String::clone)?;
     let root = world.checkout();
     let suite = world.suite.clone();
     // Shared with the scenario that runs every BATS file: one run per file and suite run.

@@ -167,18 +167,20 @@ fn main() -> ExitCode {
     // scanning and, on GitHub Actions, as annotations on the pull request's lines.
     let mut findings = collected.findings();
     // A suppression comment that accepted nothing in a run that saw every finding is stale.
-    let shard = std::env::var("SPEC_SHARD").ok();
-    let unused = if homelab_spec::suppression::judges_unused(&filters, shard.as_deref(), failed) {
-        match homelab_spec::suppression::Suppressions::read(root.path()) {
-            Ok(suppressions) => suppressions.unused(&findings),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
+    // SPEC_SHARD: one shard of a sharded run sees part of the suite.
+    let shard_text = (!settings.shard.is_all()).then(|| settings.shard.to_string());
+    let unused =
+        if homelab_spec::suppression::judges_unused(&filters, shard_text.as_deref(), failed) {
+            match homelab_spec::suppression::Suppressions::read(root.path()) {
+                Ok(suppressions) => suppressions.unused(&findings),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
             }
-        }
-    } else {
-        Vec::new()
-    };
+        } else {
+            Vec::new()
+        };
     findings.extend(unused.iter().cloned());
     let mut tool_runs = collected.tool_runs();
     tool_runs.extend(homelab_spec::suppression::unused_run(&unused));
@@ -215,9 +217,7 @@ fn main() -> ExitCode {
         coverage: figures,
         scenarios: report.verdicts(),
     };
-    // SPEC_SHARD: one shard of a sharded run sees part of the suite.
-    let shard = std::env::var("SPEC_SHARD").ok();
-    let skip = history::not_recorded(&filters, shard.as_deref());
+    let skip = history::not_recorded(&filters, shard_text.as_deref());
     let history_path = reports.join("history.json");
     report.history = Some(
         match history::record(&history_path, current.clone(), skip) {
@@ -244,6 +244,27 @@ fn main() -> ExitCode {
     if let Err(e) = report::living_doc::write_html(&report, &index) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
+    }
+    // Which shard this was and which external runs it made, and the page's model: what
+    // `merge-reports` needs to merge the shards of a run into one report.
+    let shard = settings.shard;
+    let record = homelab_spec::shard::ShardRecord {
+        shard,
+        external_runs: homelab_spec::shard::claimed(),
+    };
+    if let Err(e) = report::merge::write_shard_files(&reports, &record, &report) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+    if !shard.is_all() {
+        if record.external_runs.is_empty() {
+            println!("{}", homelab_spec::shard::empty_shard_message(shard));
+        } else {
+            println!(
+                "shard {shard}: {} external runs (merge the shards' reports with `make merge-reports`)",
+                record.external_runs.len()
+            );
+        }
     }
     let sarif_path = reports.join("findings.sarif");
     let docs_base = report::sarif::docs_base_from_env();

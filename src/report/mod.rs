@@ -9,6 +9,7 @@ pub mod coverage_json;
 pub mod history;
 pub mod junit;
 pub mod living_doc;
+pub mod merge;
 pub mod sarif;
 pub mod text;
 

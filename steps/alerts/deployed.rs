@@ -21,6 +21,8 @@ use homelab_spec::homelab::rules::{
 };
 use homelab_spec::outcome::{CheckedFindings, Outcome};
 
+use homelab_spec::shard::RunKind;
+
 use super::super::{OrFail, World};
 
 #[then(regex = r"^the check lists (\w+) and (\w+) as not checked, naming what deploys them$")]
@@ -185,6 +187,15 @@ async fn a_server_with_every_file(world: &mut World) -> Result<(), String> {
         .tempdir()
         .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
     let homelab = world.layout.homelab()?;
+    // One run that loads every file together: assigned to a shard by the list it loads.
+    let loads = homelab
+        .rules_files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    world.shard_share(RunKind::PrometheusLoad, vec![loads], String::clone)?;
+    let homelab = world.layout.homelab()?;
     // Which engine checks the rules, next to the Prometheus the homelab deploys.
     say!("{}", EngineVersions::of(homelab).header());
     let files = rules_files_on_disk(homelab, scratch.path()).or_fail()?;
@@ -236,7 +247,11 @@ async fn promtool_checks_every_file(world: &mut World) -> Result<(), String> {
         .prefix("homelab-spec-rendered-")
         .tempdir()
         .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
-    let homelab = world.layout.homelab()?.clone();
+    let mut homelab = world.layout.homelab()?.clone();
+    // This shard's share of the files (`SPEC_SHARD`); the rest is another shard's.
+    homelab.rules_files = world.shard_share(RunKind::PromtoolCheck, homelab.rules_files, |f| {
+        f.path.clone()
+    })?;
     let files = rules_files_on_disk(&homelab, scratch.path()).or_fail()?;
     let names: Vec<String> = homelab.rules_files.iter().map(|f| f.path.clone()).collect();
     let outcomes = tokio::task::spawn_blocking(move || {
@@ -275,7 +290,13 @@ fn promtool_agrees(world: &mut World) -> Result<(), String> {
         .map(|(name, o)| format!("{name}:\n{}", o.output))
         .collect();
     let found: usize = checks.iter().filter_map(|(_, o)| o.rules).sum();
-    let held = homelab.alerting_rules() + homelab.recording_rules();
+    // The files promtool checked: this shard's share of the deployed ones.
+    let held: usize = homelab
+        .rules_files
+        .iter()
+        .filter(|f| checks.iter().any(|(name, _)| *name == f.path))
+        .map(|f| f.alerting_rules + f.recording_rules)
+        .sum();
     say!("promtool finds {found} rules in {} files", checks.len());
     if refused.is_empty() && found == held {
         Ok(())

@@ -78,6 +78,16 @@ async fn promtool_checks(world: &mut World) -> Result<(), String> {
         .rules
         .clone()
         .ok_or("no rules file was chosen by an earlier step")?;
+    // One shard's run (`SPEC_SHARD`): a broken copy's by the file it copies.
+    let key = match world.workspace().broken_copy() {
+        Some(_) => format!("{} (a broken copy)", homelab_spec::alerts::RULES_FILE),
+        None => world.alerts.display_name.clone(),
+    };
+    world.shard_share(
+        homelab_spec::shard::RunKind::PromtoolCheck,
+        vec![key],
+        String::clone,
+    )?;
     let outcome = tokio::task::spawn_blocking(move || promtool::check_rules(&path))
         .await
         .map_err(|e| format!("promtool did not finish: {e}"))?

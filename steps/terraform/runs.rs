@@ -6,9 +6,12 @@ use std::time::Duration;
 
 use cucumber::when;
 use homelab_spec::finding::Finding;
+use homelab_spec::homelab::TerraformDir;
+use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::{
     CaseStatus, CheckedFindings, Outcome, TerraformKind, ToolCase, ToolRun,
 };
+use homelab_spec::shard::{self, RunKind};
 use homelab_spec::terraform::broken_copy::HANG_FILE;
 use homelab_spec::terraform::environment::{EnvironmentError, run_environments};
 use homelab_spec::terraform::init_check::{InitCheck, check_homelab};
@@ -19,9 +22,35 @@ use homelab_spec::terraform::{Module, TerraformError, check_module};
 use super::super::words::ModuleName;
 use super::super::{OrFail, World, blocking};
 
-async fn run_modules(world: &mut World, filter: Option<&str>, timeout: Option<Duration>) {
+/// Runs the scenario's modules that are this shard's (`SPEC_SHARD`); none of them: the
+/// scenario is skipped, saying so.
+async fn run_modules(
+    world: &mut World,
+    filter: Option<&str>,
+    timeout: Option<Duration>,
+) -> Result<(), String> {
+    let mine = module_share(world).map_err(|why| world.skip(why))?;
+    world.terraform.modules = mine;
     run_modules_of(world, filter, timeout).await;
     report_runs(world);
+    Ok(())
+}
+
+/// This shard's share of the scenario's modules, each assigned by its path in the
+/// scenario's repository (or copy). A scenario that replaced PATH with fakes runs no real
+/// terraform: it keeps every module, in every shard.
+fn module_share(world: &World) -> Result<Vec<Module>, NotApplicable> {
+    let modules = world.terraform.modules.clone();
+    if world.terraform.path.is_some() {
+        return Ok(modules);
+    }
+    let root = world.root().to_path_buf();
+    shard::share(
+        world.suite.settings.shard,
+        RunKind::TerraformModule,
+        modules,
+        |m| m.path_in_repo(&root),
+    )
 }
 
 /// Hands every run this scenario made to the report: the module's JUnit suite and its
@@ -90,49 +119,63 @@ async fn run_modules_of(world: &mut World, filter: Option<&str>, timeout: Option
 }
 
 #[when("its tests run")]
-async fn its_tests_run(world: &mut World) {
-    run_modules(world, None, None).await;
+async fn its_tests_run(world: &mut World) -> Result<(), String> {
+    run_modules(world, None, None).await
 }
 
 #[when(expr = "the {module} module's tests run")]
 async fn the_named_modules_tests_run(world: &mut World, name: ModuleName) -> Result<(), String> {
     world.terraform.modules = vec![Module::in_root(world.root(), &name.0).or_fail()?];
-    run_modules(world, None, None).await;
-    Ok(())
+    run_modules(world, None, None).await
 }
 
 #[when("its regression tests run")]
-async fn its_regression_tests_run(world: &mut World) {
-    run_modules(world, Some(REGRESSION_FILE), None).await;
+async fn its_regression_tests_run(world: &mut World) -> Result<(), String> {
+    run_modules(world, Some(REGRESSION_FILE), None).await
 }
 
 #[when(expr = "the run that never finishes is started with a timeout of {int} seconds")]
-async fn the_hanging_run_is_started(world: &mut World, seconds: u64) {
-    run_modules(world, Some(HANG_FILE), Some(Duration::from_secs(seconds))).await;
+async fn the_hanging_run_is_started(world: &mut World, seconds: u64) -> Result<(), String> {
+    run_modules(world, Some(HANG_FILE), Some(Duration::from_secs(seconds))).await
 }
 
 #[when("the tests of every module and environment run")]
 async fn the_tests_of_every_module_and_environment_run(world: &mut World) -> Result<(), String> {
     check_init(world)?;
-    run_modules(world, None, None).await;
-    run_every_environment(world).await
+    // This shard's share of both; the scenario is not applicable only when it has neither.
+    let modules = module_share(world);
+    let environments = environment_share(world)?;
+    let shard = world.suite.settings.shard;
+    match (modules, environments) {
+        (Err(_), None) => Err(world.skip(NotApplicable::new(format!(
+            "shard {shard} has none of the modules and environments"
+        )))),
+        (modules, environments) => {
+            world.terraform.modules = modules.unwrap_or_default();
+            run_modules_of(world, None, None).await;
+            report_runs(world);
+            run_environments_of(world, environments.unwrap_or_default()).await
+        }
+    }
 }
 
 #[when("the tests of every environment run")]
 async fn the_tests_of_every_environment_run(world: &mut World) -> Result<(), String> {
     check_init(world)?;
-    run_every_environment(world).await?;
+    let shard = world.suite.settings.shard;
+    let environments = environment_share(world)?
+        .ok_or_else(|| world.skip(shard::not_in_shard(shard, RunKind::TerraformEnvironment)))?;
+    run_environments_of(world, environments).await?;
     if world.terraform.environments.is_empty() {
         return Err("the homelab has no environment with tests".into());
     }
     Ok(())
 }
 
-/// Runs `terraform test` in every environment that has tests (each on a copy that keeps its
-/// relative module sources and links) and hands the runs to the report.
-async fn run_every_environment(world: &mut World) -> Result<(), String> {
-    let root = world.root().to_path_buf();
-    let environments: Vec<_> = world
+/// This shard's share of the environments that have tests (`None`: they all belong to
+/// other shards).
+fn environment_share(world: &mut World) -> Result<Option<Vec<TerraformDir>>, String> {
+    let environments: Vec<TerraformDir> = world
         .layout
         .homelab()?
         .environments
@@ -140,6 +183,22 @@ async fn run_every_environment(world: &mut World) -> Result<(), String> {
         .filter(|e| e.has_tests())
         .cloned()
         .collect();
+    Ok(shard::share(
+        world.suite.settings.shard,
+        RunKind::TerraformEnvironment,
+        environments,
+        |e| e.dir.clone(),
+    )
+    .ok())
+}
+
+/// Runs `terraform test` in each of `environments` (each on a copy that keeps its relative
+/// module sources and links) and hands the runs to the report.
+async fn run_environments_of(
+    world: &mut World,
+    environments: Vec<TerraformDir>,
+) -> Result<(), String> {
+    let root = world.root().to_path_buf();
     if environments.is_empty() {
         world.terraform.environments.clear();
         return Ok(());

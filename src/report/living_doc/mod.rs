@@ -12,6 +12,7 @@ mod html;
 mod series;
 mod svg;
 
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -22,7 +23,7 @@ use crate::report::history::{RunRecord, Verdict};
 pub use html::{HtmlError, render, write_html};
 
 /// How a scenario (or a criterion made of scenarios) ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {
     Passed,
     Failed,
@@ -60,7 +61,7 @@ impl Status {
 }
 
 /// The step that failed, as written in the feature file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailedStep {
     /// `Given`, `When`, `Then`, `And`...
     pub keyword: String,
@@ -69,7 +70,7 @@ pub struct FailedStep {
 }
 
 /// One scenario as it ran (an outline's example is one scenario).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioReport {
     pub name: String,
     pub line: usize,
@@ -100,7 +101,7 @@ impl ScenarioReport {
 }
 
 /// A feature's `Rule`: one acceptance criterion, shown by its scenarios.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleReport {
     pub name: String,
     pub line: usize,
@@ -116,7 +117,7 @@ impl RuleReport {
 }
 
 /// One acceptance criterion: a `Rule`, or a scenario written outside any rule.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Criterion {
     Rule(RuleReport),
     Scenario(ScenarioReport),
@@ -139,7 +140,7 @@ impl Criterion {
 }
 
 /// One feature file, its criteria in the file's order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureReport {
     pub name: String,
     /// Relative to the suite's checkout, e.g. `features/us3_retry.feature`.
@@ -176,7 +177,7 @@ pub const STORIES: &[(&str, &str)] = &[
 ];
 
 /// The whole run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
     /// The repository under test.
     pub repository: PathBuf,
@@ -196,7 +197,7 @@ pub struct RunReport {
 }
 
 /// This run next to the history (`reports/history.json`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryReport {
     /// This run.
     pub current: RunRecord,
