@@ -7,6 +7,7 @@ use homelab_spec::coverage::bash::{self, TracedTest};
 use homelab_spec::finding::{Finding, listing};
 use homelab_spec::homelab::bash_functions::bash_files;
 use homelab_spec::outcome::{CheckedFindings, Outcome};
+use homelab_spec::shard::RunKind;
 use homelab_spec::shell::bats;
 
 use homelab_spec::workspace::BatsTestsRemoved;
@@ -28,18 +29,51 @@ fn traced(world: &World) -> Result<Vec<TracedTest>, String> {
     Ok(bash::tests_of(&executions))
 }
 
-/// The floor's verdict on the scenario's repository, handed to the report as a check.
-fn floor(world: &mut World, function: &str, minimum: usize) -> Result<Vec<Finding>, String> {
-    // A floor counts the tests of every BATS file; a shard that ran only its share of them
-    // cannot judge it (an unsharded run does).
-    let shard = world.suite.settings.shard;
-    let ran = world.layout.bats.len();
-    let of = world.layout.homelab()?.bats_files.len();
-    if !shard.is_all() && ran < of {
-        return Err(world.skip(homelab_spec::not_applicable::NotApplicable::new(format!(
-            "shard {shard} ran {ran} of the {of} BATS files: a floor counts the tests of every file, so an unsharded run judges it"
-        ))));
+/// A floor counts the tests of every BATS file. A shard ran only its share of them: the
+/// shard that judges the floor runs the others too, reading only their traces (their
+/// results are reported by the shards they belong to).
+async fn every_bats_file_traced(world: &mut World) -> Result<(), String> {
+    let files = world.layout.homelab()?.bats_files.clone();
+    if world.suite.settings.shard.is_all() || world.layout.bats.len() >= files.len() {
+        return Ok(());
     }
+    let root = world.root().to_path_buf();
+    let spec_root = world.checkout().path().to_path_buf();
+    let unchanged: Vec<bool> = files
+        .iter()
+        .map(|f| world.workspace().unchanged(f))
+        .collect();
+    let suite = world.suite.clone();
+    let runs = tokio::task::spawn_blocking(move || {
+        bats::run_files_sharing(&suite.bats, &root, &spec_root, &files, |file| {
+            files
+                .iter()
+                .position(|f| f == file)
+                .is_some_and(|i| unchanged[i])
+        })
+    })
+    .await
+    .map_err(|e| format!("the BATS runs did not finish: {e}"))?;
+    world.layout.bats = runs;
+    Ok(())
+}
+
+/// The floor's verdict on the scenario's repository, handed to the report as a check.
+async fn floor(world: &mut World, function: &str, minimum: usize) -> Result<Vec<Finding>, String> {
+    // One shard judges a floor (`SPEC_SHARD`): the one that runs the first of the BATS files
+    // the scenario runs (all of them, or on a copy the ones it changed).
+    let files = world.layout.homelab()?.bats_files.clone();
+    let changed: Vec<String> = files
+        .iter()
+        .filter(|f| !world.workspace().unchanged(f))
+        .cloned()
+        .collect();
+    let first = if changed.is_empty() { &files } else { &changed }
+        .first()
+        .cloned()
+        .ok_or("the homelab has no BATS file")?;
+    world.shard_share(RunKind::Bats, vec![first], String::clone)?;
+    every_bats_file_traced(world).await?;
     let tests = traced(world)?;
     let files = bash_files(world.root());
     let findings = match bash::floor(&files, &tests, function, minimum) {
@@ -66,8 +100,12 @@ fn floor(world: &mut World, function: &str, minimum: usize) -> Result<Vec<Findin
 }
 
 #[then(expr = "the Bash function {string} is executed by at least {int} BATS test(s)")]
-fn executed_by_at_least(world: &mut World, function: String, minimum: usize) -> Result<(), String> {
-    let findings = floor(world, &function, minimum)?;
+async fn executed_by_at_least(
+    world: &mut World,
+    function: String,
+    minimum: usize,
+) -> Result<(), String> {
+    let findings = floor(world, &function, minimum).await?;
     if findings.is_empty() {
         Ok(())
     } else {
@@ -76,13 +114,13 @@ fn executed_by_at_least(world: &mut World, function: String, minimum: usize) -> 
 }
 
 #[then(expr = "the floor of the Bash function {string} reports {string} about {string}")]
-fn the_floor_reports(
+async fn the_floor_reports(
     world: &mut World,
     function: String,
     id: String,
     subject: String,
 ) -> Result<(), String> {
-    let findings = floor(world, &function, 1)?;
+    let findings = floor(world, &function, 1).await?;
     say!("the floor reports:\n{}", listing(&findings));
     if findings.iter().any(|f| f.is(&id, Some(&subject))) {
         Ok(())

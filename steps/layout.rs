@@ -25,7 +25,7 @@ pub struct LayoutState {
     discovered: Option<Result<Homelab, DiscoveryError>>,
     discovery_time: Option<Duration>,
     /// The runs of every BATS file (steps/bats.rs), in the homelab's order.
-    pub(super) bats: Vec<Result<BatsRun, BatsError>>,
+    pub(crate) bats: Vec<Result<BatsRun, BatsError>>,
 }
 
 impl LayoutState {
