@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 /// The type of a registry entry sits with the finding it describes, below every area, so
 /// an area declaring its checks does not depend on the registry that lists them.
-pub use crate::finding::{Check, Depth};
+pub(crate) use crate::finding::Check;
 
 static ALL: LazyLock<Vec<Check>> = LazyLock::new(|| {
     let areas: [&[Check]; 17] = [
@@ -38,12 +38,12 @@ static ALL: LazyLock<Vec<Check>> = LazyLock::new(|| {
 });
 
 /// Every check, sorted by id.
-pub fn all() -> &'static [Check] {
+pub(crate) fn all() -> &'static [Check] {
     &ALL
 }
 
 /// The check of an id, if there is one.
-pub fn find(id: &str) -> Option<&'static Check> {
+pub(crate) fn find(id: &str) -> Option<&'static Check> {
     let all = all();
     all.binary_search_by_key(&id, |check| check.id)
         .ok()
@@ -51,7 +51,7 @@ pub fn find(id: &str) -> Option<&'static Check> {
 }
 
 /// The page of a check, relative to the crate's root: `docs/checks/<area>/<what>.md`.
-pub fn page(id: &str) -> String {
+pub(crate) fn page(id: &str) -> String {
     format!("docs/checks/{id}.md")
 }
 
@@ -90,7 +90,10 @@ mod tests {
     #[test]
     fn find_and_page() {
         assert_eq!(find("promql/series").map(|c| c.area), Some("promql"));
-        assert_eq!(find("bats/test-failed").map(|c| c.depth), Some(Depth::Tool));
+        assert_eq!(
+            find("bats/test-failed").map(|c| c.depth),
+            Some(crate::finding::Depth::Tool)
+        );
         assert_eq!(find("promql/nothing"), None);
         assert_eq!(page("promql/series"), "docs/checks/promql/series.md");
     }

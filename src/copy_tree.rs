@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// What to do with a symbolic link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Links {
+pub(crate) enum Links {
     /// Copy what it points to: the copy stands alone (the scripts copied on their own).
     Follow,
     /// Copy the link itself: the copy keeps the layout (a whole repository). A link that
@@ -43,7 +43,7 @@ impl Limit {
 }
 
 /// What a copy obeys besides its source and destination.
-pub struct Rules<'a> {
+pub(crate) struct Rules<'a> {
     pub links: Links,
     /// Leaves out every entry whose path relative to the source it names.
     pub skip: &'a dyn Fn(&Path) -> bool,
@@ -54,7 +54,7 @@ pub struct Rules<'a> {
 
 /// Why a link was left out of a copy ([`Links::Keep`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefusedLink {
+pub(crate) enum RefusedLink {
     /// It resolves outside the tree copied.
     Outside { link: PathBuf, target: PathBuf },
     /// It points at itself through other links, or at a directory that contains it.
@@ -63,7 +63,7 @@ pub enum RefusedLink {
 
 impl RefusedLink {
     /// The link, relative to the tree copied.
-    pub fn link(&self) -> &Path {
+    pub(crate) fn link(&self) -> &Path {
         match self {
             RefusedLink::Outside { link, .. } | RefusedLink::Loop { link, .. } => link,
         }
@@ -72,7 +72,7 @@ impl RefusedLink {
 
 /// What a copy held, and what it left out.
 #[derive(Debug, Default, Clone)]
-pub struct Copied {
+pub(crate) struct Copied {
     pub files: u64,
     pub bytes: u64,
     pub refused: Vec<RefusedLink>,
@@ -112,7 +112,7 @@ fn biggest_text(biggest: &[(String, u64)]) -> String {
 
 /// Copies `from` into `to` (created), leaving out every entry whose path relative to
 /// `from` `skip` names. No bound: for trees the suite knows to be small.
-pub fn copy_tree(
+pub(crate) fn copy_tree(
     from: &Path,
     to: &Path,
     links: Links,
@@ -131,7 +131,11 @@ pub fn copy_tree(
 }
 
 /// Copies `from` into `to` (created) as `rules` say.
-pub fn copy_tree_with(from: &Path, to: &Path, rules: &Rules) -> Result<Copied, CopyTreeError> {
+pub(crate) fn copy_tree_with(
+    from: &Path,
+    to: &Path,
+    rules: &Rules,
+) -> Result<Copied, CopyTreeError> {
     let root = from.canonicalize().map_err(|source| CopyTreeError::Io {
         path: from.to_path_buf(),
         source,

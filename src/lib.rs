@@ -6,20 +6,21 @@
 // A reader that stops at the first problem returns it as a `Finding`, by value: a few
 // hundred bytes once per file read, never on a hot path.
 #![allow(clippy::result_large_err)]
+#![warn(unreachable_pub)]
 
 pub mod alerts;
 pub mod cargo_args;
-pub mod checks;
-pub mod copy_tree;
+pub(crate) mod checks;
+pub(crate) mod copy_tree;
 pub mod coverage;
 pub mod finding;
 pub mod homelab;
 mod module_graph;
 pub mod not_applicable;
 pub mod outcome;
-pub mod parallel;
+pub(crate) mod parallel;
 pub mod report;
-pub mod retry;
+pub(crate) mod retry;
 pub mod settings;
 pub mod shard;
 pub mod shell;

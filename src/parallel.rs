@@ -19,7 +19,7 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 /// rewrites one progress line on stderr (`running: terraform test 3/5`: 3 of the 5
 /// started have finished), as cargo does for crates; elsewhere (CI logs) it stays quiet.
 #[derive(Debug)]
-pub struct JobSlots {
+pub(crate) struct JobSlots {
     /// What a job of this pool is, for the progress line.
     name: &'static str,
     limit: usize,
@@ -32,11 +32,11 @@ pub struct JobSlots {
 
 /// One slot of a [`JobSlots`] pool, given back when dropped.
 #[derive(Debug)]
-pub struct JobSlot<'a>(&'a JobSlots);
+pub(crate) struct JobSlot<'a>(&'a JobSlots);
 
 impl JobSlots {
     /// A pool of `limit` slots (at least one) for jobs called `name`.
-    pub fn new(name: &'static str, limit: usize) -> JobSlots {
+    pub(crate) fn new(name: &'static str, limit: usize) -> JobSlots {
         let limit = limit.max(1);
         JobSlots {
             name,
@@ -60,12 +60,12 @@ impl JobSlots {
     }
 
     /// The most jobs this pool runs at once.
-    pub fn limit(&self) -> usize {
+    pub(crate) fn limit(&self) -> usize {
         self.limit
     }
 
     /// Waits for a free slot and holds it until the returned value is dropped.
-    pub fn acquire(&self) -> JobSlot<'_> {
+    pub(crate) fn acquire(&self) -> JobSlot<'_> {
         let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
         while *free == 0 {
             free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
@@ -89,7 +89,7 @@ impl Drop for JobSlot<'_> {
 
 /// `run` on every item, each on its own thread; results in the items' order. A run that
 /// panicked gives `panicked(item)`, so no item goes missing from the results.
-pub fn map<I: Sync, T: Send>(
+pub(crate) fn map<I: Sync, T: Send>(
     items: &[I],
     run: impl Fn(&I) -> T + Sync,
     panicked: impl Fn(&I) -> T,
@@ -113,19 +113,19 @@ type Cell<T> = Arc<OnceLock<Arc<T>>>;
 
 /// Results computed once per process and key (a directory or file of the repository under
 /// test); callers asking at the same time wait for the one run.
-pub struct RunOnce<T> {
+pub(crate) struct RunOnce<T> {
     cells: OnceLock<Mutex<HashMap<PathBuf, Cell<T>>>>,
 }
 
 impl<T> RunOnce<T> {
-    pub const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         RunOnce {
             cells: OnceLock::new(),
         }
     }
 
     /// The result for `key`, from `run` the first time it is asked for.
-    pub fn get_or_run(&self, key: PathBuf, run: impl FnOnce() -> T) -> Arc<T> {
+    pub(crate) fn get_or_run(&self, key: PathBuf, run: impl FnOnce() -> T) -> Arc<T> {
         let cell = self
             .cells
             .get_or_init(Default::default)

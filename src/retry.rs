@@ -13,10 +13,10 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBuilder};
 
 /// The exit status of a usage error (bad attempt count), as in the Bash library.
-pub const USAGE_STATUS: i32 = 2;
+pub(crate) const USAGE_STATUS: i32 = 2;
 
 /// The exit status ssh gives when it could not connect or authenticate.
-pub const SSH_CONNECTION_FAILED: i32 = 255;
+pub(crate) const SSH_CONNECTION_FAILED: i32 = 255;
 
 /// How to retry a failing operation. Semantics, identical to `retry_with_backoff MAX CMD`:
 ///
@@ -35,7 +35,7 @@ pub const SSH_CONNECTION_FAILED: i32 = 255;
 /// dry-run, no jitter. Delays are whole milliseconds (backon computes them in `f32`; the
 /// rounding removes its representation error, exact for delays up to about an hour).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryPolicy {
+pub(crate) struct RetryPolicy {
     max_attempts: u32,
     base_delay: Duration,
     max_delay: Duration,
@@ -49,20 +49,20 @@ pub struct RetryPolicy {
 #[error(
     "the number of attempts must be a positive whole number (at most 999999999), got {given:?}"
 )]
-pub struct UsageError {
+pub(crate) struct UsageError {
     pub given: String,
 }
 
 impl UsageError {
     /// The exit status the Bash library gives for the same mistake.
-    pub fn status(&self) -> i32 {
+    pub(crate) fn status(&self) -> i32 {
         USAGE_STATUS
     }
 }
 
 impl RetryPolicy {
     /// A policy of `max_attempts` attempts with the default delays (1 s doubling, 60 s cap).
-    pub fn new(max_attempts: u32) -> Result<Self, UsageError> {
+    pub(crate) fn new(max_attempts: u32) -> Result<Self, UsageError> {
         if max_attempts == 0 {
             return Err(UsageError {
                 given: "0".to_string(),
@@ -80,7 +80,7 @@ impl RetryPolicy {
 
     /// Reads an attempt count the way `retry_with_backoff` reads MAX: 1 to 9 digits, no
     /// leading zero.
-    pub fn parse_attempts(text: &str) -> Result<Self, UsageError> {
+    pub(crate) fn parse_attempts(text: &str) -> Result<Self, UsageError> {
         let refuse = || UsageError {
             given: text.to_string(),
         };
@@ -95,58 +95,48 @@ impl RetryPolicy {
 
     /// What `ssh_exec_retry` does: 3 attempts, retrying only ssh's own connection failure
     /// (255); a remote command that ran and failed is not run again.
-    pub fn ssh_connection() -> Self {
+    pub(crate) fn ssh_connection() -> Self {
         Self::new(3)
             .expect("3 is a positive attempt count")
             .retrying_only([SSH_CONNECTION_FAILED])
     }
 
-    pub fn with_base_delay(mut self, base: Duration) -> Self {
+    pub(crate) fn with_base_delay(mut self, base: Duration) -> Self {
         self.base_delay = base;
         self
     }
 
-    pub fn with_max_delay(mut self, cap: Duration) -> Self {
+    pub(crate) fn with_max_delay(mut self, cap: Duration) -> Self {
         self.max_delay = cap;
         self
     }
 
     /// Retries only failures with one of these exit statuses (like `RETRY_ON`).
-    pub fn retrying_only(mut self, statuses: impl IntoIterator<Item = i32>) -> Self {
+    pub(crate) fn retrying_only(mut self, statuses: impl IntoIterator<Item = i32>) -> Self {
         self.retry_on = Some(statuses.into_iter().collect());
         self
     }
 
-    pub fn with_dry_run(mut self, dry_run: bool) -> Self {
+    pub(crate) fn with_dry_run(mut self, dry_run: bool) -> Self {
         self.dry_run = dry_run;
         self
     }
 
+    // Read by the unit tests only.
+    #[cfg(test)]
     /// Adds backon's random jitter (up to one more delay) to every wait. The Bash library
     /// has no jitter: a policy with it is no longer its twin.
-    pub fn with_jitter(mut self) -> Self {
+    pub(crate) fn with_jitter(mut self) -> Self {
         self.jitter = true;
         self
     }
 
-    pub fn max_attempts(&self) -> u32 {
+    pub(crate) fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
-    pub fn base_delay(&self) -> Duration {
-        self.base_delay
-    }
-
-    pub fn max_delay(&self) -> Duration {
-        self.max_delay
-    }
-
-    pub fn is_dry_run(&self) -> bool {
-        self.dry_run
-    }
-
     /// Whether a failure with this status may be retried.
-    pub fn retries_status(&self, status: i32) -> bool {
+    pub(crate) fn retries_status(&self, status: i32) -> bool {
         self.retry_on
             .as_ref()
             .is_none_or(|statuses| statuses.contains(&status))
@@ -167,15 +157,21 @@ impl RetryPolicy {
         builder.build().map(whole_millis)
     }
 
+    // Read by the unit tests only.
+    #[cfg(test)]
     /// The waits of a run in which every attempt fails: `max_attempts - 1` delays,
     /// `min(base * 2^(k-1), cap)` for k = 1, 2, ...
-    pub fn delays(&self) -> Vec<Duration> {
+    pub(crate) fn delays(&self) -> Vec<Duration> {
         self.backoff().collect()
     }
 
     /// Runs an operation that reports an exit status (0 = success) under this policy.
     /// `operation` gets the attempt number (1-based).
-    pub fn run(&self, sleeper: &mut dyn Sleeper, mut operation: impl FnMut(u32) -> i32) -> Run {
+    pub(crate) fn run(
+        &self,
+        sleeper: &mut dyn Sleeper,
+        mut operation: impl FnMut(u32) -> i32,
+    ) -> Run {
         let (outcome, run) = self.drive(sleeper, |attempt| match operation(attempt) {
             0 => Ok(()),
             status => Err(status),
@@ -196,7 +192,7 @@ impl RetryPolicy {
     /// (about 9 s in all):
     /// `RetryPolicy::new(40)?.with_base_delay(ms(25)).with_max_delay(ms(250)).wait_until(..)`.
     /// `dry_run` is ignored: waiting is not an action.
-    pub fn wait_until<T, E: std::fmt::Display>(
+    pub(crate) fn wait_until<T, E: std::fmt::Display>(
         &self,
         what: &str,
         probe: impl FnMut() -> Result<T, E>,
@@ -205,7 +201,7 @@ impl RetryPolicy {
     }
 
     /// [`RetryPolicy::wait_until`] with the sleeper given (virtual time in tests).
-    pub fn wait_until_with<T, E: std::fmt::Display>(
+    pub(crate) fn wait_until_with<T, E: std::fmt::Display>(
         &self,
         sleeper: &mut dyn Sleeper,
         what: &str,
@@ -294,7 +290,7 @@ impl FailureStatus for String {
 /// What a retried run did: the same three facts the BATS tests and the Gherkin scenarios
 /// read from the Bash function (attempts, waits, final status).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
+pub(crate) struct Run {
     /// 0 on success (or dry-run), else the last attempt's status.
     pub status: i32,
     /// How many times the operation ran (0 in a dry run).
@@ -307,7 +303,7 @@ pub struct Run {
 impl Run {
     /// What a check built on this run returns, like `check_ssh_access`: 0 when the last
     /// attempt succeeded, 1 otherwise (the details are in the run, not the status).
-    pub fn check_status(&self) -> i32 {
+    pub(crate) fn check_status(&self) -> i32 {
         if self.status == 0 { 0 } else { 1 }
     }
 }
@@ -329,7 +325,7 @@ impl fmt::Display for Run {
 /// Something awaited with [`RetryPolicy::wait_until`] did not become ready.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("gave up waiting for {what} after {attempts} attempts over {waited:?}: {last_error}")]
-pub struct NotReady {
+pub(crate) struct NotReady {
     pub what: String,
     pub attempts: u32,
     pub waited: Duration,
@@ -337,13 +333,13 @@ pub struct NotReady {
 }
 
 /// Waits between attempts. Injected so that tests run in virtual time.
-pub trait Sleeper {
+pub(crate) trait Sleeper {
     fn sleep(&mut self, delay: Duration);
 }
 
 /// Real time: `std::thread::sleep`.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct ThreadSleeper;
+pub(crate) struct ThreadSleeper;
 
 impl Sleeper for ThreadSleeper {
     fn sleep(&mut self, delay: Duration) {
@@ -353,7 +349,7 @@ impl Sleeper for ThreadSleeper {
 
 /// Virtual time: records each requested wait and returns at once.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct VirtualClock {
+pub(crate) struct VirtualClock {
     pub slept: Vec<Duration>,
 }
 

@@ -21,10 +21,10 @@ use super::label_flow::{self, MissingLabel};
 use super::rule_file::{Rule, RuleFile};
 
 /// Where the homelab declares its textfile metrics (turned into the homelab-textfile catalog).
-pub const TEXTFILE_CONTRACT: &str = "tools/catalogs/homelab-textfile.prom";
+pub(crate) const TEXTFILE_CONTRACT: &str = "tools/catalogs/homelab-textfile.prom";
 
 /// Selector checks for one rule's parsed expression.
-pub fn check_selectors(
+pub(crate) fn check_selectors(
     file: &RuleFile,
     rule: &Rule,
     expr: &Expr,
@@ -234,7 +234,7 @@ fn allowed_list(labels: &std::collections::BTreeSet<String>) -> String {
 
 /// `promql/label` for clauses (`by`, `on`, `group_left`, `label_replace` sources) that rely on
 /// a label their input cannot carry.
-pub fn check_clauses(
+pub(crate) fn check_clauses(
     file: &RuleFile,
     rule: &Rule,
     missing: &[MissingLabel],

@@ -23,7 +23,7 @@ use promql_parser::parser::ast::{
 use promql_parser::parser::value::ValueType;
 
 /// Labels every scraped series gets from its target, whatever the exporter exposes.
-pub const TARGET_LABELS: [&str; 2] = ["job", "instance"];
+pub(crate) const TARGET_LABELS: [&str; 2] = ["job", "instance"];
 
 /// The label names a result can carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,14 +131,14 @@ impl LabelSet {
 }
 
 /// Where selectors' label names come from: the exporter catalogs, or nothing.
-pub trait MetricLabels {
+pub(crate) trait MetricLabels {
     /// The labels the exporter puts on `metric`, without the target labels; `None` when the
     /// metric is not known (its labels are then open).
     fn labels_of(&self, metric: &str) -> Option<LabelSet>;
 }
 
 /// No knowledge of metrics: every selector's labels are open.
-pub struct NoCatalog;
+pub(crate) struct NoCatalog;
 
 impl MetricLabels for NoCatalog {
     fn labels_of(&self, _metric: &str) -> Option<LabelSet> {
@@ -148,7 +148,7 @@ impl MetricLabels for NoCatalog {
 
 /// A label name a clause relies on that the expression it applies to cannot carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MissingLabel {
+pub(crate) struct MissingLabel {
     pub label: String,
     /// The clause, e.g. `sum by (...)`, `on (...)`, `group_left (...)`, `label_replace`.
     pub clause: String,
@@ -157,7 +157,7 @@ pub struct MissingLabel {
 }
 
 /// The metric name a selector selects, when it names one exactly.
-pub fn metric_name(vs: &VectorSelector) -> Option<&str> {
+pub(crate) fn metric_name(vs: &VectorSelector) -> Option<&str> {
     vs.name.as_deref().or_else(|| {
         vs.matchers
             .matchers
@@ -168,7 +168,7 @@ pub fn metric_name(vs: &VectorSelector) -> Option<&str> {
 }
 
 /// Every matcher of a selector, including those in `or` alternatives.
-pub fn matchers(vs: &VectorSelector) -> impl Iterator<Item = &Matcher> {
+pub(crate) fn matchers(vs: &VectorSelector) -> impl Iterator<Item = &Matcher> {
     vs.matchers
         .matchers
         .iter()
@@ -176,7 +176,7 @@ pub fn matchers(vs: &VectorSelector) -> impl Iterator<Item = &Matcher> {
 }
 
 /// Every vector selector in an expression (matrix selectors included), in order.
-pub fn selectors(expr: &Expr) -> Vec<&VectorSelector> {
+pub(crate) fn selectors(expr: &Expr) -> Vec<&VectorSelector> {
     let mut out = Vec::new();
     collect_selectors(expr, &mut out);
     out
@@ -205,7 +205,7 @@ fn collect_selectors<'a>(expr: &'a Expr, out: &mut Vec<&'a VectorSelector>) {
 }
 
 /// The labels `expr`'s result can carry, and the clauses that rely on labels it lacks.
-pub fn analyse(expr: &Expr, metrics: &dyn MetricLabels) -> (LabelSet, Vec<MissingLabel>) {
+pub(crate) fn analyse(expr: &Expr, metrics: &dyn MetricLabels) -> (LabelSet, Vec<MissingLabel>) {
     let mut flow = Flow {
         metrics,
         missing: Vec::new(),

@@ -26,14 +26,14 @@ use super::go_number::{parse_float_ok, parse_int_ok};
 use super::static_checks::parse_duration;
 
 /// Tokens in one expression beyond which it is not parsed (about 10 KB of PromQL).
-pub const MAX_TOKENS: usize = 2_000;
+pub(crate) const MAX_TOKENS: usize = 2_000;
 
 /// Nested parentheses beyond which an expression is not parsed.
-pub const MAX_NESTING: usize = 200;
+pub(crate) const MAX_NESTING: usize = 200;
 
 /// Why an expression is not handed to promql-parser.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// Beyond [`MAX_TOKENS`] or [`MAX_NESTING`]: not checked further.
     TooComplex(String),
     /// Prometheus 2.42 refuses it.
@@ -84,7 +84,7 @@ const KEYWORDS: [&str; 14] = [
 
 /// Checks `expr` as 2.42's lexer would read it, and measures it; gives the text to hand to
 /// promql-parser (`expr` itself unless a 2.42 name had to be translated).
-pub fn scan(expr: &str) -> Result<Cow<'_, str>, Refusal> {
+pub(crate) fn scan(expr: &str) -> Result<Cow<'_, str>, Refusal> {
     let mut scan = Scanner {
         s: expr.as_bytes(),
         text: expr,

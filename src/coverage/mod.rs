@@ -12,7 +12,7 @@ pub mod alerts;
 pub mod bash;
 pub mod figures;
 pub mod model;
-pub mod terraform;
+pub(crate) mod terraform;
 
 use std::path::Path;
 

@@ -32,7 +32,7 @@ use crate::terraform::tftest::{LineIndex, parse_hcl};
 /// line), with the runs that touch each. A root discovery refuses has nothing to list; a
 /// test file that cannot be read or parsed touches nothing (the `terraform test` scenarios
 /// report it).
-pub fn collect(root: &Path) -> Vec<TerraformElement> {
+pub(crate) fn collect(root: &Path) -> Vec<TerraformElement> {
     let Ok(fs) = RepoFs::new(root) else {
         return Vec::new();
     };

@@ -19,15 +19,15 @@ use crate::copy_tree::{CopyTreeError, Limit, Links, RefusedLink, Rules, copy_tre
 use crate::finding::Finding;
 
 /// Directories at the root that are not part of the homelab.
-pub const SKIPPED: [&str; 3] = ["target", ".git", "reports"];
+pub(crate) const SKIPPED: [&str; 3] = ["target", ".git", "reports"];
 
 /// Finding ids of a copy that could not be made.
-pub mod ids {
+pub(crate) mod ids {
     use crate::finding::FindingId;
     /// The root holds more than a homelab repository would ([`crate::copy_tree::Limit`]).
-    pub const TOO_BIG: FindingId = FindingId::new("copy/too-big");
+    pub(crate) const TOO_BIG: FindingId = FindingId::new("copy/too-big");
     /// A file could not be read or written.
-    pub const IO: FindingId = FindingId::new("copy/io");
+    pub(crate) const IO: FindingId = FindingId::new("copy/io");
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
@@ -137,13 +137,13 @@ impl RepositoryCopy {
 /// reads: see `terraform::in_place`). A later caller gets a fresh copy. One per suite run,
 /// kept by `terraform::RunnerContext`.
 #[derive(Debug, Default)]
-pub struct SharedCopy {
+pub(crate) struct SharedCopy {
     slot: Mutex<Option<(PathBuf, Weak<RepositoryCopy>)>>,
 }
 
 impl SharedCopy {
     /// The shared copy of the repository at `root`, made when no caller holds one.
-    pub fn of(&self, root: &Path) -> Result<Arc<RepositoryCopy>, CopyError> {
+    pub(crate) fn of(&self, root: &Path) -> Result<Arc<RepositoryCopy>, CopyError> {
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((of, copy)) = slot.as_ref()
             && of == root
@@ -158,7 +158,10 @@ impl SharedCopy {
 }
 
 /// Copies `root` into a new temporary directory (under `parent`, or the system's).
-pub fn copy_repository(root: &Path, parent: Option<&Path>) -> Result<RepositoryCopy, CopyError> {
+pub(crate) fn copy_repository(
+    root: &Path,
+    parent: Option<&Path>,
+) -> Result<RepositoryCopy, CopyError> {
     copy_repository_within(root, parent, Limit::REPOSITORY)
 }
 

@@ -10,7 +10,7 @@
 
 pub mod bash_functions;
 mod bats_files;
-pub mod copy;
+pub(crate) mod copy;
 mod deployed;
 mod error;
 pub(crate) use error::CHECKS as LAYOUT_CHECKS;

@@ -29,12 +29,12 @@ use std::path::{Component, Path, PathBuf};
 use crate::outcome::{ExecutedLine, TestExecution};
 
 /// The variable that names the directory the traces go to (and turns tracing on).
-pub const TRACE_DIR_VARIABLE: &str = "HOMELAB_SPEC_TRACE_DIR";
+pub(crate) const TRACE_DIR_VARIABLE: &str = "HOMELAB_SPEC_TRACE_DIR";
 /// A `BASH_ENV` the caller had, sourced after ours.
-pub const CALLER_BASH_ENV_VARIABLE: &str = "HOMELAB_SPEC_CALLER_BASH_ENV";
+pub(crate) const CALLER_BASH_ENV_VARIABLE: &str = "HOMELAB_SPEC_CALLER_BASH_ENV";
 
 /// The script bash sources first in every non-interactive process (`BASH_ENV`).
-pub const TRACE_ENV: &str = r#"# homelab-spec: traces which lines of the repository BATS tests execute (not a file of the homelab).
+pub(crate) const TRACE_ENV: &str = r#"# homelab-spec: traces which lines of the repository BATS tests execute (not a file of the homelab).
 if [[ -n "${HOMELAB_SPEC_TRACE_DIR:-}" && $- != *x* ]]; then
     case "${0##*/}" in
         bats-exec-test)
@@ -68,14 +68,14 @@ fi
 
 /// Where one BATS run's traces go: the `BASH_ENV` script and a directory of trace files.
 #[derive(Debug, Clone)]
-pub struct TraceSetup {
+pub(crate) struct TraceSetup {
     pub bash_env: PathBuf,
     pub dir: PathBuf,
 }
 
 impl TraceSetup {
     /// Writes the script and creates the trace directory under `scratch`.
-    pub fn create(scratch: &Path) -> std::io::Result<TraceSetup> {
+    pub(crate) fn create(scratch: &Path) -> std::io::Result<TraceSetup> {
         let dir = scratch.join("bash-trace");
         std::fs::create_dir_all(&dir)?;
         let bash_env = scratch.join("bash-trace-env.bash");
@@ -84,7 +84,7 @@ impl TraceSetup {
     }
 
     /// The environment the BATS run gets: `(name, value)` pairs.
-    pub fn environment(&self) -> Vec<(String, PathBuf)> {
+    pub(crate) fn environment(&self) -> Vec<(String, PathBuf)> {
         let mut env = vec![
             ("BASH_ENV".to_string(), self.bash_env.clone()),
             (TRACE_DIR_VARIABLE.to_string(), self.dir.clone()),
@@ -151,7 +151,7 @@ pub(crate) fn relative_to(path: &str, roots: &[PathBuf]) -> Option<String> {
 
 /// What each test executed, from the trace files in `dir`, keeping only files under `root`.
 /// `tests`: (number, name, line of its `@test`) of every test bats reported.
-pub fn read_traces(
+pub(crate) fn read_traces(
     dir: &Path,
     root: &Path,
     tests: &[(usize, String, Option<u32>)],
@@ -214,7 +214,7 @@ pub fn read_traces(
 /// The `@test` blocks of a BATS file: (name, 1-based line of the `@test`, line of its closing
 /// `}`), in order. A block ends at the first later line that is a `}` at the start of a line,
 /// the layout bats' own examples and formatters use.
-pub fn test_blocks(text: &str) -> Vec<(String, u32, Option<u32>)> {
+pub(crate) fn test_blocks(text: &str) -> Vec<(String, u32, Option<u32>)> {
     let lines: Vec<&str> = text.lines().collect();
     let mut blocks = Vec::new();
     for (i, line) in lines.iter().enumerate() {
@@ -245,7 +245,11 @@ pub fn test_blocks(text: &str) -> Vec<(String, u32, Option<u32>)> {
 
 /// The line of the `@test` named `name` in `blocks`, or of the `number`th (1-based) when no
 /// block has that name (a name bats built at run time).
-pub fn test_line(blocks: &[(String, u32, Option<u32>)], name: &str, number: usize) -> Option<u32> {
+pub(crate) fn test_line(
+    blocks: &[(String, u32, Option<u32>)],
+    name: &str,
+    number: usize,
+) -> Option<u32> {
     blocks
         .iter()
         .find(|(n, _, _)| n == name)

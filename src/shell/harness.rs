@@ -13,7 +13,7 @@ use crate::spec_root::SpecRoot;
 use crate::tools::{self, Command, RunError};
 
 /// The library, relative to the repository under test.
-pub const COMMON_SH: &str = "scripts/lib/common.sh";
+pub(crate) const COMMON_SH: &str = "scripts/lib/common.sh";
 
 /// A `bash` that sources the library and calls one function may take this long.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -42,7 +42,7 @@ pub enum HarnessError {
 
 /// One function call to make.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BashCall {
+pub(crate) struct BashCall {
     pub function: String,
     pub args: Vec<String>,
     /// Environment for the call (`RETRY_BASE_DELAY`, `DRY_RUN`, ...).
@@ -52,7 +52,7 @@ pub struct BashCall {
 }
 
 impl BashCall {
-    pub fn new<S: Into<String>>(function: &str, args: impl IntoIterator<Item = S>) -> Self {
+    pub(crate) fn new<S: Into<String>>(function: &str, args: impl IntoIterator<Item = S>) -> Self {
         Self {
             function: function.to_string(),
             args: args.into_iter().map(Into::into).collect(),
@@ -60,13 +60,17 @@ impl BashCall {
         }
     }
 
-    pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
+    pub(crate) fn env(mut self, key: &str, value: impl Into<String>) -> Self {
         self.env.push((key.to_string(), value.into()));
         self
     }
 
     /// Puts a fake `command` on PATH that exits with these statuses, one per call.
-    pub fn scripted(mut self, command: &str, statuses: impl IntoIterator<Item = i32>) -> Self {
+    pub(crate) fn scripted(
+        mut self,
+        command: &str,
+        statuses: impl IntoIterator<Item = i32>,
+    ) -> Self {
         self.scripted
             .push((command.to_string(), statuses.into_iter().collect()));
         self
@@ -83,7 +87,7 @@ impl BashCall {
 
 /// What a call did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BashRun {
+pub(crate) struct BashRun {
     pub call: String,
     /// The function's exit status (`set -e` makes it the script's).
     pub status: i32,
@@ -97,13 +101,13 @@ pub struct BashRun {
 
 impl BashRun {
     /// How many times the fake `command` ran.
-    pub fn runs_of(&self, command: &str) -> usize {
+    pub(crate) fn runs_of(&self, command: &str) -> usize {
         self.calls.get(command).map_or(0, Vec::len)
     }
 }
 
 /// Sources `scripts/lib/common.sh` from `root` and calls the function.
-pub fn call(root: &SpecRoot, call: &BashCall) -> Result<BashRun, HarnessError> {
+pub(crate) fn call(root: &SpecRoot, call: &BashCall) -> Result<BashRun, HarnessError> {
     let library = root.join(COMMON_SH);
     if !library.is_file() {
         return Err(HarnessError::NoLibrary(library.display().to_string()));

@@ -6,8 +6,8 @@
 //! [`fake_commands`] is the one way any check puts fake commands on PATH; [`bash_trace`]
 //! records what each BATS test executed, traced by bash itself.
 
-pub mod bash_trace;
+pub(crate) mod bash_trace;
 pub mod bats;
 pub mod fake_commands;
-pub mod harness;
+pub(crate) mod harness;
 pub mod twin;

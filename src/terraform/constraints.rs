@@ -136,7 +136,7 @@ fn compare_prerelease(a: &str, b: &str) -> Ordering {
 
 /// A constraint's operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operator {
+pub(crate) enum Operator {
     Equal,
     NotEqual,
     Greater,
@@ -151,7 +151,7 @@ pub enum Operator {
 
 /// One constraint of a comma-separated list.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Constraint {
+pub(crate) struct Constraint {
     pub operator: Operator,
     /// The version named, omitted parts as zero.
     pub version: Version,
@@ -183,7 +183,7 @@ impl Constraint {
 /// Whether `version` meets every constraint of `constraints` (the merged constraints of a
 /// configuration and the modules it calls): as Terraform, a pre-release only when one of
 /// them is `= <that pre-release>`. No constraint at all allows every release.
-pub fn allows(constraints: &[Constraint], version: &Version) -> bool {
+pub(crate) fn allows(constraints: &[Constraint], version: &Version) -> bool {
     constraints.iter().all(|c| c.contains(version))
         && (!version.is_prerelease()
             || constraints
@@ -201,7 +201,7 @@ pub struct ConstraintError {
 
 /// Parses a `version` argument of `required_providers`: one or more comma-separated
 /// constraints (an empty string: none, any version).
-pub fn parse(text: &str) -> Result<Vec<Constraint>, ConstraintError> {
+pub(crate) fn parse(text: &str) -> Result<Vec<Constraint>, ConstraintError> {
     let error = |reason: String| ConstraintError {
         text: text.to_string(),
         reason,

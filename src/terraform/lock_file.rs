@@ -13,11 +13,11 @@ use super::constraints::Version;
 use super::requirements::ProviderAddress;
 
 /// The lock file Terraform writes next to a module's or environment's configuration.
-pub const LOCK_FILE_NAME: &str = ".terraform.lock.hcl";
+pub(crate) const LOCK_FILE_NAME: &str = ".terraform.lock.hcl";
 
 /// One `provider` block.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LockedProvider {
+pub(crate) struct LockedProvider {
     pub address: ProviderAddress,
     pub version: Version,
     /// The block's 1-based line.
@@ -26,7 +26,7 @@ pub struct LockedProvider {
 
 /// Why the lock file could not be read; `terraform init` refuses it too.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LockFileError {
+pub(crate) enum LockFileError {
     #[error("{file}: cannot read: {message}", file = .file.display())]
     Read { file: PathBuf, message: String },
     #[error("{file}:{line}:{column}: not valid HCL: {message}", file = .file.display())]
@@ -47,7 +47,7 @@ pub enum LockFileError {
 
 impl LockFileError {
     /// The file and line the error is about.
-    pub fn location(&self) -> (&Path, Option<usize>) {
+    pub(crate) fn location(&self) -> (&Path, Option<usize>) {
         match self {
             LockFileError::Read { file, .. } => (file, None),
             LockFileError::Hcl { file, line, .. } | LockFileError::Provider { file, line, .. } => {
@@ -59,7 +59,7 @@ impl LockFileError {
 
 /// The providers `dir/.terraform.lock.hcl` pins, in the file's order; `None` when there is
 /// no lock file.
-pub fn read(dir: &Path) -> Result<Option<Vec<LockedProvider>>, LockFileError> {
+pub(crate) fn read(dir: &Path) -> Result<Option<Vec<LockedProvider>>, LockFileError> {
     let file = dir.join(LOCK_FILE_NAME);
     let source = match std::fs::read_to_string(&file) {
         Ok(source) => source,
@@ -75,7 +75,7 @@ pub fn read(dir: &Path) -> Result<Option<Vec<LockedProvider>>, LockFileError> {
 }
 
 /// Reads the text of a lock file; `file` only names it in errors.
-pub fn parse(file: &Path, source: &str) -> Result<Vec<LockedProvider>, LockFileError> {
+pub(crate) fn parse(file: &Path, source: &str) -> Result<Vec<LockedProvider>, LockFileError> {
     let body = hcl_edit::parser::parse_body(source).map_err(|e| LockFileError::Hcl {
         file: file.to_path_buf(),
         line: e.location().line(),

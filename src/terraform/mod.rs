@@ -3,18 +3,18 @@
 //! in place in a copy of the whole repository, offline, several modules at once.
 
 pub mod broken_copy;
-pub mod constraints;
+pub(crate) mod constraints;
 pub mod context;
 pub mod environment;
 pub mod error;
-pub mod in_place;
+pub(crate) mod in_place;
 pub mod init_check;
 pub mod junit;
-pub mod lock_file;
+pub(crate) mod lock_file;
 pub mod module;
 pub mod providers;
-pub mod releases;
-pub mod requirements;
+pub(crate) mod releases;
+pub(crate) mod requirements;
 pub mod runner;
 pub mod static_checks;
 pub mod tftest;

@@ -13,7 +13,7 @@ const RELEASES: &str = include_str!("../../providers/offline/releases.tsv");
 
 /// One provider's releases, oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProviderReleases {
+pub(crate) struct ProviderReleases {
     pub all: Vec<Version>,
     /// The versions whose schema is bundled.
     pub bundled: Vec<Version>,
@@ -23,7 +23,7 @@ pub struct ProviderReleases {
 
 impl ProviderReleases {
     /// The newest release `constraints` allow (pre-releases only when named exactly).
-    pub fn newest_allowed(&self, constraints: &[Constraint]) -> Option<&Version> {
+    pub(crate) fn newest_allowed(&self, constraints: &[Constraint]) -> Option<&Version> {
         self.all
             .iter()
             .rev()
@@ -33,7 +33,7 @@ impl ProviderReleases {
     /// Whether the constraints may allow a release newer than every one the suite knows:
     /// tried on the versions just above each bound they name and just above the newest
     /// known release. Then "no release matches" would only be true of the releases known.
-    pub fn may_allow_newer(&self, constraints: &[Constraint]) -> bool {
+    pub(crate) fn may_allow_newer(&self, constraints: &[Constraint]) -> bool {
         let Some(newest) = self.all.iter().filter(|v| !v.is_prerelease()).max() else {
             return true;
         };
@@ -55,7 +55,7 @@ impl ProviderReleases {
 
     /// The bundled version that stands for `wanted`: itself when bundled, else the newest
     /// bundled one below it, else the oldest above it.
-    pub fn nearest_bundled(&self, wanted: &Version) -> Option<&Version> {
+    pub(crate) fn nearest_bundled(&self, wanted: &Version) -> Option<&Version> {
         if let Some(same) = self.bundled.iter().find(|v| *v == wanted) {
             return Some(same);
         }
@@ -68,13 +68,13 @@ impl ProviderReleases {
 }
 
 /// Every provider's releases, by address.
-pub fn known() -> &'static BTreeMap<ProviderAddress, ProviderReleases> {
+pub(crate) fn known() -> &'static BTreeMap<ProviderAddress, ProviderReleases> {
     static KNOWN: OnceLock<BTreeMap<ProviderAddress, ProviderReleases>> = OnceLock::new();
     KNOWN.get_or_init(|| parse(RELEASES))
 }
 
 /// The releases of one provider, when the suite knows it.
-pub fn of(address: &ProviderAddress) -> Option<&'static ProviderReleases> {
+pub(crate) fn of(address: &ProviderAddress) -> Option<&'static ProviderReleases> {
     known().get(address)
 }
 

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use hcl_edit::Span;
 use hcl_edit::expr::{Expression, ObjectKey};
@@ -23,7 +23,7 @@ use crate::homelab::repo_fs::RepoFs;
 use crate::homelab::{DiscoveryError, ParsedConfig, module_calls, parse_config};
 
 /// Terraform's default registry host.
-pub const DEFAULT_HOST: &str = "registry.terraform.io";
+pub(crate) const DEFAULT_HOST: &str = "registry.terraform.io";
 
 /// A provider source address, lower case as Terraform compares them.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -82,7 +82,7 @@ impl fmt::Display for ProviderAddress {
 
 /// One `version` argument, where it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Declared {
+pub(crate) struct Declared {
     /// As written (`~> 0.94.0`).
     pub text: String,
     pub constraints: Vec<Constraint>,
@@ -100,7 +100,7 @@ impl fmt::Display for Declared {
 
 /// One provider the configuration needs, with every constraint on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Requirement {
+pub(crate) struct Requirement {
     pub address: ProviderAddress,
     /// Every `version` argument that names it, the configuration's own first, then the
     /// modules' in the order they are called.
@@ -109,7 +109,7 @@ pub struct Requirement {
 
 impl Requirement {
     /// Every constraint, merged.
-    pub fn constraints(&self) -> Vec<Constraint> {
+    pub(crate) fn constraints(&self) -> Vec<Constraint> {
         self.declared
             .iter()
             .flat_map(|d| d.constraints.iter().cloned())
@@ -117,7 +117,7 @@ impl Requirement {
     }
 
     /// Every constraint as written, comma-separated, as Terraform lists them.
-    pub fn constraint_list(&self) -> String {
+    pub(crate) fn constraint_list(&self) -> String {
         self.declared
             .iter()
             .map(|d| d.text.as_str())
@@ -126,7 +126,7 @@ impl Requirement {
     }
 
     /// Every constraint as written, with its file and line, comma-separated.
-    pub fn declared_list(&self) -> String {
+    pub(crate) fn declared_list(&self) -> String {
         self.declared
             .iter()
             .map(Declared::to_string)
@@ -137,7 +137,7 @@ impl Requirement {
 
 /// What one `required_providers` entry could not say.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RequirementProblem {
+pub(crate) enum RequirementProblem {
     /// A `version` Terraform would refuse (or that is not a string).
     Constraint {
         provider: String,
@@ -157,7 +157,7 @@ pub enum RequirementProblem {
 
 /// The merged requirements of a configuration, and what could not be read.
 #[derive(Debug, Default)]
-pub struct Requirements {
+pub(crate) struct Requirements {
     pub providers: Vec<Requirement>,
     pub problems: Vec<RequirementProblem>,
     /// Discovery's own findings on a called module (a call to nothing, bad HCL, a bad link).
@@ -166,7 +166,7 @@ pub struct Requirements {
 
 impl Requirements {
     /// The requirement on one provider.
-    pub fn get(&self, address: &ProviderAddress) -> Option<&Requirement> {
+    pub(crate) fn get(&self, address: &ProviderAddress) -> Option<&Requirement> {
         self.providers.iter().find(|r| r.address == *address)
     }
 }
@@ -204,14 +204,6 @@ pub(crate) fn merged(fs: &RepoFs, dir: &Path) -> Requirements {
         }
     }
     found
-}
-
-/// The requirements of one configuration directory on disk (links followed within
-/// `root`), for callers outside discovery (the runner choosing schemas for a copy).
-pub fn merged_at(root: &Path, dir: &Path) -> Result<Requirements, Vec<Finding>> {
-    let fs = RepoFs::new(root).map_err(|e| e.findings())?;
-    let dir: PathBuf = dir.strip_prefix(fs.root()).unwrap_or(dir).to_path_buf();
-    Ok(merged(&fs, &dir))
 }
 
 fn read_required_providers(

@@ -43,7 +43,7 @@ pub(super) const MAX_NESTING: usize = 500;
 
 /// Why a template does not parse, with the byte offset in the template where it was seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateError {
+pub(crate) struct TemplateError {
     pub message: String,
     pub offset: usize,
 }
@@ -68,7 +68,7 @@ pub(super) fn is_function(name: &str) -> bool {
 }
 
 /// Parses `text` as one alert template of the rule named `alert`, as Prometheus 2.42 does.
-pub fn check(alert: &str, text: &str) -> Result<(), TemplateError> {
+pub(crate) fn check(alert: &str, text: &str) -> Result<(), TemplateError> {
     // Most labels and many annotations are plain text: nothing to parse.
     if !text.contains("{{") {
         return Ok(());
