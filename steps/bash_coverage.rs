@@ -37,23 +37,7 @@ async fn every_bats_file_traced(world: &mut World) -> Result<(), String> {
     if world.suite.settings.shard.is_all() || world.layout.bats.len() >= files.len() {
         return Ok(());
     }
-    let root = world.root().to_path_buf();
-    let spec_root = world.checkout().path().to_path_buf();
-    let unchanged: Vec<bool> = files
-        .iter()
-        .map(|f| world.workspace().unchanged(f))
-        .collect();
-    let suite = world.suite.clone();
-    let runs = tokio::task::spawn_blocking(move || {
-        bats::run_files_sharing(&suite.bats, &root, &spec_root, &files, |file| {
-            files
-                .iter()
-                .position(|f| f == file)
-                .is_some_and(|i| unchanged[i])
-        })
-    })
-    .await
-    .map_err(|e| format!("the BATS runs did not finish: {e}"))?;
+    let runs = super::bats::run_files(world, files).await?;
     world.layout.bats = runs;
     Ok(())
 }

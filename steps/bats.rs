@@ -6,14 +6,12 @@ use cucumber::{then, when};
 use homelab_spec::finding::{Finding, listing};
 use homelab_spec::outcome::Outcome;
 use homelab_spec::shard::RunKind;
-use homelab_spec::shell::bats;
+use homelab_spec::shell::bats::{self, BatsError, BatsRun};
 
 use super::World;
 
 #[when("every BATS file of the homelab runs")]
 async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
-    let root = world.root().to_path_buf();
-    let spec_root = world.checkout().path().to_path_buf();
     let files = world.layout.homelab()?.bats_files.clone();
     if files.is_empty() {
         return Err("the homelab has no BATS file".into());
@@ -28,23 +26,7 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
         .collect();
     let files = if changed.is_empty() { files } else { changed };
     let files = world.shard_share(RunKind::Bats, files, String::clone)?;
-    // A file unchanged in an unchanged repository gives the repository's result, computed
-    // once per process; a file a scenario added (or any file of a changed copy) runs here.
-    let unchanged: Vec<bool> = files
-        .iter()
-        .map(|f| world.workspace().unchanged(f))
-        .collect();
-    let suite = world.suite.clone();
-    let runs = tokio::task::spawn_blocking(move || {
-        bats::run_files_sharing(&suite.bats, &root, &spec_root, &files, |file| {
-            files
-                .iter()
-                .position(|f| f == file)
-                .is_some_and(|i| unchanged[i])
-        })
-    })
-    .await
-    .map_err(|e| format!("the BATS runs did not finish: {e}"))?;
+    let runs = run_files(world, files).await?;
     let broken = world.workspace().broken_copy();
     for error in runs.iter().filter_map(|r| r.as_ref().err()) {
         let mut tool_run = error.tool_run();
@@ -67,6 +49,32 @@ async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
     }
     world.layout.bats = runs;
     Ok(())
+}
+
+/// Runs `files` (relative to the scenario's repository) in parallel. A file unchanged in an
+/// unchanged repository gives the repository's result, computed once per process; a file a
+/// scenario added (or any file of a changed copy) runs here.
+pub(crate) async fn run_files(
+    world: &World,
+    files: Vec<String>,
+) -> Result<Vec<Result<BatsRun, BatsError>>, String> {
+    let root = world.root().to_path_buf();
+    let spec_root = world.checkout().path().to_path_buf();
+    let unchanged: Vec<bool> = files
+        .iter()
+        .map(|f| world.workspace().unchanged(f))
+        .collect();
+    let suite = world.suite.clone();
+    tokio::task::spawn_blocking(move || {
+        bats::run_files_sharing(&suite.bats, &root, &spec_root, &files, |file| {
+            files
+                .iter()
+                .position(|f| f == file)
+                .is_some_and(|i| unchanged[i])
+        })
+    })
+    .await
+    .map_err(|e| format!("the BATS runs did not finish: {e}"))
 }
 
 /// Everything wrong with the BATS runs: failed tests, broken plans, files that do not parse.
