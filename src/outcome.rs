@@ -22,6 +22,9 @@ pub struct ScenarioOutcomes {
     pub outcomes: Vec<Outcome>,
     /// `not applicable: <reason>` when the homelab had nothing to play the scenario's role.
     pub not_applicable: Option<String>,
+    /// The change the scenario made to its copy of the repository (its sentence); `None`
+    /// when it ran on the checkout itself.
+    pub copy_change: Option<String>,
 }
 
 /// One thing a scenario ran or measured.

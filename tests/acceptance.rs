@@ -128,6 +128,7 @@ fn main() -> ExitCode {
                         line: scenario.position.line,
                         outcomes: outcomes.clone(),
                         not_applicable,
+                        copy_change: world.workspace().change().map(|c| c.sentence()),
                     });
                     outcomes_to.attach(feature, scenario, outcomes);
                 }

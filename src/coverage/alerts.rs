@@ -304,6 +304,7 @@ mod tests {
             line: 7,
             outcomes,
             not_applicable: None,
+            copy_change: None,
         }
     }
 

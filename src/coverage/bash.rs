@@ -536,6 +536,7 @@ mod tests {
             line: 1,
             outcomes: vec![Outcome::BashExecution(broken)],
             not_applicable: None,
+            copy_change: None,
         };
         assert!(traced_tests(&[scenario]).is_empty());
     }

@@ -48,14 +48,17 @@ impl RunOutcomes {
             .collect()
     }
 
-    /// Every note the run's checks and tool runs made, each once (shared runs are returned
-    /// by several scenarios).
+    /// Every note the run's checks and tool runs made about the homelab, each once (shared
+    /// runs are returned by several scenarios). The notes of a scenario that ran on a changed
+    /// copy are left out, even a copy that grew validly: they are about the copy, not the
+    /// homelab under test.
     pub fn notes(&self) -> Vec<Finding> {
         let mut notes: Vec<Finding> = Vec::new();
-        for outcome in self.all().into_iter().flat_map(|s| s.outcomes) {
+        let on_the_checkout = self.all().into_iter().filter(|s| s.copy_change.is_none());
+        for outcome in on_the_checkout.flat_map(|s| s.outcomes) {
             let found: Vec<Finding> = match outcome {
-                Outcome::Findings(checked) => checked.findings,
-                Outcome::ToolRun(run) => run
+                Outcome::Findings(checked) if checked.broken_copy.is_none() => checked.findings,
+                Outcome::ToolRun(run) if run.broken_copy.is_none() => run
                     .cases
                     .into_iter()
                     .filter_map(|c| match c.status {
@@ -173,6 +176,7 @@ mod tests {
             line: 1,
             outcomes,
             not_applicable: None,
+            copy_change: None,
         }
     }
 
@@ -220,5 +224,22 @@ mod tests {
             checked(vec![expected.clone()], broken()),
         ]));
         assert_eq!(outcomes.findings(), vec![failed, note]);
+    }
+
+    #[test]
+    fn notes_are_the_homelabs_and_a_changed_copys_are_left_out() {
+        let changed = Some(BrokenCopy {
+            change: "a module deploys two exporter containers without catalogs".into(),
+            expected: None,
+        });
+        let about_homelab = Finding::new(FindingId::new("catalog/unchecked"), "r.yml", "h").note();
+        let about_copy =
+            Finding::new(FindingId::new("catalog/unchecked"), "/tmp/c/r.yml", "c").note();
+        let outcomes = RunOutcomes::default();
+        outcomes.add(scenario(vec![
+            checked(vec![about_homelab.clone()], None),
+            checked(vec![about_copy], changed),
+        ]));
+        assert_eq!(outcomes.notes(), vec![about_homelab]);
     }
 }
