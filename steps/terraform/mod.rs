@@ -9,7 +9,7 @@ mod runs;
 mod verdicts;
 
 use cucumber::given;
-use homelab_spec::finding::{Finding, listing};
+use homelab_spec::finding::Finding;
 use homelab_spec::outcome::BrokenCopy;
 use homelab_spec::shell::fake_commands::FakeCommands;
 use homelab_spec::terraform::environment::EnvironmentError;
@@ -69,10 +69,6 @@ impl TerraformState {
     pub(super) fn ran(&self) -> Result<&ModuleOutcome, String> {
         self.outcome()?.as_ref().map_err(|e| e.to_string())
     }
-}
-
-pub(super) fn findings_of(outcome: &ModuleOutcome) -> String {
-    listing(&outcome.findings())
 }
 
 // ---- Given ----
@@ -136,15 +132,9 @@ fn a_path_without_terraform(world: &mut World) -> Result<(), String> {
 #[given(expr = "a PATH whose terraform reports version {word}")]
 fn a_path_with_an_old_terraform(world: &mut World, version: String) -> Result<(), String> {
     let fakes = FakeCommands::new().or_fail()?;
-    fakes
-        .script(
-            "terraform",
-            &format!("echo 'Terraform v{version}'\necho 'on linux_amd64'"),
-        )
-        .or_fail()?;
-    world.terraform.path = Some((
-        fakes,
-        format!("a PATH whose terraform reports version {version}"),
-    ));
+    let script = format!("echo 'Terraform v{version}'\necho 'on linux_amd64'");
+    fakes.script("terraform", &script).or_fail()?;
+    let what = format!("a PATH whose terraform reports version {version}");
+    world.terraform.path = Some((fakes, what));
     Ok(())
 }
