@@ -12,20 +12,25 @@ use super::{World, blocking};
 
 #[when("every BATS file of the homelab runs")]
 async fn every_bats_file_runs(world: &mut World) -> Result<(), String> {
-    let files = world.layout.homelab()?.bats_files.clone();
-    if files.is_empty() {
-        return Err("the homelab has no BATS file".into());
-    }
+    let files = homelab_bats_files(world)?;
     // This shard's share (`SPEC_SHARD`) of the files the scenario runs.
     let files = files_to_run(files, |f| world.workspace().unchanged(f));
     let files = world.shard_share(RunKind::Bats, files, String::clone)?;
     let runs = run_files(world, files).await?;
     say!("{}", bats_results::summary(&runs));
-    for outcome in bats_results::outcomes(&runs) {
-        world.record(outcome);
-    }
+    let outcomes = bats_results::outcomes(&runs);
+    outcomes.into_iter().for_each(|o| world.record(o));
     world.layout.bats = runs;
     Ok(())
+}
+
+/// The BATS files of the scenario's homelab; none is the scenario's failure.
+fn homelab_bats_files(world: &mut World) -> Result<Vec<String>, String> {
+    let files = world.layout.homelab()?.bats_files.clone();
+    if files.is_empty() {
+        return Err("the homelab has no BATS file".into());
+    }
+    Ok(files)
 }
 
 /// Runs `files` (relative to the scenario's repository) in parallel. A file unchanged in an

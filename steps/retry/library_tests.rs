@@ -37,9 +37,8 @@ async fn the_bats_tests_run(world: &mut World) -> Result<(), String> {
     let (suite, root) = (world.suite.clone(), world.checkout());
     let run = move || bats::shared_run(&suite.bats, root.path(), Path::new(&file));
     let run = (*blocking("the BATS run", run).await?).clone().or_fail()?;
-    bats_results::outcomes_of(&run)
-        .into_iter()
-        .for_each(|o| world.record(o));
+    let outcomes = bats_results::outcomes_of(&run);
+    outcomes.into_iter().for_each(|o| world.record(o));
     world.retry.bats = Some(run);
     Ok(())
 }

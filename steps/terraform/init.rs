@@ -4,7 +4,7 @@
 use cucumber::then;
 use homelab_spec::finding::{Finding, listing};
 use homelab_spec::terraform::init_check;
-use homelab_spec::terraform::verdicts::{RegressionRunsBeyondPlan, TestsEverywhere};
+use homelab_spec::terraform::verdicts::RegressionRunsBeyondPlan;
 
 use super::super::World;
 use super::runs::init_checks;
@@ -71,17 +71,7 @@ fn init_finding(world: &World, id: &str, subject: &str, file: &str) -> Result<Fi
 
 #[then("the tests pass in every module and every environment that has tests")]
 fn the_tests_pass_everywhere(world: &mut World) -> Result<(), String> {
-    let state = &world.terraform;
-    if state.outcomes.is_empty() && state.environments.is_empty() {
-        return Err("no module's or environment's tests ran in an earlier step".into());
-    }
-    let (modules, outcomes) = (&state.modules, &state.outcomes);
-    let tests = TestsEverywhere::of(
-        modules,
-        outcomes,
-        &state.environments,
-        state.init.as_deref(),
-    );
+    let tests = world.terraform.tests_everywhere()?;
     say!("{}", tests.summary());
     tests.verdict()
 }

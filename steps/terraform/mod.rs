@@ -15,6 +15,7 @@ use homelab_spec::shell::fake_commands::FakeCommands;
 use homelab_spec::terraform::environment::EnvironmentError;
 use homelab_spec::terraform::init_check::InitCheck;
 use homelab_spec::terraform::runner::SharedOutcome;
+use homelab_spec::terraform::verdicts::TestsEverywhere;
 use homelab_spec::terraform::{Module, ModuleOutcome, TerraformError};
 use homelab_spec::workspace::ModuleEdit;
 
@@ -63,6 +64,16 @@ impl TerraformState {
             .first()
             .map(|o| o.as_ref())
             .ok_or_else(|| "no module's tests ran in an earlier step".to_string())
+    }
+
+    /// The tests of every module and environment, run by an earlier step.
+    pub(super) fn tests_everywhere(&self) -> Result<TestsEverywhere, String> {
+        if self.outcomes.is_empty() && self.environments.is_empty() {
+            return Err("no module's or environment's tests ran in an earlier step".into());
+        }
+        let (modules, outcomes, init) = (&self.modules, &self.outcomes, self.init.as_deref());
+        let everywhere = TestsEverywhere::of(modules, outcomes, &self.environments, init);
+        Ok(everywhere)
     }
 
     /// The outcome of a run that must have happened.
