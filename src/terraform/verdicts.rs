@@ -370,3 +370,54 @@ pub fn unguarded_run_is_named(findings: &[Finding], module: &Module, root: &Path
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::terraform::RunOutcome;
+
+    fn outcome(runs: &[(&str, RunStatus)]) -> ModuleOutcome {
+        let run = |(name, status): &(&str, RunStatus)| RunOutcome {
+            file: REGRESSION_FILE.into(),
+            run: name.to_string(),
+            status: *status,
+            message: None,
+            time: Duration::ZERO,
+        };
+        ModuleOutcome {
+            module: "lxc".into(),
+            path: "infrastructure/proxmox/modules/lxc".into(),
+            validate_error: None,
+            runs: runs.iter().map(run).collect(),
+            errors: Vec::new(),
+            duration: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn only_the_named_run_may_fail() {
+        let one = outcome(&[("a", RunStatus::Failed), ("b", RunStatus::Passed)]);
+        assert_eq!(only_run_fails(&one, "a"), Ok(()));
+        let err = only_run_fails(&one, "b").unwrap_err();
+        assert!(err.contains("was expected to fail"), "{err}");
+        let two = outcome(&[("a", RunStatus::Failed), ("b", RunStatus::Skipped)]);
+        let err = only_run_fails(&two, "a").unwrap_err();
+        assert!(err.contains("[\"b\"]"), "{err}");
+        assert!(
+            only_run_fails(&one, "c")
+                .unwrap_err()
+                .contains("no run \"c\"")
+        );
+    }
+
+    #[test]
+    fn regression_runs_must_exist_and_pass() {
+        assert_eq!(
+            regression_runs_pass(&outcome(&[("a", RunStatus::Passed)])),
+            Ok(())
+        );
+        assert!(regression_runs_pass(&outcome(&[])).is_err());
+        assert!(regression_runs_pass(&outcome(&[("a", RunStatus::Failed)])).is_err());
+        assert!(regression_runs_at_least(&outcome(&[("a", RunStatus::Passed)]), 2).is_err());
+    }
+}
