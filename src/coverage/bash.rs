@@ -240,7 +240,7 @@ pub fn tests_of_runs(runs: &BatsResults) -> Vec<TracedTest> {
 }
 
 /// The Bash files of `files` (by their path relative to the root) that define `function`.
-pub fn files_defining(files: &[BashFile], function: &str) -> Vec<String> {
+pub(crate) fn files_defining(files: &[BashFile], function: &str) -> Vec<String> {
     let defines = |f: &&BashFile| f.functions.iter().any(|(name, _)| name == function);
     files
         .iter()

@@ -24,7 +24,7 @@ fn verdict(holds: bool, failure: impl FnOnce() -> String) -> Verdict {
 }
 
 /// Every problem of the outcome, one finding a line.
-pub fn findings_of(outcome: &ModuleOutcome) -> String {
+fn findings_of(outcome: &ModuleOutcome) -> String {
     listing(&outcome.findings())
 }
 
