@@ -5,6 +5,7 @@
 
 use cucumber::Parameter;
 use homelab_spec::homelab::growth::{RepositoryChange, SENTENCES};
+use homelab_spec::shell::twin::Implementation;
 use homelab_spec::terraform::broken_copy::{self, ModuleChange};
 use homelab_spec::workspace::ModuleEdit;
 use homelab_spec::workspace::step_words::check_parameter;
@@ -68,6 +69,81 @@ impl std::str::FromStr for ModuleName {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, String> {
         Ok(ModuleName(text.to_string()))
+    }
+}
+
+/// An implementation of the retry rules: `bash` (the library) or `rust` (the suite's module).
+#[derive(Debug, Clone, Copy, Parameter)]
+#[param(name = "implementation", regex = "bash|rust")]
+pub struct ImplementationName(pub Implementation);
+
+impl std::str::FromStr for ImplementationName {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        text.parse().map(Self).map_err(|e| format!("{e}"))
+    }
+}
+
+/// An attempt count as a script passes it: a number, or a quoted word that may be invalid on
+/// purpose (`"0"`, `"abc"`); kept as text, because refusing it is what a scenario checks.
+#[derive(Debug, Clone, Parameter)]
+#[param(name = "attempt_count", regex = r#"\d+|"[^"]*""#)]
+pub struct AttemptCount(pub String);
+
+impl std::str::FromStr for AttemptCount {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        Ok(AttemptCount(text.trim_matches('"').to_string()))
+    }
+}
+
+/// Whole numbers as a sentence lists them: `1, 2 and 4`, `255`, or `no` (none). Keeps the
+/// sentence's words for the failure messages.
+#[derive(Debug, Clone, Parameter)]
+#[param(name = "numbers", regex = r"no|\d+(?:, \d+)*(?: and \d+)?")]
+pub struct Numbers {
+    pub values: Vec<i32>,
+    pub words: String,
+}
+
+impl std::str::FromStr for Numbers {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let values = match text {
+            "no" => Ok(Vec::new()),
+            list => list
+                .replace(" and ", ",")
+                .split(',')
+                .map(|part| part.trim().parse())
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("{text:?} is not a list of numbers: {e}")),
+        }?;
+        let words = text.to_string();
+        Ok(Numbers { values, words })
+    }
+}
+
+impl Numbers {
+    /// The numbers as waits of that many seconds.
+    pub fn seconds(&self) -> Vec<std::time::Duration> {
+        let secs = |n: &i32| std::time::Duration::from_secs(u64::from(n.unsigned_abs()));
+        self.values.iter().map(secs).collect()
+    }
+}
+
+/// A mode a sentence switches `on` or `off`.
+#[derive(Debug, Clone, Copy, Parameter)]
+#[param(name = "on_off", regex = "on|off")]
+pub struct OnOff(pub bool);
+
+impl std::str::FromStr for OnOff {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "on" => Ok(OnOff(true)),
+            "off" => Ok(OnOff(false)),
+            other => Err(format!("{other:?} is neither on nor off")),
+        }
     }
 }
 

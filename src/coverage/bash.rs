@@ -22,6 +22,8 @@ use crate::homelab::Homelab;
 use crate::homelab::bash_functions::{BashFile, bash_files};
 use crate::outcome::ScenarioOutcomes;
 use crate::outcome::{BashExecution, Outcome, TestExecution};
+use crate::shell::bats::BatsRun;
+use crate::shell::bats_results::BatsResults;
 
 /// Finding ids of the Bash coverage floors.
 pub mod ids {
@@ -199,6 +201,59 @@ pub fn executed_by(tests: &[TracedTest], file: &str, function: &str) -> Vec<Case
         .collect();
     cases.sort();
     cases
+}
+
+/// The passing tests of `run` that executed one of `functions` (bash traced a line of it,
+/// in the file of `files` that defines it), by name, whatever their names say.
+pub fn passing_tests_executing(
+    run: &BatsRun,
+    files: &[BashFile],
+    functions: &[&str],
+) -> Vec<String> {
+    let defined: Vec<(&str, &str)> = files
+        .iter()
+        .flat_map(|f| {
+            f.functions
+                .iter()
+                .map(move |(name, _)| (f.path.as_str(), name.as_str()))
+        })
+        .filter(|(_, name)| functions.contains(name))
+        .collect();
+    let passed = |name: &str| run.tests.iter().any(|t| t.passed && t.name == name);
+    run.execution
+        .iter()
+        .filter(|t| passed(&t.name))
+        .filter(|t| {
+            defined
+                .iter()
+                .any(|(file, name)| t.ran_function(file, name))
+        })
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+/// The tests of `runs` (the BATS runs of one scenario) and what each executed.
+pub fn tests_of_runs(runs: &BatsResults) -> Vec<TracedTest> {
+    let executions: Vec<BashExecution> =
+        runs.iter().flatten().map(|r| r.bash_execution()).collect();
+    tests_of(&executions)
+}
+
+/// The Bash files of `files` (by their path relative to the root) that define `function`.
+pub(crate) fn files_defining(files: &[BashFile], function: &str) -> Vec<String> {
+    let defines = |f: &&BashFile| f.functions.iter().any(|(name, _)| name == function);
+    files
+        .iter()
+        .filter(defines)
+        .map(|f| f.path.clone())
+        .collect()
+}
+
+/// Cases as a diagnostic lists them: `file:line name`, one a line.
+pub fn case_lines<'a>(cases: impl IntoIterator<Item = &'a CaseRef>) -> String {
+    let line = |c: &CaseRef| format!("{}:{} {}", c.file, c.line.unwrap_or(0), c.name);
+    let lines: Vec<String> = cases.into_iter().map(line).collect();
+    lines.join("\n  ")
 }
 
 pub fn functions(root: &Path, scenarios: &[ScenarioOutcomes]) -> Vec<FunctionCoverage> {

@@ -22,7 +22,20 @@ pub enum TwinError {
     UnknownImplementation(String),
     #[error(transparent)]
     Harness(#[from] HarnessError),
+    #[error("ssh was never called")]
+    SshNeverCalled,
 }
+
+/// The library's retry functions, as `scripts/lib/common.sh` defines them.
+pub const RETRY_FUNCTIONS: [&str; 3] = ["retry_with_backoff", "ssh_exec_retry", "check_ssh_access"];
+
+/// What every ssh call of the library must carry: never prompt for a password, give up on a
+/// node that does not answer, and accept only host keys not seen before.
+pub const SSH_OPTIONS: [&str; 3] = [
+    "-o BatchMode=yes",
+    "-o ConnectTimeout=",
+    "-o StrictHostKeyChecking=accept-new",
+];
 
 /// How a case ended, as each implementation reports it: bash in its log lines (the
 /// library's contract, SPEC US3), rust in its typed result.
@@ -130,6 +143,17 @@ pub struct Observed {
 }
 
 impl Observed {
+    /// The ssh calls (as `ssh ARGS`) that lack one of [`SSH_OPTIONS`]; an error when the
+    /// case never called ssh, which would make "every call" true of nothing.
+    pub fn ssh_calls_without_options(&self) -> Result<Vec<String>, TwinError> {
+        if self.ssh_calls.is_empty() {
+            return Err(TwinError::SshNeverCalled);
+        }
+        let carries_all = |call: &String| SSH_OPTIONS.iter().all(|o| call.contains(o));
+        let lacking = self.ssh_calls.iter().filter(|call| !carries_all(call));
+        Ok(lacking.map(|call| format!("ssh {call}")).collect())
+    }
+
     /// The waits as a report outcome (the HTML report draws them, bash beside rust).
     pub fn waits(&self, implementation: Implementation, case: &RetryCase) -> RetryWaits {
         RetryWaits {

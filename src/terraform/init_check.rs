@@ -119,6 +119,11 @@ pub struct InitCheck {
     pub served: Vec<Served>,
 }
 
+/// Everything `terraform init` would refuse in any of `checks`.
+pub fn failures(checks: &[InitCheck]) -> Vec<Finding> {
+    checks.iter().flat_map(|c| c.failures.clone()).collect()
+}
+
 /// Checks the configuration at `dir` (relative to `root`) as `terraform init` would.
 pub fn check(root: &Path, dir: &str) -> InitCheck {
     let mut result = InitCheck {

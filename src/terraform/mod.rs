@@ -18,6 +18,7 @@ pub(crate) mod requirements;
 pub mod runner;
 pub mod static_checks;
 pub mod tftest;
+pub mod verdicts;
 
 pub use context::RunnerContext;
 pub use error::TerraformError;

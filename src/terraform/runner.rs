@@ -625,6 +625,33 @@ pub fn test_modules(
     runner.run_all(modules).into_iter().map(Arc::new).collect()
 }
 
+/// Tests `modules` as [`test_modules`] does, with the temporary copies in a scratch
+/// directory of their own, so that a scenario on bad input or a broken copy can check that
+/// none is left behind: the outcomes and that directory. A scratch directory that cannot be
+/// made is every module's outcome.
+pub fn test_modules_in_scratch(
+    context: &Arc<RunnerContext>,
+    modules: &[Module],
+    mut request: TestRequest,
+) -> (Vec<SharedOutcome>, Option<tempfile::TempDir>) {
+    let made = tempfile::Builder::new()
+        .prefix("homelab-spec-us2-scratch-")
+        .tempdir();
+    match made {
+        Ok(dir) => {
+            request.scratch = Some(dir.path().to_path_buf());
+            (test_modules(context, modules, &request), Some(dir))
+        }
+        Err(source) => {
+            let e = Arc::new(Err(TerraformError::Io {
+                context: "cannot create a scratch directory".into(),
+                source,
+            }));
+            (modules.iter().map(|_| e.clone()).collect(), None)
+        }
+    }
+}
+
 /// The outcome of a module of the repository under test, computed once per process: the
 /// per-module scenarios and the all-modules scenario share it. Each scenario that uses it
 /// reports its [`ModuleOutcome::tool_run`]; the report writer keeps one copy of each run.

@@ -219,6 +219,30 @@ pub struct BatsTestsRemoved {
 }
 
 impl BatsTestsRemoved {
+    /// The change for `function`: those of `tests` (the checkout's) that execute it, in a
+    /// file of `files` that defines it; `None` when no file defines it.
+    pub fn of(
+        function: &str,
+        tests: Vec<crate::coverage::bash::TracedTest>,
+        files: &[crate::homelab::bash_functions::BashFile],
+    ) -> Option<BatsTestsRemoved> {
+        let defined_in = crate::coverage::bash::files_defining(files, function);
+        let function = function.to_string();
+        (!defined_in.is_empty()).then_some(BatsTestsRemoved {
+            function,
+            tests,
+            defined_in,
+        })
+    }
+
+    /// What the change removes, as a diagnostic lists it.
+    pub fn removed_listing(&self) -> String {
+        let removed = self.removed();
+        let cases = crate::coverage::bash::case_lines(removed.iter().map(|t| &t.case));
+        let (count, function) = (removed.len(), &self.function);
+        format!("{count} BATS tests that execute {function}:\n  {cases}")
+    }
+
     fn executes(&self, test: &crate::coverage::bash::TracedTest) -> bool {
         self.defined_in
             .iter()

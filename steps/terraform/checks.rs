@@ -2,11 +2,10 @@
 //! that only plan, assert and name their release, mocked providers.
 
 use cucumber::then;
-use homelab_spec::finding::{Finding, listing};
-use homelab_spec::terraform::broken_copy::UNGUARDED_RUN;
-use homelab_spec::terraform::module::REGRESSION_FILE;
+use homelab_spec::finding::{Finding, FindingId, listing};
 use homelab_spec::terraform::static_checks::ids;
-use homelab_spec::terraform::{Module, TestFile, check_module};
+use homelab_spec::terraform::verdicts::{finding_of, unguarded_run_is_named};
+use homelab_spec::terraform::{Module, check_module};
 
 use super::super::World;
 
@@ -20,108 +19,74 @@ fn every_module_has_a_regression_file(world: &mut World) -> Result<(), String> {
     let have = of - missing.len();
     say!("{have} of {of} modules have a regression test file");
     if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{have} of {of} modules have a regression test file:\n{}",
-            listing(&missing)
-        ))
+        return Ok(());
     }
+    let missing = listing(&missing);
+    Err(format!(
+        "{have} of {of} modules have a regression test file:\n{missing}"
+    ))
 }
 
 #[then(expr = "the check finds that the module {word} has no regression test file")]
 fn finds_no_regression_file(world: &mut World, module: String) -> Result<(), String> {
     let missing = world.layout.homelab()?.modules_without_regression_file();
-    if missing
-        .iter()
-        .any(|f| f.is(ids::NO_REGRESSION_FILE.as_str(), Some(&module)))
-    {
-        Ok(())
-    } else {
-        Err(format!(
-            "expected a {} finding about {module}, got:\n{}",
-            ids::NO_REGRESSION_FILE,
-            listing(&missing)
-        ))
-    }
+    finding_of(&missing, ids::NO_REGRESSION_FILE, Some(&module)).map(|_| ())
 }
 
-fn no_findings_of(
-    world: &World,
-    check: homelab_spec::finding::FindingId,
-    rule: &str,
-) -> Result<(), String> {
-    let found: Vec<String> = world
-        .terraform
-        .modules
-        .iter()
-        .flat_map(|module| check_module(world.root(), module))
+/// Fails stating `rule` with every finding of `check` over the scenario's modules.
+fn no_findings_of(world: &World, check: FindingId, rule: &str) -> Result<(), String> {
+    let modules = world.terraform.modules.iter();
+    let findings = modules.flat_map(|module| check_module(world.root(), module));
+    let found: Vec<String> = findings
         .filter(|f| f.id == check)
         .map(|f| f.to_string())
         .collect();
     if found.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{rule}, but:\n{}", found.join("\n")))
+        return Ok(());
     }
+    Err(format!("{rule}, but:\n{}", found.join("\n")))
 }
 
 #[then("every regression run only plans")]
 fn every_regression_run_only_plans(world: &mut World) -> Result<(), String> {
-    no_findings_of(
-        world,
-        ids::PLAN_ONLY,
-        "every regression run must use command = plan",
-    )
+    let rule = "every regression run must use command = plan";
+    no_findings_of(world, ids::PLAN_ONLY, rule)
 }
 
 #[then("every regression run has at least one assertion")]
 fn every_regression_run_asserts(world: &mut World) -> Result<(), String> {
-    no_findings_of(
-        world,
-        ids::ASSERT,
-        "every regression run must have an assert block",
-    )
+    let rule = "every regression run must have an assert block";
+    no_findings_of(world, ids::ASSERT, rule)
 }
 
 #[then("every regression run has a comment just above it naming the release whose fix it protects")]
 fn every_regression_run_names_its_release(world: &mut World) -> Result<(), String> {
-    no_findings_of(
-        world,
-        ids::RELEASE_COMMENT,
-        "every regression run must have a \"# Regression vX.Y.Z: ...\" comment just above it",
-    )
+    let rule =
+        "every regression run must have a \"# Regression vX.Y.Z: ...\" comment just above it";
+    no_findings_of(world, ids::RELEASE_COMMENT, rule)
 }
 
 #[then("every test file mocks each provider its module requires")]
 fn every_test_file_mocks_its_providers(world: &mut World) -> Result<(), String> {
-    no_findings_of(
-        world,
-        ids::MOCK_PROVIDER,
-        "every test file must declare a mock_provider for each required provider",
-    )
+    let rule = "every test file must declare a mock_provider for each required provider";
+    no_findings_of(world, ids::MOCK_PROVIDER, rule)
 }
 
 // ---- Then: findings on broken copies ----
 
-fn finding_of(
+/// The finding of `check` about `subject` among the findings of the scenario's module.
+fn module_finding(
     world: &World,
-    check: homelab_spec::finding::FindingId,
+    check: FindingId,
     subject: Option<&str>,
 ) -> Result<Finding, String> {
-    world
-        .terraform
-        .findings
-        .iter()
-        .find(|f| f.is(check.as_str(), subject))
-        .cloned()
-        .ok_or_else(|| {
-            format!(
-                "expected a {check} finding{}, got:\n{}",
-                subject.map(|s| format!(" about {s}")).unwrap_or_default(),
-                listing(&world.terraform.findings)
-            )
-        })
+    finding_of(&world.terraform.findings, check, subject)
+}
+
+/// The path of `file` of the scenario's module, relative to the repository.
+fn module_file(world: &World, file: &str) -> Result<String, String> {
+    let module = world.terraform.module()?;
+    Ok(format!("{}/{file}", module.path_in_repo(world.root())))
 }
 
 /// The file a finding names, relative to its module.
@@ -132,63 +97,42 @@ fn in_module(finding: &Finding, module: &Module, root: &std::path::Path) -> bool
 
 #[then("the check finds that the module has no tests directory")]
 fn finds_no_tests(world: &mut World) -> Result<(), String> {
-    let module = world.terraform.module()?.clone();
-    let finding = finding_of(world, ids::NO_TESTS, Some(&module.name))?;
-    if in_module(&finding, &module, world.root()) {
-        Ok(())
-    } else {
-        Err(format!(
-            "the finding does not name the module's directory: {finding}"
-        ))
+    let module = world.terraform.module()?;
+    let finding = module_finding(world, ids::NO_TESTS, Some(&module.name))?;
+    if in_module(&finding, module, world.root()) {
+        return Ok(());
     }
+    Err(format!(
+        "the finding does not name the module's directory: {finding}"
+    ))
 }
 
 #[then(expr = "the check finds that {string} is not valid HCL, with its line")]
 fn finds_a_parse_error(world: &mut World, file: String) -> Result<(), String> {
-    let module = world.terraform.module()?.clone();
-    let finding = finding_of(world, ids::PARSE, None)?;
-    let expected = format!("{}/{file}", module.path_in_repo(world.root()));
-    if finding.file != expected || finding.line.is_none() {
-        return Err(format!(
-            "expected a parse finding for {expected} with a line, got: {finding}"
-        ));
+    let finding = module_finding(world, ids::PARSE, None)?;
+    let expected = module_file(world, &file)?;
+    if finding.file == expected && finding.line.is_some() {
+        return Ok(());
     }
-    Ok(())
+    Err(format!(
+        "expected a parse finding for {expected} with a line, got: {finding}"
+    ))
 }
 
 #[then(expr = "the check finds that {string} does not mock the provider {string}")]
 fn finds_a_missing_mock(world: &mut World, file: String, provider: String) -> Result<(), String> {
-    let module = world.terraform.module()?.clone();
-    let finding = finding_of(world, ids::MOCK_PROVIDER, Some(&provider))?;
-    let expected = format!("{}/{file}", module.path_in_repo(world.root()));
+    let finding = module_finding(world, ids::MOCK_PROVIDER, Some(&provider))?;
+    let expected = module_file(world, &file)?;
     if finding.file == expected {
-        Ok(())
-    } else {
-        Err(format!(
-            "expected {expected} to be reported for provider {provider}, got: {finding}"
-        ))
+        return Ok(());
     }
+    Err(format!(
+        "expected {expected} to be reported for provider {provider}, got: {finding}"
+    ))
 }
 
 #[then("the check names the file, line and run that applies, asserts nothing and names no release")]
 fn finds_the_unguarded_run(world: &mut World) -> Result<(), String> {
-    let module = world.terraform.module()?.clone();
-    let file = TestFile::read(&module.dir, std::path::Path::new(REGRESSION_FILE))
-        .map_err(|e| e.to_string())?;
-    let line = file
-        .runs
-        .iter()
-        .find(|r| r.name == UNGUARDED_RUN)
-        .map(|r| r.line)
-        .ok_or_else(|| format!("the copy has no run {UNGUARDED_RUN}"))?;
-    let expected_file = format!("{}/{REGRESSION_FILE}", module.path_in_repo(world.root()));
-    for check in [ids::PLAN_ONLY, ids::ASSERT, ids::RELEASE_COMMENT] {
-        let finding = finding_of(world, check, Some(UNGUARDED_RUN))?;
-        if finding.file != expected_file || finding.line != Some(line) {
-            return Err(format!(
-                "expected the {check} finding for run \"{UNGUARDED_RUN}\" at {expected_file}:{line}, got: {finding}"
-            ));
-        }
-    }
-    Ok(())
+    let module = world.terraform.module()?;
+    unguarded_run_is_named(&world.terraform.findings, module, world.root())
 }

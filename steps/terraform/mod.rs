@@ -9,12 +9,13 @@ mod runs;
 mod verdicts;
 
 use cucumber::given;
-use homelab_spec::finding::{Finding, listing};
+use homelab_spec::finding::Finding;
 use homelab_spec::outcome::BrokenCopy;
 use homelab_spec::shell::fake_commands::FakeCommands;
 use homelab_spec::terraform::environment::EnvironmentError;
 use homelab_spec::terraform::init_check::InitCheck;
 use homelab_spec::terraform::runner::SharedOutcome;
+use homelab_spec::terraform::verdicts::TestsEverywhere;
 use homelab_spec::terraform::{Module, ModuleOutcome, TerraformError};
 use homelab_spec::workspace::ModuleEdit;
 
@@ -65,14 +66,20 @@ impl TerraformState {
             .ok_or_else(|| "no module's tests ran in an earlier step".to_string())
     }
 
+    /// The tests of every module and environment, run by an earlier step.
+    pub(super) fn tests_everywhere(&self) -> Result<TestsEverywhere, String> {
+        if self.outcomes.is_empty() && self.environments.is_empty() {
+            return Err("no module's or environment's tests ran in an earlier step".into());
+        }
+        let (modules, outcomes, init) = (&self.modules, &self.outcomes, self.init.as_deref());
+        let everywhere = TestsEverywhere::of(modules, outcomes, &self.environments, init);
+        Ok(everywhere)
+    }
+
     /// The outcome of a run that must have happened.
     pub(super) fn ran(&self) -> Result<&ModuleOutcome, String> {
         self.outcome()?.as_ref().map_err(|e| e.to_string())
     }
-}
-
-pub(super) fn findings_of(outcome: &ModuleOutcome) -> String {
-    listing(&outcome.findings())
 }
 
 // ---- Given ----
@@ -136,15 +143,9 @@ fn a_path_without_terraform(world: &mut World) -> Result<(), String> {
 #[given(expr = "a PATH whose terraform reports version {word}")]
 fn a_path_with_an_old_terraform(world: &mut World, version: String) -> Result<(), String> {
     let fakes = FakeCommands::new().or_fail()?;
-    fakes
-        .script(
-            "terraform",
-            &format!("echo 'Terraform v{version}'\necho 'on linux_amd64'"),
-        )
-        .or_fail()?;
-    world.terraform.path = Some((
-        fakes,
-        format!("a PATH whose terraform reports version {version}"),
-    ));
+    let script = format!("echo 'Terraform v{version}'\necho 'on linux_amd64'");
+    fakes.script("terraform", &script).or_fail()?;
+    let what = format!("a PATH whose terraform reports version {version}");
+    world.terraform.path = Some((fakes, what));
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! The steps that run Terraform: `terraform test` in modules and environments, and the
 //! offline checks of what `terraform init` would refuse, each handed to the report.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use cucumber::when;
@@ -16,7 +15,9 @@ use homelab_spec::terraform::broken_copy::HANG_FILE;
 use homelab_spec::terraform::environment::{EnvironmentError, run_environments};
 use homelab_spec::terraform::init_check::{InitCheck, check_homelab};
 use homelab_spec::terraform::module::REGRESSION_FILE;
-use homelab_spec::terraform::runner::{TestRequest, ids as run_ids, not_tested, test_modules};
+use homelab_spec::terraform::runner::{
+    SharedOutcome, TestRequest, ids as run_ids, not_tested, test_modules, test_modules_in_scratch,
+};
 use homelab_spec::terraform::{Module, TerraformError, check_module};
 
 use super::super::words::ModuleName;
@@ -79,43 +80,36 @@ fn report_runs(world: &mut World) {
     }
 }
 
+/// Runs the scenario's modules; bad input and broken copies in a scratch directory of
+/// their own, checked empty afterwards.
 async fn run_modules_of(world: &mut World, filter: Option<&str>, timeout: Option<Duration>) {
-    let state = &mut world.terraform;
-    let mut request = TestRequest {
+    let state = &world.terraform;
+    let own_scratch = state.module_edited || state.path.is_some() || timeout.is_some();
+    let request = TestRequest {
         only: filter.map(str::to_string),
         timeout,
         terraform_path: state.path.as_ref().map(|(fakes, _)| fakes.path_alone()),
         scratch: None,
     };
-    if state.module_edited || state.path.is_some() || timeout.is_some() {
-        // Bad input and broken copies: their own scratch directory, checked empty afterwards.
-        match tempfile::Builder::new()
-            .prefix("homelab-spec-us2-scratch-")
-            .tempdir()
-        {
-            Ok(dir) => request.scratch = Some(state.scratch.insert(dir).path().to_path_buf()),
-            Err(source) => {
-                let e = Arc::new(Err(TerraformError::Io {
-                    context: "cannot create a scratch directory".into(),
-                    source,
-                }));
-                state.outcomes = state.modules.iter().map(|_| e.clone()).collect();
-                return;
-            }
-        }
-    }
-    let modules = state.modules.clone();
+    let (context, modules) = (world.suite.terraform.clone(), state.modules.clone());
     let names: Vec<String> = modules.iter().map(|m| m.name.clone()).collect();
-    let context = world.suite.terraform.clone();
-    state.outcomes =
-        tokio::task::spawn_blocking(move || test_modules(&context, &modules, &request))
-            .await
-            .unwrap_or_else(|_| {
-                names
-                    .into_iter()
-                    .map(|module| Arc::new(Err(TerraformError::Panicked { module })))
-                    .collect()
-            });
+    let run = move || {
+        if own_scratch {
+            test_modules_in_scratch(&context, &modules, request)
+        } else {
+            (test_modules(&context, &modules, &request), None)
+        }
+    };
+    let (outcomes, scratch) = blocking("the modules' tests", run)
+        .await
+        .unwrap_or_else(|_| {
+            let panicked = |module| SharedOutcome::new(Err(TerraformError::Panicked { module }));
+            (names.into_iter().map(panicked).collect(), None)
+        });
+    world.terraform.outcomes = outcomes;
+    if scratch.is_some() {
+        world.terraform.scratch = scratch;
+    }
 }
 
 #[when("its tests run")]
@@ -143,20 +137,16 @@ async fn the_hanging_run_is_started(world: &mut World, seconds: u64) -> Result<(
 async fn the_tests_of_every_module_and_environment_run(world: &mut World) -> Result<(), String> {
     check_init(world)?;
     // This shard's share of both; the scenario is not applicable only when it has neither.
-    let modules = module_share(world);
-    let environments = environment_share(world)?;
-    let shard = world.suite.settings.shard;
-    match (modules, environments) {
-        (Err(_), None) => Err(world.skip(NotApplicable::new(format!(
-            "shard {shard} has none of the modules and environments"
-        )))),
-        (modules, environments) => {
-            world.terraform.modules = modules.unwrap_or_default();
-            run_modules_of(world, None, None).await;
-            report_runs(world);
-            run_environments_of(world, environments.unwrap_or_default()).await
-        }
+    let (modules, environments) = (module_share(world), environment_share(world)?);
+    if modules.is_err() && environments.is_none() {
+        let shard = world.suite.settings.shard;
+        let why = format!("shard {shard} has none of the modules and environments");
+        return Err(world.skip(NotApplicable::new(why)));
     }
+    world.terraform.modules = modules.unwrap_or_default();
+    run_modules_of(world, None, None).await;
+    report_runs(world);
+    run_environments_of(world, environments.unwrap_or_default()).await
 }
 
 #[when("the tests of every environment run")]
