@@ -4,6 +4,7 @@
 //! that a change without a step, or a step alternative without a change, stops the run.
 
 use cucumber::Parameter;
+use homelab_spec::finding::FindingId;
 use homelab_spec::homelab::growth::{RepositoryChange, SENTENCES};
 use homelab_spec::terraform::broken_copy::{self, ModuleChange};
 use homelab_spec::workspace::ModuleEdit;
@@ -88,4 +89,49 @@ pub fn check_against_changes() -> Result<(), String> {
         <ModuleChangeWords as cucumber::Parameter>::REGEX,
         &module,
     )
+}
+
+/// A finding id a step names, in quotes (`"promql/series"`): one the registry of checks has.
+#[derive(Debug, Clone, Copy, Parameter)]
+#[param(name = "finding_id", regex = r#""[\w/-]+""#)]
+pub struct FindingIdWords(pub FindingId);
+
+impl std::str::FromStr for FindingIdWords {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let id = text.trim_matches('"');
+        let known = homelab_spec::workspace::step_words::finding_id(id);
+        known
+            .map(FindingIdWords)
+            .ok_or_else(|| format!("\"{id}\" is not the id of a check"))
+    }
+}
+
+/// Names listed as a sentence writes them: `a, b and c` (groups, exporters).
+#[derive(Debug, Clone, Parameter)]
+#[param(name = "names", regex = r"[\w-]+(?:, [\w-]+)*(?: and [\w-]+)?")]
+pub struct NameList(pub Vec<String>);
+
+impl std::str::FromStr for NameList {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let names = text.replace(" and ", ", ");
+        Ok(NameList(names.split(", ").map(str::to_string).collect()))
+    }
+}
+
+/// A span of time as a feature writes it (`7 minutes`, `1 hour`): the unit, in minutes.
+#[derive(Debug, Clone, Copy, Parameter)]
+#[param(name = "time_unit", regex = "minutes?|hours?")]
+pub struct TimeUnit(pub u64);
+
+impl std::str::FromStr for TimeUnit {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.trim_end_matches('s') {
+            "minute" => Ok(TimeUnit(1)),
+            "hour" => Ok(TimeUnit(60)),
+            other => Err(format!("no unit of time {other:?}")),
+        }
+    }
 }

@@ -138,12 +138,8 @@ fn copy_with_tab(world: &mut World, key: String, choice: FirstAlert) -> Result<(
 #[given("a copy of the rules file where the first alert on a catalogued metric misspells it")]
 fn copy_with_misspelt_metric(world: &mut World) -> Result<(), String> {
     let catalogs = CatalogSet::bundled()?;
-    let (alert, metric, misspelt) = target(
-        world,
-        |text| roles::alert_on_a_catalogued_metric(text, catalogs),
-        |(alert, _, _)| alert,
-    )?;
-    let (from, to) = (metric, misspelt);
+    let find = |text: &str| roles::alert_on_a_catalogued_metric(text, catalogs);
+    let (alert, from, to) = target(world, find, |(alert, _, _)| alert)?;
     use_copy(
         world,
         &alert,
@@ -157,12 +153,8 @@ fn copy_with_misspelt_metric(world: &mut World) -> Result<(), String> {
 fn copy_with_label_of_another_metric(world: &mut World, exporter: String) -> Result<(), String> {
     let catalogs = CatalogSet::bundled()?;
     let exporter = Some(exporter.as_str()).filter(|e| !e.is_empty());
-    let (alert, own, other) = target(
-        world,
-        |text| roles::alert_matching_a_metric_label(text, catalogs, exporter),
-        |(alert, _, _)| alert,
-    )?;
-    let (from, to) = (own, other);
+    let find = |text: &str| roles::alert_matching_a_metric_label(text, catalogs, exporter);
+    let (alert, from, to) = target(world, find, |(alert, _, _)| alert)?;
     use_copy(
         world,
         &alert,
