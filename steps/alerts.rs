@@ -80,10 +80,33 @@ impl AlertsState {
             .ok_or_else(|| "no check has run in an earlier step".to_string())
     }
 
+    /// The report, its findings said (a diagnostic).
+    fn report_said(&self) -> Result<&LintReport, String> {
+        let report = self.report()?;
+        say!("the checks report:\n{}", listing(&report.findings));
+        Ok(report)
+    }
+
     fn loaded(&self) -> Result<&[LoadedRule], String> {
         self.loaded
             .as_deref()
             .ok_or_else(|| "no rules were read by an earlier step".to_string())
+    }
+
+    /// Where rendered rules files were written, when a step wrote some.
+    fn rendered_dir(&self) -> Option<PathBuf> {
+        self.rendered
+            .as_ref()
+            .map(|rendered| rendered.dir().to_path_buf())
+    }
+
+    /// How a shard (`SPEC_SHARD`) knows the run on the rules file: a broken copy's by the
+    /// file it copies.
+    fn shard_key(&self, broken_copy: bool) -> String {
+        match broken_copy {
+            true => format!("{} (a broken copy)", alerts::RULES_FILE),
+            false => self.display_name.clone(),
+        }
     }
 
     fn take_server(&mut self) -> Result<PrometheusServer, String> {
@@ -188,30 +211,17 @@ fn no_problem(world: &mut World) -> Result<(), String> {
     // Notes (a rule not checked for want of a catalog) and suppressed findings are
     // reported, never a problem.
     let failures = world.failures(&findings)?;
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "expected no findings, found {}:\n{}",
-            failures.len(),
-            listing(&failures)
-        ))
-    }
+    let (count, listed) = (failures.len(), listing(&failures));
+    let message = || format!("expected no findings, found {count}:\n{listed}");
+    pass_if(failures.is_empty(), message)
 }
 
 #[then(expr = "the checks took less than {int} milliseconds")]
 fn checks_took_less_than(world: &mut World, limit: u64) -> Result<(), String> {
-    let took = world
-        .alerts
-        .lint_time
-        .ok_or("no check has run in an earlier step")?;
-    if took < Duration::from_millis(limit) {
-        Ok(())
-    } else {
-        Err(format!(
-            "the checks took {took:?}, expected less than {limit} ms"
-        ))
-    }
+    let took = world.alerts.lint_time;
+    let took = took.ok_or("no check has run in an earlier step")?;
+    let message = || format!("the checks took {took:?}, expected less than {limit} ms");
+    pass_if(took < Duration::from_millis(limit), message)
 }
 
 #[then(expr = "{word} is in the group {word}, waits {word} before firing and has severity {word}")]
@@ -225,18 +235,15 @@ fn alert_is_in_place(
     let report = world.alerts.report()?;
     let found = report.alert(&alert);
     let found = found.ok_or_else(|| format!("{} has no alert named {alert}", report.file))?;
-    let actual = (
-        found.group.as_str(),
-        found.for_duration.as_deref().unwrap_or("(none)"),
-        found.severity.as_deref().unwrap_or("(none)"),
-    );
-    if actual == (group.as_str(), wait.as_str(), severity.as_str()) {
-        return Ok(());
-    }
-    Err(format!(
-        "{}:{} {alert}: expected group {group}, for {wait}, severity {severity}; found group {}, for {}, severity {}",
-        report.file, found.line, actual.0, actual.1, actual.2
-    ))
+    let (in_group, waits, has) = found.placement();
+    let message = || {
+        let (file, line) = (&report.file, found.line);
+        format!(
+            "{file}:{line} {alert}: expected group {group}, for {wait}, severity {severity}; found group {in_group}, for {waits}, severity {has}"
+        )
+    };
+    let expected = (group.as_str(), wait.as_str(), severity.as_str());
+    pass_if((in_group, waits, has) == expected, message)
 }
 
 /// The finding with `id` (for `rule`, when given), checked to name the file and a line.
@@ -291,39 +298,40 @@ fn reports_at_line(world: &mut World, id: FindingIdWords) -> Result<(), String> 
 #[then(expr = "there is an exporter catalog for {names}")]
 fn there_is_a_catalog_for(_world: &mut World, names: NameList) -> Result<(), String> {
     let catalogs = CatalogSet::bundled()?;
-    let have: Vec<&str> = catalogs
-        .catalogs
-        .iter()
-        .map(|c| c.exporter.as_str())
-        .collect();
-    let missing: Vec<String> = names
-        .0
-        .into_iter()
-        .filter(|want| !have.contains(&want.as_str()))
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(format!(
-        "no catalog for {} in {} (found: {})",
-        missing.join(", "),
-        alerts::catalog::bundled_dir().display(),
-        catalogs.titles()
-    ))
+    let missing = names.missing_from(&catalogs.exporters()).join(", ");
+    let (dir, titles) = (alerts::catalog::bundled_dir(), catalogs.titles());
+    let message = || {
+        format!(
+            "no catalog for {missing} in {} (found: {titles})",
+            dir.display()
+        )
+    };
+    pass_if(missing.is_empty(), message)
 }
 
 #[then("every catalog says how it was produced and how to regenerate it")]
 fn catalogs_have_provenance(_world: &mut World) -> Result<(), String> {
     // Catalog::parse refuses a catalog without produced_by/regenerate; check the sources too.
-    let catalogs = CatalogSet::bundled()?;
-    match catalogs
-        .catalogs
+    let catalogs = &CatalogSet::bundled()?.catalogs;
+    catalogs
         .iter()
         .find_map(|c| c.provenance_problem())
-    {
-        None => Ok(()),
-        Some(problem) => Err(problem),
-    }
+        .map_or(Ok(()), Err)
+}
+
+/// Passes when `ok`; else fails with the `message`.
+pub(crate) fn pass_if(ok: bool, message: impl FnOnce() -> String) -> Result<(), String> {
+    if ok { Ok(()) } else { Err(message()) }
+}
+
+/// Whether `findings` hold one with `id` about `subject` that `also` accepts.
+pub(crate) fn has(
+    findings: &[Finding],
+    id: &str,
+    subject: &str,
+    also: impl Fn(&Finding) -> bool,
+) -> bool {
+    findings.iter().any(|f| f.is(id, Some(subject)) && also(f))
 }
 
 /// Passes when `found`; else fails saying what was `expected`, with the `findings` listed.

@@ -145,37 +145,25 @@ fn the_homelab_is_discovered(world: &mut World) {
 fn it_finds_every_kind_of_part(world: &mut World) -> Result<(), String> {
     let homelab = world.layout.homelab()?;
     let none: Vec<&str> = [
-        ("modules", homelab.modules.len()),
-        ("deployed rules files", homelab.rules_files.len()),
-        ("publishing scripts", homelab.publishing_scripts.len()),
-        ("BATS files", homelab.bats_files.len()),
+        ("modules", homelab.modules.is_empty()),
+        ("deployed rules files", homelab.rules_files.is_empty()),
+        ("publishing scripts", homelab.publishing_scripts.is_empty()),
+        ("BATS files", homelab.bats_files.is_empty()),
     ]
     .into_iter()
-    .filter_map(|(what, n)| (n == 0).then_some(what))
+    .filter_map(|(what, none)| none.then_some(what))
     .collect();
-    match none.is_empty() {
-        true => Ok(()),
-        false => Err(format!(
-            "discovery found no {}:\n{}",
-            none.join(", no "),
-            homelab.summary()
-        )),
-    }
+    let none = none.join(", no ");
+    let message = || format!("discovery found no {none}:\n{}", homelab.summary());
+    super::alerts::pass_if(none.is_empty(), message)
 }
 
 #[then(expr = "discovery took less than {int} milliseconds")]
 fn discovery_took_less_than(world: &mut World, limit: u64) -> Result<(), String> {
-    let took = world
-        .layout
-        .discovery_time
-        .ok_or("discovery did not run in an earlier step")?;
-    if took < Duration::from_millis(limit) {
-        Ok(())
-    } else {
-        Err(format!(
-            "discovery took {took:?}, expected less than {limit} ms"
-        ))
-    }
+    let took = world.layout.discovery_time;
+    let took = took.ok_or("discovery did not run in an earlier step")?;
+    let message = || format!("discovery took {took:?}, expected less than {limit} ms");
+    super::alerts::pass_if(took < Duration::from_millis(limit), message)
 }
 
 #[then("discovery finds no broken convention")]

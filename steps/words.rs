@@ -120,6 +120,14 @@ impl std::str::FromStr for NameList {
     }
 }
 
+impl NameList {
+    /// The names not among `have`, in the list's order.
+    pub fn missing_from(&self, have: &[&str]) -> Vec<String> {
+        let missing = self.0.iter().filter(|name| !have.contains(&name.as_str()));
+        missing.cloned().collect()
+    }
+}
+
 /// A span of time as a feature writes it (`7 minutes`, `1 hour`): the unit, in minutes.
 #[derive(Debug, Clone, Copy, Parameter)]
 #[param(name = "time_unit", regex = "minutes?|hours?")]

@@ -329,6 +329,11 @@ impl CatalogSet {
             })
     }
 
+    /// The exporters the catalogs describe, in their order.
+    pub fn exporters(&self) -> Vec<&str> {
+        self.catalogs.iter().map(|c| c.exporter.as_str()).collect()
+    }
+
     pub fn titles(&self) -> String {
         self.catalogs
             .iter()

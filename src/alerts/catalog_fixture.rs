@@ -35,6 +35,17 @@ pub struct RemovedMetric {
     pub gone_in: String,
 }
 
+/// `node-exporter 1.9.0 no longer has node_x (gone in 1.9.0)`.
+impl std::fmt::Display for RemovedMetric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (release, metric, gone_in) = (&self.release, &self.metric, &self.gone_in);
+        write!(
+            f,
+            "{EXPORTER} {release} no longer has {metric} (gone in {gone_in})"
+        )
+    }
+}
+
 /// The library to select catalogs from, and what its newest node-exporter release lacks.
 #[derive(Debug)]
 pub struct LibraryWithRemoval {

@@ -97,10 +97,39 @@ impl LoadedCounts {
         }
     }
 
-    /// At least `floor` alerting rules, and exactly the rules and groups the files hold.
-    pub fn agree(&self, floor: usize) -> bool {
-        self.alerting >= floor
+    /// Where the server and the files disagree, said for a failure; `None` when the server
+    /// has at least `floor` alerting rules, and exactly the rules and groups the files hold.
+    pub fn disagreement(&self, floor: usize) -> Option<String> {
+        let agree = self.alerting >= floor
             && self.alerting == self.held_alerting
-            && self.groups == self.held_groups
+            && self.groups == self.held_groups;
+        (!agree).then(|| {
+            format!(
+                "Prometheus reports {} alerting rules in {} groups; the deployed files hold {} in {}, at least {floor} expected",
+                self.alerting, self.groups, self.held_alerting, self.held_groups
+            )
+        })
     }
+}
+
+/// `N alerting rules in N groups from N files`.
+impl std::fmt::Display for LoadedCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (alerting, groups, files) = (self.alerting, self.groups, self.files);
+        write!(
+            f,
+            "{alerting} alerting rules in {groups} groups from {files} files"
+        )
+    }
+}
+
+/// The key a shard assigns the one run that loads every deployed file by: the files'
+/// paths joined by ` + `.
+pub fn load_key(homelab: &Homelab) -> String {
+    let paths: Vec<&str> = homelab
+        .rules_files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
+    paths.join(" + ")
 }

@@ -54,6 +54,8 @@ impl PromtoolChecks {
 /// the same files, and the files it refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PromtoolCounts {
+    /// How many files promtool checked.
+    pub files: usize,
     pub found: usize,
     pub held: usize,
     /// Each refused file with promtool's output.
@@ -65,6 +67,7 @@ impl PromtoolCounts {
     pub fn of(checks: &[(String, CheckRulesOutcome)], homelab: &Homelab) -> PromtoolCounts {
         let checked = |path: &String| checks.iter().any(|(name, _)| name == path);
         PromtoolCounts {
+            files: checks.len(),
             found: checks.iter().filter_map(|(_, o)| o.rules).sum(),
             held: (homelab.rules_files.iter())
                 .filter(|f| checked(&f.path))
@@ -76,7 +79,23 @@ impl PromtoolCounts {
         }
     }
 
-    pub fn agree(&self) -> bool {
-        self.refused.is_empty() && self.found == self.held
+    /// What promtool refused or counted differently, said for a failure; `None` when it
+    /// refused nothing and found as many rules as the files hold.
+    pub fn disagreement(&self) -> Option<String> {
+        (!self.refused.is_empty() || self.found != self.held).then(|| {
+            format!(
+                "promtool finds {} rules, the deployed files hold {}; refused:\n{}",
+                self.found,
+                self.held,
+                self.refused.join("\n")
+            )
+        })
+    }
+}
+
+/// `N rules in N files`.
+impl std::fmt::Display for PromtoolCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} rules in {} files", self.found, self.files)
     }
 }

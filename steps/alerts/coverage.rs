@@ -51,15 +51,9 @@ async fn promtool_runs_them(world: &mut World) -> Result<(), String> {
 fn every_case_passes(world: &mut World) -> Result<(), String> {
     let runs = world.alerts.unit_test_runs.as_ref();
     let runs = runs.ok_or("no earlier step ran the unit tests")?;
-    let failed: Vec<String> = runs
-        .iter()
-        .flat_map(|run| run.tool_run.failed())
-        .map(ToString::to_string)
-        .collect();
-    match failed.is_empty() {
-        true => Ok(()),
-        false => Err(failed.join("\n")),
-    }
+    let failed = runs.iter().flat_map(|run| run.tool_run.failed());
+    let failed: Vec<String> = failed.map(ToString::to_string).collect();
+    super::pass_if(failed.is_empty(), || failed.join("\n"))
 }
 
 /// The floor is computed from what the suite defines, not from what the run has returned so
@@ -109,15 +103,8 @@ fn each_has_both(world: &mut World, #[step] step: &gherkin::Step) -> Result<(), 
     let rows = super::table_rows(step, "alerts", &["alert"])?;
     let required: Vec<String> = rows.into_iter().map(|row| row[0].clone()).collect();
     let gaps = coverage::floor_gaps(&coverage_of(world)?, &required);
-    if gaps.is_empty() {
-        Ok(())
-    } else {
-        Err(gaps
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n"))
-    }
+    let gaps: Vec<String> = gaps.iter().map(ToString::to_string).collect();
+    super::pass_if(gaps.is_empty(), || gaps.join("\n"))
 }
 
 #[then(expr = "the floor names {word} as having no firing case")]

@@ -4,11 +4,10 @@
 
 use cucumber::{given, then, when};
 use homelab_spec::alerts::attribution::ids::UNCHECKED;
-use homelab_spec::alerts::catalog_fixture::{RemovedMetric, node_exporter_without_a_metric};
+use homelab_spec::alerts::catalog_fixture::node_exporter_without_a_metric;
 use homelab_spec::alerts::engine_version::EngineVersions;
-use homelab_spec::alerts::finding::listing;
 use homelab_spec::alerts::lint_runs::{checked_findings, counts, lint_deployed};
-use homelab_spec::alerts::loaded_rules::{LoadedCounts, serve_deployed};
+use homelab_spec::alerts::loaded_rules::{LoadedCounts, load_key, serve_deployed};
 use homelab_spec::alerts::promtool_each::{PromtoolCounts, check_each};
 use homelab_spec::finding::Finding;
 use homelab_spec::homelab::growth::{
@@ -20,17 +19,13 @@ use homelab_spec::shard::RunKind;
 
 use super::super::words::{FindingIdWords, NameList};
 use super::super::{OrFail, World, blocking};
-use super::found_or;
+use super::{found_or, has, pass_if};
 
 #[then(expr = "the check lists {word} and {word} as not checked, naming what deploys them")]
 fn listed_as_not_checked(world: &mut World, first: String, second: String) -> Result<(), String> {
-    let report = world.alerts.report()?;
-    say!("the checks report:\n{}", listing(&report.findings));
-    let listed = |rule: &str| {
-        let deployed_by = |f: &&Finding| f.is_note() && f.message.contains("deployed by ");
-        let mut notes = report.findings.iter().filter(deployed_by);
-        notes.any(|f| f.is(UNCHECKED.as_str(), Some(rule)))
-    };
+    let report = world.alerts.report_said()?;
+    let deployed_by = |f: &Finding| f.is_note() && f.message.contains("deployed by ");
+    let listed = |rule: &&String| has(&report.findings, UNCHECKED.as_str(), rule, deployed_by);
     let missing: Vec<&String> = [&first, &second]
         .into_iter()
         .filter(|r| !listed(r))
@@ -42,13 +37,8 @@ fn listed_as_not_checked(world: &mut World, first: String, second: String) -> Re
 #[given("the rules files the homelab deploys")]
 fn the_deployed_rules_files(world: &mut World) -> Result<(), String> {
     let homelab = world.layout.homelab()?;
-    match homelab.rules_files.is_empty() {
-        true => Err(format!(
-            "the homelab deploys no rules file:\n{}",
-            homelab.summary()
-        )),
-        false => Ok(()),
-    }
+    let message = || format!("the homelab deploys no rules file:\n{}", homelab.summary());
+    pass_if(!homelab.rules_files.is_empty(), message)
 }
 
 #[when("the static and catalog checks run over every deployed rules file")]
@@ -57,15 +47,12 @@ fn checks_run_over_every_file(world: &mut World) -> Result<(), String> {
     let reports = lint_deployed(world.layout.homelab()?, &attribution).or_fail()?;
     for report in &reports {
         say!("{}", counts(report));
-        world.record(Outcome::Findings(checked_findings(
-            "catalog checks",
-            report,
-        )));
+        let checked = checked_findings("catalog checks", report);
+        world.record(Outcome::Findings(checked));
     }
     // The CPU time of the checks, not wall time, which grows on a busy machine.
     let merged = merged(&reports);
-    world.alerts.lint_time = Some(merged.cpu_time);
-    world.alerts.report = Some(merged);
+    (world.alerts.lint_time, world.alerts.report) = (Some(merged.cpu_time), Some(merged));
     Ok(())
 }
 
@@ -79,30 +66,22 @@ fn at_least_alerting_rules(world: &mut World, floor: usize) -> Result<(), String
         "{alerting} alerting rules in {} groups over {file}",
         report.groups.len()
     );
-    match alerting >= floor {
-        true => Ok(()),
-        false => Err(format!(
-            "{file} hold {alerting} alerting rules, at least {floor} expected"
-        )),
-    }
+    let message = || format!("{file} hold {alerting} alerting rules, at least {floor} expected");
+    pass_if(alerting >= floor, message)
 }
 
 #[then(expr = "the groups include {names}")]
 fn the_groups_include(world: &mut World, names: NameList) -> Result<(), String> {
     let report = world.alerts.report()?;
-    let groups: Vec<&String> = report.groups.iter().map(|(g, _)| g).collect();
-    let missing: Vec<&String> = names
-        .0
-        .iter()
-        .filter(|want| !groups.contains(want))
-        .collect();
-    match missing.is_empty() {
-        true => Ok(()),
-        false => Err(format!(
+    let groups: Vec<&str> = report.groups.iter().map(|(g, _)| g.as_str()).collect();
+    let missing = names.missing_from(&groups);
+    let message = || {
+        format!(
             "{} lack the groups {missing:?}; found {groups:?}",
             report.file
-        )),
-    }
+        )
+    };
+    pass_if(missing.is_empty(), message)
 }
 
 #[then(
@@ -114,20 +93,11 @@ fn reports_in_second_file(
     rule: String,
 ) -> Result<(), String> {
     let (id, line) = (id.0, RepositoryChange::unknown_metric_line());
-    let report = world.alerts.report()?;
-    say!("the checks report:\n{}", listing(&report.findings));
-    let at_line = |f: &&Finding| f.file == SECOND_RULES_FILE && f.line == Some(line);
-    let found = report
-        .findings
-        .iter()
-        .filter(at_line)
-        .any(|f| f.is(id.as_str(), Some(&rule)));
+    let report = world.alerts.report_said()?;
+    let at_line = |f: &Finding| f.file == SECOND_RULES_FILE && f.line == Some(line);
+    let found = has(&report.findings, id.as_str(), &rule, at_line) && rule == UNKNOWN_METRIC_ALERT;
     let expected = format!("expected a {id} finding for {rule} at {SECOND_RULES_FILE}:{line}");
-    found_or(
-        found && rule == UNKNOWN_METRIC_ALERT,
-        expected,
-        &report.findings,
-    )
+    found_or(found, expected, &report.findings)
 }
 
 #[then(
@@ -139,17 +109,11 @@ fn reports_label_in_second_file(
     rule: String,
     label: String,
 ) -> Result<(), String> {
-    let report = world.alerts.report()?;
-    say!("the checks report:\n{}", listing(&report.findings));
-    let about = |f: &&Finding| f.file == SECOND_RULES_FILE && f.found.as_deref() == Some(&label);
-    let found = report
-        .findings
-        .iter()
-        .filter(about)
-        .any(|f| f.is(id.0.as_str(), Some(&rule)));
+    let (id, report) = (id.0, world.alerts.report_said()?);
+    let about = |f: &Finding| f.file == SECOND_RULES_FILE && f.found.as_deref() == Some(&*label);
+    let found = has(&report.findings, id.as_str(), &rule, about);
     let expected = format!(
-        "expected a {} finding for {rule} about the label {label} in {SECOND_RULES_FILE}",
-        id.0
+        "expected a {id} finding for {rule} about the label {label} in {SECOND_RULES_FILE}"
     );
     found_or(found, expected, &report.findings)
 }
@@ -158,20 +122,12 @@ fn reports_label_in_second_file(
 async fn a_server_with_every_file(world: &mut World) -> Result<(), String> {
     let homelab = world.layout.homelab()?.clone();
     // One run that loads every file together: assigned to a shard by the list it loads.
-    let loads: Vec<&str> = homelab
-        .rules_files
-        .iter()
-        .map(|f| f.path.as_str())
-        .collect();
-    world.shard_share(
-        RunKind::PrometheusLoad,
-        vec![loads.join(" + ")],
-        String::clone,
-    )?;
+    let key = vec![load_key(&homelab)];
+    world.shard_share(RunKind::PrometheusLoad, key, String::clone)?;
     // Which engine checks the rules, next to the Prometheus the homelab deploys.
     say!("{}", EngineVersions::of(&homelab).header());
-    let served = blocking("starting prometheus", move || serve_deployed(&homelab)).await?;
-    let served = served.or_fail()?;
+    let served = blocking("starting prometheus", move || serve_deployed(&homelab));
+    let served = served.await?.or_fail()?;
     world.alerts.rendered = Some(served.rendered);
     world.alerts.server = Some(served.server);
     Ok(())
@@ -182,20 +138,9 @@ async fn a_server_with_every_file(world: &mut World) -> Result<(), String> {
 )]
 fn it_reports_what_the_files_hold(world: &mut World, floor: usize) -> Result<(), String> {
     let homelab = world.layout.homelab()?.clone();
-    let n = LoadedCounts::of(world.alerts.loaded()?, &homelab);
-    say!(
-        "Prometheus reports {} alerting rules in {} groups from {} files",
-        n.alerting,
-        n.groups,
-        n.files
-    );
-    match n.agree(floor) {
-        true => Ok(()),
-        false => Err(format!(
-            "Prometheus reports {} alerting rules in {} groups; the deployed files hold {} in {}, at least {floor} expected",
-            n.alerting, n.groups, n.held_alerting, n.held_groups
-        )),
-    }
+    let counts = LoadedCounts::of(world.alerts.loaded()?, &homelab);
+    say!("Prometheus reports {counts}");
+    counts.disagreement(floor).map_or(Ok(()), Err)
 }
 
 #[when("promtool checks every rules file the homelab deploys")]
@@ -205,9 +150,8 @@ async fn promtool_checks_every_file(world: &mut World) -> Result<(), String> {
     let files = std::mem::take(&mut homelab.rules_files);
     homelab.rules_files = world.shard_share(RunKind::PromtoolCheck, files, |f| f.path.clone())?;
     let engine = EngineVersions::of(&homelab);
-    let checked = blocking("promtool", move || check_each(&homelab))
-        .await?
-        .or_fail()?;
+    let checked = blocking("promtool", move || check_each(&homelab));
+    let checked = checked.await?.or_fail()?;
     say!("{}", engine.header());
     for run in checked.tool_runs(&engine) {
         world.record(Outcome::ToolRun(run));
@@ -220,18 +164,9 @@ async fn promtool_checks_every_file(world: &mut World) -> Result<(), String> {
 #[then("promtool finds as many rules as the deployed files hold, and no error")]
 fn promtool_agrees(world: &mut World) -> Result<(), String> {
     let homelab = world.layout.homelab()?.clone();
-    let checks = world.alerts.promtool_checks()?;
-    let n = PromtoolCounts::of(checks, &homelab);
-    say!("promtool finds {} rules in {} files", n.found, checks.len());
-    match n.agree() {
-        true => Ok(()),
-        false => Err(format!(
-            "promtool finds {} rules, the deployed files hold {}; refused:\n{}",
-            n.found,
-            n.held,
-            n.refused.join("\n")
-        )),
-    }
+    let counts = PromtoolCounts::of(world.alerts.promtool_checks()?, &homelab);
+    say!("promtool finds {counts}");
+    counts.disagreement().map_or(Ok(()), Err)
 }
 
 #[given(
@@ -239,16 +174,12 @@ fn promtool_agrees(world: &mut World) -> Result<(), String> {
 )]
 fn a_release_without_an_alert_metric(world: &mut World) -> Result<(), String> {
     let fixture = node_exporter_without_a_metric().or_fail()?;
-    let RemovedMetric {
-        release,
-        metric,
-        gone_in,
-    } = fixture.removed;
-    say!("node-exporter {release} no longer has {metric} (gone in {gone_in})");
+    let removed = fixture.removed;
+    say!("{removed}");
+    world.alerts.removed_release = Some(format!("node-exporter {}", removed.gone_in));
+    let (release, metric) = (removed.release, removed.metric);
     world.change(ExporterRelease { release, metric })?;
-    world.alerts.catalogs = Some(fixture.library);
-    world.alerts.catalogs_dir = fixture.scratch;
-    world.alerts.removed_release = Some(format!("node-exporter {gone_in}"));
+    (world.alerts.catalogs, world.alerts.catalogs_dir) = (Some(fixture.library), fixture.scratch);
     Ok(())
 }
 
@@ -256,14 +187,9 @@ fn a_release_without_an_alert_metric(world: &mut World) -> Result<(), String> {
 fn reports_the_release(world: &mut World, id: FindingIdWords, rule: String) -> Result<(), String> {
     let release = world.alerts.removed_release.clone();
     let release = release.ok_or("no earlier step deployed a release")?;
-    let report = world.alerts.report()?;
-    say!("the checks report:\n{}", listing(&report.findings));
-    let naming = |f: &&Finding| f.found.as_deref() == Some(release.as_str()) && f.line.is_some();
-    let found = report
-        .findings
-        .iter()
-        .filter(naming)
-        .any(|f| f.is(id.0.as_str(), Some(&rule)));
-    let expected = format!("expected a {} finding for {rule} naming {release}", id.0);
+    let (id, report) = (id.0, world.alerts.report_said()?);
+    let naming = |f: &Finding| f.found.as_deref() == Some(&*release) && f.line.is_some();
+    let found = has(&report.findings, id.as_str(), &rule, naming);
+    let expected = format!("expected a {id} finding for {rule} naming {release}");
     found_or(found, expected, &report.findings)
 }

@@ -8,18 +8,13 @@ use homelab_spec::outcome::Outcome;
 use homelab_spec::shard::RunKind;
 
 use super::super::{OrFail, World, blocking};
+use super::pass_if;
 
 #[when("it has evaluated every rule whose group is due within the wait")]
 async fn evaluated_every_rule(world: &mut World) -> Result<(), String> {
     let mut server = world.alerts.take_server()?;
     let mut bases = vec![world.root().to_path_buf()];
-    bases.extend(
-        world
-            .alerts
-            .rendered
-            .as_ref()
-            .map(|r| r.dir().to_path_buf()),
-    );
+    bases.extend(world.alerts.rendered_dir());
     let work = move || (loaded_rules::evaluated(&mut server, &bases), server);
     let (rules, server) = blocking("reading the rules API", work).await?;
     // Kept until the scenario ends, then stopped by Drop even if a later step fails.
@@ -33,34 +28,26 @@ async fn evaluated_every_rule(world: &mut World) -> Result<(), String> {
 #[then("every rule is healthy")]
 fn every_rule_is_healthy(world: &mut World) -> Result<(), String> {
     let rules = world.alerts.loaded()?;
-    for rule in rules.iter().filter(|r| r.not_due) {
-        say!("{}: {}", rule.name, rule.not_due_reason());
-    }
-    let unhealthy = loaded_rules::unhealthy(rules);
-    match unhealthy.is_empty() {
-        true => Ok(()),
-        false => Err(format!(
-            "rules not healthy in Prometheus:\n{}",
-            unhealthy.join("\n")
-        )),
-    }
+    let not_due = rules.iter().filter(|r| r.not_due);
+    not_due.for_each(|rule| say!("{}: {}", rule.name, rule.not_due_reason()));
+    let unhealthy = loaded_rules::unhealthy(rules).join("\n");
+    let message = || format!("rules not healthy in Prometheus:\n{unhealthy}");
+    pass_if(unhealthy.is_empty(), message)
 }
 
 #[when("promtool checks the rules file")]
 async fn promtool_checks(world: &mut World) -> Result<(), String> {
     let path = world.alerts.rules()?.clone();
     // One shard's run (`SPEC_SHARD`): a broken copy's by the file it copies.
-    let key = match world.workspace().broken_copy() {
-        Some(_) => format!("{} (a broken copy)", alerts::RULES_FILE),
-        None => world.alerts.display_name.clone(),
-    };
+    let key = world
+        .alerts
+        .shard_key(world.workspace().broken_copy().is_some());
     world.shard_share(RunKind::PromtoolCheck, vec![key], String::clone)?;
     let outcome = blocking("promtool", move || promtool::check_rules(&path)).await?;
     // On a broken copy, promtool refusing it is what the scenario expects.
     let outcome = outcome.or_fail()?;
-    world.record(Outcome::ToolRun(
-        outcome.tool_run(&world.alerts.display_name),
-    ));
+    let run = outcome.tool_run(&world.alerts.display_name);
+    world.record(Outcome::ToolRun(run));
     world.alerts.promtool_check = Some(outcome);
     Ok(())
 }
