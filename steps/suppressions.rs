@@ -2,7 +2,7 @@
 //! `homelab-spec: ignore <id> -- <reason>` comment (`homelab_spec::suppression`), written on
 //! a copy of the repository, never in the repository under test.
 
-use cucumber::{Parameter, then, when};
+use cucumber::{then, when};
 use homelab_spec::finding::{Finding, FindingId, listing};
 use homelab_spec::outcome::{CheckedFindings, Outcome};
 use homelab_spec::report::collected::tool_runs_of;
@@ -10,24 +10,8 @@ use homelab_spec::report::junit::skipped_messages;
 use homelab_spec::suppression::{Placement, Suppressions, write_comment};
 
 use super::alerts::found_or;
-use super::words::FindingIdWords;
+use super::words::{FindingIdWords, Where};
 use super::{OrFail, World};
-
-/// Where a scenario writes its suppression comment.
-#[derive(Debug, Clone, Copy, Parameter)]
-#[param(name = "placement", regex = "on its line|on the line above it")]
-pub struct Where(Placement);
-
-impl std::str::FromStr for Where {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Where, String> {
-        match text {
-            "on its line" => Ok(Where(Placement::OnTheLine)),
-            "on the line above it" => Ok(Where(Placement::Above)),
-            other => Err(format!("no placement {other:?}")),
-        }
-    }
-}
 
 /// The finding the checks reported with `id` about `subject`.
 fn finding(world: &World, id: FindingId, subject: &str) -> Result<Finding, String> {

@@ -4,8 +4,10 @@
 //! that a change without a step, or a step alternative without a change, stops the run.
 
 use cucumber::Parameter;
+use homelab_spec::alerts::roles::AlertRole;
 use homelab_spec::finding::FindingId;
 use homelab_spec::homelab::growth::{RepositoryChange, SENTENCES};
+use homelab_spec::suppression::Placement;
 use homelab_spec::terraform::broken_copy::{self, ModuleChange};
 use homelab_spec::workspace::ModuleEdit;
 use homelab_spec::workspace::step_words::check_parameter;
@@ -140,6 +142,62 @@ impl std::str::FromStr for TimeUnit {
             "minute" => Ok(TimeUnit(1)),
             "hour" => Ok(TimeUnit(60)),
             other => Err(format!("no unit of time {other:?}")),
+        }
+    }
+}
+
+/// "the first alert ...": an alert chosen by the role it plays in the rules file.
+#[derive(Debug, Clone, Copy, Parameter)]
+#[param(
+    name = "first_alert",
+    regex = "the first alert(?: that waits before firing| with a severity| with a description)?"
+)]
+pub struct FirstAlert(pub AlertRole);
+
+impl std::str::FromStr for FirstAlert {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Ok(FirstAlert(match text {
+            "the first alert" => AlertRole::Any,
+            "the first alert that waits before firing" => AlertRole::Waiting,
+            "the first alert with a severity" => AlertRole::WithSeverity,
+            "the first alert with a description" => AlertRole::WithDescription,
+            other => return Err(format!("no alert is chosen as {other:?}")),
+        }))
+    }
+}
+
+/// A key of a rule, as a feature names it.
+#[derive(Debug, Clone, Parameter)]
+#[param(
+    name = "rule_key",
+    regex = r#"expression|"for"|description|summary|severity"#
+)]
+pub struct RuleKey(pub String);
+
+impl std::str::FromStr for RuleKey {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        Ok(RuleKey(match text {
+            "expression" => "expr".into(),
+            other => other.trim_matches('"').into(),
+        }))
+    }
+}
+
+/// Where a scenario writes its suppression comment.
+#[derive(Debug, Clone, Copy, Parameter)]
+#[param(name = "placement", regex = "on its line|on the line above it")]
+pub struct Where(pub Placement);
+
+impl std::str::FromStr for Where {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Where, String> {
+        match text {
+            "on its line" => Ok(Where(Placement::OnTheLine)),
+            "on the line above it" => Ok(Where(Placement::Above)),
+            other => Err(format!("no placement {other:?}")),
         }
     }
 }
