@@ -43,4 +43,14 @@ mod tests {
             cpu_time_of(|| (0..20_000_000u64).fold(0u64, |a, b| a ^ b.wrapping_mul(31)));
         assert!(sum > 0 && worked > Duration::ZERO, "{worked:?}");
     }
+
+    #[test]
+    fn best_of_three_runs_three_times_and_keeps_the_last_value() {
+        let mut runs = 0;
+        let (value, _) = best_of_three(|| {
+            runs += 1;
+            runs
+        });
+        assert_eq!((runs, value), (3, 3));
+    }
 }

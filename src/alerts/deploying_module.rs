@@ -37,3 +37,25 @@ pub fn read_by<'h>(
         file,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::{MONITORING_MODULE, RULES_FILE};
+
+    #[test]
+    fn the_monitoring_module_of_this_repository_reads_its_rules_file() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let homelab = Homelab::discover(root).expect("this repository's layout is valid");
+        let relative = RULES_FILE
+            .strip_prefix(&format!("{MONITORING_MODULE}/"))
+            .unwrap();
+        let read = read_by(&homelab, MONITORING_MODULE, relative).unwrap();
+        assert_eq!(read.config, MONITORING_MODULE);
+        let other = read_by(&homelab, "infrastructure/proxmox/modules/vm", "files/x.yml");
+        assert!(
+            matches!(other, Err(NotDeployedBy::NotDeployed { .. })),
+            "{other:?}"
+        );
+    }
+}

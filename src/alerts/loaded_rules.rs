@@ -133,3 +133,31 @@ pub fn load_key(homelab: &Homelab) -> String {
         .collect();
     paths.join(" + ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_agree_only_at_the_floor_and_with_the_files() {
+        let counts = LoadedCounts {
+            alerting: 27,
+            groups: 9,
+            held_alerting: 27,
+            held_groups: 9,
+            files: 2,
+        };
+        assert_eq!(counts.disagreement(26), None);
+        assert!(counts.disagreement(28).is_some());
+        let fewer_groups = LoadedCounts {
+            groups: 8,
+            ..counts
+        };
+        assert!(
+            fewer_groups
+                .disagreement(26)
+                .unwrap()
+                .contains("in 8 groups")
+        );
+    }
+}

@@ -65,6 +65,15 @@ fn alternatives(regex: &str) -> Vec<&str> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_finding_id_is_known_when_the_registry_has_it() {
+        assert_eq!(
+            finding_id("promql/series").map(|id| id.as_str()),
+            Some("promql/series")
+        );
+        assert_eq!(finding_id("promql/no-such-check"), None);
+    }
+
     fn sentences(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
     }
