@@ -201,6 +201,14 @@ pub struct ToolRun {
 }
 
 impl ToolRun {
+    /// The findings of its failed cases.
+    pub fn failed(&self) -> impl Iterator<Item = &Finding> {
+        self.cases.iter().filter_map(|case| match &case.status {
+            CaseStatus::Failed(finding) => Some(finding),
+            _ => None,
+        })
+    }
+
     pub fn failures(&self) -> usize {
         self.cases
             .iter()

@@ -11,16 +11,22 @@ pub mod textfile;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use cucumber::{Parameter, given, then, when};
+use cucumber::{gherkin, given, then, when};
 use homelab_spec::alerts::attribution::Attribution;
 use homelab_spec::alerts::catalog::CatalogSet;
 use homelab_spec::alerts::catalog_versions::CatalogLibrary;
 use homelab_spec::alerts::finding::listing;
+use homelab_spec::alerts::lint_runs::{check_name, checked_findings, lint_timed};
 use homelab_spec::alerts::promtool::{CheckRulesOutcome, InputSeries};
+use homelab_spec::alerts::rendered_rules::RenderedRules;
 use homelab_spec::alerts::server::{LoadedRule, PrometheusServer};
-use homelab_spec::alerts::{self, CheckId, Depth, LintReport};
+use homelab_spec::alerts::{self, Depth, LintReport};
+use homelab_spec::finding::{Finding, FindingId};
+use homelab_spec::homelab::rules::published_metrics;
 use homelab_spec::outcome::{CheckedFindings, Outcome};
+use homelab_spec::timing::best_of_three;
 
+use super::words::{FindingIdWords, NameList};
 use super::{OrFail, World};
 
 /// This story's part of a scenario's state.
@@ -43,8 +49,9 @@ pub struct AlertsState {
     promtool_check: Option<CheckRulesOutcome>,
     /// The module a scenario is about (relative to the repository).
     module: Option<String>,
-    /// Rendered copies of the deployed rules files, for the tools that read files.
-    rendered: Option<tempfile::TempDir>,
+    /// The deployed rules files as the tools read them (rendered templates in a scratch
+    /// directory), kept while the tools run.
+    rendered: Option<RenderedRules>,
     /// `promtool check rules` over each deployed rules file.
     promtool_checks: Vec<(String, CheckRulesOutcome)>,
     /// The catalogs to select from, when not the bundled ones.
@@ -72,6 +79,54 @@ impl AlertsState {
             .as_ref()
             .ok_or_else(|| "no check has run in an earlier step".to_string())
     }
+
+    /// The report, its findings said (a diagnostic).
+    fn report_said(&self) -> Result<&LintReport, String> {
+        let report = self.report()?;
+        say!("the checks report:\n{}", listing(&report.findings));
+        Ok(report)
+    }
+
+    fn loaded(&self) -> Result<&[LoadedRule], String> {
+        self.loaded
+            .as_deref()
+            .ok_or_else(|| "no rules were read by an earlier step".to_string())
+    }
+
+    /// Where rendered rules files were written, when a step wrote some.
+    fn rendered_dir(&self) -> Option<PathBuf> {
+        self.rendered
+            .as_ref()
+            .map(|rendered| rendered.dir().to_path_buf())
+    }
+
+    /// How a shard (`SPEC_SHARD`) knows the run on the rules file: a broken copy's by the
+    /// file it copies.
+    fn shard_key(&self, broken_copy: bool) -> String {
+        match broken_copy {
+            true => format!("{} (a broken copy)", alerts::RULES_FILE),
+            false => self.display_name.clone(),
+        }
+    }
+
+    fn take_server(&mut self) -> Result<PrometheusServer, String> {
+        self.server
+            .take()
+            .ok_or_else(|| "no server was started by an earlier step".to_string())
+    }
+
+    fn promtool_check(&self) -> Result<&CheckRulesOutcome, String> {
+        self.promtool_check
+            .as_ref()
+            .ok_or_else(|| "promtool has not run in an earlier step".to_string())
+    }
+
+    fn promtool_checks(&self) -> Result<&[(String, CheckRulesOutcome)], String> {
+        match self.promtool_checks.is_empty() {
+            true => Err("promtool has not run in an earlier step".to_string()),
+            false => Ok(&self.promtool_checks),
+        }
+    }
 }
 
 #[given("the homelab's alert rules file")]
@@ -89,28 +144,11 @@ fn the_rules_file(world: &mut World) -> Result<(), String> {
 /// when other work shares the cores), the best of three runs.
 fn lint(world: &mut World, depth: Depth) -> Result<(), String> {
     let path = world.alerts.rules()?.clone();
-    let mut best = Duration::MAX;
-    let mut report = None;
-    for _ in 0..3 {
-        let checked = alerts::lint_file(&path, &world.alerts.display_name, depth).or_fail()?;
-        best = best.min(checked.cpu_time);
-        report = Some(checked);
-    }
-    world.alerts.lint_time = Some(best);
-    if let Some(report) = &report {
-        let check = match depth {
-            Depth::Static => "static checks",
-            Depth::Catalog(_) | Depth::CatalogAndScripts(..) | Depth::Deployed(..) => {
-                "catalog checks"
-            }
-        };
-        world.record(Outcome::Findings(CheckedFindings {
-            check: format!("{check}: {}", report.file),
-            findings: report.findings.clone(),
-            broken_copy: None,
-        }));
-    }
-    world.alerts.report = report;
+    let report = lint_timed(&path, &world.alerts.display_name, depth).or_fail()?;
+    world.alerts.lint_time = Some(report.cpu_time);
+    let checked = checked_findings(check_name(depth), &report);
+    world.record(Outcome::Findings(checked));
+    world.alerts.report = Some(report);
     Ok(())
 }
 
@@ -124,20 +162,12 @@ fn catalog_checks_run(world: &mut World) -> Result<(), String> {
     // Catalogs are read once per process (the first selection reads them); the timing
     // below is the checks themselves, with the selection of the deployed versions' catalogs.
     select_catalogs(world)?;
-    // The best of three, like the checks below: the work's own cost, not a busy neighbour's.
-    let mut selection = Duration::MAX;
-    let mut attribution = Err(String::new());
-    for _ in 0..3 {
-        let (selected, took) = homelab_spec::timing::cpu_time_of(|| select_catalogs(world));
-        selection = selection.min(took);
-        attribution = selected;
-    }
+    let (attribution, selection) = best_of_three(|| select_catalogs(world));
     let attribution = attribution?;
     report_selection(world, &attribution);
     // Metrics the homelab's own scripts write count as published, with their own finding
     // when the textfile contract has not declared them yet.
-    let published =
-        homelab_spec::homelab::rules::published_metrics(world.layout.homelab()?).or_fail()?;
+    let published = published_metrics(world.layout.homelab()?).or_fail()?;
     lint(world, Depth::Deployed(&attribution, &published))?;
     say!("catalog selection took {selection:?}");
     world.alerts.lint_time = world.alerts.lint_time.map(|t| t + selection);
@@ -181,40 +211,20 @@ fn no_problem(world: &mut World) -> Result<(), String> {
     // Notes (a rule not checked for want of a catalog) and suppressed findings are
     // reported, never a problem.
     let failures = world.failures(&findings)?;
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "expected no findings, found {}:\n{}",
-            failures.len(),
-            listing(&failures)
-        ))
-    }
-}
-
-/// Whether a finding is a note (reported, never a failure).
-pub(crate) fn is_note(finding: &homelab_spec::finding::Finding) -> bool {
-    finding.is_note()
+    let (count, listed) = (failures.len(), listing(&failures));
+    let message = || format!("expected no findings, found {count}:\n{listed}");
+    pass_if(failures.is_empty(), message)
 }
 
 #[then(expr = "the checks took less than {int} milliseconds")]
 fn checks_took_less_than(world: &mut World, limit: u64) -> Result<(), String> {
-    let took = world
-        .alerts
-        .lint_time
-        .ok_or("no check has run in an earlier step")?;
-    if took < Duration::from_millis(limit) {
-        Ok(())
-    } else {
-        Err(format!(
-            "the checks took {took:?}, expected less than {limit} ms"
-        ))
-    }
+    let took = world.alerts.lint_time;
+    let took = took.ok_or("no check has run in an earlier step")?;
+    let message = || format!("the checks took {took:?}, expected less than {limit} ms");
+    pass_if(took < Duration::from_millis(limit), message)
 }
 
-#[then(
-    regex = r"^(\w+) is in the group ([\w-]+), waits (\w+) before firing and has severity (\w+)$"
-)]
+#[then(expr = "{word} is in the group {word}, waits {word} before firing and has severity {word}")]
 fn alert_is_in_place(
     world: &mut World,
     alert: String,
@@ -223,41 +233,21 @@ fn alert_is_in_place(
     severity: String,
 ) -> Result<(), String> {
     let report = world.alerts.report()?;
-    let found = report
-        .alert(&alert)
-        .ok_or_else(|| format!("{} has no alert named {alert}", report.file))?;
-    let actual = (
-        found.group.as_str(),
-        found.for_duration.as_deref().unwrap_or("(none)"),
-        found.severity.as_deref().unwrap_or("(none)"),
-    );
-    if actual == (group.as_str(), wait.as_str(), severity.as_str()) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}:{} {alert}: expected group {group}, for {wait}, severity {severity}; found group {}, for {}, severity {}",
-            report.file, found.line, actual.0, actual.1, actual.2
-        ))
-    }
-}
-
-/// A finding id a step names, in quotes (`"promql/series"`).
-#[derive(Debug, Clone, Copy, Parameter)]
-#[param(name = "check_id", regex = r#""[\w/-]+""#)]
-pub(crate) struct QuotedCheckId(CheckId);
-
-impl std::str::FromStr for QuotedCheckId {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
-        let id = text.trim_matches('"');
-        CheckId::parse(id)
-            .map(QuotedCheckId)
-            .ok_or_else(|| format!("\"{id}\" is not a finding id"))
-    }
+    let found = report.alert(&alert);
+    let found = found.ok_or_else(|| format!("{} has no alert named {alert}", report.file))?;
+    let (in_group, waits, has) = found.placement();
+    let message = || {
+        let (file, line) = (&report.file, found.line);
+        format!(
+            "{file}:{line} {alert}: expected group {group}, for {wait}, severity {severity}; found group {in_group}, for {waits}, severity {has}"
+        )
+    };
+    let expected = (group.as_str(), wait.as_str(), severity.as_str());
+    pass_if((in_group, waits, has) == expected, message)
 }
 
 /// The finding with `id` (for `rule`, when given), checked to name the file and a line.
-fn reported(world: &World, check: CheckId, rule: Option<&str>) -> Result<(), String> {
+fn reported(world: &World, check: FindingId, rule: Option<&str>) -> Result<(), String> {
     let report = world.alerts.report()?;
     let matching: Vec<_> = report
         .findings
@@ -290,68 +280,83 @@ fn reported(world: &World, check: CheckId, rule: Option<&str>) -> Result<(), Str
     Ok(())
 }
 
-#[then(expr = "the check reports {check_id} for that alert")]
-fn reports_for_that_alert(world: &mut World, id: QuotedCheckId) -> Result<(), String> {
+#[then(expr = "the check reports {finding_id} for that alert")]
+fn reports_for_that_alert(world: &mut World, id: FindingIdWords) -> Result<(), String> {
     let alert = world.alerts.target.clone();
     let alert = alert.ok_or("no earlier step chose an alert")?;
     reported(world, id.0, Some(&alert))
 }
 
-#[then(expr = "the check reports {check_id} at the changed line")]
-fn reports_at_line(world: &mut World, id: QuotedCheckId) -> Result<(), String> {
+#[then(expr = "the check reports {finding_id} at the changed line")]
+fn reports_at_line(world: &mut World, id: FindingIdWords) -> Result<(), String> {
     if world.alerts.changed_line.is_none() {
         return Err("no earlier step changed a line".into());
     }
     reported(world, id.0, None)
 }
 
-#[then(regex = r"^there is an exporter catalog for (.+)$")]
-fn there_is_a_catalog_for(_world: &mut World, names: String) -> Result<(), String> {
+#[then(expr = "there is an exporter catalog for {names}")]
+fn there_is_a_catalog_for(_world: &mut World, names: NameList) -> Result<(), String> {
     let catalogs = CatalogSet::bundled()?;
-    let have: Vec<&str> = catalogs
-        .catalogs
-        .iter()
-        .map(|c| c.exporter.as_str())
-        .collect();
-    let missing: Vec<String> = names
-        .replace(" and ", ", ")
-        .split(", ")
-        .map(|s| s.trim().to_string())
-        .filter(|want| !have.contains(&want.as_str()))
-        .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "no catalog for {} in {} (found: {})",
-            missing.join(", "),
-            alerts::catalog::bundled_dir().display(),
-            catalogs.titles()
-        ))
-    }
+    let missing = names.missing_from(&catalogs.exporters()).join(", ");
+    let (dir, titles) = (alerts::catalog::bundled_dir(), catalogs.titles());
+    let message = || {
+        format!(
+            "no catalog for {missing} in {} (found: {titles})",
+            dir.display()
+        )
+    };
+    pass_if(missing.is_empty(), message)
 }
 
 #[then("every catalog says how it was produced and how to regenerate it")]
 fn catalogs_have_provenance(_world: &mut World) -> Result<(), String> {
     // Catalog::parse refuses a catalog without produced_by/regenerate; check the sources too.
-    let catalogs = CatalogSet::bundled()?;
-    use homelab_spec::alerts::catalog::SOURCES;
-    for catalog in &catalogs.catalogs {
-        if catalog.metrics.is_empty() {
-            return Err(format!("{} lists no metrics", catalog.file.display()));
-        }
-        if let Some((name, entry)) = catalog
-            .metrics
-            .iter()
-            .find(|(_, m)| !SOURCES.contains(&m.source.as_str()))
-        {
-            return Err(format!(
-                "{}: metric {name} has source \"{}\", expected one of {}",
-                catalog.file.display(),
-                entry.source,
-                SOURCES.join(", ")
-            ));
-        }
+    let catalogs = &CatalogSet::bundled()?.catalogs;
+    catalogs
+        .iter()
+        .find_map(|c| c.provenance_problem())
+        .map_or(Ok(()), Err)
+}
+
+/// Passes when `ok`; else fails with the `message`.
+pub(crate) fn pass_if(ok: bool, message: impl FnOnce() -> String) -> Result<(), String> {
+    if ok { Ok(()) } else { Err(message()) }
+}
+
+/// Whether `findings` hold one with `id` about `subject` that `also` accepts.
+pub(crate) fn has(
+    findings: &[Finding],
+    id: &str,
+    subject: &str,
+    also: impl Fn(&Finding) -> bool,
+) -> bool {
+    findings.iter().any(|f| f.is(id, Some(subject)) && also(f))
+}
+
+/// Passes when `found`; else fails saying what was `expected`, with the `findings` listed.
+pub(crate) fn found_or(found: bool, expected: String, findings: &[Finding]) -> Result<(), String> {
+    match found {
+        true => Ok(()),
+        false => Err(format!("{expected}, found:\n{}", listing(findings))),
     }
-    Ok(())
+}
+
+/// The rows of a step's table under the header `header` (`| series | values |`), each as
+/// long as the header; `what` says what the table holds.
+pub(crate) fn table_rows(
+    step: &gherkin::Step,
+    what: &str,
+    header: &[&str],
+) -> Result<Vec<Vec<String>>, String> {
+    let table = step.table.as_ref();
+    let table = table.ok_or_else(|| format!("this step needs a table of {what}"))?;
+    let mut rows = table.rows.iter();
+    match rows.next() {
+        Some(found) if found == header => Ok(rows.cloned().collect()),
+        other => Err(format!(
+            "the table's header must be | {} |, found {other:?}",
+            header.join(" | ")
+        )),
+    }
 }

@@ -11,9 +11,10 @@ use cucumber::{given, then, when};
 use homelab_spec::finding::{Finding, listing};
 use homelab_spec::homelab::{DiscoveryError, Homelab};
 use homelab_spec::shell::bats::{BatsError, BatsRun};
+use homelab_spec::timing::best_of_three;
 
 use super::World;
-use super::words::RepositoryChangeWords;
+use super::words::{FindingIdWords, RepositoryChangeWords};
 
 #[derive(Debug)]
 pub struct LayoutState {
@@ -55,6 +56,20 @@ impl LayoutState {
     /// Forgets what discovery found, after a step changed the scenario's copy.
     pub(crate) fn rediscover(&mut self) {
         self.discovered = None;
+    }
+
+    /// The findings discovery refused the repository with; `expected` says what a step
+    /// expected when discovery found the homelab instead.
+    fn refusal(&self, expected: impl FnOnce() -> String) -> Result<Vec<Finding>, String> {
+        match self.discovered.as_ref() {
+            Some(Err(e)) => Ok(e.findings()),
+            Some(Ok(homelab)) => Err(format!(
+                "expected discovery to fail with {}, but it found:\n{}",
+                expected(),
+                homelab.summary()
+            )),
+            None => Err("discovery did not run in an earlier step".into()),
+        }
     }
 
     fn discover(&mut self) {
@@ -114,19 +129,14 @@ fn expect_path(
 #[when("the homelab is discovered")]
 fn the_homelab_is_discovered(world: &mut World) {
     // The best of three CPU times.
-    let mut best = Duration::MAX;
-    for _ in 0..3 {
-        world.layout.discover();
-        best = best.min(world.layout.discovery_time.unwrap_or(Duration::MAX));
+    let root = world.layout.discovered_at.clone();
+    let (found, best) = best_of_three(|| Homelab::discover(&root));
+    if let Ok(homelab) = &found {
+        let (at, summary) = (homelab.root.display(), homelab.summary());
+        say!("discovered in {best:?} under {at}:\n{summary}");
     }
+    world.layout.discovered = Some(found);
     world.layout.discovery_time = Some(best);
-    if let Some(Ok(homelab)) = &world.layout.discovered {
-        say!(
-            "discovered in {best:?} under {}:\n{}",
-            homelab.root.display(),
-            homelab.summary()
-        );
-    }
 }
 
 #[then(
@@ -134,41 +144,26 @@ fn the_homelab_is_discovered(world: &mut World) {
 )]
 fn it_finds_every_kind_of_part(world: &mut World) -> Result<(), String> {
     let homelab = world.layout.homelab()?;
-    let counts = [
-        ("modules", homelab.modules.len()),
-        ("deployed rules files", homelab.rules_files.len()),
-        ("publishing scripts", homelab.publishing_scripts.len()),
-        ("BATS files", homelab.bats_files.len()),
-    ];
-    let none: Vec<&str> = counts
-        .iter()
-        .filter(|(_, n)| *n == 0)
-        .map(|(what, _)| *what)
-        .collect();
-    if none.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "discovery found no {}:\n{}",
-            none.join(", no "),
-            homelab.summary()
-        ))
-    }
+    let none: Vec<&str> = [
+        ("modules", homelab.modules.is_empty()),
+        ("deployed rules files", homelab.rules_files.is_empty()),
+        ("publishing scripts", homelab.publishing_scripts.is_empty()),
+        ("BATS files", homelab.bats_files.is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(what, none)| none.then_some(what))
+    .collect();
+    let none = none.join(", no ");
+    let message = || format!("discovery found no {none}:\n{}", homelab.summary());
+    super::alerts::pass_if(none.is_empty(), message)
 }
 
 #[then(expr = "discovery took less than {int} milliseconds")]
 fn discovery_took_less_than(world: &mut World, limit: u64) -> Result<(), String> {
-    let took = world
-        .layout
-        .discovery_time
-        .ok_or("discovery did not run in an earlier step")?;
-    if took < Duration::from_millis(limit) {
-        Ok(())
-    } else {
-        Err(format!(
-            "discovery took {took:?}, expected less than {limit} ms"
-        ))
-    }
+    let took = world.layout.discovery_time;
+    let took = took.ok_or("discovery did not run in an earlier step")?;
+    let message = || format!("discovery took {took:?}, expected less than {limit} ms");
+    super::alerts::pass_if(took < Duration::from_millis(limit), message)
 }
 
 #[then("discovery finds no broken convention")]
@@ -180,27 +175,22 @@ fn no_broken_convention(world: &mut World) -> Result<(), String> {
     }
 }
 
-#[then(expr = "discovery fails with {string} about {string}")]
-fn discovery_fails_with(world: &mut World, id: String, subject: String) -> Result<(), String> {
-    let findings: Vec<Finding> = match world.layout.discovered.as_ref() {
-        Some(Err(e)) => e.findings(),
-        Some(Ok(homelab)) => {
-            return Err(format!(
-                "expected discovery to fail with {id} about {subject}, but it found:\n{}",
-                homelab.summary()
-            ));
-        }
-        None => return Err("discovery did not run in an earlier step".into()),
-    };
+#[then(expr = "discovery fails with {finding_id} about {string}")]
+fn discovery_fails_with(
+    world: &mut World,
+    id: FindingIdWords,
+    subject: String,
+) -> Result<(), String> {
+    let id = id.0;
+    let findings = world.layout.refusal(|| format!("{id} about {subject}"))?;
     say!("discovery refused the copy:\n{}", listing(&findings));
-    if findings.iter().any(|f| f.is(&id, Some(&subject))) {
-        Ok(())
-    } else {
-        Err(format!(
-            "expected a {id} finding about {subject}, got:\n{}",
-            listing(&findings)
-        ))
+    if findings.iter().any(|f| f.is(id.as_str(), Some(&subject))) {
+        return Ok(());
     }
+    Err(format!(
+        "expected a {id} finding about {subject}, got:\n{}",
+        listing(&findings)
+    ))
 }
 
 #[then("nothing was written into the copy or left beside it")]

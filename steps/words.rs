@@ -4,8 +4,11 @@
 //! that a change without a step, or a step alternative without a change, stops the run.
 
 use cucumber::Parameter;
+use homelab_spec::alerts::roles::AlertRole;
+use homelab_spec::finding::FindingId;
 use homelab_spec::homelab::growth::{RepositoryChange, SENTENCES};
 use homelab_spec::shell::twin::Implementation;
+use homelab_spec::suppression::Placement;
 use homelab_spec::terraform::broken_copy::{self, ModuleChange};
 use homelab_spec::workspace::ModuleEdit;
 use homelab_spec::workspace::step_words::check_parameter;
@@ -164,4 +167,113 @@ pub fn check_against_changes() -> Result<(), String> {
         <ModuleChangeWords as cucumber::Parameter>::REGEX,
         &module,
     )
+}
+
+/// A finding id a step names, in quotes (`"promql/series"`): one the registry of checks has.
+#[derive(Debug, Clone, Copy, Parameter)]
+#[param(name = "finding_id", regex = r#""[\w/-]+""#)]
+pub struct FindingIdWords(pub FindingId);
+
+impl std::str::FromStr for FindingIdWords {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let id = text.trim_matches('"');
+        let known = homelab_spec::workspace::step_words::finding_id(id);
+        known
+            .map(FindingIdWords)
+            .ok_or_else(|| format!("\"{id}\" is not the id of a check"))
+    }
+}
+
+/// Names listed as a sentence writes them: `a, b and c` (groups, exporters).
+#[derive(Debug, Clone, Parameter)]
+#[param(name = "names", regex = r"[\w-]+(?:, [\w-]+)*(?: and [\w-]+)?")]
+pub struct NameList(pub Vec<String>);
+
+impl std::str::FromStr for NameList {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let names = text.replace(" and ", ", ");
+        Ok(NameList(names.split(", ").map(str::to_string).collect()))
+    }
+}
+
+impl NameList {
+    /// The names not among `have`, in the list's order.
+    pub fn missing_from(&self, have: &[&str]) -> Vec<String> {
+        let missing = self.0.iter().filter(|name| !have.contains(&name.as_str()));
+        missing.cloned().collect()
+    }
+}
+
+/// A span of time as a feature writes it (`7 minutes`, `1 hour`): the unit, in minutes.
+#[derive(Debug, Clone, Copy, Parameter)]
+#[param(name = "time_unit", regex = "minutes?|hours?")]
+pub struct TimeUnit(pub u64);
+
+impl std::str::FromStr for TimeUnit {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.trim_end_matches('s') {
+            "minute" => Ok(TimeUnit(1)),
+            "hour" => Ok(TimeUnit(60)),
+            other => Err(format!("no unit of time {other:?}")),
+        }
+    }
+}
+
+/// "the first alert ...": an alert chosen by the role it plays in the rules file.
+#[derive(Debug, Clone, Copy, Parameter)]
+#[param(
+    name = "first_alert",
+    regex = "the first alert(?: that waits before firing| with a severity| with a description)?"
+)]
+pub struct FirstAlert(pub AlertRole);
+
+impl std::str::FromStr for FirstAlert {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Ok(FirstAlert(match text {
+            "the first alert" => AlertRole::Any,
+            "the first alert that waits before firing" => AlertRole::Waiting,
+            "the first alert with a severity" => AlertRole::WithSeverity,
+            "the first alert with a description" => AlertRole::WithDescription,
+            other => return Err(format!("no alert is chosen as {other:?}")),
+        }))
+    }
+}
+
+/// A key of a rule, as a feature names it.
+#[derive(Debug, Clone, Parameter)]
+#[param(
+    name = "rule_key",
+    regex = r#"expression|"for"|description|summary|severity"#
+)]
+pub struct RuleKey(pub String);
+
+impl std::str::FromStr for RuleKey {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        Ok(RuleKey(match text {
+            "expression" => "expr".into(),
+            other => other.trim_matches('"').into(),
+        }))
+    }
+}
+
+/// Where a scenario writes its suppression comment.
+#[derive(Debug, Clone, Copy, Parameter)]
+#[param(name = "placement", regex = "on its line|on the line above it")]
+pub struct Where(pub Placement);
+
+impl std::str::FromStr for Where {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Where, String> {
+        match text {
+            "on its line" => Ok(Where(Placement::OnTheLine)),
+            "on the line above it" => Ok(Where(Placement::Above)),
+            other => Err(format!("no placement {other:?}")),
+        }
+    }
 }

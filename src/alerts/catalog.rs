@@ -168,6 +168,22 @@ impl Catalog {
     pub fn title(&self) -> String {
         format!("{} {}", self.exporter, self.version)
     }
+
+    /// What keeps the catalog from saying where its metrics come from: no metric at all, or
+    /// a metric whose source is not one of [`SOURCES`].
+    pub fn provenance_problem(&self) -> Option<String> {
+        let file = self.file.display();
+        if self.metrics.is_empty() {
+            return Some(format!("{file} lists no metrics"));
+        }
+        let (name, entry) =
+            (self.metrics.iter()).find(|(_, m)| !SOURCES.contains(&m.source.as_str()))?;
+        Some(format!(
+            "{file}: metric {name} has source \"{}\", expected one of {}",
+            entry.source,
+            SOURCES.join(", ")
+        ))
+    }
 }
 
 /// What the index knows of one metric name.
@@ -311,6 +327,11 @@ impl CatalogSet {
                 requires,
                 catalog: &self.catalogs[*i],
             })
+    }
+
+    /// The exporters the catalogs describe, in their order.
+    pub fn exporters(&self) -> Vec<&str> {
+        self.catalogs.iter().map(|c| c.exporter.as_str()).collect()
     }
 
     pub fn titles(&self) -> String {

@@ -69,6 +69,17 @@ pub struct AlertSummary {
     pub severity: Option<String>,
 }
 
+impl AlertSummary {
+    /// Its group, its `for` and its severity, `(none)` for what it lacks.
+    pub fn placement(&self) -> (&str, &str, &str) {
+        fn or_none(value: &Option<String>) -> &str {
+            value.as_deref().unwrap_or("(none)")
+        }
+        let (group, wait) = (self.group.as_str(), or_none(&self.for_duration));
+        (group, wait, or_none(&self.severity))
+    }
+}
+
 /// The rules file could not be read at all.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read the rules file {}: {source}", path.display())]

@@ -13,10 +13,13 @@
 //! Every finding has a stable id, file, line and rule ([`finding`]).
 
 pub mod attribution;
+pub mod behaviour_case;
 pub mod catalog;
 pub(crate) mod catalog_checks;
+pub mod catalog_fixture;
 pub mod catalog_schema;
 pub mod catalog_versions;
+pub mod deploying_module;
 pub(crate) mod did_you_mean;
 pub mod engine_version;
 pub mod exposition;
@@ -25,10 +28,14 @@ mod go_number;
 mod go_regex;
 pub(crate) mod label_flow;
 pub mod lint;
+pub mod lint_runs;
+pub mod loaded_rules;
 pub(crate) mod outline;
 pub(crate) mod promql_dialect;
 pub mod promtool;
+pub mod promtool_each;
 pub(crate) mod published_metrics;
+pub mod rendered_rules;
 pub mod roles;
 pub mod rule_edit;
 pub mod rule_file;
@@ -37,6 +44,7 @@ pub mod server;
 pub mod static_checks;
 pub(crate) mod template;
 pub mod textfile;
+pub mod textfile_run;
 pub mod timeline;
 pub mod unit_tests;
 

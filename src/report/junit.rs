@@ -66,6 +66,22 @@ pub fn test_suites(runs: &[ToolRun]) -> Vec<TestSuite> {
     runs.iter().map(test_suite).collect()
 }
 
+/// The message of each case named `case` that the report lists as skipped (a note, a
+/// suppressed finding), as `junit.xml` writes it.
+pub fn skipped_messages(runs: &[ToolRun], case: &str) -> Vec<String> {
+    let suites = test_suites(runs);
+    let cases = suites.iter().flat_map(|suite| &suite.test_cases);
+    cases
+        .filter(|found| found.name.as_str() == case)
+        .filter_map(|found| match &found.status {
+            TestCaseStatus::Skipped { message, .. } => {
+                Some(message.as_ref().map(|m| m.to_string()).unwrap_or_default())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// The tool runs' suites as a JUnit document of their own (for a look at them alone).
 pub fn tool_suites_xml(runs: &[ToolRun]) -> String {
     let mut report = Report::unnamed();

@@ -2,7 +2,8 @@
 //! apart. A cucumber `Parameter`'s regex must be a literal, so it cannot be generated from
 //! the changes; instead the test runner checks at start that every sentence is matched by
 //! the regex and every alternative of the regex matches a sentence, and refuses to run,
-//! naming the one that has no counterpart.
+//! naming the one that has no counterpart. The finding ids a step may name are the
+//! registry's ([`finding_id`]).
 
 /// Checks the parameter `name`'s `regex` against `sentences` (concrete examples of every
 /// change it stands for).
@@ -26,6 +27,12 @@ pub fn check_parameter(name: &str, regex: &str, sentences: &[String]) -> Result<
         }
     }
     Ok(())
+}
+
+/// The finding id a step names (`promql/series`), when the registry of checks has it: a
+/// step naming an id no check emits could never pass, so its sentence is refused instead.
+pub fn finding_id(text: &str) -> Option<crate::finding::FindingId> {
+    crate::checks::find(text).map(|check| crate::finding::FindingId::new(check.id))
 }
 
 /// The top-level alternatives of `regex` (split at `|` outside groups, classes and escapes).
@@ -57,6 +64,15 @@ fn alternatives(regex: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_finding_id_is_known_when_the_registry_has_it() {
+        assert_eq!(
+            finding_id("promql/series").map(|id| id.as_str()),
+            Some("promql/series")
+        );
+        assert_eq!(finding_id("promql/no-such-check"), None);
+    }
 
     fn sentences(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()

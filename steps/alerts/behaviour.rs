@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
-use homelab_spec::alerts::promtool;
-use homelab_spec::alerts::timeline::{self, TimelineError, TimelineRequest};
+use homelab_spec::alerts::behaviour_case::{BehaviourCase, decide};
+use homelab_spec::alerts::promtool::{Expectation, InputSeries};
+use homelab_spec::homelab::RulesFile;
 use homelab_spec::not_applicable::NotApplicable;
-use homelab_spec::outcome::{AlertCase, AlertShows, AlertTimeline, Outcome};
-use promtool::{BehaviourTest, Expectation, InputSeries};
+use homelab_spec::outcome::Outcome;
 
-use super::super::{OrFail, World};
+use super::super::words::TimeUnit;
+use super::super::{OrFail, World, blocking};
 
 /// One series per table row: `| series | values |`, values in promtool's notation.
 #[given(regex = r"^Prometheus has scraped (.+):$")]
@@ -20,114 +21,60 @@ fn prometheus_has_scraped(
     #[step] step: &Step,
     _what: String,
 ) -> Result<(), String> {
-    let table = step
-        .table
-        .as_ref()
-        .ok_or("this step needs a table of series and values")?;
-    let mut rows = table.rows.iter();
-    match rows.next() {
-        Some(header) if header.len() == 2 && header[0] == "series" && header[1] == "values" => {}
-        other => {
-            return Err(format!(
-                "the table's header must be | series | values |, found {other:?}"
-            ));
-        }
-    }
-    for row in rows {
-        world
-            .alerts
-            .series
-            .push(InputSeries::new(&row[0], &row[1]).or_fail()?);
+    for row in super::table_rows(step, "series and values", &["series", "values"])? {
+        let series = InputSeries::new(&row[0], &row[1]).or_fail()?;
+        world.alerts.series.push(series);
     }
     Ok(())
 }
 
-#[when(regex = r"^(\d+) (minute|minutes|hour|hours) ha(?:s|ve) passed$")]
-fn time_has_passed(world: &mut World, amount: u64, unit: String) {
-    let minutes = if unit.starts_with("hour") {
-        amount * 60
-    } else {
-        amount
-    };
-    world.alerts.at = Some(Duration::from_secs(minutes * 60));
+#[when(expr = "{int} {time_unit} has/have passed")]
+fn time_has_passed(world: &mut World, amount: u64, unit: TimeUnit) {
+    world.alerts.at = Some(Duration::from_secs(amount * unit.0 * 60));
 }
 
+/// The real engine's verdict on the scenario's series at its point in time; what it did
+/// goes to the reports whatever the verdict.
 async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Result<(), String> {
     if world.alerts.series.is_empty() {
         return Err("no input series were given by an earlier step".into());
     }
-    let alert = expectations
-        .first()
-        .map(|e| e.alert().to_string())
-        .ok_or("no expectation")?;
-    let scratch = tempfile::tempdir().or_fail()?;
-    let (rules_file, rules_path) = rules_file_defining(world, &alert, scratch.path())?;
-    // What the case shows, for the coverage report: "fires" shows it firing; "does not
-    // fire" and "is pending but does not fire yet" show it staying quiet.
-    let shows = if expectations
-        .iter()
-        .any(|e| matches!(e, Expectation::Fires { .. }))
-    {
-        AlertShows::Firing
-    } else {
-        AlertShows::Quiet
-    };
-    let test = BehaviourTest {
-        rules_file,
-        interval: Duration::from_secs(60),
+    let alert = expectations.first().map(|e| e.alert().to_string());
+    let file = rules_file_defining(world, &alert.ok_or("no expectation")?)?;
+    let at = world
+        .alerts
+        .at
+        .ok_or("no earlier step said how much time has passed")?;
+    let case = BehaviourCase {
         series: world.alerts.series.clone(),
-        at: world
-            .alerts
-            .at
-            .ok_or("no earlier step said how much time has passed")?,
+        at,
         expectations,
     };
-    let (outcome, timelines) = tokio::task::spawn_blocking(move || {
-        let outcome = promtool::run_behaviour_test(&test).map_err(|e| e.to_string())?;
-        let timelines = alert_timelines(&test);
-        drop(scratch); // the rendered rules file lives until the engine has read it
-        Ok::<_, String>((outcome, timelines))
-    })
-    .await
-    .map_err(|e| format!("the promtool run did not finish: {e}"))??;
+    let root = world.layout.homelab()?.root.clone();
+    let decided = blocking("the promtool run", move || decide(&root, &file, case)).await?;
+    let decided = decided.or_fail()?;
     world
         .outcomes
-        .push(Outcome::ToolRun(outcome.tool_run.clone()));
-    // The report draws what the engine did minute by minute, whatever the verdict.
-    for timeline in timelines {
+        .push(Outcome::ToolRun(decided.outcome.tool_run.clone()));
+    for timeline in decided.timelines {
         let timeline =
             timeline.map_err(|e| format!("the alert's timeline for the report failed: {e}"))?;
         world.outcomes.push(Outcome::AlertTimeline(timeline));
     }
-    world.outcomes.push(Outcome::AlertCase(AlertCase {
-        alert,
-        rules_file: rules_path,
-        shows,
-        unit_test: None,
-        passed: outcome.passed,
-    }));
-    if outcome.passed {
-        Ok(())
-    } else {
-        Err(outcome.report)
+    world.outcomes.push(Outcome::AlertCase(decided.case));
+    match decided.outcome.passed {
+        true => Ok(()),
+        false => Err(decided.outcome.report),
     }
 }
 
-/// The deployed rules file that defines `alert`, as a file promtool can read (a rendered
-/// template is written under `scratch`), and its path relative to the repository root. A homelab without the alert fails the scenario when
-/// the plan requires the alert (`@plan`), and otherwise makes it not applicable: another
-/// homelab's alerts are not this repository's.
-fn rules_file_defining(
-    world: &mut World,
-    alert: &str,
-    scratch: &std::path::Path,
-) -> Result<(std::path::PathBuf, String), String> {
+/// The deployed rules file that defines `alert`. A homelab without the alert fails the
+/// scenario when the plan requires the alert (`@plan`), and otherwise makes it not
+/// applicable: another homelab's alerts are not this repository's.
+fn rules_file_defining(world: &mut World, alert: &str) -> Result<RulesFile, String> {
     let homelab = world.layout.homelab()?;
     match homelab_spec::homelab::rules::file_defining(homelab, alert) {
-        Some(file) => Ok((
-            file.file_on_disk(&homelab.root, scratch).or_fail()?,
-            file.path.clone(),
-        )),
+        Some(file) => Ok(file.clone()),
         None if world.plan => Err(format!(
             "no deployed rules file defines the alert {alert}, which the v1.1 plan requires"
         )),
@@ -137,26 +84,7 @@ fn rules_file_defining(
     }
 }
 
-/// The state of each alert the test talks about at every minute up to its "when", by the
-/// real engine, for the living documentation's timeline.
-fn alert_timelines(test: &BehaviourTest) -> Vec<Result<AlertTimeline, TimelineError>> {
-    let mut alerts: Vec<&str> = test.expectations.iter().map(Expectation::alert).collect();
-    alerts.dedup();
-    alerts
-        .into_iter()
-        .map(|alert| {
-            timeline::alert_timeline(&TimelineRequest {
-                rules_file: &test.rules_file,
-                alert,
-                series: &test.series,
-                interval: test.interval,
-                at: test.at,
-            })
-        })
-        .collect()
-}
-
-#[then(regex = r"^(\w+) fires with severity (\w+)$")]
+#[then(expr = "{word} fires with severity {word}")]
 async fn fires_with_severity(
     world: &mut World,
     alert: String,
@@ -165,12 +93,12 @@ async fn fires_with_severity(
     engine_decides(world, vec![Expectation::Fires { alert, severity }]).await
 }
 
-#[then(regex = r"^(\w+) does not fire$")]
+#[then(expr = "{word} does not fire")]
 async fn does_not_fire(world: &mut World, alert: String) -> Result<(), String> {
     engine_decides(world, vec![Expectation::Silent { alert }]).await
 }
 
-#[then(regex = r"^(\w+) is pending but does not fire yet$")]
+#[then(expr = "{word} is pending but does not fire yet")]
 async fn is_pending(world: &mut World, alert: String) -> Result<(), String> {
     let expectations = vec![
         Expectation::Pending {

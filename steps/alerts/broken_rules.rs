@@ -2,14 +2,15 @@
 //! alert that plays the part (the first alert that waits before firing, ...): each names a
 //! `RulesEdit`, a `Change` of the copy.
 
-use cucumber::{Parameter, given};
+use cucumber::given;
 use homelab_spec::alerts::catalog::CatalogSet;
-use homelab_spec::alerts::roles::{self, AlertRole};
+use homelab_spec::alerts::roles;
 use homelab_spec::alerts::{self};
 use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::workspace::{RulesEdit, RulesEditKind};
 
 use super::super::World;
+use super::super::words::{FirstAlert, RuleKey};
 
 /// Checks a copy of the repository whose rules file has `kind` made to `alert`.
 fn use_copy(world: &mut World, alert: &str, kind: RulesEditKind) -> Result<(), String> {
@@ -24,28 +25,6 @@ fn use_copy(world: &mut World, alert: &str, kind: RulesEditKind) -> Result<(), S
         .and_then(|applied| applied.line.as_ref())
         .map(|(_, line)| *line);
     Ok(())
-}
-
-/// "the first alert ...": an alert chosen by the role it plays in the rules file.
-#[derive(Debug, Clone, Copy, Parameter)]
-#[param(
-    name = "first_alert",
-    regex = "the first alert(?: that waits before firing| with a severity| with a description)?"
-)]
-struct FirstAlert(AlertRole);
-
-impl std::str::FromStr for FirstAlert {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        Ok(FirstAlert(match text {
-            "the first alert" => AlertRole::Any,
-            "the first alert that waits before firing" => AlertRole::Waiting,
-            "the first alert with a severity" => AlertRole::WithSeverity,
-            "the first alert with a description" => AlertRole::WithDescription,
-            other => return Err(format!("no alert is chosen as {other:?}")),
-        }))
-    }
 }
 
 /// The text of the homelab's rules file, which broken copies start from.
@@ -90,24 +69,6 @@ fn copy_with_for(world: &mut World, choice: FirstAlert, value: String) -> Result
     use_copy(world, &alert, RulesEditKind::Set { key, value })
 }
 
-/// A key of a rule, as a feature names it.
-#[derive(Debug, Clone, Parameter)]
-#[param(
-    name = "rule_key",
-    regex = r#"expression|"for"|description|summary|severity"#
-)]
-struct RuleKey(String);
-
-impl std::str::FromStr for RuleKey {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
-        Ok(RuleKey(match text {
-            "expression" => "expr".into(),
-            other => other.trim_matches('"').into(),
-        }))
-    }
-}
-
 #[given(expr = "a copy of the rules file where {first_alert} has no {rule_key}")]
 fn copy_without(world: &mut World, choice: FirstAlert, key: RuleKey) -> Result<(), String> {
     let alert = first_alert(world, choice)?;
@@ -138,12 +99,8 @@ fn copy_with_tab(world: &mut World, key: String, choice: FirstAlert) -> Result<(
 #[given("a copy of the rules file where the first alert on a catalogued metric misspells it")]
 fn copy_with_misspelt_metric(world: &mut World) -> Result<(), String> {
     let catalogs = CatalogSet::bundled()?;
-    let (alert, metric, misspelt) = target(
-        world,
-        |text| roles::alert_on_a_catalogued_metric(text, catalogs),
-        |(alert, _, _)| alert,
-    )?;
-    let (from, to) = (metric, misspelt);
+    let find = |text: &str| roles::alert_on_a_catalogued_metric(text, catalogs);
+    let (alert, from, to) = target(world, find, |(alert, _, _)| alert)?;
     use_copy(
         world,
         &alert,
@@ -157,12 +114,8 @@ fn copy_with_misspelt_metric(world: &mut World) -> Result<(), String> {
 fn copy_with_label_of_another_metric(world: &mut World, exporter: String) -> Result<(), String> {
     let catalogs = CatalogSet::bundled()?;
     let exporter = Some(exporter.as_str()).filter(|e| !e.is_empty());
-    let (alert, own, other) = target(
-        world,
-        |text| roles::alert_matching_a_metric_label(text, catalogs, exporter),
-        |(alert, _, _)| alert,
-    )?;
-    let (from, to) = (own, other);
+    let find = |text: &str| roles::alert_matching_a_metric_label(text, catalogs, exporter);
+    let (alert, from, to) = target(world, find, |(alert, _, _)| alert)?;
     use_copy(
         world,
         &alert,

@@ -49,24 +49,11 @@ async fn promtool_runs_them(world: &mut World) -> Result<(), String> {
 
 #[then("every test case passes")]
 fn every_case_passes(world: &mut World) -> Result<(), String> {
-    let runs = world
-        .alerts
-        .unit_test_runs
-        .as_ref()
-        .ok_or("no earlier step ran the unit tests")?;
-    let failed: Vec<String> = runs
-        .iter()
-        .flat_map(|run| run.tool_run.cases.iter())
-        .filter_map(|case| match &case.status {
-            homelab_spec::outcome::CaseStatus::Failed(finding) => Some(finding.to_string()),
-            _ => None,
-        })
-        .collect();
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(failed.join("\n"))
-    }
+    let runs = world.alerts.unit_test_runs.as_ref();
+    let runs = runs.ok_or("no earlier step ran the unit tests")?;
+    let failed = runs.iter().flat_map(|run| run.tool_run.failed());
+    let failed: Vec<String> = failed.map(ToString::to_string).collect();
+    super::pass_if(failed.is_empty(), || failed.join("\n"))
 }
 
 /// The floor is computed from what the suite defines, not from what the run has returned so
@@ -93,7 +80,7 @@ async fn defined_cases(world: &mut World) -> Result<(), String> {
 
 /// Leaves out, as if they had been deleted from the feature files, every behaviour case that
 /// shows `alert` firing (to show that the floor fails, naming it).
-#[when(regex = r"^the behaviour cases that show (\w+) firing are left out$")]
+#[when(expr = "the behaviour cases that show {word} firing are left out")]
 fn without_firing_cases(world: &mut World, alert: String) {
     for scenario in &mut world.alerts.defined_scenarios {
         scenario.outcomes.retain(|sentence| {
@@ -111,39 +98,16 @@ fn coverage_of(world: &mut World) -> Result<Vec<homelab_spec::coverage::RuleCove
     Ok(coverage::defined(homelab, &scenarios, &unit))
 }
 
-fn alerts_of(step: &gherkin::Step) -> Result<Vec<String>, String> {
-    let table = step
-        .table
-        .as_ref()
-        .ok_or("this step needs a table of alerts")?;
-    let mut rows = table.rows.iter();
-    match rows.next() {
-        Some(header) if header.len() == 1 && header[0] == "alert" => {}
-        other => {
-            return Err(format!(
-                "the table's header must be | alert |, found {other:?}"
-            ));
-        }
-    }
-    Ok(rows.map(|row| row[0].clone()).collect())
-}
-
 #[then("each of these alerts has a firing case and a quiet case:")]
 fn each_has_both(world: &mut World, #[step] step: &gherkin::Step) -> Result<(), String> {
-    let required = alerts_of(step)?;
+    let rows = super::table_rows(step, "alerts", &["alert"])?;
+    let required: Vec<String> = rows.into_iter().map(|row| row[0].clone()).collect();
     let gaps = coverage::floor_gaps(&coverage_of(world)?, &required);
-    if gaps.is_empty() {
-        Ok(())
-    } else {
-        Err(gaps
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n"))
-    }
+    let gaps: Vec<String> = gaps.iter().map(ToString::to_string).collect();
+    super::pass_if(gaps.is_empty(), || gaps.join("\n"))
 }
 
-#[then(regex = r"^the floor names (\w+) as having no firing case$")]
+#[then(expr = "the floor names {word} as having no firing case")]
 fn floor_names(world: &mut World, alert: String) -> Result<(), String> {
     let rules = coverage_of(world)?;
     let gaps = coverage::floor_gaps(&rules, std::slice::from_ref(&alert));
@@ -155,7 +119,7 @@ fn floor_names(world: &mut World, alert: String) -> Result<(), String> {
     }
 }
 
-#[then(regex = r"^the alert coverage lists (\w+) as untested$")]
+#[then(expr = "the alert coverage lists {word} as untested")]
 fn listed_untested(world: &mut World, alert: String) -> Result<(), String> {
     let rules = coverage_of(world)?;
     match rules.iter().find(|r| r.alert == alert) {

@@ -1,119 +1,67 @@
 //! Steps that run the real Prometheus tools on the whole file: a server loading it,
 //! `promtool check rules`, and the module that deploys it.
 
-use std::time::Duration;
-
 use cucumber::{given, then, when};
-use homelab_spec::alerts::{self, promtool};
+use homelab_spec::alerts::server::rules_run;
+use homelab_spec::alerts::{self, deploying_module, loaded_rules, promtool};
+use homelab_spec::outcome::Outcome;
+use homelab_spec::shard::RunKind;
 
-use super::super::World;
+use super::super::{OrFail, World, blocking};
+use super::pass_if;
 
 #[when("it has evaluated every rule whose group is due within the wait")]
 async fn evaluated_every_rule(world: &mut World) -> Result<(), String> {
-    let mut server = world
-        .alerts
-        .server
-        .take()
-        .ok_or("no server was started by an earlier step")?;
-    let (server, rules) = tokio::task::spawn_blocking(move || {
-        let rules = server.evaluated_rules(Duration::from_secs(20));
-        (server, rules)
-    })
-    .await
-    .map_err(|e| format!("reading the rules API did not finish: {e}"))?;
+    let mut server = world.alerts.take_server()?;
+    let mut bases = vec![world.root().to_path_buf()];
+    bases.extend(world.alerts.rendered_dir());
+    let work = move || (loaded_rules::evaluated(&mut server, &bases), server);
+    let (rules, server) = blocking("reading the rules API", work).await?;
     // Kept until the scenario ends, then stopped by Drop even if a later step fails.
     world.alerts.server = Some(server);
-    let mut rules = rules.map_err(|e| e.to_string())?;
-    let root = world.root().to_path_buf();
-    let mut bases = vec![root.as_path()];
-    bases.extend(world.alerts.rendered.as_ref().map(|dir| dir.path()));
-    homelab_spec::alerts::server::relative_files(&mut rules, &bases);
-    world.outcomes.push(homelab_spec::outcome::Outcome::ToolRun(
-        homelab_spec::alerts::server::rules_run(&rules),
-    ));
+    let rules = rules.or_fail()?;
+    world.outcomes.push(Outcome::ToolRun(rules_run(&rules)));
     world.alerts.loaded = Some(rules);
     Ok(())
 }
 
 #[then("every rule is healthy")]
 fn every_rule_is_healthy(world: &mut World) -> Result<(), String> {
-    let rules = world
-        .alerts
-        .loaded
-        .as_ref()
-        .ok_or("no rules were read by an earlier step")?;
-    for rule in rules.iter().filter(|r| r.not_due) {
-        say!("{}: {}", rule.name, rule.not_due_reason());
-    }
-    let unhealthy: Vec<String> = rules
-        .iter()
-        .filter(|r| r.unhealthy())
-        .map(|r| {
-            format!(
-                "  {} (group {}): health {}{}",
-                r.name,
-                r.group,
-                r.health,
-                r.last_error
-                    .as_deref()
-                    .map(|e| format!(", last error: {e}"))
-                    .unwrap_or_default()
-            )
-        })
-        .collect();
-    if unhealthy.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "rules not healthy in Prometheus:\n{}",
-            unhealthy.join("\n")
-        ))
-    }
+    let rules = world.alerts.loaded()?;
+    let not_due = rules.iter().filter(|r| r.not_due);
+    not_due.for_each(|rule| say!("{}: {}", rule.name, rule.not_due_reason()));
+    let unhealthy = loaded_rules::unhealthy(rules).join("\n");
+    let message = || format!("rules not healthy in Prometheus:\n{unhealthy}");
+    pass_if(unhealthy.is_empty(), message)
 }
 
 #[when("promtool checks the rules file")]
 async fn promtool_checks(world: &mut World) -> Result<(), String> {
-    let path = world
-        .alerts
-        .rules
-        .clone()
-        .ok_or("no rules file was chosen by an earlier step")?;
+    let path = world.alerts.rules()?.clone();
     // One shard's run (`SPEC_SHARD`): a broken copy's by the file it copies.
-    let key = match world.workspace().broken_copy() {
-        Some(_) => format!("{} (a broken copy)", homelab_spec::alerts::RULES_FILE),
-        None => world.alerts.display_name.clone(),
-    };
-    world.shard_share(
-        homelab_spec::shard::RunKind::PromtoolCheck,
-        vec![key],
-        String::clone,
-    )?;
-    let outcome = tokio::task::spawn_blocking(move || promtool::check_rules(&path))
-        .await
-        .map_err(|e| format!("promtool did not finish: {e}"))?
-        .map_err(|e| e.to_string())?;
+    let key = world
+        .alerts
+        .shard_key(world.workspace().broken_copy().is_some());
+    world.shard_share(RunKind::PromtoolCheck, vec![key], String::clone)?;
+    let outcome = blocking("promtool", move || promtool::check_rules(&path)).await?;
     // On a broken copy, promtool refusing it is what the scenario expects.
+    let outcome = outcome.or_fail()?;
     let run = outcome.tool_run(&world.alerts.display_name);
-    world.record(homelab_spec::outcome::Outcome::ToolRun(run));
+    world.record(Outcome::ToolRun(run));
     world.alerts.promtool_check = Some(outcome);
     Ok(())
 }
 
-#[then(regex = r#"^promtool refuses it, naming "([^"]+)"$"#)]
+#[then(expr = "promtool refuses it, naming {string}")]
 fn promtool_refuses(world: &mut World, word: String) -> Result<(), String> {
-    let outcome = world
-        .alerts
-        .promtool_check
-        .as_ref()
-        .ok_or("promtool has not run in an earlier step")?;
+    let outcome = world.alerts.promtool_check()?;
     if !outcome.passed && outcome.output.contains(&word) {
-        Ok(())
-    } else {
-        Err(format!(
-            "expected promtool check rules to fail naming \"{word}\"; it said:\n{}",
-            outcome.output
-        ))
+        return Ok(());
     }
+    Err(format!(
+        "expected promtool check rules to fail naming \"{word}\"; it said:\n{}",
+        outcome.output
+    ))
 }
 
 #[given("the homelab's monitoring-stack module")]
@@ -124,44 +72,16 @@ fn the_monitoring_stack_module(world: &mut World) {
 /// The module's `.tf` files read the file (as discovery follows them: `file()`,
 /// `templatefile()`, locals, `fileset()`), and that file is one of the deployed rules files
 /// every US1 check runs over.
-#[then(regex = r#"^its Terraform reads the rules file "([^"]+)" into what it deploys$"#)]
+#[then(expr = "its Terraform reads the rules file {string} into what it deploys")]
 fn terraform_reads_the_rules(world: &mut World, relative: String) -> Result<(), String> {
-    let module = world
-        .alerts
-        .module
-        .clone()
-        .ok_or("no module was chosen by an earlier step")?;
-    let expected = format!("{module}/{relative}");
+    let module = world.alerts.module.clone();
+    let module = module.ok_or("no module was chosen by an earlier step")?;
     let homelab = world.layout.homelab()?;
-    let deployed: Vec<&str> = homelab
-        .rules_files
-        .iter()
-        .map(|f| f.path.as_str())
-        .collect();
-    let file = homelab
-        .rules_files
-        .iter()
-        .find(|f| f.path == expected)
-        .ok_or_else(|| {
-            format!("{expected} is not among the rules files the homelab deploys: {deployed:?}")
-        })?;
-    match file.reads.iter().find(|read| read.config == module) {
-        Some(read) => {
-            say!(
-                "{}:{}: {}({}) deploys {expected}",
-                read.tf_file,
-                read.line,
-                read.function,
-                read.argument
-            );
-            Ok(())
-        }
-        None => Err(format!(
-            "{expected} is deployed, but not by {module}: read by {:?}",
-            file.reads
-                .iter()
-                .map(|r| r.tf_file.as_str())
-                .collect::<Vec<_>>()
-        )),
-    }
+    let read = deploying_module::read_by(homelab, &module, &relative).or_fail()?;
+    let (file, line, function) = (&read.tf_file, read.line, &read.function);
+    say!(
+        "{file}:{line}: {function}({}) deploys {module}/{relative}",
+        read.argument
+    );
+    Ok(())
 }

@@ -2,15 +2,15 @@
 //! stand-in node, publish exactly the textfile metrics of the contract the alerts use.
 
 use cucumber::{given, then, when};
-use homelab_spec::alerts::catalog::CatalogSet;
 use homelab_spec::alerts::roles::{self, Sample};
 use homelab_spec::alerts::script_edit::ScriptChange;
-use homelab_spec::alerts::textfile::{self, PublishedMetric, ids};
+use homelab_spec::alerts::textfile::{PublishedMetric, ids};
+use homelab_spec::alerts::textfile_run::run_contract;
 use homelab_spec::finding::{Finding, FindingId, listing};
 use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::workspace::ScriptEdit;
 
-use super::super::{OrFail, World};
+use super::super::{OrFail, World, blocking};
 
 /// This feature's part of a scenario's state.
 #[derive(Debug, Default)]
@@ -128,28 +128,11 @@ fn a_copy_with_label(world: &mut World) -> Result<(), String> {
 
 #[when("the operations scripts run against a stand-in Proxmox node, Terraform and certificates")]
 async fn the_scripts_run(world: &mut World) -> Result<(), String> {
-    let root = world.root().to_path_buf();
-    // The scripts held to the contract (they use the textfile library), run where the
-    // scenario put them; the others are judged by what they write (the catalog check).
-    let scripts: Vec<String> = world
-        .layout
-        .homelab()?
-        .publishing_scripts
-        .iter()
-        .filter(|s| s.under_contract())
-        .map(|s| s.path.clone())
-        .collect();
-    let published = tokio::task::spawn_blocking(move || {
-        let scripts: Vec<&str> = scripts.iter().map(String::as_str).collect();
-        textfile::publish_scripts(&root, &scripts)
-    })
-    .await
-    .map_err(|e| format!("the script runs did not finish: {e}"))?
-    .or_fail()?;
-    let catalogs = CatalogSet::bundled()?;
-    let contract = textfile::contract(&catalogs.catalogs).or_fail()?;
-    world.textfile.findings = Some(textfile::compare(&published, contract));
-    world.textfile.published = Some(published);
+    let (root, homelab) = (world.root().to_path_buf(), world.layout.homelab()?.clone());
+    let run = blocking("the script runs", move || run_contract(&root, &homelab)).await?;
+    let run = run.or_fail()?;
+    world.textfile.findings = Some(run.findings);
+    world.textfile.published = Some(run.published);
     Ok(())
 }
 
