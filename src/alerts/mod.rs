@@ -18,6 +18,7 @@ pub(crate) mod catalog_checks;
 pub mod catalog_schema;
 pub mod catalog_versions;
 pub(crate) mod did_you_mean;
+mod duration;
 pub mod engine_version;
 pub mod exposition;
 pub mod finding;
