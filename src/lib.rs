@@ -10,7 +10,7 @@
 
 pub mod alerts;
 pub mod cargo_args;
-pub(crate) mod checks;
+pub mod checks;
 pub(crate) mod copy_tree;
 pub mod coverage;
 pub mod finding;
