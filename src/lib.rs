@@ -19,6 +19,7 @@ mod module_graph;
 pub mod not_applicable;
 pub mod outcome;
 pub(crate) mod parallel;
+mod paths;
 pub mod report;
 pub(crate) mod retry;
 pub mod settings;

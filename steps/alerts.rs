@@ -137,7 +137,8 @@ fn catalog_checks_run(world: &mut World) -> Result<(), String> {
     // Metrics the homelab's own scripts write count as published, with their own finding
     // when the textfile contract has not declared them yet.
     let published =
-        homelab_spec::homelab::rules::published_metrics(world.layout.homelab()?).or_fail()?;
+        homelab_spec::alerts::deployed_rules::published_metrics(world.layout.homelab()?)
+            .or_fail()?;
     lint(world, Depth::Deployed(&attribution, &published))?;
     say!("catalog selection took {selection:?}");
     world.alerts.lint_time = world.alerts.lint_time.map(|t| t + selection);

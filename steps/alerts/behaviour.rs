@@ -123,7 +123,7 @@ fn rules_file_defining(
     scratch: &std::path::Path,
 ) -> Result<(std::path::PathBuf, String), String> {
     let homelab = world.layout.homelab()?;
-    match homelab_spec::homelab::rules::file_defining(homelab, alert) {
+    match homelab_spec::alerts::deployed_rules::file_defining(homelab, alert) {
         Some(file) => Ok((
             file.file_on_disk(&homelab.root, scratch).or_fail()?,
             file.path.clone(),

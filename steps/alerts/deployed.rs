@@ -12,12 +12,10 @@ use homelab_spec::alerts::server::PrometheusServer;
 use std::sync::Arc;
 
 use homelab_spec::alerts::catalog_versions::CatalogLibrary;
+use homelab_spec::alerts::deployed_rules::{lint_rules_files, merged, published_metrics};
 use homelab_spec::alerts::engine_version::EngineVersions;
 use homelab_spec::homelab::growth::{
     ExporterRelease, RepositoryChange, SECOND_RULES_FILE, UNKNOWN_METRIC_ALERT,
-};
-use homelab_spec::homelab::rules::{
-    lint_rules_files, merged, published_metrics, rules_files_on_disk,
 };
 use homelab_spec::outcome::{CheckedFindings, Outcome};
 
@@ -198,7 +196,7 @@ async fn a_server_with_every_file(world: &mut World) -> Result<(), String> {
     let homelab = world.layout.homelab()?;
     // Which engine checks the rules, next to the Prometheus the homelab deploys.
     say!("{}", EngineVersions::of(homelab).header());
-    let files = rules_files_on_disk(homelab, scratch.path()).or_fail()?;
+    let files = homelab.rules_files_on_disk(scratch.path()).or_fail()?;
     world.alerts.rendered = Some(scratch);
     let server = tokio::task::spawn_blocking(move || {
         let mut server = PrometheusServer::start(&files).or_fail()?;
@@ -252,7 +250,7 @@ async fn promtool_checks_every_file(world: &mut World) -> Result<(), String> {
     homelab.rules_files = world.shard_share(RunKind::PromtoolCheck, homelab.rules_files, |f| {
         f.path.clone()
     })?;
-    let files = rules_files_on_disk(&homelab, scratch.path()).or_fail()?;
+    let files = homelab.rules_files_on_disk(scratch.path()).or_fail()?;
     let names: Vec<String> = homelab.rules_files.iter().map(|f| f.path.clone()).collect();
     let outcomes = tokio::task::spawn_blocking(move || {
         files

@@ -6,7 +6,7 @@ use homelab_spec::finding::{Finding, listing};
 use homelab_spec::terraform::broken_copy::UNGUARDED_RUN;
 use homelab_spec::terraform::module::REGRESSION_FILE;
 use homelab_spec::terraform::static_checks::ids;
-use homelab_spec::terraform::{Module, TestFile, check_module};
+use homelab_spec::terraform::{Module, TestFile, check_module, modules_without_regression_file};
 
 use super::super::World;
 
@@ -15,7 +15,7 @@ use super::super::World;
 #[then("every module has a regression test file")]
 fn every_module_has_a_regression_file(world: &mut World) -> Result<(), String> {
     let homelab = world.layout.homelab()?;
-    let missing = homelab.modules_without_regression_file();
+    let missing = modules_without_regression_file(homelab);
     let of = homelab.modules.len();
     let have = of - missing.len();
     say!("{have} of {of} modules have a regression test file");
@@ -31,7 +31,7 @@ fn every_module_has_a_regression_file(world: &mut World) -> Result<(), String> {
 
 #[then(expr = "the check finds that the module {word} has no regression test file")]
 fn finds_no_regression_file(world: &mut World, module: String) -> Result<(), String> {
-    let missing = world.layout.homelab()?.modules_without_regression_file();
+    let missing = modules_without_regression_file(world.layout.homelab()?);
     if missing
         .iter()
         .any(|f| f.is(ids::NO_REGRESSION_FILE.as_str(), Some(&module)))
