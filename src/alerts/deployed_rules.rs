@@ -108,16 +108,6 @@ fn recorded_series(file: &DeployedRulesFile) -> Vec<String> {
         .collect()
 }
 
-/// The static and catalog checks over every rules file the homelab deploys (each read once).
-pub fn lint_rules_files(homelab: &Homelab, depth: Depth) -> Vec<LintReport> {
-    DeployedRules::read(homelab).lint(depth)
-}
-
-/// The deployed rules file that defines the alerting rule `alert`, if any.
-pub fn file_defining<'h>(homelab: &'h Homelab, alert: &str) -> Option<&'h RulesFile> {
-    DeployedRules::read(homelab).file_defining(alert)
-}
-
 /// The textfile metrics the homelab's publishing scripts write (read, not run), for
 /// [`Depth::CatalogAndScripts`].
 pub fn published_metrics(homelab: &Homelab) -> Result<PublishedMetrics, PublishedError> {
@@ -159,10 +149,9 @@ mod tests {
         assert!(!homelab.rules_files.is_empty());
         let catalogs = CatalogSet::bundled().unwrap();
         let published = published_metrics(&homelab).unwrap();
-        let report = merged(&lint_rules_files(
-            &homelab,
-            Depth::CatalogAndScripts(catalogs, &published),
-        ));
+        let report = merged(
+            &DeployedRules::read(&homelab).lint(Depth::CatalogAndScripts(catalogs, &published)),
+        );
         assert!(report.alerting_rules >= 26, "{}", report.alerting_rules);
         let serious: Vec<_> = report
             .findings

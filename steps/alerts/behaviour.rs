@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
+use homelab_spec::alerts::deployed_rules::DeployedRules;
 use homelab_spec::alerts::promtool;
 use homelab_spec::alerts::timeline::{self, TimelineError, TimelineRequest};
 use homelab_spec::not_applicable::NotApplicable;
@@ -123,7 +124,7 @@ fn rules_file_defining(
     scratch: &std::path::Path,
 ) -> Result<(std::path::PathBuf, String), String> {
     let homelab = world.layout.homelab()?;
-    match homelab_spec::alerts::deployed_rules::file_defining(homelab, alert) {
+    match DeployedRules::read(homelab).file_defining(alert) {
         Some(file) => Ok((
             file.file_on_disk(&homelab.root, scratch).or_fail()?,
             file.path.clone(),

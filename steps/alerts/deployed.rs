@@ -12,7 +12,7 @@ use homelab_spec::alerts::server::PrometheusServer;
 use std::sync::Arc;
 
 use homelab_spec::alerts::catalog_versions::CatalogLibrary;
-use homelab_spec::alerts::deployed_rules::{lint_rules_files, merged, published_metrics};
+use homelab_spec::alerts::deployed_rules::{DeployedRules, merged, published_metrics};
 use homelab_spec::alerts::engine_version::EngineVersions;
 use homelab_spec::homelab::growth::{
     ExporterRelease, RepositoryChange, SECOND_RULES_FILE, UNKNOWN_METRIC_ALERT,
@@ -66,7 +66,7 @@ fn checks_run_over_every_file(world: &mut World) -> Result<(), String> {
     // Metrics the homelab's own scripts write count as published (`textfile/undeclared`
     // when the contract lacks them).
     let published = published_metrics(homelab).or_fail()?;
-    let reports = lint_rules_files(homelab, Depth::Deployed(&attribution, &published));
+    let reports = DeployedRules::read(homelab).lint(Depth::Deployed(&attribution, &published));
     // The CPU time of the checks, not wall time, which grows on a busy machine.
     let took = reports.iter().map(|r| r.cpu_time).sum();
     for report in &reports {
