@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use homelab_spec::homelab::Homelab;
 use homelab_spec::suite::Suite;
-use homelab_spec::terraform::TestRunner;
 use homelab_spec::terraform::providers::ProviderSource;
+use homelab_spec::terraform::{Module, TestRunner};
 
 const TARGET_RATIO: f64 = 0.7;
 
@@ -38,7 +38,7 @@ fn bench() -> Result<bool, String> {
     let modules: Vec<_> = homelab
         .modules
         .iter()
-        .map(|m| m.as_module(&homelab.root))
+        .map(|m| Module::from_dir(m, &homelab.root))
         .collect();
     let runner = TestRunner::new(&suite.terraform).map_err(text)?;
     // One installation of the offline providers for the whole bench, as in a suite run.

@@ -5,6 +5,9 @@
 //! them to [`all`] below. Every id has a page `docs/checks/<area>/<what>.md` ([`page`]). The
 //! tests here hold the registry to that: ids unique and shaped `area/what`, every id a source
 //! file emits registered, and a page for each.
+//!
+//! The registry sits above every area it lists, so no listed area calls it: the suppression
+//! comments, which may name only a registered id, get [`is_registered`] from their caller.
 
 use std::sync::LazyLock;
 
@@ -48,6 +51,11 @@ pub(crate) fn find(id: &str) -> Option<&'static Check> {
     all.binary_search_by_key(&id, |check| check.id)
         .ok()
         .map(|at| &all[at])
+}
+
+/// Whether `id` is a registered check (what a suppression comment may name).
+pub fn is_registered(id: &str) -> bool {
+    find(id).is_some()
 }
 
 /// The page of a check, relative to the crate's root: `docs/checks/<area>/<what>.md`.

@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::paths::ELOOP;
+
 /// What to do with a symbolic link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Links {
@@ -155,7 +157,7 @@ pub(crate) fn copy_tree_with(
     }
     let mut walk = Walk {
         root,
-        given_root: crate::homelab::repo_fs::normalize(
+        given_root: crate::paths::normalize(
             &std::path::absolute(from).unwrap_or_else(|_| from.to_path_buf()),
         ),
         rules,
@@ -232,8 +234,7 @@ impl Walk<'_> {
             Err(e) if e.raw_os_error() == Some(ELOOP) => Some(RefusedLink::Loop { link, target }),
             // Pointing nowhere inside the tree behaves the same in a copy as in place.
             Err(_) => {
-                let resolved =
-                    crate::homelab::repo_fs::normalize(&source.parent()?.join(points_to));
+                let resolved = crate::paths::normalize(&source.parent()?.join(points_to));
                 (!resolved.starts_with(&self.root) && !resolved.starts_with(&self.given_root))
                     .then_some(RefusedLink::Outside { link, target })
             }
@@ -281,8 +282,6 @@ impl Walk<'_> {
         Ok(())
     }
 }
-
-use crate::homelab::repo_fs::ELOOP;
 
 #[cfg(test)]
 mod tests {

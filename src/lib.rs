@@ -10,7 +10,7 @@
 
 pub mod alerts;
 pub mod cargo_args;
-pub(crate) mod checks;
+pub mod checks;
 pub(crate) mod copy_tree;
 pub mod coverage;
 pub mod finding;
@@ -19,6 +19,7 @@ mod module_graph;
 pub mod not_applicable;
 pub mod outcome;
 pub(crate) mod parallel;
+mod paths;
 pub mod report;
 pub(crate) mod retry;
 pub mod settings;

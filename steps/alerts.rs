@@ -15,6 +15,7 @@ use cucumber::{gherkin, given, then, when};
 use homelab_spec::alerts::attribution::Attribution;
 use homelab_spec::alerts::catalog::CatalogSet;
 use homelab_spec::alerts::catalog_versions::CatalogLibrary;
+use homelab_spec::alerts::deployed_rules::published_metrics;
 use homelab_spec::alerts::finding::listing;
 use homelab_spec::alerts::lint_runs::{check_name, checked_findings, lint_timed};
 use homelab_spec::alerts::promtool::{CheckRulesOutcome, InputSeries};
@@ -22,7 +23,6 @@ use homelab_spec::alerts::rendered_rules::RenderedRules;
 use homelab_spec::alerts::server::{LoadedRule, PrometheusServer};
 use homelab_spec::alerts::{self, Depth, LintReport};
 use homelab_spec::finding::{Finding, FindingId};
-use homelab_spec::homelab::rules::published_metrics;
 use homelab_spec::outcome::{CheckedFindings, Outcome};
 use homelab_spec::timing::best_of_three;
 

@@ -113,7 +113,9 @@ fn refused_with(world: &mut World, id: FindingIdWords) -> Result<(), String> {
 
 /// The suppression comments of the scenario's repository that cannot apply, reported.
 fn checked(world: &mut World) -> Result<Vec<Finding>, String> {
-    let findings = Suppressions::read(world.root()).or_fail()?.check();
+    let findings = Suppressions::read(world.root())
+        .or_fail()?
+        .check(homelab_spec::checks::is_registered);
     world.record(Outcome::Findings(CheckedFindings {
         check: "suppression comments".to_string(),
         findings: findings.clone(),

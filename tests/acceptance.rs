@@ -84,7 +84,11 @@ fn main() -> ExitCode {
     println!("homelab-spec: checking {}", root.path().display());
     // One discovery summary, here; the scenarios' own discoveries stay off the console.
     match homelab_spec::homelab::Homelab::discover(root.path()) {
-        Ok(homelab) => println!("{}", homelab.summary()),
+        Ok(homelab) => println!(
+            "{}\n{}",
+            homelab.summary(),
+            homelab_spec::alerts::textfile::contract_summary()
+        ),
         Err(e) => println!("discovery: {e}"),
     }
 

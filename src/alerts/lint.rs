@@ -139,17 +139,47 @@ pub fn lint_text_among(
     depth: Depth,
     recorded_elsewhere: &[String],
 ) -> LintReport {
+    on_checking_thread(&|| {
+        let (file, read_findings) = rule_file::parse(name, text);
+        lint_read(&file, read_findings, depth, recorded_elsewhere)
+    })
+}
+
+/// Checks a rules file read already: `read_findings` are what reading it found (YAML
+/// syntax, shapes, unknown keys), `read_time` the CPU time reading took. For files read once
+/// and looked up by several checks (`super::deployed_rules`).
+pub(crate) fn lint_read_among(
+    file: &RuleFile,
+    read_findings: &[Finding],
+    read_time: Duration,
+    depth: Depth,
+    recorded_elsewhere: &[String],
+) -> LintReport {
+    let mut report =
+        on_checking_thread(&|| lint_read(file, read_findings.to_vec(), depth, recorded_elsewhere));
+    report.cpu_time += read_time;
+    report
+}
+
+/// Runs `lint` on a thread with [`STACK_BYTES`] of stack, adding that thread's CPU time to
+/// the report's.
+fn on_checking_thread(lint: &(dyn Fn() -> LintReport + Sync)) -> LintReport {
+    let timed = || {
+        let (mut report, took) = crate::timing::cpu_time_of(lint);
+        report.cpu_time += took;
+        report
+    };
     std::thread::scope(|scope| {
         let checks = std::thread::Builder::new()
             .name("alerts-lint".into())
             .stack_size(STACK_BYTES)
-            .spawn_scoped(scope, || timed_lint(name, text, depth, recorded_elsewhere));
+            .spawn_scoped(scope, timed);
         match checks {
             Ok(handle) => handle
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             // No thread to be had: the limits still hold, on the caller's stack.
-            Err(_) => timed_lint(name, text, depth, recorded_elsewhere),
+            Err(_) => timed(),
         }
     })
 }
@@ -200,14 +230,6 @@ fn rule_checks(file: &RuleFile, rule: &Rule) -> (Option<Expr>, Vec<Finding>) {
 /// One rule's parsed expression (when it parses) and findings.
 type RuleChecked = (Option<Expr>, Vec<Finding>);
 
-/// [`lint_here`] with the CPU time of its thread added to the report's.
-fn timed_lint(name: &str, text: &str, depth: Depth, recorded_elsewhere: &[String]) -> LintReport {
-    let (mut report, took) =
-        crate::timing::cpu_time_of(|| lint_here(name, text, depth, recorded_elsewhere));
-    report.cpu_time += took;
-    report
-}
-
 /// [`rule_checks`] for every rule, in file order, with the CPU time of the extra threads; a large file's rules are split over the
 /// machine's cores (parsing PromQL and templates is most of the time).
 fn all_rule_checks(file: &RuleFile) -> (Vec<RuleChecked>, Duration) {
@@ -249,12 +271,16 @@ fn all_rule_checks(file: &RuleFile) -> (Vec<RuleChecked>, Duration) {
     })
 }
 
-fn lint_here(name: &str, text: &str, depth: Depth, recorded_elsewhere: &[String]) -> LintReport {
-    let (file, mut findings) = rule_file::parse(name, text);
-
+/// The checks over a file read already, on the caller's thread.
+fn lint_read(
+    file: &RuleFile,
+    mut findings: Vec<Finding>,
+    depth: Depth,
+    recorded_elsewhere: &[String],
+) -> LintReport {
     // Every expression is parsed once; the checks share the trees.
     let mut parsed: Vec<Option<Expr>> = Vec::new();
-    let (checked, rule_threads_cpu) = all_rule_checks(&file);
+    let (checked, rule_threads_cpu) = all_rule_checks(file);
     for (tree, rule_findings) in checked {
         parsed.push(tree);
         findings.extend(rule_findings);
@@ -302,23 +328,23 @@ fn lint_here(name: &str, text: &str, depth: Depth, recorded_elsewhere: &[String]
         }
     };
 
-    static_checks::check_duplicates(&file, &mut findings);
+    static_checks::check_duplicates(file, &mut findings);
     for (rule, tree) in file.rules().zip(&parsed) {
         let Some(tree) = tree else { continue };
         let (labels, missing) = match &known {
             Some(known) => label_flow::analyse(tree, known),
             None => label_flow::analyse(tree, &NoCatalog),
         };
-        static_checks::check_templates(&file, rule, &labels, &mut findings);
-        catalog_checks::check_clauses(&file, rule, &missing, &mut findings);
+        static_checks::check_templates(file, rule, &labels, &mut findings);
+        catalog_checks::check_clauses(file, rule, &missing, &mut findings);
         if let Some(known) = &known {
-            catalog_checks::check_selectors(&file, rule, tree, known, &mut findings);
+            catalog_checks::check_selectors(file, rule, tree, known, &mut findings);
         }
     }
     findings.sort_by_key(|f| (f.line_or_zero(), f.id));
 
     LintReport {
-        file: name.to_string(),
+        file: file.name.clone(),
         groups: file
             .groups
             .iter()

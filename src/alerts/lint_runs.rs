@@ -5,10 +5,10 @@
 use std::path::Path;
 
 use super::attribution::Attribution;
+use super::deployed_rules::{DeployedRules, published_metrics};
 use super::lint::{Depth, LintReport, ReadError, lint_file};
 use super::published_metrics::PublishedError;
 use crate::homelab::Homelab;
-use crate::homelab::rules::{lint_rules_files, published_metrics};
 use crate::outcome::CheckedFindings;
 
 /// The checks of the file at `path` (named `name` in findings), run three times: the last
@@ -32,10 +32,7 @@ pub fn lint_deployed(
     attribution: &Attribution,
 ) -> Result<Vec<LintReport>, PublishedError> {
     let published = published_metrics(homelab)?;
-    Ok(lint_rules_files(
-        homelab,
-        Depth::Deployed(attribution, &published),
-    ))
+    Ok(DeployedRules::read(homelab).lint(Depth::Deployed(attribution, &published)))
 }
 
 /// How the reports name the checks `depth` runs.

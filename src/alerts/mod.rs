@@ -9,7 +9,8 @@
 //! 3. behaviour: the real rule engine, through `promtool test rules` ([`promtool`]) and a
 //!    real Prometheus server loading the file ([`server`]).
 //!
-//! Which rules files the homelab deploys is found by [`crate::homelab`].
+//! Which rules files the homelab deploys is found by [`crate::homelab`] (discovery only);
+//! they are read as rules and checked here ([`deployed_rules`]).
 //! Every finding has a stable id, file, line and rule ([`finding`]).
 
 pub mod attribution;
@@ -19,8 +20,10 @@ pub(crate) mod catalog_checks;
 pub mod catalog_fixture;
 pub mod catalog_schema;
 pub mod catalog_versions;
+pub mod deployed_rules;
 pub mod deploying_module;
 pub(crate) mod did_you_mean;
+mod duration;
 pub mod engine_version;
 pub mod exposition;
 pub mod finding;

@@ -22,8 +22,8 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use super::duration::parse_duration;
 use super::go_number::{parse_float_ok, parse_int_ok};
-use super::static_checks::parse_duration;
 
 /// Tokens in one expression beyond which it is not parsed (about 10 KB of PromQL).
 pub(crate) const MAX_TOKENS: usize = 2_000;

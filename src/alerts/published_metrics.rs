@@ -130,7 +130,7 @@ mod tests {
     fn the_repositorys_own_scripts_publish_the_contract() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let homelab = crate::homelab::Homelab::discover(root).unwrap();
-        let published = crate::homelab::rules::published_metrics(&homelab).unwrap();
+        let published = crate::alerts::deployed_rules::published_metrics(&homelab).unwrap();
         assert_eq!(
             published.script_of("homelab_backup_last_run_success"),
             Some("scripts/backup-status.sh")

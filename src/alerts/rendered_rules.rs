@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::homelab::Homelab;
-use crate::homelab::rules::rules_files_on_disk;
 
 /// Why the deployed rules files could not be put on disk.
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +31,7 @@ impl RenderedRules {
             .prefix("homelab-spec-rendered-")
             .tempdir()
             .map_err(RenderError::Scratch)?;
-        let files = rules_files_on_disk(homelab, scratch.path())?;
+        let files = homelab.rules_files_on_disk(scratch.path())?;
         Ok(RenderedRules { files, scratch })
     }
 

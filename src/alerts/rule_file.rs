@@ -9,9 +9,9 @@ use std::ops::Range;
 
 use serde_yaml::{Mapping, Value};
 
+use super::duration::parse_duration;
 use super::finding::{CheckId, Finding, rule_finding};
 use super::outline::{Lines, Outline};
-use super::static_checks::parse_duration;
 
 /// Keys Prometheus 2.42 accepts, per level. Anything else makes `promtool check rules` fail.
 const FILE_KEYS: &[&str] = &["groups"];

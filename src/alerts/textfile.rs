@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::catalog::Catalog;
+use super::catalog::{Catalog, CatalogError, CatalogSet};
 use super::exposition;
 use crate::finding::{Finding, listing};
 use crate::shell::fake_commands::{FakeCommandError, FakeCommands};
@@ -61,6 +61,8 @@ pub enum TextfileError {
     },
     #[error("{0}")]
     Several(String),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
 }
 
 fn io(context: String) -> impl FnOnce(std::io::Error) -> TextfileError {
@@ -178,12 +180,32 @@ pub(crate) const CHECKS: &[crate::finding::Check] = &[
     ),
 ];
 
-/// The contract's catalog among the bundled ones.
+/// The contract's catalog among the given ones.
 pub fn contract(catalogs: &[Catalog]) -> Result<&Catalog, TextfileError> {
     catalogs
         .iter()
         .find(|c| c.exporter == CONTRACT_EXPORTER)
         .ok_or(TextfileError::NoContract(CONTRACT_EXPORTER))
+}
+
+/// The contract the suite bundles (`catalogs/homelab-textfile-*.yml`): the catalog the
+/// publishing scripts and the alerts agree on. The suite's, not the homelab's, so it is read
+/// here and not by discovery.
+pub fn bundled_contract() -> Result<&'static Catalog, TextfileError> {
+    contract(&CatalogSet::bundled()?.catalogs)
+}
+
+/// The contract in one line, for the run's opening summary beside discovery's.
+pub fn contract_summary() -> String {
+    match bundled_contract() {
+        Ok(c) => format!(
+            "textfile contract: {} {} ({} metrics)",
+            c.exporter,
+            c.version,
+            c.metrics.len()
+        ),
+        Err(e) => format!("textfile contract: {e}"),
+    }
 }
 
 /// Runs the given scripts (relative to `root`) in parallel and returns what they wrote.
@@ -430,6 +452,18 @@ pub fn compare(published: &[PublishedMetric], contract: &Catalog) -> Vec<Finding
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_contract_is_the_bundled_textfile_catalog() {
+        let contract = bundled_contract().unwrap();
+        assert_eq!(contract.exporter, "homelab-textfile");
+        assert!(
+            contract
+                .metrics
+                .contains_key("homelab_backup_last_run_success")
+        );
+        assert!(contract_summary().starts_with("textfile contract: homelab-textfile "));
+    }
 
     const CONTRACT: &str = r#"
 exporter: homelab-textfile

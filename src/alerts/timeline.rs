@@ -291,7 +291,7 @@ pub fn prepare(req: &TimelineRequest<'_>, dir: &Path) -> Result<PreparedTimeline
             for_duration: rule
                 .for_duration
                 .as_deref()
-                .and_then(super::static_checks::parse_duration),
+                .and_then(super::duration::parse_duration),
             at: req.at,
             states: Vec::new(),
         },

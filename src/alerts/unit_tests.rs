@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use serde_yaml::{Mapping, Value};
 
+use super::deployed_rules::DeployedRules;
 use super::promtool::{PromtoolError, UNIT_TEST_FAILED};
 use crate::finding::Finding;
 use crate::homelab::Homelab;
@@ -172,12 +173,13 @@ pub fn run(root: &Path, homelab: &Homelab, path: &str) -> Result<UnitTestRun, Pr
             .map(|case| case_passes(&file, dir, case))
             .collect::<Result<_, _>>()?
     };
+    let deployed = DeployedRules::read(homelab);
     let cases = file
         .cases
         .iter()
         .zip(verdicts)
         .filter_map(|(case, passed)| {
-            let rules_file = deployed_rules_file(homelab, &file, &case.alert)?;
+            let rules_file = deployed_rules_file(&deployed, &file, &case.alert)?;
             Some(AlertCase {
                 alert: case.alert.clone(),
                 rules_file,
@@ -223,20 +225,21 @@ pub fn run(root: &Path, homelab: &Homelab, path: &str) -> Result<UnitTestRun, Pr
 }
 
 /// The deployed rules file among the test file's `rule_files` that defines `alert`.
-fn deployed_rules_file(homelab: &Homelab, file: &UnitTestFile, alert: &str) -> Option<String> {
-    homelab
-        .rules_files
+fn deployed_rules_file(
+    deployed: &DeployedRules,
+    file: &UnitTestFile,
+    alert: &str,
+) -> Option<String> {
+    deployed
+        .files()
         .iter()
         .filter(|rules| {
             file.rule_files
                 .iter()
-                .any(|entry| crate::homelab::rule_file_names(&file.path, entry, &rules.path))
+                .any(|entry| crate::homelab::rule_file_names(&file.path, entry, &rules.file.path))
         })
-        .find(|rules| {
-            let (parsed, _) = super::rule_file::parse(&rules.path, &rules.text);
-            parsed.alerting_rules().any(|rule| rule.name == alert)
-        })
-        .map(|rules| rules.path.clone())
+        .find(|rules| rules.defines(alert))
+        .map(|rules| rules.file.path.clone())
 }
 
 /// Runs one alert case alone: the file with only that case's group, holding only that

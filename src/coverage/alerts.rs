@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use crate::alerts::deployed_rules::DeployedRules;
 use crate::coverage::model::{CaseKind, CaseRef, RuleCoverage, RuleStatus};
 use crate::homelab::Homelab;
 use crate::outcome::ScenarioOutcomes;
@@ -116,10 +117,15 @@ fn suite_relative(feature: &str) -> String {
 /// One entry per alerting rule of every deployed rules file, in the homelab's order, with
 /// the cases about it, sorted and each once.
 pub fn coverage(homelab: &Homelab, cases: &[CoveringCase]) -> Vec<RuleCoverage> {
+    coverage_of(&DeployedRules::read(homelab), cases)
+}
+
+/// [`coverage`] over the deployed rules files read already.
+fn coverage_of(deployed: &DeployedRules, cases: &[CoveringCase]) -> Vec<RuleCoverage> {
     let mut rules = Vec::new();
-    for file in &homelab.rules_files {
-        let (parsed, _) = crate::alerts::rule_file::parse(&file.path, &file.text);
-        for rule in parsed.alerting_rules() {
+    for deployed_file in deployed.files() {
+        let file = deployed_file.file;
+        for rule in deployed_file.rules.alerting_rules() {
             let of = |shows: AlertShows| -> Vec<CaseRef> {
                 let set: BTreeSet<CaseRef> = cases
                     .iter()
@@ -184,6 +190,7 @@ pub fn defined(
     scenarios: &[DefinedScenario],
     unit_tests: &[CoveringCase],
 ) -> Vec<RuleCoverage> {
+    let deployed = DeployedRules::read(homelab);
     let mut cases: Vec<CoveringCase> = unit_tests.to_vec();
     for scenario in scenarios {
         for (alert, shows) in scenario
@@ -191,7 +198,7 @@ pub fn defined(
             .iter()
             .filter_map(|s| behaviour_sentence(s))
         {
-            let Some(file) = crate::homelab::rules::file_defining(homelab, &alert) else {
+            let Some(file) = deployed.file_defining(&alert) else {
                 continue;
             };
             cases.push(CoveringCase {
@@ -207,7 +214,7 @@ pub fn defined(
             });
         }
     }
-    coverage(homelab, &cases)
+    coverage_of(&deployed, &cases)
 }
 
 /// What a floor misses for one alert.

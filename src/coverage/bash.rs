@@ -341,10 +341,11 @@ pub fn textfile_metrics(root: &Path, scenarios: &[ScenarioOutcomes]) -> Vec<Text
 /// (declared by the textfile contract or written by a publishing script), with its publisher
 /// and the tests that executed the line that first writes it.
 pub fn textfile_metrics_of(homelab: &Homelab, tests: &[TracedTest]) -> Vec<TextfileMetric> {
+    let contract = crate::alerts::textfile::bundled_contract().ok();
     let mut alerts_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for rules in &homelab.rules_files {
-        let (file, _) = crate::alerts::rule_file::parse(&rules.path, &rules.text);
-        for rule in file.alerting_rules() {
+    let deployed = crate::alerts::deployed_rules::DeployedRules::read(homelab);
+    for file in deployed.files() {
+        for rule in file.rules.alerting_rules() {
             let Some(expr) = rule.expr.as_deref() else {
                 continue;
             };
@@ -378,7 +379,7 @@ pub fn textfile_metrics_of(homelab: &Homelab, tests: &[TracedTest]) -> Vec<Textf
         .into_iter()
         .filter_map(|(metric, alerts)| {
             let published = publisher(&metric);
-            if published.is_none() && !homelab.textfile_contract.metrics.contains(&metric) {
+            if published.is_none() && !contract.is_some_and(|c| c.metrics.contains_key(&metric)) {
                 return None;
             }
             let executed_by = match &published {

@@ -1,6 +1,6 @@
 //! The homelab under test, as the suite finds it: its Terraform modules and environments,
-//! the Prometheus rules files it deploys (alerting and recording), the textfile contract and
-//! the operations scripts held to it, and its BATS files. Checks iterate over this model
+//! the Prometheus rules files it deploys (alerting and recording), the operations scripts
+//! that publish textfile metrics, and its BATS files. Checks iterate over this model
 //! instead of lists written into the suite, so a homelab that grows (one more module, rules
 //! file or BATS file) is checked without editing the suite.
 //!
@@ -20,7 +20,6 @@ pub mod growth;
 mod promtool_tests;
 pub use promtool_tests::rule_file_names;
 pub(crate) mod repo_fs;
-pub mod rules;
 mod scripts;
 pub mod services;
 mod shell_syntax;
@@ -33,12 +32,10 @@ use std::path::{Path, PathBuf};
 pub use deployed::FileRead;
 pub use error::{DiscoveryError, ids};
 pub(crate) use scripts::publishing;
-pub use scripts::{
-    LIBRARY_DIR, PublishingScript, SCRIPTS_DIR, TEXTFILE_LIBRARY, TextfileContract,
-    textfile_contract,
-};
+pub use scripts::{LIBRARY_DIR, PublishingScript, SCRIPTS_DIR, TEXTFILE_LIBRARY};
 pub use terraform_dirs::{
-    DirKind, ENVIRONMENTS_DIR, MODULES_DIR, ModuleCall, TerraformDir, configuration_dirs,
+    DirKind, ENVIRONMENTS_DIR, MODULES_DIR, ModuleCall, REGRESSION_FILE, TerraformDir,
+    configuration_dirs,
 };
 pub(crate) use terraform_dirs::{ParsedConfig, environments, module_calls, modules, parse_config};
 pub use textfile_writes::WrittenMetric;
@@ -68,7 +65,6 @@ pub struct Homelab {
     pub unresolved_reads: Vec<UnresolvedRead>,
     /// The `rule_files` globs of the Prometheus configurations they deploy.
     pub rule_file_globs: Vec<String>,
-    pub textfile_contract: TextfileContract,
     /// The operations scripts that publish textfile metrics, sorted by path.
     pub publishing_scripts: Vec<PublishingScript>,
     /// Every BATS file (vendored code aside), relative to the root, sorted.
@@ -197,7 +193,6 @@ impl Homelab {
             errors.push(e);
             Vec::new()
         });
-        let textfile_contract = scripts::textfile_contract();
         if let Some(error) = DiscoveryError::from_all(errors) {
             return Err(error);
         }
@@ -216,7 +211,6 @@ impl Homelab {
             other_files,
             unresolved_reads,
             rule_file_globs,
-            textfile_contract: textfile_contract?,
             publishing_scripts,
             bats_files,
             promtool_test_files,
@@ -237,31 +231,18 @@ impl Homelab {
             .filter(|d| d.has_tests())
     }
 
-    /// One `regression/file` finding per module without `tests/regression.tftest.hcl`
-    /// (subject: the module's name).
-    pub fn modules_without_regression_file(&self) -> Vec<Finding> {
-        self.modules
-            .iter()
-            .filter(|m| !m.has_regression_file())
-            .map(|m| {
-                Finding::new(
-                    crate::terraform::static_checks::ids::NO_REGRESSION_FILE,
-                    m.dir.clone(),
-                    format!("module {} has no regression test file", m.name),
-                )
-                .about(m.name.clone())
-                .expected(crate::terraform::module::REGRESSION_FILE)
-                .found(match m.test_files.len() {
-                    0 => "no test files".to_string(),
-                    _ => m.test_files.join(", "),
-                })
-            })
-            .collect()
-    }
-
     /// The alerting rules over every deployed rules file.
     pub fn alerting_rules(&self) -> usize {
         self.rules_files.iter().map(|f| f.alerting_rules).sum()
+    }
+
+    /// The deployed rules files as files tools can read (Prometheus, promtool): the files
+    /// themselves, or their rendered text written under `scratch`.
+    pub fn rules_files_on_disk(&self, scratch: &Path) -> std::io::Result<Vec<PathBuf>> {
+        self.rules_files
+            .iter()
+            .map(|f| f.file_on_disk(&self.root, scratch))
+            .collect()
     }
 
     /// The recording rules over every deployed rules file.
@@ -304,7 +285,7 @@ impl Homelab {
             .collect();
         format!(
             "{} modules: {}\n{} environments: {}\n{} rules files: {}\n{} other deployed files\n\
-             textfile contract: {} {} ({} metrics)\n{} publishing scripts: {}\n{} BATS files: {}\n\
+             {} publishing scripts: {}\n{} BATS files: {}\n\
              deployed exporters and scrape jobs:\n{}",
             self.modules.len(),
             names(&self.modules),
@@ -313,9 +294,6 @@ impl Homelab {
             self.rules_files.len(),
             rules.join(", "),
             self.other_files.len(),
-            self.textfile_contract.exporter,
-            self.textfile_contract.version,
-            self.textfile_contract.metrics.len(),
             scripts.len(),
             scripts.join(", "),
             self.bats_files.len(),

@@ -2,12 +2,12 @@
 //! A link that points nowhere or out of the repository is an error naming the link, since a
 //! check that followed it would read something that is not part of the homelab.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use super::error::DiscoveryError;
-
-/// Linux's "too many levels of symbolic links".
-pub(crate) const ELOOP: i32 = 40;
+use crate::paths::ELOOP;
+/// Lexical, below this module (`crate::paths`); discovery's modules take it from here.
+pub(crate) use crate::paths::normalize;
 
 /// The repository under test, by its canonical root.
 #[derive(Debug, Clone)]
@@ -84,22 +84,6 @@ impl RepoFs {
     pub(crate) fn contains(&self, path: &Path) -> bool {
         path.starts_with(&self.root)
     }
-}
-
-/// Removes `.` and `..` without touching the file system (links are followed later, one
-/// component at a time).
-pub(crate) fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

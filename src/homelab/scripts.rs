@@ -5,7 +5,8 @@
 //! `scripts/lib/textfile.sh` (or calls its functions), or when exposition sample lines it
 //! writes end up in node-exporter's textfile directory, however it writes them
 //! ([`super::textfile_writes`]). Scripts that use the library are held to the textfile
-//! contract; the others are judged by what they write.
+//! contract (the suite's catalog, `alerts::textfile`); the others are judged by what they
+//! write.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -44,60 +45,6 @@ impl PublishingScript {
     pub fn under_contract(&self) -> bool {
         self.sources_textfile_library || !self.library_metrics.is_empty()
     }
-}
-
-/// The textfile contract: the catalog the publishing scripts and the alerts agree on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TextfileContract {
-    /// The catalog file (`src/alerts/catalogs/homelab-textfile-1.1.yml` of this suite).
-    pub catalog: PathBuf,
-    pub exporter: String,
-    pub version: String,
-    /// The metric names it declares.
-    pub metrics: BTreeSet<String>,
-}
-
-/// The contract bundled with the suite: the `homelab-textfile-*.yml` catalog.
-pub fn textfile_contract() -> Result<TextfileContract, DiscoveryError> {
-    let dir = crate::alerts::catalog::bundled_dir();
-    let io = |source| DiscoveryError::Io {
-        path: dir.display().to_string(),
-        source,
-    };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(io)?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name().map(|n| n.to_string_lossy()).is_some_and(|n| {
-                n.starts_with(&format!("{}-", crate::alerts::textfile::CONTRACT_EXPORTER))
-                    && n.ends_with(".yml")
-            })
-        })
-        .collect();
-    files.sort();
-    let Some(file) = files.pop() else {
-        return Err(io(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            "no homelab-textfile-*.yml catalog",
-        )));
-    };
-    let text = std::fs::read_to_string(&file).map_err(|source| DiscoveryError::Io {
-        path: file.display().to_string(),
-        source,
-    })?;
-    let catalog = crate::alerts::catalog::Catalog::parse(&file, &text).map_err(|message| {
-        DiscoveryError::Io {
-            path: file.display().to_string(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
-        }
-    })?;
-    Ok(TextfileContract {
-        catalog: file,
-        exporter: catalog.exporter,
-        version: catalog.version,
-        metrics: catalog.metrics.into_keys().collect(),
-    })
 }
 
 /// What a script writes for the textfile collector; `None` when it publishes nothing.
@@ -223,12 +170,5 @@ mod tests {
             publishing("scripts/d.sh", "echo 'x 1' > \"$out.prom\"\n", &none).is_some(),
             "a .prom file is read by the collector wherever its directory comes from"
         );
-    }
-
-    #[test]
-    fn the_contract_is_the_bundled_textfile_catalog() {
-        let contract = textfile_contract().unwrap();
-        assert_eq!(contract.exporter, "homelab-textfile");
-        assert!(contract.metrics.contains("homelab_backup_last_run_success"));
     }
 }

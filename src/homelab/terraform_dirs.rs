@@ -11,10 +11,11 @@ use hcl_edit::structure::Body;
 
 use super::error::DiscoveryError;
 use super::repo_fs::{Located, RepoFs};
-use crate::terraform::module::REGRESSION_FILE;
 
 /// Where modules live, relative to the repository root.
 pub const MODULES_DIR: &str = "infrastructure/proxmox/modules";
+/// The regression test file every module must have, relative to the module.
+pub const REGRESSION_FILE: &str = "tests/regression.tftest.hcl";
 /// Where environments live, relative to the repository root.
 pub const ENVIRONMENTS_DIR: &str = "infrastructure/proxmox/environments";
 
@@ -50,15 +51,6 @@ impl TerraformDir {
     /// Whether `terraform test` has anything to run here.
     pub fn has_tests(&self) -> bool {
         !self.test_files.is_empty()
-    }
-
-    /// The directory as the runner's [`crate::terraform::Module`] (for modules: copied and
-    /// tested on their own).
-    pub fn as_module(&self, root: &Path) -> crate::terraform::Module {
-        crate::terraform::Module {
-            name: self.name.clone(),
-            dir: root.join(&self.dir),
-        }
     }
 }
 

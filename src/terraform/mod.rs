@@ -24,5 +24,5 @@ pub use context::RunnerContext;
 pub use error::TerraformError;
 pub use module::{Module, RequiredProvider};
 pub use runner::{ModuleOutcome, RunOutcome, RunStatus, TestRunner};
-pub use static_checks::check_module;
+pub use static_checks::{check_module, modules_without_regression_file};
 pub use tftest::{HclError, RunBlock, TestFile};

@@ -8,13 +8,14 @@ use hcl_edit::expr::Expression;
 
 use super::error::TerraformError;
 use super::tftest::{HclError, parse_hcl};
+use crate::homelab::{MODULES_DIR, TerraformDir};
 
-/// Where the modules live, relative to the repository root.
-pub const MODULES_DIR: &str = "infrastructure/proxmox/modules";
+/// The regression test file every module must have: a convention of the homelab's layout,
+/// which discovery knows (`homelab::REGRESSION_FILE`); named here too for the runner's users.
+pub use crate::homelab::REGRESSION_FILE;
+
 /// The five modules SPEC.md names (US2).
 pub const MODULE_NAMES: [&str; 5] = ["vm", "lxc", "backup", "minio", "monitoring-stack"];
-/// The regression test file every module must have.
-pub const REGRESSION_FILE: &str = "tests/regression.tftest.hcl";
 
 /// One module directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +37,15 @@ impl Module {
     /// The module `name` under `root/infrastructure/proxmox/modules/`.
     pub fn in_root(root: &Path, name: &str) -> Result<Module, TerraformError> {
         Module::at(name, &root.join(MODULES_DIR).join(name))
+    }
+
+    /// A directory discovery found (for modules: copied and tested on their own), under the
+    /// repository at `root`.
+    pub fn from_dir(dir: &TerraformDir, root: &Path) -> Module {
+        Module {
+            name: dir.name.clone(),
+            dir: root.join(&dir.dir),
+        }
     }
 
     /// A module directory anywhere (a temporary copy, another checkout).

@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use super::module::{Module, REGRESSION_FILE};
 use super::tftest::TestFile;
 use crate::finding::{Finding, FindingId};
+use crate::homelab::Homelab;
 
 /// Check ids, stable so that a finding can be looked up and filtered.
 pub mod ids {
@@ -101,6 +102,29 @@ pub fn release_comment_of(comment_above: &[String]) -> Option<&str> {
         .iter()
         .find(|line| release_comment().is_match(line))
         .map(String::as_str)
+}
+
+/// One `regression/file` finding per module of the homelab without
+/// `tests/regression.tftest.hcl` (subject: the module's name), from what discovery found.
+pub fn modules_without_regression_file(homelab: &Homelab) -> Vec<Finding> {
+    homelab
+        .modules
+        .iter()
+        .filter(|m| !m.has_regression_file())
+        .map(|m| {
+            Finding::new(
+                ids::NO_REGRESSION_FILE,
+                m.dir.clone(),
+                format!("module {} has no regression test file", m.name),
+            )
+            .about(m.name.clone())
+            .expected(REGRESSION_FILE)
+            .found(match m.test_files.len() {
+                0 => "no test files".to_string(),
+                _ => m.test_files.join(", "),
+            })
+        })
+        .collect()
 }
 
 /// All findings for one module of the repository at `root`; empty when its tests are in
@@ -279,6 +303,25 @@ fn check_regression_runs(base: &str, file: &TestFile) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_discovered_module_without_a_regression_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let modules = crate::homelab::MODULES_DIR;
+        crate::test_support::write(dir.path(), &format!("{modules}/a/main.tf"), "");
+        crate::test_support::write(dir.path(), &format!("{modules}/a/{REGRESSION_FILE}"), "");
+        crate::test_support::write(dir.path(), &format!("{modules}/b/main.tf"), "");
+        crate::test_support::write(dir.path(), &format!("{modules}/b/tests/x.tftest.hcl"), "");
+        let homelab = Homelab::discover(dir.path()).unwrap();
+        let findings = modules_without_regression_file(&homelab);
+        assert_eq!(
+            crate::finding::ids_and_subjects(&findings),
+            [("regression/file".to_string(), "b".to_string())]
+        );
+        assert_eq!(findings[0].file, format!("{modules}/b"));
+        assert_eq!(findings[0].expected.as_deref(), Some(REGRESSION_FILE));
+        assert_eq!(findings[0].found.as_deref(), Some("tests/x.tftest.hcl"));
+    }
 
     fn module_with(regression: Option<&str>, versions: &str) -> (tempfile::TempDir, Module) {
         let dir = tempfile::tempdir().unwrap();

@@ -6,6 +6,7 @@ use std::time::Duration;
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 use homelab_spec::alerts::behaviour_case::{BehaviourCase, decide};
+use homelab_spec::alerts::deployed_rules::DeployedRules;
 use homelab_spec::alerts::promtool::{Expectation, InputSeries};
 use homelab_spec::homelab::RulesFile;
 use homelab_spec::not_applicable::NotApplicable;
@@ -73,7 +74,7 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
 /// applicable: another homelab's alerts are not this repository's.
 fn rules_file_defining(world: &mut World, alert: &str) -> Result<RulesFile, String> {
     let homelab = world.layout.homelab()?;
-    match homelab_spec::homelab::rules::file_defining(homelab, alert) {
+    match DeployedRules::read(homelab).file_defining(alert) {
         Some(file) => Ok(file.clone()),
         None if world.plan => Err(format!(
             "no deployed rules file defines the alert {alert}, which the v1.1 plan requires"

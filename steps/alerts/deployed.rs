@@ -5,6 +5,7 @@
 use cucumber::{given, then, when};
 use homelab_spec::alerts::attribution::ids::UNCHECKED;
 use homelab_spec::alerts::catalog_fixture::node_exporter_without_a_metric;
+use homelab_spec::alerts::deployed_rules::merged;
 use homelab_spec::alerts::engine_version::EngineVersions;
 use homelab_spec::alerts::lint_runs::{checked_findings, counts, lint_deployed};
 use homelab_spec::alerts::loaded_rules::{LoadedCounts, load_key, serve_deployed};
@@ -13,7 +14,6 @@ use homelab_spec::finding::Finding;
 use homelab_spec::homelab::growth::{
     ExporterRelease, RepositoryChange, SECOND_RULES_FILE, UNKNOWN_METRIC_ALERT,
 };
-use homelab_spec::homelab::rules::merged;
 use homelab_spec::outcome::Outcome;
 use homelab_spec::shard::RunKind;
 

@@ -5,7 +5,7 @@ use cucumber::then;
 use homelab_spec::finding::{Finding, FindingId, listing};
 use homelab_spec::terraform::static_checks::ids;
 use homelab_spec::terraform::verdicts::{finding_of, unguarded_run_is_named};
-use homelab_spec::terraform::{Module, check_module};
+use homelab_spec::terraform::{Module, check_module, modules_without_regression_file};
 
 use super::super::World;
 
@@ -14,7 +14,7 @@ use super::super::World;
 #[then("every module has a regression test file")]
 fn every_module_has_a_regression_file(world: &mut World) -> Result<(), String> {
     let homelab = world.layout.homelab()?;
-    let missing = homelab.modules_without_regression_file();
+    let missing = modules_without_regression_file(homelab);
     let of = homelab.modules.len();
     let have = of - missing.len();
     say!("{have} of {of} modules have a regression test file");
@@ -29,7 +29,7 @@ fn every_module_has_a_regression_file(world: &mut World) -> Result<(), String> {
 
 #[then(expr = "the check finds that the module {word} has no regression test file")]
 fn finds_no_regression_file(world: &mut World, module: String) -> Result<(), String> {
-    let missing = world.layout.homelab()?.modules_without_regression_file();
+    let missing = modules_without_regression_file(world.layout.homelab()?);
     finding_of(&missing, ids::NO_REGRESSION_FILE, Some(&module)).map(|_| ())
 }
 

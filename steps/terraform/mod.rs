@@ -90,7 +90,11 @@ fn every_homelab_module(world: &mut World) -> Result<(), String> {
     // shared outcome is computed once per process.
     let root = world.root().to_path_buf();
     let homelab = world.layout.homelab()?;
-    world.terraform.modules = homelab.modules.iter().map(|m| m.as_module(&root)).collect();
+    world.terraform.modules = homelab
+        .modules
+        .iter()
+        .map(|m| Module::from_dir(m, &root))
+        .collect();
     Ok(())
 }
 
@@ -123,7 +127,11 @@ fn a_broken_copy(
 fn a_copy_with_a_guarded_default_changed(world: &mut World) -> Result<(), String> {
     let root = world.root().to_path_buf();
     let homelab = world.layout.homelab()?;
-    let modules: Vec<Module> = homelab.modules.iter().map(|m| m.as_module(&root)).collect();
+    let modules: Vec<Module> = homelab
+        .modules
+        .iter()
+        .map(|m| Module::from_dir(m, &root))
+        .collect();
     let (edit, run) =
         ModuleEdit::of_first_guarded_default(&modules).map_err(|why| world.skip(why))?;
     broken_copy(world, edit)?;

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::*;
 use crate::homelab::Homelab;
-use crate::terraform::RunStatus;
+use crate::terraform::{Module, RunStatus};
 
 use crate::test_support::{link, write};
 
@@ -136,7 +136,7 @@ fn terraform_writes_only_under_its_data_dir() {
     let environment = run_environment(&runner, &copy.root, &homelab.environments[0]).unwrap();
     assert!(environment.passed(), "{environment}");
     let vm = runner
-        .run(&homelab.modules[0].as_module(&copy.root))
+        .run(&Module::from_dir(&homelab.modules[0], &copy.root))
         .unwrap();
     assert!(vm.passed(), "{vm}");
     pretty_assertions::assert_eq!(copy.snapshot().unwrap(), before);
