@@ -292,10 +292,10 @@ pub struct TestRunner {
 }
 
 impl TestRunner {
-    /// terraform from PATH (checked by `tools::find`), providers and timeout from the
-    /// suite run's settings in `context`.
+    /// terraform from PATH (found through the suite run's tools), providers and timeout from
+    /// the suite run's settings in `context`.
     pub fn new(context: &Arc<RunnerContext>) -> Result<TestRunner, TerraformError> {
-        let terraform = tools::find(Tool::Terraform)?;
+        let terraform = context.tools.find(Tool::Terraform)?;
         Ok(TestRunner::with_terraform(context, terraform.path))
     }
 
@@ -586,7 +586,7 @@ impl TestRequest {
 }
 
 /// Tests `modules` as `request` asks, in parallel, results in the given order. The
-/// repository's own modules, tested as they are, run once per process and are shared by
+/// repository's own modules, tested as they are, run once per suite run and are shared by
 /// every scenario that asks for them ([`shared_outcome`]); a copy, a filter, a timeout or
 /// another terraform runs afresh.
 pub fn test_modules(
@@ -652,7 +652,7 @@ pub fn test_modules_in_scratch(
     }
 }
 
-/// The outcome of a module of the repository under test, computed once per process: the
+/// The outcome of a module of the repository under test, computed once per suite run: the
 /// per-module scenarios and the all-modules scenario share it. Each scenario that uses it
 /// reports its [`ModuleOutcome::tool_run`]; the report writer keeps one copy of each run.
 pub fn shared_outcome(context: &Arc<RunnerContext>, module: &Module) -> SharedOutcome {
