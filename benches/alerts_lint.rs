@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use homelab_spec::alerts::catalog::CatalogSet;
 use homelab_spec::alerts::promtool;
 use homelab_spec::alerts::{self, Depth, rule_file};
+use homelab_spec::tools::Tools;
 use serde_yaml::{Mapping, Value};
 
 const RULES: usize = 10_000;
@@ -85,7 +86,7 @@ fn main() {
         assert_eq!(report.alerting_rules, RULES);
         findings = report.findings.len();
     }
-    let check = promtool::check_rules(&path).expect("promtool check rules");
+    let check = promtool::check_rules(&Tools::new(), &path).expect("promtool check rules");
     assert!(
         check.passed,
         "promtool refused the generated file:\n{}",

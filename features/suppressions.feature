@@ -4,7 +4,8 @@ Feature: A finding is accepted on purpose, with a reason, in the file it is abou
   the finding's line or the line above it, keeps the finding in the reports as suppressed
   (skipped in junit.xml, "suppressed: <reason>") and lets its scenario pass. A suppression
   without a reason, or of a check the suite does not have, is itself a finding, and the plan's
-  own criteria (scenarios tagged @plan) cannot be suppressed. See docs/suppressions.md.
+  own criteria (scenarios tagged @plan) cannot be suppressed. A failing `terraform test` run is
+  suppressed in its test file, at its `run` block. See docs/suppressions.md.
   The scenarios on a copy write their comment there, never in the repository under test.
 
   Scenario: Every suppression in the repository names a known check and gives a reason
@@ -41,3 +42,17 @@ Feature: A finding is accepted on purpose, with a reason, in the file it is abou
     And the static and catalog checks run over every deployed rules file
     Then the "promql/series" finding for ToolingQueueStuck still fails the scenario
     And the suppression is refused with "suppression/plan-criterion"
+
+  @US2
+  Scenario: A failing Terraform test run without a suppression fails its scenario
+    Given a copy of the lxc module in which the description defaults to "Managed by hand"
+    When its regression tests run
+    Then the failing run "description_defaults_to_managed_by_terraform" fails the scenario
+
+  @US2
+  Scenario: A failing Terraform test run suppressed with a reason above its run block passes
+    Given a copy of the lxc module in which the description defaults to "Managed by hand"
+    When its regression tests run
+    And the failing run "description_defaults_to_managed_by_terraform" is suppressed on the line above it with the reason "this host's containers are described by hand"
+    And its regression tests run
+    Then every regression run passes

@@ -30,7 +30,9 @@ impl FindingId {
 
 /// Written as its text (`promql/series`); read back (a shard's reports, for the merge) as
 /// an interned text: each distinct id is kept once for the rest of the process (a merge
-/// reads a few dozen). Not through the registry of checks, which sits above every area.
+/// reads a few dozen). Not through the registry of checks, which sits above every area. The
+/// table is process-wide because serde's `Deserialize` takes no context to pass it in; it
+/// only ever grows by texts that are then immutable, so no run sees another's state.
 impl Serialize for FindingId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.0)

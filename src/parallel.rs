@@ -2,8 +2,9 @@
 //!
 //! [`map`] runs one thread per item: each run mostly waits on a process (terraform, bats,
 //! a script), and a [`JobSlots`] pool (Terraform's is `SPEC_TF_JOBS` big; BATS has its
-//! own) bounds the processes, not these threads. [`RunOnce`] keeps a run of the repository under test for every scenario
-//! that asks for it, so a module's `terraform test` or a BATS file runs once per process.
+//! own) bounds the processes, not these threads. [`RunOnce`] keeps a run of the repository
+//! under test for every scenario that asks for it, so a module's `terraform test` or a BATS
+//! file runs once per suite run (each run's stores live in [`crate::suite::Suite`]).
 
 use std::collections::HashMap;
 use std::io::IsTerminal as _;
@@ -111,7 +112,7 @@ pub(crate) fn map<I: Sync, T: Send>(
 /// One key's result, filled in by the first caller.
 type Cell<T> = Arc<OnceLock<Arc<T>>>;
 
-/// Results computed once per process and key (a directory or file of the repository under
+/// Results computed once per store and key (a directory or file of the repository under
 /// test); callers asking at the same time wait for the one run.
 pub(crate) struct RunOnce<T> {
     cells: OnceLock<Mutex<HashMap<PathBuf, Cell<T>>>>,
@@ -189,13 +190,13 @@ mod tests {
 
     #[test]
     fn a_key_runs_once_however_many_ask() {
-        static CACHE: RunOnce<usize> = RunOnce::new();
+        let cache = RunOnce::new();
         let runs = AtomicUsize::new(0);
         let keys = ["a", "a", "b", "a", "b"];
         let results = map(
             &keys,
             |k| {
-                *CACHE.get_or_run(PathBuf::from(k), || {
+                *cache.get_or_run(PathBuf::from(k), || {
                     runs.fetch_add(1, Ordering::SeqCst);
                     k.len()
                 })

@@ -9,8 +9,9 @@
 //! `DefaultHasher` is not stable across releases and is not used. The cheap static
 //! scenarios run in every shard; the merge (`merge-reports`) counts them once.
 //!
-//! The steps that start external runs filter their list through [`share`], the one place
-//! that applies the shard and records which runs this process made ([`claimed`]); each
+//! The steps that start external runs filter their list through [`ShardRuns::share`], the
+//! one place that applies the shard and records which runs this suite run made
+//! ([`ShardRuns::claimed`]; the [`crate::suite::Suite`] holds it); each
 //! shard writes those to its reports (`shard.json`) so that the merge can tell a missing
 //! shard and a run made twice.
 
@@ -113,41 +114,55 @@ impl RunKind {
     }
 }
 
-/// The external runs this process made, by key.
-static CLAIMED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-
-/// Every external run this process made (through [`share`]), sorted.
-pub fn claimed() -> Vec<String> {
-    CLAIMED
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .cloned()
-        .collect()
+/// This shard of a suite run and the external runs it made, by key.
+#[derive(Debug)]
+pub struct ShardRuns {
+    shard: Shard,
+    claimed: Mutex<BTreeSet<String>>,
 }
 
-/// This shard's share of `items` (runs of `kind`, each named by its path relative to the
-/// repository root), recorded as claimed. An empty share of a non-empty list is not
-/// applicable in this shard: the scenario is skipped, saying so; another shard judges it.
-pub fn share<T>(
-    shard: Shard,
-    kind: RunKind,
-    items: Vec<T>,
-    path: impl Fn(&T) -> String,
-) -> Result<Vec<T>, NotApplicable> {
-    let had = items.len();
-    let mine: Vec<T> = items
-        .into_iter()
-        .filter(|item| shard.owns(&kind.key(&path(item))))
-        .collect();
-    let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
-    for item in &mine {
-        claimed.insert(kind.key(&path(item)));
+impl ShardRuns {
+    /// Shard `shard`, no run made yet.
+    pub fn new(shard: Shard) -> ShardRuns {
+        ShardRuns {
+            shard,
+            claimed: Mutex::new(BTreeSet::new()),
+        }
     }
-    if mine.is_empty() && had > 0 {
-        return Err(not_in_shard(shard, kind));
+
+    /// Every external run made so far (through [`ShardRuns::share`]), sorted.
+    pub fn claimed(&self) -> Vec<String> {
+        self.claimed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
     }
-    Ok(mine)
+
+    /// This shard's share of `items` (runs of `kind`, each named by its path relative to the
+    /// repository root), recorded as claimed. An empty share of a non-empty list is not
+    /// applicable in this shard: the scenario is skipped, saying so; another shard judges it.
+    pub fn share<T>(
+        &self,
+        kind: RunKind,
+        items: Vec<T>,
+        path: impl Fn(&T) -> String,
+    ) -> Result<Vec<T>, NotApplicable> {
+        let had = items.len();
+        let mine: Vec<T> = items
+            .into_iter()
+            .filter(|item| self.shard.owns(&kind.key(&path(item))))
+            .collect();
+        let mut claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
+        for item in &mine {
+            claimed.insert(kind.key(&path(item)));
+        }
+        if mine.is_empty() && had > 0 {
+            return Err(not_in_shard(self.shard, kind));
+        }
+        Ok(mine)
+    }
 }
 
 /// The reason a scenario whose runs all belong to other shards is skipped.
@@ -197,6 +212,31 @@ mod tests {
         for bad in ["0/3", "4/3", "3", "a/b", "1/0", "-1/3", "1/3/5", ""] {
             assert_eq!(Shard::parse(bad), None, "{bad}");
         }
+    }
+
+    /// Shard `shard`'s share of `items`, in a suite run of its own.
+    fn share(
+        shard: Shard,
+        kind: RunKind,
+        items: Vec<String>,
+        path: impl Fn(&String) -> String,
+    ) -> Result<Vec<String>, NotApplicable> {
+        ShardRuns::new(shard).share(kind, items, path)
+    }
+
+    #[test]
+    fn the_runs_shared_are_recorded_once_each() {
+        let runs = ShardRuns::new(Shard::ALL);
+        for _ in 0..2 {
+            runs.share(RunKind::Bats, paths(2), |p| p.clone()).unwrap();
+        }
+        assert_eq!(
+            runs.claimed(),
+            paths(2)
+                .iter()
+                .map(|p| RunKind::Bats.key(p))
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]

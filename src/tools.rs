@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// One external tool the suite needs.
@@ -137,21 +137,47 @@ pub fn which_in(program: &str, path: &std::ffi::OsStr) -> Option<PathBuf> {
     which::which_in(program, Some(path), cwd).ok()
 }
 
-/// Finds a tool and checks its version (once per process; the answer is cached). The cache is
-/// a memo of a fact about the machine (which binary PATH gives, its version), the same for
-/// every caller, so it stays process-wide rather than being passed to every tool run.
-pub fn find(tool: Tool) -> Result<ToolInfo, ToolError> {
-    static CACHE: OnceLock<Mutex<HashMap<Tool, Result<ToolInfo, ToolError>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&tool) {
-        return hit.clone();
+/// The tools one suite run found on PATH, each looked up and version-checked on first use
+/// and remembered for the rest of the run (a missing tool is remembered too: every scenario
+/// that needs it says the same sentence). Held by the [`crate::suite::Suite`]; clones share
+/// one memo, so the Terraform and BATS runs of a suite run see what it found.
+#[derive(Debug, Clone, Default)]
+pub struct Tools {
+    found: Arc<Mutex<HashMap<Tool, Result<ToolInfo, ToolError>>>>,
+}
+
+impl Tools {
+    /// Nothing looked up yet.
+    pub fn new() -> Tools {
+        Tools::default()
     }
-    let found = probe(tool);
-    cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(tool, found.clone());
-    found
+
+    /// Finds a tool on PATH and checks its version, the first time it is asked for.
+    pub fn find(&self, tool: Tool) -> Result<ToolInfo, ToolError> {
+        if let Some(hit) = self
+            .found
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&tool)
+        {
+            return hit.clone();
+        }
+        let found = probe(tool);
+        self.found
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(tool, found.clone());
+        found
+    }
+
+    /// A tool found by [`Tools::find`], with its arguments.
+    pub fn command<I, S>(&self, tool: Tool, args: I) -> Result<Command, ToolError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        Ok(Command::new(self.find(tool)?.path, args))
+    }
 }
 
 /// Finds a tool in the given PATH-style directory list and checks its version, uncached:
@@ -226,15 +252,6 @@ impl Command {
             stdin: None,
             timeout: Duration::from_secs(120),
         }
-    }
-
-    /// A tool found by [`find`], with its arguments.
-    pub fn tool<I, S>(tool: Tool, args: I) -> Result<Self, ToolError>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<OsString>,
-    {
-        Ok(Self::new(find(tool)?.path, args))
     }
 
     pub fn dir(mut self, dir: impl AsRef<Path>) -> Self {

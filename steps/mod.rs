@@ -6,7 +6,7 @@ use std::path::Path;
 use homelab_spec::finding::Finding;
 use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::{BrokenCopy, Outcome, Outcomes};
-use homelab_spec::shard::{self, RunKind};
+use homelab_spec::shard::RunKind;
 use homelab_spec::spec_root::SpecRoot;
 use homelab_spec::suite::Suite;
 use homelab_spec::suppression::{Suppressions, failures_in};
@@ -210,7 +210,10 @@ impl World {
         items: Vec<T>,
         path: impl Fn(&T) -> String,
     ) -> Result<Vec<T>, String> {
-        shard::share(self.suite.settings.shard, kind, items, path).map_err(|why| self.skip(why))
+        self.suite
+            .shard_runs
+            .share(kind, items, path)
+            .map_err(|why| self.skip(why))
     }
 }
 

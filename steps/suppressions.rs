@@ -8,6 +8,7 @@ use homelab_spec::outcome::{CheckedFindings, Outcome};
 use homelab_spec::report::collected::tool_runs_of;
 use homelab_spec::report::junit::skipped_messages;
 use homelab_spec::suppression::{Placement, Suppressions, write_comment};
+use homelab_spec::terraform::runner::ids::RUN_FAILED;
 
 use super::alerts::found_or;
 use super::words::{FindingIdWords, Where};
@@ -37,18 +38,63 @@ fn suppress(
     placement: Placement,
     reason: Option<&str>,
 ) -> Result<(), String> {
+    let found = finding(world, id.0, subject)?;
+    write_suppression(world, &found, placement, reason)
+}
+
+/// Writes the comment for `found` into the scenario's copy, and makes discovery read the
+/// copy again.
+fn write_suppression(
+    world: &mut World,
+    found: &Finding,
+    placement: Placement,
+    reason: Option<&str>,
+) -> Result<(), String> {
     let root = world.root().to_path_buf();
     if root == world.checkout().path() {
         return Err("a suppression is written on a copy of the repository only".into());
     }
-    let found = finding(world, id.0, subject)?;
     let line = found
         .line
         .ok_or_else(|| format!("the finding has no line: {found}"))?;
-    let ids = [id.0.as_str()];
+    let ids = [found.id.as_str()];
     write_comment(&root.join(&found.file), line, placement, &ids, reason).or_fail()?;
     world.layout.rediscover();
     Ok(())
+}
+
+/// The finding of the run `run` of the scenario's module, which must have failed.
+fn failed_run(world: &World, run: &str) -> Result<Finding, String> {
+    let path = world.terraform.module_path(world.root())?;
+    let findings = world.terraform.ran()?.findings_at(&path);
+    let found = findings
+        .iter()
+        .find(|f| f.is(RUN_FAILED.as_str(), Some(run)));
+    found.cloned().ok_or_else(|| {
+        format!(
+            "expected the run \"{run}\" to have failed, found:\n{}",
+            listing(&findings)
+        )
+    })
+}
+
+#[when(expr = "the failing run {string} is suppressed {placement} with the reason {string}")]
+fn failing_run_suppressed(
+    world: &mut World,
+    run: String,
+    placement: Where,
+    reason: String,
+) -> Result<(), String> {
+    let found = failed_run(world, &run)?;
+    write_suppression(world, &found, placement.0, Some(&reason))
+}
+
+#[then(expr = "the failing run {string} fails the scenario")]
+fn failing_run_fails(world: &mut World, run: String) -> Result<(), String> {
+    let found = failed_run(world, &run)?;
+    let fails = !world.failures(std::slice::from_ref(&found))?.is_empty();
+    let expected = format!("expected the run \"{run}\" to fail the scenario");
+    found_or(fails, expected, std::slice::from_ref(&found))
 }
 
 #[when(

@@ -200,7 +200,7 @@ fn main() -> ExitCode {
     // Notes never fail the run; each is said once, at the end, and kept in the reports.
     let notes = collected.notes();
     // What the run's cases exercise, and this run next to the ones before it.
-    let mut report = living.report(root.path());
+    let mut report = living.report(root.path(), &suite.tools);
     let covering = std::time::Instant::now();
     let coverage = homelab_spec::coverage::collect(root.path(), &collected.all());
     let coverage_ms = covering.elapsed().as_millis();
@@ -255,7 +255,7 @@ fn main() -> ExitCode {
     let shard = settings.shard;
     let record = homelab_spec::shard::ShardRecord {
         shard,
-        external_runs: homelab_spec::shard::claimed(),
+        external_runs: suite.shard_runs.claimed(),
     };
     if let Err(e) = report::merge::write_shard_files(&reports, &record, &report) {
         eprintln!("error: {e}");

@@ -9,6 +9,7 @@ use std::process::Command;
 use homelab_spec::report;
 use homelab_spec::shell::bats;
 use homelab_spec::spec_root::SpecRoot;
+use homelab_spec::tools::Tools;
 
 const NOISY_TEST: &str = r#"#!/usr/bin/env bats
 
@@ -30,7 +31,7 @@ fn a_colourful_failing_tool_run_still_gives_a_file_an_xml_parser_accepts() {
     std::fs::write(repo.path().join("tests/noisy.bats"), NOISY_TEST).unwrap();
     let root = SpecRoot::resolve(None, repo.path()).unwrap();
 
-    let run = bats::run_file(&root, "tests/noisy.bats").expect("bats runs");
+    let run = bats::run_file(&Tools::new(), &root, "tests/noisy.bats").expect("bats runs");
     assert_eq!(run.failed().len(), 1, "{run:?}");
     let diagnostics = run.failed()[0].diagnostics.join("\n");
     assert!(

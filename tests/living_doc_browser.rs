@@ -17,7 +17,7 @@ use homelab_spec::outcome::{
 use homelab_spec::report::living_doc::{
     Criterion, FailedStep, FeatureReport, RuleReport, RunReport, ScenarioReport, Status, write_html,
 };
-use homelab_spec::tools::{self, Command};
+use homelab_spec::tools::{self, Command, Tools};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -64,13 +64,16 @@ fn us1(rules: &Path) -> FeatureReport {
         )
         .unwrap(),
     ];
-    let timeline = alert_timeline(&TimelineRequest {
-        rules_file: rules,
-        alert: "SystemdServiceFailed",
-        series: &series,
-        interval: Duration::from_secs(60),
-        at: Duration::from_secs(6 * 60),
-    })
+    let timeline = alert_timeline(
+        &Tools::new(),
+        &TimelineRequest {
+            rules_file: rules,
+            alert: "SystemdServiceFailed",
+            series: &series,
+            interval: Duration::from_secs(60),
+            at: Duration::from_secs(6 * 60),
+        },
+    )
     .expect("the engine's timeline");
     let fires = scenario(
         "A unit failed for 6 minutes",

@@ -11,6 +11,7 @@ use super::promtool::{
 use super::timeline::{self, TimelineError, TimelineRequest};
 use crate::homelab::RulesFile;
 use crate::outcome::{AlertCase, AlertShows, AlertTimeline};
+use crate::tools::Tools;
 
 /// The scrape and evaluation interval of a case's input series.
 const INTERVAL: Duration = Duration::from_secs(60);
@@ -44,8 +45,10 @@ pub struct DecidedCase {
 }
 
 /// Decides `case` against `file`, a deployed rules file of the homelab at `root` (a
-/// rendered template is written to a scratch directory first). Blocking.
+/// rendered template is written to a scratch directory first), with the promtool `tools`
+/// find. Blocking.
 pub fn decide(
+    tools: &Tools,
     root: &Path,
     file: &RulesFile,
     case: BehaviourCase,
@@ -70,8 +73,8 @@ pub fn decide(
         at: case.at,
         expectations: case.expectations,
     };
-    let outcome = promtool::run_behaviour_test(&test)?;
-    let timelines = alert_timelines(&test);
+    let outcome = promtool::run_behaviour_test(tools, &test)?;
+    let timelines = alert_timelines(tools, &test);
     let passed = outcome.passed;
     let rules_file = file.path.clone();
     let case = AlertCase {
@@ -90,19 +93,25 @@ pub fn decide(
 
 /// The state of each alert the test talks about at every minute up to its "when", by the
 /// real engine, for the living documentation's timeline.
-fn alert_timelines(test: &BehaviourTest) -> Vec<Result<AlertTimeline, TimelineError>> {
+fn alert_timelines(
+    tools: &Tools,
+    test: &BehaviourTest,
+) -> Vec<Result<AlertTimeline, TimelineError>> {
     let mut alerts: Vec<&str> = test.expectations.iter().map(Expectation::alert).collect();
     alerts.dedup();
     alerts
         .into_iter()
         .map(|alert| {
-            timeline::alert_timeline(&TimelineRequest {
-                rules_file: &test.rules_file,
-                alert,
-                series: &test.series,
-                interval: test.interval,
-                at: test.at,
-            })
+            timeline::alert_timeline(
+                tools,
+                &TimelineRequest {
+                    rules_file: &test.rules_file,
+                    alert,
+                    series: &test.series,
+                    interval: test.interval,
+                    at: test.at,
+                },
+            )
         })
         .collect()
 }

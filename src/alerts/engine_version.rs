@@ -4,7 +4,7 @@
 //! the reports say so.
 
 use crate::homelab::Homelab;
-use crate::tools::{self, Tool};
+use crate::tools::{Tool, Tools};
 
 /// The dialect the static checks follow (`src/alerts/promql_dialect.rs`, the template and
 /// name lists of `src/alerts/prometheus/`).
@@ -20,10 +20,11 @@ pub struct EngineVersions {
 }
 
 impl EngineVersions {
-    /// The engine found on PATH and the Prometheus `homelab` deploys.
-    pub fn of(homelab: &Homelab) -> EngineVersions {
+    /// The engine `tools` found on PATH and the Prometheus `homelab` deploys.
+    pub fn of(tools: &Tools, homelab: &Homelab) -> EngineVersions {
         EngineVersions {
-            engine: tools::find(Tool::Promtool)
+            engine: tools
+                .find(Tool::Promtool)
                 .ok()
                 .map(|t| t.version.to_string()),
             deployed: homelab

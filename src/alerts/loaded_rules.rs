@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::rendered_rules::{RenderError, RenderedRules};
 use super::server::{LoadedRule, PrometheusServer, ServerError, relative_files};
 use crate::homelab::Homelab;
+use crate::tools::Tools;
 
 /// How long the server may take to answer, and to evaluate every due group.
 const READY_WITHIN: Duration = Duration::from_secs(30);
@@ -32,9 +33,9 @@ pub struct ServedRules {
 
 /// Starts a server on every rules file `homelab` deploys and waits until it answers.
 /// Blocking.
-pub fn serve_deployed(homelab: &Homelab) -> Result<ServedRules, LoadError> {
+pub fn serve_deployed(tools: &Tools, homelab: &Homelab) -> Result<ServedRules, LoadError> {
     let rendered = RenderedRules::of(homelab)?;
-    let mut server = PrometheusServer::start(&rendered.files)?;
+    let mut server = PrometheusServer::start(tools, &rendered.files)?;
     server.wait_until_ready(READY_WITHIN)?;
     Ok(ServedRules { server, rendered })
 }

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::finding::{Finding, FindingId};
 use crate::outcome::{CaseStatus, ToolCase, ToolRun};
-use crate::tools::{self, Command, RunError, Tool, ToolError};
+use crate::tools::{self, RunError, Tool, ToolError, Tools};
 
 /// A promtool behaviour test that did not pass.
 pub const BEHAVIOUR_FAILED: FindingId = FindingId::new("promtool/test-failed");
@@ -295,7 +295,10 @@ pub struct BehaviourOutcome {
 }
 
 /// Runs one behaviour test with `promtool test rules` in a scratch directory.
-pub fn run_behaviour_test(test: &BehaviourTest) -> Result<BehaviourOutcome, PromtoolError> {
+pub fn run_behaviour_test(
+    tools: &Tools,
+    test: &BehaviourTest,
+) -> Result<BehaviourOutcome, PromtoolError> {
     require_alerts(test)?;
     let scratch =
         tempfile::tempdir().map_err(io("cannot create a scratch directory".to_string()))?;
@@ -303,16 +306,17 @@ pub fn run_behaviour_test(test: &BehaviourTest) -> Result<BehaviourOutcome, Prom
     let yaml = test.to_yaml()?;
     std::fs::write(&test_file, &yaml)
         .map_err(io(format!("cannot write {}", test_file.display())))?;
-    let cmd = Command::tool(
-        Tool::Promtool,
-        [
-            "test".into(),
-            "rules".into(),
-            test_file.clone().into_os_string(),
-        ],
-    )?
-    .dir(scratch.path())
-    .timeout(Duration::from_secs(60));
+    let cmd = tools
+        .command(
+            Tool::Promtool,
+            [
+                "test".into(),
+                "rules".into(),
+                test_file.clone().into_os_string(),
+            ],
+        )?
+        .dir(scratch.path())
+        .timeout(Duration::from_secs(60));
     let out = tools::run(&cmd)?;
     let passed = out.success();
     let report = format!(
@@ -415,13 +419,14 @@ impl CheckRulesOutcome {
 }
 
 /// Runs `promtool check rules` on a file.
-pub fn check_rules(path: &Path) -> Result<CheckRulesOutcome, PromtoolError> {
+pub fn check_rules(tools: &Tools, path: &Path) -> Result<CheckRulesOutcome, PromtoolError> {
     static COUNT: OnceLock<regex::Regex> = OnceLock::new();
-    let cmd = Command::tool(
-        Tool::Promtool,
-        ["check".into(), "rules".into(), path.as_os_str().to_owned()],
-    )?
-    .timeout(Duration::from_secs(300));
+    let cmd = tools
+        .command(
+            Tool::Promtool,
+            ["check".into(), "rules".into(), path.as_os_str().to_owned()],
+        )?
+        .timeout(Duration::from_secs(300));
     let out = tools::run(&cmd)?;
     let text = format!("{}\n{}", out.stdout, out.stderr);
     let re = COUNT.get_or_init(|| regex::Regex::new(r"SUCCESS: (\d+) rules found").unwrap());
@@ -503,7 +508,7 @@ mod tests {
                 alert: "HostGone".into(),
             }],
         };
-        let err = run_behaviour_test(&test).unwrap_err();
+        let err = run_behaviour_test(&Tools::new(), &test).unwrap_err();
         assert!(
             matches!(&err, PromtoolError::NoSuchAlert { alert, .. } if alert == "HostGone"),
             "{err}"

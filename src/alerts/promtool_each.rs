@@ -6,6 +6,7 @@ use super::promtool::{CheckRulesOutcome, PromtoolError, check_rules};
 use super::rendered_rules::{RenderError, RenderedRules};
 use crate::homelab::Homelab;
 use crate::outcome::ToolRun;
+use crate::tools::Tools;
 
 /// Why promtool could not be asked about every file.
 #[derive(Debug, thiserror::Error)]
@@ -26,12 +27,12 @@ pub struct PromtoolChecks {
 
 /// Checks each of `homelab`'s rules files (rendered templates as Prometheus gets them).
 /// Blocking.
-pub fn check_each(homelab: &Homelab) -> Result<PromtoolChecks, EachError> {
+pub fn check_each(tools: &Tools, homelab: &Homelab) -> Result<PromtoolChecks, EachError> {
     let rendered = RenderedRules::of(homelab)?;
     let names = homelab.rules_files.iter().map(|f| f.path.clone());
     let checks = names
         .zip(&rendered.files)
-        .map(|(name, file)| Ok((name, check_rules(file)?)))
+        .map(|(name, file)| Ok((name, check_rules(tools, file)?)))
         .collect::<Result<Vec<_>, PromtoolError>>()?;
     Ok(PromtoolChecks { checks, rendered })
 }

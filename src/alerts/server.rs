@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use crate::retry::RetryPolicy;
-use crate::tools::{self, Tool, ToolError};
+use crate::tools::{self, Tool, ToolError, Tools};
 
 /// Why the server could not be started or asked.
 #[derive(Debug, thiserror::Error)]
@@ -297,8 +297,8 @@ pub fn http_get(
 impl PrometheusServer {
     /// Starts Prometheus loading `rules_files` together, evaluating every second, with no
     /// scrape jobs.
-    pub fn start(rules_files: &[PathBuf]) -> Result<Self, ServerError> {
-        let binary = tools::find(Tool::Prometheus)?.path;
+    pub fn start(tools: &Tools, rules_files: &[PathBuf]) -> Result<Self, ServerError> {
+        let binary = tools.find(Tool::Prometheus)?.path;
         let rules_files = rules_files
             .iter()
             .map(|file| {

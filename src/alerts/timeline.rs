@@ -22,7 +22,7 @@ use promql_parser::parser::Expr;
 
 use super::promtool::{InputSeries, PromqlExprTest, TestFile, TestGroup};
 use crate::outcome::{AlertState, AlertTimeline};
-use crate::tools::{self, Command, RunError, Tool};
+use crate::tools::{self, RunError, Tool, Tools};
 
 /// More evaluations than this would make a page nobody reads and a slow promtool run.
 const MAX_MINUTES: u64 = 24 * 60;
@@ -299,20 +299,24 @@ pub fn prepare(req: &TimelineRequest<'_>, dir: &Path) -> Result<PreparedTimeline
 }
 
 /// The alert's state at every minute from 0 to `req.at`, by its own `promtool test rules` run.
-pub fn alert_timeline(req: &TimelineRequest<'_>) -> Result<AlertTimeline, TimelineError> {
+pub fn alert_timeline(
+    tools: &Tools,
+    req: &TimelineRequest<'_>,
+) -> Result<AlertTimeline, TimelineError> {
     let scratch = tempfile::tempdir()?;
     let prepared = prepare(req, scratch.path())?;
-    let cmd = Command::tool(
-        Tool::Promtool,
-        [
-            "test".into(),
-            "rules".into(),
-            prepared.test_file().as_os_str().to_owned(),
-        ],
-    )
-    .map_err(RunError::from)?
-    .dir(scratch.path())
-    .timeout(Duration::from_secs(60));
+    let cmd = tools
+        .command(
+            Tool::Promtool,
+            [
+                "test".into(),
+                "rules".into(),
+                prepared.test_file().as_os_str().to_owned(),
+            ],
+        )
+        .map_err(RunError::from)?
+        .dir(scratch.path())
+        .timeout(Duration::from_secs(60));
     let out = tools::run(&cmd)?;
     prepared.read(&format!("{}\n{}", out.stdout, out.stderr))
 }
@@ -328,13 +332,16 @@ mod tests {
         let rules = dir.path().join("rules.yml");
         std::fs::write(&rules, RULES).unwrap();
         let series = [InputSeries::new("node_load15{instance=\"a\"}", values).unwrap()];
-        alert_timeline(&TimelineRequest {
-            rules_file: &rules,
-            alert: "HighLoad",
-            series: &series,
-            interval: Duration::from_secs(60),
-            at: Duration::from_secs(at_minutes * 60),
-        })
+        alert_timeline(
+            &Tools::new(),
+            &TimelineRequest {
+                rules_file: &rules,
+                alert: "HighLoad",
+                series: &series,
+                interval: Duration::from_secs(60),
+                at: Duration::from_secs(at_minutes * 60),
+            },
+        )
         .unwrap()
     }
 
@@ -368,13 +375,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let rules = dir.path().join("rules.yml");
         std::fs::write(&rules, RULES).unwrap();
-        let err = alert_timeline(&TimelineRequest {
-            rules_file: &rules,
-            alert: "LowLoad",
-            series: &[],
-            interval: Duration::from_secs(60),
-            at: Duration::from_secs(60),
-        })
+        let err = alert_timeline(
+            &Tools::new(),
+            &TimelineRequest {
+                rules_file: &rules,
+                alert: "LowLoad",
+                series: &[],
+                interval: Duration::from_secs(60),
+                at: Duration::from_secs(60),
+            },
+        )
         .unwrap_err();
         assert!(matches!(err, TimelineError::NoSuchAlert { alert, .. } if alert == "LowLoad"));
     }
@@ -456,16 +466,17 @@ mod tests {
             ),
         )
         .unwrap();
-        let cmd = Command::tool(
-            Tool::Promtool,
-            [
-                "test".into(),
-                "rules".into(),
-                other.into_os_string(),
-                prepared.test_file().as_os_str().to_owned(),
-            ],
-        )
-        .unwrap();
+        let cmd = Tools::new()
+            .command(
+                Tool::Promtool,
+                [
+                    "test".into(),
+                    "rules".into(),
+                    other.into_os_string(),
+                    prepared.test_file().as_os_str().to_owned(),
+                ],
+            )
+            .unwrap();
         let out = tools::run(&cmd).unwrap();
         let t = prepared
             .read(&format!("{}\n{}", out.stdout, out.stderr))

@@ -22,7 +22,7 @@ use crate::homelab::Homelab;
 use crate::homelab::copy::copy_repository;
 use crate::outcome::{AlertCase, AlertShows, CaseStatus, ToolCase, ToolRun, UnitTestCase};
 use crate::parallel::RunOnce;
-use crate::tools::{self, Command, Tool};
+use crate::tools::{self, Tool, Tools};
 
 const TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -151,7 +151,12 @@ pub struct UnitTestRun {
 }
 
 /// Runs the unit-test file `path` of the checkout at `root` (a copy: promtool runs there).
-pub fn run(root: &Path, homelab: &Homelab, path: &str) -> Result<UnitTestRun, PromtoolError> {
+pub fn run(
+    tools: &Tools,
+    root: &Path,
+    homelab: &Homelab,
+    path: &str,
+) -> Result<UnitTestRun, PromtoolError> {
     let file = read(root, path)?;
     let full = root.join(path);
     let dir = full.parent().unwrap_or(root);
@@ -160,7 +165,8 @@ pub fn run(root: &Path, homelab: &Homelab, path: &str) -> Result<UnitTestRun, Pr
         .map(|n| n.to_os_string())
         .unwrap_or_default();
     let out = tools::run(
-        &Command::tool(Tool::Promtool, ["test".into(), "rules".into(), name])?
+        &tools
+            .command(Tool::Promtool, ["test".into(), "rules".into(), name])?
             .dir(dir)
             .timeout(TIMEOUT),
     )?;
@@ -170,7 +176,7 @@ pub fn run(root: &Path, homelab: &Homelab, path: &str) -> Result<UnitTestRun, Pr
     } else {
         file.cases
             .iter()
-            .map(|case| case_passes(&file, dir, case))
+            .map(|case| case_passes(tools, &file, dir, case))
             .collect::<Result<_, _>>()?
     };
     let deployed = DeployedRules::read(homelab);
@@ -245,6 +251,7 @@ fn deployed_rules_file(
 /// Runs one alert case alone: the file with only that case's group, holding only that
 /// case, its `rule_files` made absolute (the file is written in a scratch directory).
 fn case_passes(
+    tools: &Tools,
     file: &UnitTestFile,
     dir: &Path,
     case: &AlertRuleTest,
@@ -283,21 +290,42 @@ fn case_passes(
         source,
     })?;
     let out = tools::run(
-        &Command::tool(
-            Tool::Promtool,
-            ["test".into(), "rules".into(), single.into_os_string()],
-        )?
-        .dir(dir)
-        .timeout(TIMEOUT),
+        &tools
+            .command(
+                Tool::Promtool,
+                ["test".into(), "rules".into(), single.into_os_string()],
+            )?
+            .dir(dir)
+            .timeout(TIMEOUT),
     )?;
     Ok(out.success())
 }
 
+/// What the promtool unit-test runs of one suite run share: the run of each file of the
+/// repository under test, and the suite run's tools (promtool is looked up there).
+#[derive(Debug)]
+pub struct UnitTestRuns {
+    runs: RunOnce<Result<UnitTestRun, String>>,
+    tools: Tools,
+}
+
+impl UnitTestRuns {
+    pub fn new(tools: Tools) -> UnitTestRuns {
+        UnitTestRuns {
+            runs: RunOnce::new(),
+            tools,
+        }
+    }
+}
+
 /// The runs of every unit-test file of the repository under test at `root`, computed once
-/// per process in a copy of it (the scenario that runs them and the coverage floor share
+/// per suite run in a copy of it (the scenario that runs them and the coverage floor share
 /// them); results in the homelab's order.
-pub fn shared_runs(root: &Path, homelab: &Homelab) -> Vec<Arc<Result<UnitTestRun, String>>> {
-    static RUNS: RunOnce<Result<UnitTestRun, String>> = RunOnce::new();
+pub fn shared_runs(
+    shared: &UnitTestRuns,
+    root: &Path,
+    homelab: &Homelab,
+) -> Vec<Arc<Result<UnitTestRun, String>>> {
     if homelab.promtool_test_files.is_empty() {
         return Vec::new();
     }
@@ -307,14 +335,14 @@ pub fn shared_runs(root: &Path, homelab: &Homelab) -> Vec<Arc<Result<UnitTestRun
         .promtool_test_files
         .iter()
         .map(|path| {
-            RUNS.get_or_run(root.join(path), || {
+            shared.runs.get_or_run(root.join(path), || {
                 let copy = copy
                     .get_or_init(|| {
                         copy_repository(root, None).map_err(|e| e.finding().to_string())
                     })
                     .as_ref()
                     .map_err(Clone::clone)?;
-                run(&copy.root, homelab, path).map_err(|e| e.to_string())
+                run(&shared.tools, &copy.root, homelab, path).map_err(|e| e.to_string())
             })
         })
         .collect()
@@ -371,10 +399,21 @@ mod tests {
         );
     }
 
+    /// The run of the homelab's unit-test file.
+    fn run_alerts_test(root: &Path, homelab: &Homelab) -> UnitTestRun {
+        run(
+            &Tools::new(),
+            root,
+            homelab,
+            "prometheus/tests/alerts.test.yml",
+        )
+        .unwrap()
+    }
+
     #[test]
     fn a_passing_file_gives_a_firing_and_a_quiet_case() {
         let (dir, homelab) = homelab(&tests("1m"));
-        let run = run(dir.path(), &homelab, "prometheus/tests/alerts.test.yml").unwrap();
+        let run = run_alerts_test(dir.path(), &homelab);
         assert!(run.passed, "{:?}", run.tool_run);
         assert_eq!(run.cases.len(), 2);
         assert!(run.cases.iter().all(|c| c.passed));
@@ -386,7 +425,7 @@ mod tests {
     fn in_a_failing_file_only_the_failing_case_does_not_count() {
         // At 5m HostDown fires, so "quiet at 5m" fails; "firing at 5m" still passes.
         let (dir, homelab) = homelab(&tests("5m"));
-        let run = run(dir.path(), &homelab, "prometheus/tests/alerts.test.yml").unwrap();
+        let run = run_alerts_test(dir.path(), &homelab);
         assert!(!run.passed);
         let verdicts: Vec<(AlertShows, bool)> =
             run.cases.iter().map(|c| (c.shows, c.passed)).collect();

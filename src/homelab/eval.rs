@@ -3,6 +3,10 @@
 //! string templates, and the functions that build paths and file contents (`fileset`,
 //! `file`, `templatefile`, `concat`, `join`, ...). Evaluation is hcl-rs's; a value that
 //! depends on anything else (a resource, a variable without default) is simply unknown.
+//!
+//! The directory relative paths resolve against is a thread-local that [`with_base`] sets
+//! around one evaluation and restores after: hcl-rs calls the functions below through plain
+//! `fn` pointers, which cannot carry it. It lives for one call on one thread, not for a run.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};

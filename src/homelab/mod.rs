@@ -25,6 +25,7 @@ pub mod services;
 mod shell_syntax;
 mod terraform_dirs;
 mod textfile_writes;
+mod walk;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,57 +1,21 @@
 //! The homelab's own promtool unit-test files: every `*.yml` / `*.yaml` anywhere in the
 //! repository whose top level has both `rule_files:` and `tests:` (what `promtool test
-//! rules` reads), vendored code and the suite's own output left out as for BATS files
-//! (dot directories, `node_modules`, `bats-*`, submodules, and the root's `target`,
-//! `reports`, `.git`).
+//! rules` reads), vendored code and the suite's own output left out as [`super::walk`] says
+//! (hidden directories, `node_modules`, `bats-*`, submodules, and the root's `target` and
+//! `reports`). Links are left out unchecked (a linked file counts only where it really is).
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::copy::SKIPPED;
 use super::error::DiscoveryError;
 use super::glob::Glob;
 use super::repo_fs::{RepoFs, normalize};
+use super::walk::{FileLinks, files_under};
 
 /// Every promtool unit-test file, relative to the root, sorted.
 pub(crate) fn promtool_test_files(fs: &RepoFs) -> Result<Vec<String>, DiscoveryError> {
-    let mut found = BTreeSet::new();
-    let submodules = super::bats_files::submodules(fs.root());
-    walk(fs, fs.root(), &submodules, &mut found)?;
-    Ok(found.into_iter().collect())
-}
-
-fn walk(
-    fs: &RepoFs,
-    dir: &Path,
-    submodules: &BTreeSet<String>,
-    found: &mut BTreeSet<String>,
-) -> Result<(), DiscoveryError> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(());
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        let relative = fs.relative(&entry.path());
-        if super::bats_files::is_vendored_name(&name)
-            || submodules.contains(&relative)
-            || (dir == fs.root() && SKIPPED.contains(&name.as_str()))
-        {
-            continue;
-        }
-        // A linked directory is not walked: its files are found where they really are.
-        if kind.is_dir() {
-            walk(fs, &entry.path(), submodules, found)?;
-        } else if kind.is_file()
-            && (name.ends_with(".yml") || name.ends_with(".yaml"))
-            && is_promtool_test(&entry.path())
-        {
-            found.insert(relative);
-        }
-    }
-    Ok(())
+    files_under(fs, fs.root(), FileLinks::Ignored, |name, path| {
+        (name.ends_with(".yml") || name.ends_with(".yaml")) && is_promtool_test(path)
+    })
 }
 
 /// Whether the file is YAML with top-level `rule_files` and `tests`. The text is looked at

@@ -19,7 +19,7 @@ use crate::outcome::{BashExecution, CaseStatus, TestExecution, ToolCase, ToolRun
 use crate::parallel::{JobSlots, RunOnce};
 use crate::shell::bash_trace::{self, TraceSetup};
 use crate::spec_root::SpecRoot;
-use crate::tools::{self, Command, Tool};
+use crate::tools::{self, Tool, Tools};
 
 /// Finding ids of a BATS run.
 pub mod ids {
@@ -314,14 +314,14 @@ impl BatsError {
 }
 
 /// Runs `bats --tap --timing FILE` (FILE relative to the repository under test) from the
-/// root of a copy of the repository.
-pub fn run_file(root: &SpecRoot, file: &str) -> Result<BatsRun, BatsError> {
-    run_path(root.path(), Path::new(file))
+/// root of a copy of the repository, with the bats `tools` find.
+pub fn run_file(tools: &Tools, root: &SpecRoot, file: &str) -> Result<BatsRun, BatsError> {
+    run_path(tools, root.path(), Path::new(file))
 }
 
 /// Runs one BATS file (relative to `root`) from the root of its own copy of `root`; a file
 /// bash cannot parse is a [`BatsError::Parse`] naming the line and bash's reason.
-pub fn run_path(root: &Path, file: &Path) -> Result<BatsRun, BatsError> {
+pub fn run_path(tools: &Tools, root: &Path, file: &Path) -> Result<BatsRun, BatsError> {
     let name = file.display().to_string();
     if !root.join(file).is_file() {
         return Err(BatsError::Missing { file: name });
@@ -339,15 +339,16 @@ pub fn run_path(root: &Path, file: &Path) -> Result<BatsRun, BatsError> {
         .map_err(|e| run_error(format!("cannot create {}: {e}", tmp.display())))?;
     let trace = TraceSetup::create(copy.scratch())
         .map_err(|e| run_error(format!("cannot prepare the bash trace: {e}")))?;
-    let mut command = Command::tool(
-        Tool::Bats,
-        [Path::new("--tap"), Path::new("--timing"), file],
-    )
-    .map_err(|e| run_error(e.to_string()))?
-    .dir(&copy.root)
-    .env("TMPDIR", &tmp)
-    .env("BATS_TMPDIR", &tmp)
-    .timeout(TIMEOUT);
+    let mut command = tools
+        .command(
+            Tool::Bats,
+            [Path::new("--tap"), Path::new("--timing"), file],
+        )
+        .map_err(|e| run_error(e.to_string()))?
+        .dir(&copy.root)
+        .env("TMPDIR", &tmp)
+        .env("BATS_TMPDIR", &tmp)
+        .timeout(TIMEOUT);
     for (name, value) in trace.environment() {
         command = command.env(name, value);
     }
@@ -434,19 +435,22 @@ fn explain_failures(run: &BatsRun, copy: &RepositoryCopy) -> Vec<Finding> {
 }
 
 /// What the BATS runs of one suite run share: a job pool of their own (a BATS file never
-/// waits for a Terraform slot) and the run of each file of the repository under test.
+/// waits for a Terraform slot), the run of each file of the repository under test, and the
+/// suite run's tools (bats is looked up there).
 #[derive(Debug)]
 pub struct BatsRuns {
     slots: JobSlots,
     runs: RunOnce<Result<BatsRun, BatsError>>,
+    tools: Tools,
 }
 
 impl BatsRuns {
-    /// At most `jobs` BATS files at once.
-    pub fn new(jobs: usize) -> BatsRuns {
+    /// At most `jobs` BATS files at once, with the bats `tools` find.
+    pub fn new(jobs: usize, tools: Tools) -> BatsRuns {
         BatsRuns {
             slots: JobSlots::new("bats", jobs),
             runs: RunOnce::new(),
+            tools,
         }
     }
 }
@@ -462,26 +466,26 @@ pub fn run_files<P: AsRef<Path> + Sync>(
         files,
         |file| {
             let _slot = shared.slots.acquire();
-            run_path(root, file.as_ref())
+            run_path(&shared.tools, root, file.as_ref())
         },
         |file| Err(panicked(file.as_ref())),
     )
 }
 
-/// The run of a BATS file of the repository under test, computed once per process: the
+/// The run of a BATS file of the repository under test, computed once per suite run: the
 /// scenario that runs every BATS file and the scenarios about one file share it. Each
 /// scenario that uses it reports its [`BatsRun::tool_run`]; the report writer keeps one
 /// copy of each run.
 pub fn shared_run(shared: &BatsRuns, root: &Path, file: &Path) -> Arc<Result<BatsRun, BatsError>> {
     shared.runs.get_or_run(root.join(file), || {
         let _slot = shared.slots.acquire();
-        run_path(root, file)
+        run_path(&shared.tools, root, file)
     })
 }
 
 /// Runs `files` of a checkout at `root` in parallel, results in the given order. A file
 /// `unchanged` says is the same as in the repository under test (`spec_root`) gives that
-/// repository's run, computed once per process ([`shared_run`]); the others run afresh.
+/// repository's run, computed once per suite run ([`shared_run`]); the others run afresh.
 pub fn run_files_sharing(
     shared: &BatsRuns,
     root: &Path,
@@ -496,7 +500,7 @@ pub fn run_files_sharing(
                 (*shared_run(shared, spec_root, Path::new(file))).clone()
             } else {
                 let _slot = shared.slots.acquire();
-                run_path(root, Path::new(file))
+                run_path(&shared.tools, root, Path::new(file))
             }
         },
         |file| Err(panicked(Path::new(file))),
@@ -627,7 +631,7 @@ mod tests {
             "quoted.bats",
             "none.bats",
         ];
-        let results = run_files(&BatsRuns::new(2), dir.path(), &files);
+        let results = run_files(&BatsRuns::new(2, Tools::new()), dir.path(), &files);
         let pass = results[0].as_ref().unwrap();
         assert!(pass.findings().is_empty(), "{:?}", pass.findings());
         let fail = results[1].as_ref().unwrap();
@@ -660,7 +664,12 @@ mod tests {
             "tests/tooling/root.bats",
             "@test \"names its script from the root and writes a relative file\" {\n  [ -f scripts/greet.sh ]\n  echo x > written.txt\n  [ \"$TMPDIR\" = \"$BATS_TMPDIR\" ]\n  [ \"$TMPDIR\" = \"${PWD%/repo}/tmp\" ]\n}\n",
         );
-        let run = run_path(dir.path(), Path::new("tests/tooling/root.bats")).unwrap();
+        let run = run_path(
+            &Tools::new(),
+            dir.path(),
+            Path::new("tests/tooling/root.bats"),
+        )
+        .unwrap();
         assert!(run.findings().is_empty(), "{:?}", run.findings());
         assert!(!dir.path().join("written.txt").exists());
     }
@@ -671,7 +680,7 @@ mod tests {
             "abs.bats",
             "@test \"reads its author's helper\" {\n  source /home/nobody-homelab-spec/helpers.bash\n}\n\n@test \"names existing absolute paths and fails for another reason\" {\n  echo \"/etc/hostname /usr\"\n  false\n}\n\n@test \"passes with a missing absolute path in its output\" {\n  echo /nonexistent/file\n}\n",
         )]);
-        let run = run_path(dir.path(), Path::new("abs.bats")).unwrap();
+        let run = run_path(&Tools::new(), dir.path(), Path::new("abs.bats")).unwrap();
         let mut found = crate::finding::ids_and_subjects(&run.findings());
         found.sort();
         pretty_assertions::assert_eq!(

@@ -1,7 +1,8 @@
 //! What every Terraform run of one suite run shares: the settings it runs with, its job
-//! slots, the offline providers installed for it, one copy of the repository under test and
-//! each module's outcome. Built once by the test runner (in [`crate::suite::Suite`]) and
-//! handed to every [`super::TestRunner`]; nothing here is process-wide.
+//! slots, the terraform it found, the offline providers installed for it, one copy of the
+//! repository under test and each module's outcome. Built once by the test runner (in
+//! [`crate::suite::Suite`]) and handed to every [`super::TestRunner`]; nothing here is
+//! process-wide.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use super::runner::ModuleOutcome;
 use crate::homelab::copy::SharedCopy;
 use crate::parallel::{JobSlots, RunOnce};
 use crate::settings::{ProviderSource, Settings};
+use crate::tools::Tools;
 
 /// The installations of the offline providers still in use, one per selection of releases.
 type Installed = BTreeMap<Vec<(String, String)>, Weak<OfflineProviders>>;
@@ -33,10 +35,12 @@ pub struct RunnerContext {
     installed: Mutex<Installed>,
     pub(crate) outcomes: RunOnce<Result<ModuleOutcome, TerraformError>>,
     pub(crate) copy: SharedCopy,
+    /// The suite run's tools (terraform is looked up there).
+    pub(crate) tools: Tools,
 }
 
 impl RunnerContext {
-    pub fn new(settings: &Settings) -> Arc<RunnerContext> {
+    pub fn new(settings: &Settings, tools: Tools) -> Arc<RunnerContext> {
         Arc::new(RunnerContext {
             root: settings.root.path().to_path_buf(),
             providers: settings.tf_providers,
@@ -46,6 +50,7 @@ impl RunnerContext {
             installed: Mutex::new(BTreeMap::new()),
             outcomes: RunOnce::new(),
             copy: SharedCopy::default(),
+            tools,
         })
     }
 

@@ -85,6 +85,9 @@ pub struct RunOutcome {
     /// The test file, relative to the module (`tests/regression.tftest.hcl`).
     pub file: String,
     pub run: String,
+    /// The line of its `run` block in the test file, when the file could be read: where a
+    /// suppression comment for its finding goes.
+    pub line: Option<usize>,
     pub status: RunStatus,
     /// Terraform's message when the run did not pass.
     pub message: Option<String>,
@@ -122,21 +125,28 @@ impl ModuleOutcome {
 
     /// One finding per problem: validate, test, and every run that did not pass.
     pub fn findings(&self) -> Vec<Finding> {
+        self.findings_at(&self.path)
+    }
+
+    /// [`ModuleOutcome::findings`], their files named from `path`, the module's directory
+    /// relative to another root: a scenario's copy of the repository, where its suppression
+    /// comments are.
+    pub fn findings_at(&self, path: &str) -> Vec<Finding> {
         let mut findings = Vec::new();
         if let Some(error) = &self.validate_error {
             findings.push(
-                Finding::new(ids::VALIDATE, &self.path, "terraform validate failed")
+                Finding::new(ids::VALIDATE, path, "terraform validate failed")
                     .about(&self.module)
                     .found(error.trim()),
             );
         }
         findings.extend(self.errors.iter().map(|e| {
-            Finding::new(ids::TEST, &self.path, "terraform test failed")
+            Finding::new(ids::TEST, path, "terraform test failed")
                 .about(&self.module)
                 .found(e.trim())
         }));
         for run in self.runs.iter().filter(|r| r.status != RunStatus::Passed) {
-            findings.push(run_finding(&self.path, run));
+            findings.push(run_finding(path, run));
         }
         findings
     }
@@ -245,7 +255,18 @@ fn run_finding(module_path: &str, run: &RunOutcome) -> Finding {
         format!("{module_path}/{}", run.file),
         format!("run \"{}\" {what}:\n{}", run.run, indent(message)),
     )
+    .at(run.line)
     .about(&run.run)
+}
+
+/// The line of the `run` block `run` in the test file `file` of the module at `dir`.
+fn run_line(dir: &Path, file: &str, run: &str) -> Option<usize> {
+    TestFile::read(dir, Path::new(file))
+        .ok()?
+        .runs
+        .into_iter()
+        .find(|r| r.name == run)
+        .map(|r| r.line)
 }
 
 fn indent(text: &str) -> String {
@@ -292,10 +313,10 @@ pub struct TestRunner {
 }
 
 impl TestRunner {
-    /// terraform from PATH (checked by `tools::find`), providers and timeout from the
-    /// suite run's settings in `context`.
+    /// terraform from PATH (found through the suite run's tools), providers and timeout from
+    /// the suite run's settings in `context`.
     pub fn new(context: &Arc<RunnerContext>) -> Result<TestRunner, TerraformError> {
-        let terraform = tools::find(Tool::Terraform)?;
+        let terraform = context.tools.find(Tool::Terraform)?;
         Ok(TestRunner::with_terraform(context, terraform.path))
     }
 
@@ -434,6 +455,7 @@ impl TestRunner {
         match std::fs::read_to_string(&junit_path) {
             Ok(xml) => match junit::parse(&xml) {
                 Ok(cases) => runs.extend(cases.into_iter().map(|case| RunOutcome {
+                    line: run_line(dir, &case.file, &case.run),
                     status: if case.failure.is_some() {
                         RunStatus::Failed
                     } else if case.skipped {
@@ -586,7 +608,7 @@ impl TestRequest {
 }
 
 /// Tests `modules` as `request` asks, in parallel, results in the given order. The
-/// repository's own modules, tested as they are, run once per process and are shared by
+/// repository's own modules, tested as they are, run once per suite run and are shared by
 /// every scenario that asks for them ([`shared_outcome`]); a copy, a filter, a timeout or
 /// another terraform runs afresh.
 pub fn test_modules(
@@ -652,7 +674,7 @@ pub fn test_modules_in_scratch(
     }
 }
 
-/// The outcome of a module of the repository under test, computed once per process: the
+/// The outcome of a module of the repository under test, computed once per suite run: the
 /// per-module scenarios and the all-modules scenario share it. Each scenario that uses it
 /// reports its [`ModuleOutcome::tool_run`]; the report writer keeps one copy of each run.
 pub fn shared_outcome(context: &Arc<RunnerContext>, module: &Module) -> SharedOutcome {
@@ -676,6 +698,7 @@ mod tests {
         RunOutcome {
             file: file.into(),
             run: name.into(),
+            line: None,
             status,
             message: message.map(str::to_string),
             time: Duration::from_millis(10),

@@ -39,18 +39,23 @@ pub fn validates(outcome: &ModuleOutcome) -> Verdict {
     }
 }
 
-/// The regression file has runs, and they (and the test as a whole) passed.
-pub fn regression_runs_pass(outcome: &ModuleOutcome) -> Verdict {
-    let runs: Vec<_> = outcome.runs_in(REGRESSION_FILE).collect();
-    if runs.is_empty() {
+/// The regression file has runs; `Ok` with what fails them (their runs' findings and the
+/// test's own errors, named from `path`: the module's directory in the scenario's
+/// repository), for the scenario to judge through its suppressions: empty when they passed.
+pub fn regression_findings(outcome: &ModuleOutcome, path: &str) -> Result<Vec<Finding>, String> {
+    if outcome.runs_in(REGRESSION_FILE).next().is_none() {
         return Err(format!(
             "module {}: no run of {REGRESSION_FILE} was reported by terraform test\n{}",
             outcome.module,
             findings_of(outcome)
         ));
     }
-    let passed = runs.iter().all(|r| r.status == RunStatus::Passed);
-    verdict(passed && outcome.errors.is_empty(), || findings_of(outcome))
+    let regression = format!("/{REGRESSION_FILE}");
+    Ok(outcome
+        .findings_at(path)
+        .into_iter()
+        .filter(|f| f.id == ids::TEST || f.file.ends_with(&regression))
+        .collect())
 }
 
 /// The module has runs besides its regression file's, and everything passed.
@@ -380,6 +385,7 @@ mod tests {
         let run = |(name, status): &(&str, RunStatus)| RunOutcome {
             file: REGRESSION_FILE.into(),
             run: name.to_string(),
+            line: None,
             status: *status,
             message: None,
             time: Duration::ZERO,
@@ -412,12 +418,10 @@ mod tests {
 
     #[test]
     fn regression_runs_must_exist_and_pass() {
-        assert_eq!(
-            regression_runs_pass(&outcome(&[("a", RunStatus::Passed)])),
-            Ok(())
-        );
-        assert!(regression_runs_pass(&outcome(&[])).is_err());
-        assert!(regression_runs_pass(&outcome(&[("a", RunStatus::Failed)])).is_err());
+        let findings = |runs: &[(&str, RunStatus)]| regression_findings(&outcome(runs), "m");
+        assert_eq!(findings(&[("a", RunStatus::Passed)]), Ok(Vec::new()));
+        assert!(findings(&[]).is_err());
+        assert_eq!(findings(&[("a", RunStatus::Failed)]).unwrap().len(), 1);
         assert!(regression_runs_at_least(&outcome(&[("a", RunStatus::Passed)]), 2).is_err());
     }
 }

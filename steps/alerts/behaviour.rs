@@ -52,7 +52,11 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
         expectations,
     };
     let root = world.layout.homelab()?.root.clone();
-    let decided = blocking("the promtool run", move || decide(&root, &file, case)).await?;
+    let tools = world.suite.tools.clone();
+    let decided = blocking("the promtool run", move || {
+        decide(&tools, &root, &file, case)
+    })
+    .await?;
     let decided = decided.or_fail()?;
     world
         .outcomes

@@ -28,9 +28,12 @@ fn unit_test_files(world: &mut World) -> Result<(), String> {
 async fn unit_test_runs(world: &mut World) -> Result<Vec<UnitTestRun>, String> {
     let homelab = world.layout.homelab()?.clone();
     let root = world.root().to_path_buf();
-    let runs = tokio::task::spawn_blocking(move || unit_tests::shared_runs(&root, &homelab))
-        .await
-        .map_err(|e| format!("the promtool runs did not finish: {e}"))?;
+    let suite = world.suite.clone();
+    let runs = tokio::task::spawn_blocking(move || {
+        unit_tests::shared_runs(&suite.unit_tests, &root, &homelab)
+    })
+    .await
+    .map_err(|e| format!("the promtool runs did not finish: {e}"))?;
     runs.iter().map(|run| (**run).clone()).collect()
 }
 

@@ -125,8 +125,14 @@ async fn a_server_with_every_file(world: &mut World) -> Result<(), String> {
     let key = vec![load_key(&homelab)];
     world.shard_share(RunKind::PrometheusLoad, key, String::clone)?;
     // Which engine checks the rules, next to the Prometheus the homelab deploys.
-    say!("{}", EngineVersions::of(&homelab).header());
-    let served = blocking("starting prometheus", move || serve_deployed(&homelab));
+    say!(
+        "{}",
+        EngineVersions::of(&world.suite.tools, &homelab).header()
+    );
+    let tools = world.suite.tools.clone();
+    let served = blocking("starting prometheus", move || {
+        serve_deployed(&tools, &homelab)
+    });
     let served = served.await?.or_fail()?;
     world.alerts.rendered = Some(served.rendered);
     world.alerts.server = Some(served.server);
@@ -149,8 +155,9 @@ async fn promtool_checks_every_file(world: &mut World) -> Result<(), String> {
     // This shard's share of the files (`SPEC_SHARD`); the rest is another shard's.
     let files = std::mem::take(&mut homelab.rules_files);
     homelab.rules_files = world.shard_share(RunKind::PromtoolCheck, files, |f| f.path.clone())?;
-    let engine = EngineVersions::of(&homelab);
-    let checked = blocking("promtool", move || check_each(&homelab));
+    let engine = EngineVersions::of(&world.suite.tools, &homelab);
+    let tools = world.suite.tools.clone();
+    let checked = blocking("promtool", move || check_each(&tools, &homelab));
     let checked = checked.await?.or_fail()?;
     say!("{}", engine.header());
     for run in checked.tool_runs(&engine) {

@@ -43,7 +43,8 @@ async fn promtool_checks(world: &mut World) -> Result<(), String> {
         .alerts
         .shard_key(world.workspace().broken_copy().is_some());
     world.shard_share(RunKind::PromtoolCheck, vec![key], String::clone)?;
-    let outcome = blocking("promtool", move || promtool::check_rules(&path)).await?;
+    let tools = world.suite.tools.clone();
+    let outcome = blocking("promtool", move || promtool::check_rules(&tools, &path)).await?;
     // On a broken copy, promtool refusing it is what the scenario expects.
     let outcome = outcome.or_fail()?;
     let run = outcome.tool_run(&world.alerts.display_name);

@@ -8,6 +8,8 @@ mod init;
 mod runs;
 mod verdicts;
 
+use std::path::Path;
+
 use cucumber::given;
 use homelab_spec::finding::Finding;
 use homelab_spec::outcome::BrokenCopy;
@@ -79,6 +81,12 @@ impl TerraformState {
     /// The outcome of a run that must have happened.
     pub(super) fn ran(&self) -> Result<&ModuleOutcome, String> {
         self.outcome()?.as_ref().map_err(|e| e.to_string())
+    }
+
+    /// The module's directory relative to the scenario's repository `root` (a copy's own
+    /// path): its findings named so are where its suppression comments are.
+    pub(super) fn module_path(&self, root: &Path) -> Result<String, String> {
+        Ok(self.module()?.path_in_repo(root))
     }
 }
 

@@ -46,12 +46,10 @@ fn module_share(world: &World) -> Result<Vec<Module>, NotApplicable> {
         return Ok(modules);
     }
     let root = world.root().to_path_buf();
-    shard::share(
-        world.suite.settings.shard,
-        RunKind::TerraformModule,
-        modules,
-        |m| m.path_in_repo(&root),
-    )
+    world
+        .suite
+        .shard_runs
+        .share(RunKind::TerraformModule, modules, |m| m.path_in_repo(&root))
 }
 
 /// Hands every run this scenario made to the report: the module's JUnit suite and its
@@ -173,13 +171,13 @@ fn environment_share(world: &mut World) -> Result<Option<Vec<TerraformDir>>, Str
         .filter(|e| e.has_tests())
         .cloned()
         .collect();
-    Ok(shard::share(
-        world.suite.settings.shard,
-        RunKind::TerraformEnvironment,
-        environments,
-        |e| e.dir.clone(),
-    )
-    .ok())
+    Ok(world
+        .suite
+        .shard_runs
+        .share(RunKind::TerraformEnvironment, environments, |e| {
+            e.dir.clone()
+        })
+        .ok())
 }
 
 /// Runs `terraform test` in each of `environments` (each on a copy that keeps its relative

@@ -14,6 +14,7 @@ use homelab_spec::outcome::Outcome;
 use homelab_spec::report::living_doc::{
     Criterion, FailedStep, FeatureReport, RuleReport, RunReport, ScenarioReport, Status,
 };
+use homelab_spec::tools::Tools;
 
 /// A scenario's place: its feature file and line (an outline's example has its own line).
 type Key = (String, usize);
@@ -75,12 +76,12 @@ impl LivingDoc {
     }
 
     /// The run as collected so far.
-    pub fn report(&self, repository: &Path) -> RunReport {
+    pub fn report(&self, repository: &Path, tools: &Tools) -> RunReport {
         let mut report = RunReport::new(repository);
         // The engine that checked the rules, next to the Prometheus the homelab deploys.
         report.engine = homelab_spec::homelab::Homelab::discover(repository)
             .ok()
-            .map(|h| homelab_spec::alerts::engine_version::EngineVersions::of(&h).header());
+            .map(|h| homelab_spec::alerts::engine_version::EngineVersions::of(tools, &h).header());
         report.started = self.started;
         report.duration = self.clock.elapsed();
         self.with(|c| {

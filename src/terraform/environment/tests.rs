@@ -5,6 +5,7 @@
 
 use crate::settings::Settings;
 use crate::terraform::RunnerContext;
+use crate::tools::Tools;
 use std::path::Path;
 
 use super::*;
@@ -95,8 +96,11 @@ fn homelab(expected_name: &str) -> tempfile::TempDir {
 
 #[test]
 fn terraform_tests_an_environment_that_calls_a_module() {
-    let runner = TestRunner::new(&RunnerContext::new(&Settings::from_env().unwrap()))
-        .expect("terraform and the offline providers");
+    let runner = TestRunner::new(&RunnerContext::new(
+        &Settings::from_env().unwrap(),
+        Tools::new(),
+    ))
+    .expect("terraform and the offline providers");
     let passing = homelab("web01");
     let failing = homelab("db01");
     let environments: Vec<_> = [&passing, &failing]
@@ -127,8 +131,11 @@ fn terraform_tests_an_environment_that_calls_a_module() {
 
 #[test]
 fn terraform_writes_only_under_its_data_dir() {
-    let runner = TestRunner::new(&RunnerContext::new(&Settings::from_env().unwrap()))
-        .expect("terraform and the offline providers");
+    let runner = TestRunner::new(&RunnerContext::new(
+        &Settings::from_env().unwrap(),
+        Tools::new(),
+    ))
+    .expect("terraform and the offline providers");
     let dir = homelab("web01");
     let copy = crate::homelab::copy::copy_repository(dir.path(), None).unwrap();
     let before = copy.snapshot().unwrap();
