@@ -33,7 +33,7 @@ impl Limit {
     /// Generous for a homelab repository (this one: about 260 files, 3 MB without `.git`
     /// and `target`), small enough that a `SPEC_ROOT` pointing at `/`, a home directory or
     /// `/tmp` stops within a second or two.
-    pub const REPOSITORY: Limit = Limit {
+    pub(crate) const REPOSITORY: Limit = Limit {
         files: 20_000,
         bytes: 500 * 1024 * 1024,
     };
@@ -50,7 +50,7 @@ pub(crate) struct Rules<'a> {
     /// Leaves out every entry whose path relative to the source it names.
     pub skip: &'a dyn Fn(&Path) -> bool,
     /// Directories (absolute) the copy never enters, wherever they appear below the source.
-    pub never_enter: Vec<PathBuf>,
+    pub(crate) never_enter: Vec<PathBuf>,
     pub limit: Limit,
 }
 

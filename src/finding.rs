@@ -176,12 +176,12 @@ impl Finding {
         self
     }
 
-    pub fn is_suppressed(&self) -> bool {
+    pub(crate) fn is_suppressed(&self) -> bool {
         self.suppressed.is_some()
     }
 
     /// Whether this finding fails its scenario: neither a note nor suppressed.
-    pub fn is_failure(&self) -> bool {
+    pub(crate) fn is_failure(&self) -> bool {
         !self.is_note() && !self.is_suppressed()
     }
 
@@ -269,11 +269,11 @@ pub enum Depth {
 
 /// One check: the id its findings carry and what it is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Check {
+pub(crate) struct Check {
     /// `area/what`, lower case with dashes.
     pub id: &'static str,
     /// The part of `id` before the slash.
-    pub area: &'static str,
+    pub(crate) area: &'static str,
     pub depth: Depth,
     /// One line: what the check catches.
     pub summary: &'static str,

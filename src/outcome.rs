@@ -115,7 +115,7 @@ pub struct ExecutedLine {
 
 impl TestExecution {
     /// Whether it executed a line of `function` (defined in `file`).
-    pub fn ran_function(&self, file: &str, function: &str) -> bool {
+    pub(crate) fn ran_function(&self, file: &str, function: &str) -> bool {
         self.executed
             .iter()
             .any(|e| e.file == file && e.function.as_deref() == Some(function))
@@ -167,7 +167,7 @@ pub struct BrokenCopy {
 impl CheckedFindings {
     /// The notes of this check as a tool run, one skipped case per note, so that
     /// `junit.xml` lists what was not checked next to what was (`None` without notes).
-    pub fn notes_run(&self) -> Option<ToolRun> {
+    pub(crate) fn notes_run(&self) -> Option<ToolRun> {
         let cases: Vec<ToolCase> = self
             .findings
             .iter()
@@ -233,7 +233,7 @@ pub struct AlertTimeline {
     /// `(series, values)` in promtool's notation, as the scenario's table gave them.
     pub series: Vec<(String, String)>,
     /// The constant the expression compares against, when it has one.
-    pub threshold: Option<f64>,
+    pub(crate) threshold: Option<f64>,
     pub for_duration: Option<Duration>,
     /// The scenario's "when": the evaluation time it asks about.
     pub at: Duration,

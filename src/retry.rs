@@ -329,7 +329,7 @@ pub(crate) struct NotReady {
     pub what: String,
     pub attempts: u32,
     pub waited: Duration,
-    pub last_error: String,
+    pub(crate) last_error: String,
 }
 
 /// Waits between attempts. Injected so that tests run in virtual time.
@@ -350,7 +350,7 @@ impl Sleeper for ThreadSleeper {
 /// Virtual time: records each requested wait and returns at once.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct VirtualClock {
-    pub slept: Vec<Duration>,
+    pub(crate) slept: Vec<Duration>,
 }
 
 impl Sleeper for VirtualClock {

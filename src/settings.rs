@@ -31,22 +31,22 @@ pub const SPEC_REPORTS: Variable = Variable {
     default: "reports/ in the crate root",
     accepted: "a directory the reports can be written to",
 };
-pub const SPEC_TF_PROVIDERS: Variable = Variable {
+pub(crate) const SPEC_TF_PROVIDERS: Variable = Variable {
     name: "SPEC_TF_PROVIDERS",
     default: "offline",
     accepted: "\"offline\" (bundled schema-only providers, no network) or \"registry\" (real providers through terraform init)",
 };
-pub const SPEC_OFFLINE_PROVIDER: Variable = Variable {
+pub(crate) const SPEC_OFFLINE_PROVIDER: Variable = Variable {
     name: "SPEC_OFFLINE_PROVIDER",
     default: "the newest target/{release,debug}/tf-offline-provider",
     accepted: "the path of an existing tf-offline-provider binary",
 };
-pub const SPEC_TF_TIMEOUT: Variable = Variable {
+pub(crate) const SPEC_TF_TIMEOUT: Variable = Variable {
     name: "SPEC_TF_TIMEOUT",
     default: "300",
     accepted: "a whole number of seconds above 0",
 };
-pub const SPEC_TF_JOBS: Variable = Variable {
+pub(crate) const SPEC_TF_JOBS: Variable = Variable {
     name: "SPEC_TF_JOBS",
     default: "2 x CPUs",
     accepted: "a whole number above 0",
@@ -105,8 +105,8 @@ pub struct Settings {
     pub tf_providers: ProviderSource,
     /// `SPEC_OFFLINE_PROVIDER` when set; else the newest build is looked up.
     pub offline_provider: Option<PathBuf>,
-    pub tf_timeout: Duration,
-    pub tf_jobs: usize,
+    pub(crate) tf_timeout: Duration,
+    pub(crate) tf_jobs: usize,
     /// `SPEC_SHARD`: which share of the external runs this run makes.
     pub shard: Shard,
     /// `SPEC_VERBOSE=1`: each step's diagnostics go to stderr as well as to the reports.
@@ -124,7 +124,7 @@ impl Settings {
 
     /// Reads the variables through `lookup` (tests pass a map); `crate_root` is the default
     /// repository under test and holds the default reports directory.
-    pub fn from_lookup(
+    pub(crate) fn from_lookup(
         lookup: impl Fn(&str) -> Option<OsString>,
         crate_root: &Path,
     ) -> Result<Settings, SettingsError> {

@@ -32,7 +32,7 @@ pub struct Shard {
 
 impl Shard {
     /// The whole run: one shard of one.
-    pub const ALL: Shard = Shard { index: 1, count: 1 };
+    pub(crate) const ALL: Shard = Shard { index: 1, count: 1 };
 
     /// `K/N` with 1 <= K <= N, as `SPEC_SHARD` writes it (spaces around the numbers are
     /// allowed); `None` otherwise.
@@ -179,7 +179,7 @@ pub struct ShardRecord {
 }
 
 /// The file name of [`ShardRecord`] in a reports directory.
-pub const RECORD_FILE: &str = "shard.json";
+pub(crate) const RECORD_FILE: &str = "shard.json";
 
 /// The line an empty shard prints instead of failing as a filter that selects nothing.
 pub fn empty_shard_message(shard: Shard) -> String {

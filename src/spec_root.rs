@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 /// The environment variable that points the suite at another checkout.
-pub const ENV_VAR: &str = "SPEC_ROOT";
+pub(crate) const ENV_VAR: &str = "SPEC_ROOT";
 
 /// Why `SPEC_ROOT` cannot be the repository under test.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -22,12 +22,12 @@ use crate::finding::{Check, Depth};
 use crate::finding::{Finding, FindingId, Suppressed};
 use crate::outcome::{BrokenCopy, CaseStatus, CheckedFindings, Outcome};
 
-pub const NO_REASON: FindingId = FindingId::new("suppression/no-reason");
-pub const UNKNOWN_CHECK: FindingId = FindingId::new("suppression/unknown-check");
-pub const UNUSED: FindingId = FindingId::new("suppression/unused");
-pub const PLAN_CRITERION: FindingId = FindingId::new("suppression/plan-criterion");
+pub(crate) const NO_REASON: FindingId = FindingId::new("suppression/no-reason");
+pub(crate) const UNKNOWN_CHECK: FindingId = FindingId::new("suppression/unknown-check");
+pub(crate) const UNUSED: FindingId = FindingId::new("suppression/unused");
+pub(crate) const PLAN_CRITERION: FindingId = FindingId::new("suppression/plan-criterion");
 
-pub const CHECKS: &[Check] = &[
+pub(crate) const CHECKS: &[Check] = &[
     Check::new(
         "suppression",
         NO_REASON,
@@ -70,7 +70,7 @@ pub enum SuppressionError {
 
 /// How a kind of file writes a comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommentSyntax {
+pub(crate) enum CommentSyntax {
     /// `#`: YAML, Bash, BATS.
     Hash,
     /// `#` or `//`: HCL (Terraform and its test files).
@@ -79,7 +79,7 @@ pub enum CommentSyntax {
 
 impl CommentSyntax {
     /// The syntax of the files a suppression can be written in, by name; `None` for others.
-    pub fn of(path: &Path) -> Option<CommentSyntax> {
+    pub(crate) fn of(path: &Path) -> Option<CommentSyntax> {
         let name = path.file_name()?.to_str()?;
         let ends = |suffixes: &[&str]| suffixes.iter().any(|s| name.ends_with(s));
         if ends(&[
@@ -116,7 +116,7 @@ pub struct Comment {
 
 /// The suppression comment on one line of a file, if the line holds one (alone or after
 /// code).
-pub fn parse_line(text: &str, syntax: CommentSyntax) -> Option<Comment> {
+pub(crate) fn parse_line(text: &str, syntax: CommentSyntax) -> Option<Comment> {
     for marker in syntax.markers() {
         let mut from = 0;
         while let Some(at) = text[from..].find(marker) {
@@ -225,7 +225,7 @@ impl Suppressions {
     }
 
     /// The suppressions of one file's text (`file` relative to the root).
-    pub fn parse_file(file: &str, text: &str, syntax: CommentSyntax) -> Vec<Suppression> {
+    pub(crate) fn parse_file(file: &str, text: &str, syntax: CommentSyntax) -> Vec<Suppression> {
         text.lines()
             .enumerate()
             .filter(|(_, line)| line.contains(KEYWORD))

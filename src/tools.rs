@@ -21,7 +21,7 @@ pub enum Tool {
 }
 
 impl Tool {
-    pub fn program(self) -> &'static str {
+    pub(crate) fn program(self) -> &'static str {
         match self {
             Tool::Terraform => "terraform",
             Tool::Bats => "bats",
@@ -43,7 +43,7 @@ impl Tool {
     }
 
     /// The version this suite is developed and run against.
-    pub fn known_good(self) -> &'static str {
+    pub(crate) fn known_good(self) -> &'static str {
         match self {
             Tool::Terraform => "1.11.4",
             Tool::Bats => "1.8.2",
@@ -52,7 +52,7 @@ impl Tool {
     }
 
     /// The command that installs it on Debian/Ubuntu.
-    pub fn install_hint(self) -> &'static str {
+    pub(crate) fn install_hint(self) -> &'static str {
         match self {
             Tool::Terraform => {
                 "install Terraform >= 1.9 (HashiCorp's apt repository: `apt-get install terraform`)"
@@ -84,7 +84,7 @@ pub struct Version(pub u32, pub u32, pub u32);
 
 impl Version {
     /// The first `N.N[.N]` in a tool's `--version` output.
-    pub fn find_in(text: &str) -> Option<Version> {
+    pub(crate) fn find_in(text: &str) -> Option<Version> {
         static RE: OnceLock<regex::Regex> = OnceLock::new();
         let re = RE.get_or_init(|| regex::Regex::new(r"(\d+)\.(\d+)(?:\.(\d+))?").unwrap());
         let caps = re.captures(text)?;
@@ -132,7 +132,7 @@ pub fn which(program: &str) -> Option<PathBuf> {
 }
 
 /// Looks `program` up in a PATH-style list of directories.
-pub fn which_in(program: &str, path: &std::ffi::OsStr) -> Option<PathBuf> {
+pub(crate) fn which_in(program: &str, path: &std::ffi::OsStr) -> Option<PathBuf> {
     let cwd = std::env::current_dir().ok()?;
     which::which_in(program, Some(path), cwd).ok()
 }
@@ -182,7 +182,7 @@ impl Tools {
 
 /// Finds a tool in the given PATH-style directory list and checks its version, uncached:
 /// for checking what happens on a machine whose PATH lacks a tool or has an old one.
-pub fn find_on_path(tool: Tool, path: &std::ffi::OsStr) -> Result<ToolInfo, ToolError> {
+pub(crate) fn find_on_path(tool: Tool, path: &std::ffi::OsStr) -> Result<ToolInfo, ToolError> {
     probe_at(tool, which_in(tool.program(), path))
 }
 
@@ -228,12 +228,12 @@ fn probe_at(tool: Tool, found: Option<PathBuf>) -> Result<ToolInfo, ToolError> {
 pub struct Command {
     /// A name looked up on PATH, or a path. Kept as a string: duct treats a `Path` without
     /// a separator as relative to the working directory rather than looking it up.
-    pub program: OsString,
+    pub(crate) program: OsString,
     pub args: Vec<OsString>,
     pub dir: Option<PathBuf>,
     pub env: Vec<(OsString, OsString)>,
-    pub env_remove: Vec<OsString>,
-    pub stdin: Option<Vec<u8>>,
+    pub(crate) env_remove: Vec<OsString>,
+    pub(crate) stdin: Option<Vec<u8>>,
     pub timeout: Duration,
 }
 
@@ -269,7 +269,7 @@ impl Command {
     }
 
     /// Removes an inherited variable; the last of `env` and `env_remove` for a key wins.
-    pub fn env_remove(mut self, key: impl Into<OsString>) -> Self {
+    pub(crate) fn env_remove(mut self, key: impl Into<OsString>) -> Self {
         let key = key.into();
         self.env.retain(|(k, _)| *k != key);
         self.env_remove.push(key);
@@ -429,7 +429,7 @@ fn kill_group(handle: &duct::Handle) {
 
 /// Sends `signal` to the process group led by `pid` (a child started with
 /// `process_group(0)`), so that whatever it started goes too.
-pub fn signal_group(pid: u32, signal: rustix::process::Signal) {
+pub(crate) fn signal_group(pid: u32, signal: rustix::process::Signal) {
     if let Some(pid) = i32::try_from(pid)
         .ok()
         .and_then(rustix::process::Pid::from_raw)

@@ -22,8 +22,8 @@ use crate::homelab::services::product_key;
 pub mod ids {
     use super::super::CheckId;
     pub const UNCHECKED: CheckId = CheckId::CatalogUnchecked;
-    pub const NEAREST_VERSION: CheckId = CheckId::CatalogNearestVersion;
-    pub const VERSION_UNKNOWN: CheckId = CheckId::CatalogVersionUnknown;
+    pub(crate) const NEAREST_VERSION: CheckId = CheckId::CatalogNearestVersion;
+    pub(crate) const VERSION_UNKNOWN: CheckId = CheckId::CatalogVersionUnknown;
     pub const REMOVED_METRIC: CheckId = CheckId::CatalogRemovedMetric;
 }
 
@@ -39,7 +39,7 @@ pub struct Selection {
     /// The version of the catalog used.
     pub version: String,
     /// The deployed version (`None`: unknown).
-    pub deployed_version: Option<String>,
+    pub(crate) deployed_version: Option<String>,
     pub choice: Choice,
     /// Where it is deployed: `file:line` of its declaration, or of its scrape job.
     pub deployed_by: String,
@@ -56,7 +56,7 @@ pub struct Uncatalogued {
     /// Its product keys: image, compose service and scrape job names.
     pub keys: Vec<String>,
     /// Its scrape jobs.
-    pub jobs: Vec<String>,
+    pub(crate) jobs: Vec<String>,
 }
 
 impl Uncatalogued {
@@ -73,8 +73,8 @@ impl Uncatalogued {
 pub struct Attribution {
     /// The selected catalogs, indexed: what the check looks metrics up in.
     pub set: Arc<CatalogSet>,
-    pub selections: Vec<Selection>,
-    pub uncatalogued: Vec<Uncatalogued>,
+    pub(crate) selections: Vec<Selection>,
+    pub(crate) uncatalogued: Vec<Uncatalogued>,
     /// How each catalog was chosen, when it is not the deployed version's own.
     pub notes: Vec<Finding>,
     library: Arc<CatalogLibrary>,
@@ -233,7 +233,7 @@ impl Attribution {
 
     /// For a metric some selected catalog lists: a deployed version of the same exporter
     /// whose catalog lacks it although an older release had it.
-    pub fn removed_from_a_deployment(&self, metric: &str) -> Option<Verdict<'_>> {
+    pub(crate) fn removed_from_a_deployment(&self, metric: &str) -> Option<Verdict<'_>> {
         let having: Vec<&str> = self
             .selections
             .iter()

@@ -48,10 +48,10 @@ pub struct MetricEntry {
     /// One of [`SOURCES`].
     pub source: String,
     #[serde(default)]
-    pub help: Option<String>,
+    pub(crate) help: Option<String>,
     /// For a histogram's or summary's `_bucket`, `_sum`, `_count`: the family's name.
     #[serde(default)]
-    pub family: Option<String>,
+    pub(crate) family: Option<String>,
     /// The configuration the metric needs, which the monitoring stack does not use
     /// (`remote_write`; alternatives joined by " or ": `http_sd_configs or dns_sd_configs`).
     #[serde(default)]
@@ -61,17 +61,17 @@ pub struct MetricEntry {
 /// A family of metrics whose names the exporter builds at run time.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct PatternEntry {
+pub(crate) struct PatternEntry {
     /// An anchored regular expression (`^node_hwmon_temp_(?:max|crit)_celsius$`).
     #[serde(rename = "match")]
-    pub pattern: String,
+    pub(crate) pattern: String,
     #[serde(rename = "type")]
     pub kind: String,
     #[serde(default)]
     pub labels: Vec<String>,
     pub source: String,
     #[serde(default)]
-    pub help: Option<String>,
+    pub(crate) help: Option<String>,
 }
 
 /// One exporter's catalog at one version.
@@ -85,7 +85,7 @@ pub struct Catalog {
     #[serde(deserialize_with = "schema::unique_keys")]
     pub metrics: BTreeMap<String, MetricEntry>,
     #[serde(default)]
-    pub patterns: Vec<PatternEntry>,
+    pub(crate) patterns: Vec<PatternEntry>,
     #[serde(skip)]
     pub file: PathBuf,
 }
@@ -195,7 +195,7 @@ struct Known {
 
 /// A metric that exists only under a configuration the monitoring stack does not use.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Conditional<'a> {
+pub(crate) struct Conditional<'a> {
     /// The configuration it needs (`remote_write`).
     pub requires: &'a str,
     /// The catalog that records it.
@@ -257,7 +257,7 @@ impl CatalogSet {
     }
 
     /// Every `*.yml` catalog in `dir`, sorted by file name.
-    pub fn load_dir(dir: &Path) -> Result<Self, CatalogError> {
+    pub(crate) fn load_dir(dir: &Path) -> Result<Self, CatalogError> {
         let entries = std::fs::read_dir(dir).map_err(|e| CatalogError::ReadDir {
             dir: dir.to_path_buf(),
             reason: e.to_string(),
@@ -309,7 +309,7 @@ impl CatalogSet {
     }
 
     /// The catalogs that list `metric` (by name or by pattern).
-    pub fn exporters_of(&self, metric: &str) -> Vec<&Catalog> {
+    pub(crate) fn exporters_of(&self, metric: &str) -> Vec<&Catalog> {
         match self.index.get(metric) {
             Some(known) => known.catalogs.iter().map(|&i| &self.catalogs[i]).collect(),
             None => self
@@ -320,7 +320,7 @@ impl CatalogSet {
     }
 
     /// For a metric the stack does not expose but another configuration would: what it needs.
-    pub fn conditional(&self, metric: &str) -> Option<Conditional<'_>> {
+    pub(crate) fn conditional(&self, metric: &str) -> Option<Conditional<'_>> {
         self.conditional
             .get(metric)
             .map(|(i, requires)| Conditional {
@@ -344,14 +344,14 @@ impl CatalogSet {
 
     /// The known metric closest to `name`, for a "did you mean" hint (bounded search, see
     /// [`super::did_you_mean`]).
-    pub fn closest(&self, name: &str) -> Option<&str> {
+    pub(crate) fn closest(&self, name: &str) -> Option<&str> {
         self.names.closest(name)
     }
 }
 
 /// What the rules can select: the catalogs, the series the file's own recording rules
 /// produce, and (when the repository under test is known) what its scripts publish.
-pub struct KnownSeries<'a> {
+pub(crate) struct KnownSeries<'a> {
     pub catalogs: &'a CatalogSet,
     /// Recorded metric name to the labels its expression can carry.
     pub recorded: HashMap<String, LabelSet>,
@@ -362,7 +362,7 @@ pub struct KnownSeries<'a> {
 }
 
 impl KnownSeries<'_> {
-    pub fn is_known(&self, metric: &str) -> bool {
+    pub(crate) fn is_known(&self, metric: &str) -> bool {
         self.recorded.contains_key(metric)
             || self.catalogs.labels(metric).is_some()
             || self.written_by_script(metric).is_some()
@@ -370,7 +370,7 @@ impl KnownSeries<'_> {
 
     /// A textfile metric a script outside the textfile contract writes: the script and the
     /// label names it writes (such scripts are judged by what they write).
-    pub fn written_by_script(&self, metric: &str) -> Option<(&str, &BTreeSet<String>)> {
+    pub(crate) fn written_by_script(&self, metric: &str) -> Option<(&str, &BTreeSet<String>)> {
         self.published
             .and_then(|p| p.written_outside_contract(metric))
     }
@@ -389,7 +389,7 @@ impl MetricLabels for KnownSeries<'_> {
 }
 
 /// Labels a selector may match on besides the exporter's: the target labels and the name.
-pub fn always_allowed(label: &str) -> bool {
+pub(crate) fn always_allowed(label: &str) -> bool {
     label == "__name__" || TARGET_LABELS.contains(&label)
 }
 

@@ -14,10 +14,10 @@ use super::catalog::{Catalog, CatalogError, CatalogSet, bundled_dir};
 
 /// A version as numbers (`1.10.2` -> [1, 10, 2]); parts that are not numbers count as 0.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Version(Vec<u64>);
+pub(crate) struct Version(Vec<u64>);
 
 impl Version {
-    pub fn parse(text: &str) -> Version {
+    pub(crate) fn parse(text: &str) -> Version {
         Version(
             text.trim_start_matches('v')
                 .split(['.', '-', '+'])
@@ -31,7 +31,7 @@ impl Version {
         self.0.get(i).copied().unwrap_or(0)
     }
 
-    pub fn major(&self) -> u64 {
+    pub(crate) fn major(&self) -> u64 {
         self.part(0)
     }
 
@@ -102,7 +102,7 @@ fn split_name(file_name: &str) -> Option<(String, String)> {
 
 impl CatalogLibrary {
     /// Lists the catalogs of `dir` (`<exporter>-<version>.yml`); reads none of them.
-    pub fn open(dir: &Path) -> Result<CatalogLibrary, CatalogError> {
+    pub(crate) fn open(dir: &Path) -> Result<CatalogLibrary, CatalogError> {
         let entries = std::fs::read_dir(dir).map_err(|e| CatalogError::ReadDir {
             dir: dir.to_path_buf(),
             reason: e.to_string(),
@@ -211,7 +211,10 @@ impl CatalogLibrary {
     }
 
     /// The catalogs `wanted` (exporter, version) indexed as one set, built once per process.
-    pub fn set_of(&self, wanted: &[(String, String)]) -> Result<Arc<CatalogSet>, CatalogError> {
+    pub(crate) fn set_of(
+        &self,
+        wanted: &[(String, String)],
+    ) -> Result<Arc<CatalogSet>, CatalogError> {
         let mut key = wanted.to_vec();
         key.sort();
         key.dedup();
@@ -281,7 +284,7 @@ impl CatalogLibrary {
     /// The newest release of `exporter`, a metric an older release had and it no longer
     /// has (one of the exporter's own namespace first, then by name), and the release the
     /// metric disappeared in.
-    pub fn removed_metric(&self, exporter: &str) -> Option<(String, String, String)> {
+    pub(crate) fn removed_metric(&self, exporter: &str) -> Option<(String, String, String)> {
         let versions = self.versions(exporter);
         let (newest, older) = versions.split_last()?;
         let newest_catalog = self.load(exporter, newest).ok()?;

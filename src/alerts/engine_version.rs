@@ -8,7 +8,7 @@ use crate::tools::{Tool, Tools};
 
 /// The dialect the static checks follow (`src/alerts/promql_dialect.rs`, the template and
 /// name lists of `src/alerts/prometheus/`).
-pub const STATIC_DIALECT: &str = "2.42";
+pub(crate) const STATIC_DIALECT: &str = "2.42";
 
 /// The engine's version and the deployed ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +41,7 @@ impl EngineVersions {
     }
 
     /// The deployed versions whose major differs from the engine's.
-    pub fn other_majors(&self) -> Vec<&str> {
+    pub(crate) fn other_majors(&self) -> Vec<&str> {
         let Some(engine) = self.engine.as_deref().and_then(Self::major) else {
             return Vec::new();
         };

@@ -34,33 +34,33 @@ pub mod ids {
     use crate::finding::FindingId;
 
     /// A line the text parser cannot read (a missing `=`, `,` or `}`, a trailing blank...).
-    pub const SYNTAX: FindingId = FindingId::new("exposition/syntax");
+    pub(crate) const SYNTAX: FindingId = FindingId::new("exposition/syntax");
     /// A metric name that is not `[a-zA-Z_:][a-zA-Z0-9_:]*`, on a sample or a HELP/TYPE line.
-    pub const METRIC_NAME: FindingId = FindingId::new("exposition/metric-name");
+    pub(crate) const METRIC_NAME: FindingId = FindingId::new("exposition/metric-name");
     /// A label name that is empty, not `[a-zA-Z_][a-zA-Z0-9_]*`, or reserved (`__...`).
-    pub const LABEL_NAME: FindingId = FindingId::new("exposition/label-name");
+    pub(crate) const LABEL_NAME: FindingId = FindingId::new("exposition/label-name");
     /// One label name twice on a sample.
-    pub const DUPLICATE_LABEL: FindingId = FindingId::new("exposition/duplicate-label");
+    pub(crate) const DUPLICATE_LABEL: FindingId = FindingId::new("exposition/duplicate-label");
     /// A label value without quotes or closing quote, with a bad escape or not UTF-8.
-    pub const LABEL_VALUE: FindingId = FindingId::new("exposition/label-value");
+    pub(crate) const LABEL_VALUE: FindingId = FindingId::new("exposition/label-value");
     /// A sample value (or `le`/`quantile`) that is not a float64 as Go reads it.
-    pub const VALUE: FindingId = FindingId::new("exposition/value");
+    pub(crate) const VALUE: FindingId = FindingId::new("exposition/value");
     /// A client-side timestamp: node-exporter's textfile collector skips the whole file.
-    pub const TIMESTAMP: FindingId = FindingId::new("exposition/timestamp");
+    pub(crate) const TIMESTAMP: FindingId = FindingId::new("exposition/timestamp");
     /// A TYPE the collector does not know (or `gauge_histogram`, on which it panics).
     pub const TYPE: FindingId = FindingId::new("exposition/type");
     /// A second TYPE line for a family, or a TYPE line after its first sample.
-    pub const DUPLICATE_TYPE: FindingId = FindingId::new("exposition/duplicate-type");
+    pub(crate) const DUPLICATE_TYPE: FindingId = FindingId::new("exposition/duplicate-type");
     /// A second HELP line for a family.
-    pub const DUPLICATE_HELP: FindingId = FindingId::new("exposition/duplicate-help");
+    pub(crate) const DUPLICATE_HELP: FindingId = FindingId::new("exposition/duplicate-help");
     /// A HELP text with an escape other than `\\` and `\n`.
     pub const HELP: FindingId = FindingId::new("exposition/help");
     /// Two samples of one family with the same labels: client_golang drops the second.
-    pub const DUPLICATE_SERIES: FindingId = FindingId::new("exposition/duplicate-series");
+    pub(crate) const DUPLICATE_SERIES: FindingId = FindingId::new("exposition/duplicate-series");
     /// The file does not end with a newline (node-exporter: "unexpected end of input stream").
-    pub const FINAL_NEWLINE: FindingId = FindingId::new("exposition/final-newline");
+    pub(crate) const FINAL_NEWLINE: FindingId = FindingId::new("exposition/final-newline");
     /// CRLF line ends: the `\r` becomes part of a value or type and the file is refused.
-    pub const CARRIAGE_RETURN: FindingId = FindingId::new("exposition/carriage-return");
+    pub(crate) const CARRIAGE_RETURN: FindingId = FindingId::new("exposition/carriage-return");
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
@@ -153,7 +153,7 @@ pub(crate) const CHECKS: &[crate::finding::Check] = &[
 
 /// A metric family's type, as a TYPE line names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetricType {
+pub(crate) enum MetricType {
     Counter,
     Gauge,
     Histogram,
@@ -162,7 +162,7 @@ pub enum MetricType {
 }
 
 impl MetricType {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             MetricType::Counter => "counter",
             MetricType::Gauge => "gauge",
@@ -186,11 +186,11 @@ pub struct Sample {
 
 /// One metric family: its TYPE and HELP and the samples that belong to it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Family {
+pub(crate) struct Family {
     pub name: String,
     /// `None` while neither a TYPE line nor a sample has fixed it.
     pub kind: Option<MetricType>,
-    pub help: Option<String>,
+    pub(crate) help: Option<String>,
     pub samples: Vec<Sample>,
     /// The line that first named the family.
     pub line: usize,
@@ -199,7 +199,7 @@ pub struct Family {
 /// What a file holds: the families that have samples (as node-exporter keeps them).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Exposition {
-    pub families: BTreeMap<String, Family>,
+    pub(crate) families: BTreeMap<String, Family>,
 }
 
 impl Exposition {
@@ -863,7 +863,7 @@ fn strip_suffix<'a>(name: &'a str, suffixes: &[&str]) -> Option<&'a str> {
 /// `_`: an optional sign and `inf`/`infinity` (any case), `nan` (any case, no sign), or a
 /// decimal with an optional exponent. Hexadecimal needs a `p` exponent, so it never
 /// passes. A decimal beyond float64's range is an error in Go (not infinity).
-pub fn go_float(token: &[u8]) -> Option<f64> {
+pub(crate) fn go_float(token: &[u8]) -> Option<f64> {
     let text = std::str::from_utf8(token).ok()?;
     if text.is_empty() || text.contains(['p', 'P', '_']) {
         return None;

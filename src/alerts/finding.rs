@@ -64,7 +64,7 @@ pub enum CheckId {
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 24] = [
+    pub(crate) const ALL: [CheckId; 24] = [
         CheckId::YamlSyntax,
         CheckId::YamlUnknownKey,
         CheckId::YamlShape,
@@ -310,13 +310,13 @@ impl Finding {
     }
 
     /// The line, for alert findings, which always know theirs.
-    pub fn line_or_zero(&self) -> usize {
+    pub(crate) fn line_or_zero(&self) -> usize {
         self.line.unwrap_or(0)
     }
 }
 
 /// An alert-rule finding: the crate's one [`Finding`], built with the rule as its subject.
-pub fn rule_finding(
+pub(crate) fn rule_finding(
     check: CheckId,
     file: &str,
     line: usize,

@@ -27,7 +27,7 @@ pub(crate) const TARGET_LABELS: [&str; 2] = ["job", "instance"];
 
 /// The label names a result can carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LabelSet {
+pub(crate) enum LabelSet {
     /// At most these labels.
     Closed(BTreeSet<String>),
     /// Any label except these (removed by `without`, `ignoring`, ...).
@@ -35,22 +35,22 @@ pub enum LabelSet {
 }
 
 impl LabelSet {
-    pub fn open() -> Self {
+    pub(crate) fn open() -> Self {
         LabelSet::Open {
             except: BTreeSet::new(),
         }
     }
 
-    pub fn none() -> Self {
+    pub(crate) fn none() -> Self {
         LabelSet::Closed(BTreeSet::new())
     }
 
-    pub fn of<I: IntoIterator<Item = S>, S: Into<String>>(names: I) -> Self {
+    pub(crate) fn of<I: IntoIterator<Item = S>, S: Into<String>>(names: I) -> Self {
         LabelSet::Closed(names.into_iter().map(Into::into).collect())
     }
 
     /// Whether a series of this result can have `label`.
-    pub fn may_have(&self, label: &str) -> bool {
+    pub(crate) fn may_have(&self, label: &str) -> bool {
         match self {
             LabelSet::Closed(set) => set.contains(label),
             LabelSet::Open { except } => !except.contains(label),
@@ -100,7 +100,7 @@ impl LabelSet {
     }
 
     /// Labels a series of either result can have.
-    pub fn union(self, other: LabelSet) -> Self {
+    pub(crate) fn union(self, other: LabelSet) -> Self {
         match (self, other) {
             (LabelSet::Closed(mut a), LabelSet::Closed(b)) => {
                 a.extend(b);
@@ -117,7 +117,7 @@ impl LabelSet {
     }
 
     /// The names, for messages (`any label` when open).
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             LabelSet::Closed(set) if set.is_empty() => "no labels".into(),
             LabelSet::Closed(set) => set.iter().cloned().collect::<Vec<_>>().join(", "),
@@ -151,9 +151,9 @@ impl MetricLabels for NoCatalog {
 pub(crate) struct MissingLabel {
     pub label: String,
     /// The clause, e.g. `sum by (...)`, `on (...)`, `group_left (...)`, `label_replace`.
-    pub clause: String,
+    pub(crate) clause: String,
     /// What the expression can carry.
-    pub available: String,
+    pub(crate) available: String,
 }
 
 /// The metric name a selector selects, when it names one exactly.

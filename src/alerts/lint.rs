@@ -52,7 +52,7 @@ pub struct LintReport {
     /// Group names with their alerting-rule counts, in file order.
     pub groups: Vec<(String, usize)>,
     pub alerting_rules: usize,
-    pub recording_rules: usize,
+    pub(crate) recording_rules: usize,
     /// Alert name to (group, `for`, severity), for scenarios about one rule.
     pub alerts: Vec<AlertSummary>,
     /// The CPU time the checks took, summed over the threads that ran them: what a speed
@@ -133,7 +133,7 @@ pub fn lint_text(name: &str, text: &str, depth: Depth) -> LintReport {
 
 /// Checks a rules file's text, deployed beside other rules files whose recording rules
 /// produce `recorded_elsewhere` (series a rule here may select, with any labels).
-pub fn lint_text_among(
+pub(crate) fn lint_text_among(
     name: &str,
     text: &str,
     depth: Depth,

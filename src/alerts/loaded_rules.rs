@@ -80,8 +80,8 @@ pub struct LoadedCounts {
     pub alerting: usize,
     pub groups: usize,
     /// Alerting rules and groups in the deployed files, and how many files.
-    pub held_alerting: usize,
-    pub held_groups: usize,
+    pub(crate) held_alerting: usize,
+    pub(crate) held_groups: usize,
     pub files: usize,
 }
 

@@ -114,14 +114,14 @@ impl<'a> Lines<'a> {
     }
 
     /// The first line in `range` whose key (after an optional `- `) is `key`.
-    pub fn key_line(&self, range: Range<usize>, key: &str) -> Option<usize> {
+    pub(crate) fn key_line(&self, range: Range<usize>, key: &str) -> Option<usize> {
         let lines = self.by_key.get(key)?;
         let first = lines.partition_point(|&i| i < range.start);
         lines.get(first).copied().filter(|&i| i < range.end)
     }
 
     /// The first line with `key` at indentation 0 (a top-level key).
-    pub fn top_level_key_line(&self, key: &str) -> Option<usize> {
+    pub(crate) fn top_level_key_line(&self, key: &str) -> Option<usize> {
         self.top_level.get(key).copied()
     }
 

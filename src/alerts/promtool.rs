@@ -18,7 +18,7 @@ use crate::outcome::{CaseStatus, ToolCase, ToolRun};
 use crate::tools::{self, RunError, Tool, ToolError, Tools};
 
 /// A promtool behaviour test that did not pass.
-pub const BEHAVIOUR_FAILED: FindingId = FindingId::new("promtool/test-failed");
+pub(crate) const BEHAVIOUR_FAILED: FindingId = FindingId::new("promtool/test-failed");
 
 /// Why promtool could not be asked at all (as opposed to a test it ran and failed).
 #[derive(Debug, thiserror::Error)]
@@ -126,7 +126,7 @@ impl Expectation {
 
 /// A behaviour test: series, a point in time, expectations, against one rules file.
 #[derive(Debug, Clone)]
-pub struct BehaviourTest {
+pub(crate) struct BehaviourTest {
     pub rules_file: PathBuf,
     /// Scrape interval of the input series.
     pub interval: Duration,
@@ -202,7 +202,7 @@ fn valid_alert_name(name: &str) -> Result<&str, PromtoolError> {
 
 impl BehaviourTest {
     /// The `promtool test rules` file for this test.
-    pub fn to_yaml(&self) -> Result<String, PromtoolError> {
+    pub(crate) fn to_yaml(&self) -> Result<String, PromtoolError> {
         let eval_time = duration_text(self.at);
         let mut alert_rule_test = Vec::new();
         let mut promql_expr_test = Vec::new();
@@ -252,7 +252,7 @@ impl BehaviourTest {
         Ok(serde_yaml::to_string(&file)?)
     }
 
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let what: Vec<String> = self
             .expectations
             .iter()
@@ -295,7 +295,7 @@ pub struct BehaviourOutcome {
 }
 
 /// Runs one behaviour test with `promtool test rules` in a scratch directory.
-pub fn run_behaviour_test(
+pub(crate) fn run_behaviour_test(
     tools: &Tools,
     test: &BehaviourTest,
 ) -> Result<BehaviourOutcome, PromtoolError> {
@@ -366,10 +366,10 @@ pub struct CheckRulesOutcome {
 }
 
 /// `promtool check rules` refused a file.
-pub const CHECK_FAILED: FindingId = FindingId::new("promtool/check-failed");
+pub(crate) const CHECK_FAILED: FindingId = FindingId::new("promtool/check-failed");
 
 /// One of the homelab's own promtool unit-test files does not pass.
-pub const UNIT_TEST_FAILED: FindingId = FindingId::new("promtool/unit-test-failed");
+pub(crate) const UNIT_TEST_FAILED: FindingId = FindingId::new("promtool/unit-test-failed");
 
 /// The checks of this module, for the one registry (`crate::checks`).
 pub(crate) const CHECKS: &[crate::finding::Check] = &[

@@ -58,7 +58,7 @@ pub struct PromtoolCounts {
     /// How many files promtool checked.
     pub files: usize,
     pub found: usize,
-    pub held: usize,
+    pub(crate) held: usize,
     /// Each refused file with promtool's output.
     pub refused: Vec<String>,
 }

@@ -44,7 +44,7 @@ pub struct PublishedMetrics {
 
 impl PublishedMetrics {
     /// From the publishing scripts discovery found.
-    pub fn from_publishing(scripts: &[PublishingScript]) -> Self {
+    pub(crate) fn from_publishing(scripts: &[PublishingScript]) -> Self {
         let mut by_metric: BTreeMap<String, Publisher> = BTreeMap::new();
         for script in scripts {
             let under_contract = script.under_contract();
@@ -74,7 +74,7 @@ impl PublishedMetrics {
     }
 
     /// The script held to the textfile contract that writes `metric`, if one does.
-    pub fn script_of(&self, metric: &str) -> Option<&str> {
+    pub(crate) fn script_of(&self, metric: &str) -> Option<&str> {
         self.by_metric
             .get(metric)
             .filter(|p| p.under_contract)
@@ -83,7 +83,10 @@ impl PublishedMetrics {
 
     /// For a metric a script outside the textfile contract writes: the script and the label
     /// names it writes on it.
-    pub fn written_outside_contract(&self, metric: &str) -> Option<(&str, &BTreeSet<String>)> {
+    pub(crate) fn written_outside_contract(
+        &self,
+        metric: &str,
+    ) -> Option<(&str, &BTreeSet<String>)> {
         self.by_metric
             .get(metric)
             .filter(|p| !p.under_contract)

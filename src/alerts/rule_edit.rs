@@ -109,7 +109,7 @@ pub fn set_value(text: &str, alert: &str, key: &str, value: &str) -> Result<Edit
 }
 
 /// The current one-line value of a key (multi-line values joined with spaces).
-pub fn value_of(text: &str, alert: &str, key: &str) -> Result<String, RuleEditError> {
+pub(crate) fn value_of(text: &str, alert: &str, key: &str) -> Result<String, RuleEditError> {
     let (file, _) = rule_file::parse("copy", text);
     let rule = file
         .rule(alert)
@@ -131,7 +131,7 @@ pub fn value_of(text: &str, alert: &str, key: &str) -> Result<String, RuleEditEr
 }
 
 /// Removes `key` (and its value's lines) from alert `alert`.
-pub fn remove_key(text: &str, alert: &str, key: &str) -> Result<Edited, RuleEditError> {
+pub(crate) fn remove_key(text: &str, alert: &str, key: &str) -> Result<Edited, RuleEditError> {
     let Located {
         mut lines,
         key: at,
@@ -145,7 +145,7 @@ pub fn remove_key(text: &str, alert: &str, key: &str) -> Result<Edited, RuleEdit
 }
 
 /// Replaces the word `from` with `to` in alert `alert`'s expression.
-pub fn replace_in_expr(
+pub(crate) fn replace_in_expr(
     text: &str,
     alert: &str,
     from: &str,
@@ -171,7 +171,7 @@ pub fn replace_in_expr(
 }
 
 /// Indents `key` of alert `alert` with a tab, which YAML forbids.
-pub fn indent_with_tab(text: &str, alert: &str, key: &str) -> Result<Edited, RuleEditError> {
+pub(crate) fn indent_with_tab(text: &str, alert: &str, key: &str) -> Result<Edited, RuleEditError> {
     let Located {
         mut lines, key: at, ..
     } = locate(text, alert, key)?;
@@ -183,7 +183,7 @@ pub fn indent_with_tab(text: &str, alert: &str, key: &str) -> Result<Edited, Rul
 }
 
 /// Appends a top-level key at the end of the file.
-pub fn add_top_level_key(text: &str, key: &str) -> Edited {
+pub(crate) fn add_top_level_key(text: &str, key: &str) -> Edited {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     lines.push(format!("{key}: {{}}"));
     Edited {

@@ -98,7 +98,7 @@ impl RuleFile<'_> {
     }
 
     /// 1-based line of `key` inside `rule`, or the rule's own line.
-    pub fn line_of(&self, rule: &Rule, key: &str) -> usize {
+    pub(crate) fn line_of(&self, rule: &Rule, key: &str) -> usize {
         self.lines
             .key_line(rule.lines.clone(), key)
             .map_or(rule.line, |i| i + 1)

@@ -39,7 +39,7 @@ fn io(context: String) -> impl FnOnce(std::io::Error) -> ScriptEditError {
 
 impl ScriptChange {
     /// The script's text with the change made.
-    pub fn apply_to(&self, text: &str) -> String {
+    pub(crate) fn apply_to(&self, text: &str) -> String {
         let mut out: Vec<String> = Vec::new();
         for line in text.lines() {
             out.push(match self {
@@ -110,7 +110,7 @@ pub fn copy_with_change(
 }
 
 /// Makes the change in `script` (relative to `root`), in place: `root` is a copy.
-pub fn change_in_place(
+pub(crate) fn change_in_place(
     root: &Path,
     script: &str,
     change: &ScriptChange,

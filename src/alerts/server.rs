@@ -68,7 +68,7 @@ pub struct LoadedRule {
     pub kind: String,
     pub health: String,
     #[serde(default, rename = "lastError")]
-    pub last_error: Option<String>,
+    pub(crate) last_error: Option<String>,
     /// Filled in from the group.
     #[serde(skip)]
     pub group: String,
@@ -78,7 +78,7 @@ pub struct LoadedRule {
     pub file: String,
     /// How often its group is evaluated, from the group.
     #[serde(skip)]
-    pub group_interval: Duration,
+    pub(crate) group_interval: Duration,
     /// Not evaluated within the wait because its group's interval is longer than the wait:
     /// the server says it is loaded, and cannot say yet whether it evaluates without error.
     #[serde(skip)]
@@ -134,7 +134,7 @@ fn parse_rules(body: &str) -> Result<Vec<LoadedRule>, String> {
 /// Names each rule's file relative to the first of `bases` (the repository, the directory
 /// rendered templates were written under, as their relative paths) that holds it, so that a
 /// finding points at the repository's file; a file under none keeps its path.
-pub fn relative_files(rules: &mut [LoadedRule], bases: &[&std::path::Path]) {
+pub(crate) fn relative_files(rules: &mut [LoadedRule], bases: &[&std::path::Path]) {
     for rule in rules {
         let loaded = std::path::Path::new(&rule.file);
         let relative = bases.iter().find_map(|base| {
@@ -186,12 +186,12 @@ struct LoadedGroup {
 }
 
 /// A rule the real server evaluated with an error.
-pub const RULE_UNHEALTHY: crate::finding::FindingId =
+pub(crate) const RULE_UNHEALTHY: crate::finding::FindingId =
     crate::finding::FindingId::new("prometheus/rule-unhealthy");
 
 /// A rule the server loaded and has not evaluated yet, its group's interval being longer
 /// than the wait: a note, never a failure.
-pub const RULE_NOT_DUE: crate::finding::FindingId =
+pub(crate) const RULE_NOT_DUE: crate::finding::FindingId =
     crate::finding::FindingId::new("prometheus/rule-not-due");
 
 /// The checks of this module, for the one registry (`crate::checks`).
@@ -273,7 +273,7 @@ fn free_port() -> Result<u16, ServerError> {
 
 /// A GET on loopback with a timeout: (status, body). Any status is an answer; only a
 /// connection or protocol failure is an error.
-pub fn http_get(
+pub(crate) fn http_get(
     address: SocketAddr,
     path: &str,
     timeout: Duration,
@@ -374,7 +374,7 @@ impl PrometheusServer {
 
     /// Polls `/-/ready` until it answers 200, the server exits, or about `timeout` passes,
     /// with the suite's own [`RetryPolicy`] (20 ms doubling, capped at 250 ms).
-    pub fn wait_until_ready(&mut self, timeout: Duration) -> Result<(), ServerError> {
+    pub(crate) fn wait_until_ready(&mut self, timeout: Duration) -> Result<(), ServerError> {
         const FIRST: Duration = Duration::from_millis(20);
         const CAP: Duration = Duration::from_millis(250);
         let attempts = u32::try_from(timeout.as_millis() / CAP.as_millis())
@@ -425,7 +425,10 @@ impl PrometheusServer {
     /// returned marked [`LoadedRule::not_due`] as soon as every other rule is evaluated: the
     /// server says they are loaded, and nothing yet about their health. Only a rule of a
     /// group due within the wait that is still not evaluated is an error.
-    pub fn evaluated_rules(&mut self, timeout: Duration) -> Result<Vec<LoadedRule>, ServerError> {
+    pub(crate) fn evaluated_rules(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<Vec<LoadedRule>, ServerError> {
         let started = Instant::now();
         loop {
             let mut rules = self.rules()?;

@@ -12,13 +12,13 @@ use super::rule_file::{Rule, RuleFile, RuleKind};
 use super::template;
 
 /// The severities the homelab routes on.
-pub const SEVERITIES: [&str; 3] = ["info", "warning", "critical"];
+pub(crate) const SEVERITIES: [&str; 3] = ["info", "warning", "critical"];
 
 /// Annotations every alert must have.
-pub const REQUIRED_ANNOTATIONS: [&str; 2] = ["summary", "description"];
+pub(crate) const REQUIRED_ANNOTATIONS: [&str; 2] = ["summary", "description"];
 
 /// Label names a template reads: `$labels.x`, `.Labels.x`, `index $labels "x"`.
-pub fn template_labels(template: &str) -> Vec<String> {
+pub(crate) fn template_labels(template: &str) -> Vec<String> {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
     if !template.contains("{{") {
         return Vec::new();
@@ -36,7 +36,7 @@ pub fn template_labels(template: &str) -> Vec<String> {
 }
 
 /// `rule/expr-missing`: a rule without an expression.
-pub fn check_expr(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
+pub(crate) fn check_expr(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
     if rule.expr.as_deref().is_none_or(|e| e.trim().is_empty()) {
         out.push(file.finding(
             CheckId::RuleExprMissing,
@@ -49,7 +49,7 @@ pub fn check_expr(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
 
 /// `yaml/shape` for a recording rule's fields: `for`, `keep_firing_for` and `annotations`
 /// belong to alerts, and Prometheus refuses them on a recording rule.
-pub fn check_recording_fields(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
+pub(crate) fn check_recording_fields(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
     if rule.kind == RuleKind::Recording {
         for key in ["for", "keep_firing_for", "annotations"] {
             let present = match key {
@@ -70,7 +70,7 @@ pub fn check_recording_fields(file: &RuleFile, rule: &Rule, out: &mut Vec<Findin
 }
 
 /// `alerts/for`: an alert's `for` missing or not a duration, or a bad `keep_firing_for`.
-pub fn check_for(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
+pub(crate) fn check_for(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
     if rule.kind == RuleKind::Recording {
         return;
     }
@@ -102,7 +102,7 @@ pub fn check_for(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
 }
 
 /// `alerts/severity`: an alert's `severity` label missing or not a known one.
-pub fn check_severity(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
+pub(crate) fn check_severity(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
     if rule.kind == RuleKind::Recording {
         return;
     }
@@ -130,7 +130,7 @@ pub fn check_severity(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
 }
 
 /// `alerts/annotations`: an alert's `summary` or `description` missing or empty.
-pub fn check_annotations(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
+pub(crate) fn check_annotations(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
     if rule.kind == RuleKind::Recording {
         return;
     }
@@ -155,7 +155,7 @@ pub fn check_annotations(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
 
 /// A label (or annotation) name as Prometheus validates it (`model.LabelName.IsValid`):
 /// ASCII letters, digits and `_`, not starting with a digit.
-pub fn is_label_name(name: &str) -> bool {
+pub(crate) fn is_label_name(name: &str) -> bool {
     let mut bytes = name.bytes();
     bytes
         .next()
@@ -165,7 +165,7 @@ pub fn is_label_name(name: &str) -> bool {
 
 /// A metric name as Prometheus validates it (`model.IsValidMetricName`): a label name that
 /// may also contain `:`.
-pub fn is_metric_name(name: &str) -> bool {
+pub(crate) fn is_metric_name(name: &str) -> bool {
     let mut bytes = name.bytes();
     bytes
         .next()
@@ -174,7 +174,7 @@ pub fn is_metric_name(name: &str) -> bool {
 }
 
 /// `rule/name` and `rule/label-name`: names Prometheus 2.42 refuses when it loads the file.
-pub fn check_names(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
+pub(crate) fn check_names(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
     match rule.kind {
         RuleKind::Alerting if rule.name.is_empty() => out.push(file.finding(
             CheckId::RuleName,
@@ -221,7 +221,7 @@ pub fn check_names(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
 
 /// `alerts/template-syntax`: every label and annotation of an alert parses as a template,
 /// as Prometheus 2.42 parses them when it loads the file ([`template::check`]).
-pub fn check_template_syntax(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
+pub(crate) fn check_template_syntax(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding>) {
     if rule.kind != RuleKind::Alerting {
         return;
     }
@@ -241,7 +241,12 @@ pub fn check_template_syntax(file: &RuleFile, rule: &Rule, out: &mut Vec<Finding
 
 /// `alerts/template`: every label a template reads must be one the expression's result can
 /// carry (`labels` are what [`super::label_flow::analyse`] found).
-pub fn check_templates(file: &RuleFile, rule: &Rule, labels: &LabelSet, out: &mut Vec<Finding>) {
+pub(crate) fn check_templates(
+    file: &RuleFile,
+    rule: &Rule,
+    labels: &LabelSet,
+    out: &mut Vec<Finding>,
+) {
     if rule.kind != RuleKind::Alerting {
         return;
     }
@@ -266,7 +271,7 @@ pub fn check_templates(file: &RuleFile, rule: &Rule, labels: &LabelSet, out: &mu
 
 /// `rule/duplicate`: alert names and group names must be unique in the file, and so must
 /// recording rules' name and labels together (`promtool check rules` refuses those).
-pub fn check_duplicates(file: &RuleFile, out: &mut Vec<Finding>) {
+pub(crate) fn check_duplicates(file: &RuleFile, out: &mut Vec<Finding>) {
     let mut groups: HashMap<&str, usize> = HashMap::new();
     for group in &file.groups {
         if let Some(first) = groups.insert(&group.name, group.line) {

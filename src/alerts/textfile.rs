@@ -18,7 +18,7 @@ use crate::shell::fake_commands::{FakeCommandError, FakeCommands};
 use crate::tools::{self, Command, RunError};
 
 /// The catalog that holds the contract.
-pub const CONTRACT_EXPORTER: &str = "homelab-textfile";
+pub(crate) const CONTRACT_EXPORTER: &str = "homelab-textfile";
 
 /// One script may take this long; with fakes it needs well under a second.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -137,7 +137,7 @@ pub mod ids {
     /// A script publishes a metric the contract does not declare (file: the script).
     pub const UNDECLARED: FindingId = FindingId::new("textfile/undeclared");
     /// A script publishes a metric with another type than declared (file: the script).
-    pub const WRONG_TYPE: FindingId = FindingId::new("textfile/wrong-type");
+    pub(crate) const WRONG_TYPE: FindingId = FindingId::new("textfile/wrong-type");
     /// A script sets a label the contract does not declare (found: the label).
     pub const EXTRA_LABEL: FindingId = FindingId::new("textfile/extra-label");
     /// A declared label the script does not set (expected: the label).
@@ -191,7 +191,7 @@ pub fn contract(catalogs: &[Catalog]) -> Result<&Catalog, TextfileError> {
 /// The contract the suite bundles (`catalogs/homelab-textfile-*.yml`): the catalog the
 /// publishing scripts and the alerts agree on. The suite's, not the homelab's, so it is read
 /// here and not by discovery.
-pub fn bundled_contract() -> Result<&'static Catalog, TextfileError> {
+pub(crate) fn bundled_contract() -> Result<&'static Catalog, TextfileError> {
     contract(&CatalogSet::bundled()?.catalogs)
 }
 
@@ -209,7 +209,7 @@ pub fn contract_summary() -> String {
 }
 
 /// Runs the given scripts (relative to `root`) in parallel and returns what they wrote.
-pub fn publish_scripts(
+pub(crate) fn publish_scripts(
     root: &Path,
     scripts: &[&str],
 ) -> Result<Vec<PublishedMetric>, TextfileError> {

@@ -174,7 +174,7 @@ fn only_alert(text: &str, alert: &str) -> Result<String, TimelineError> {
 
 /// The constant the top-level comparison of `expr` compares against (`> 90`, `== 0`,
 /// `> 26 * 3600`), when there is one.
-pub fn threshold(expr: &str) -> Option<f64> {
+pub(crate) fn threshold(expr: &str) -> Option<f64> {
     let parsed = promql_parser::parser::parse(expr).ok()?;
     let mut top = &parsed;
     while let Expr::Paren(p) = top {
@@ -212,7 +212,7 @@ fn constant(expr: &Expr) -> Option<f64> {
 
 /// A timeline's `promtool test rules` file, written and waiting for promtool's output.
 #[derive(Debug, Clone)]
-pub struct PreparedTimeline {
+pub(crate) struct PreparedTimeline {
     test_file: PathBuf,
     minutes: u64,
     /// Everything but the states, known before promtool runs.
@@ -221,13 +221,13 @@ pub struct PreparedTimeline {
 
 impl PreparedTimeline {
     /// The test file to hand to `promtool test rules` (alone or with others).
-    pub fn test_file(&self) -> &Path {
+    pub(crate) fn test_file(&self) -> &Path {
         &self.test_file
     }
 
     /// The timeline from the output (stdout and stderr) of a promtool run that included
     /// this test file.
-    pub fn read(&self, output: &str) -> Result<AlertTimeline, TimelineError> {
+    pub(crate) fn read(&self, output: &str) -> Result<AlertTimeline, TimelineError> {
         let states = parse_states(output, &self.timeline.alert, self.minutes).ok_or_else(|| {
             TimelineError::Engine {
                 alert: self.timeline.alert.clone(),
@@ -247,7 +247,10 @@ impl PreparedTimeline {
 
 /// Writes the timeline's test file (and a copy of the rules file cut down to the alert) into
 /// `dir`, which must outlive the promtool run.
-pub fn prepare(req: &TimelineRequest<'_>, dir: &Path) -> Result<PreparedTimeline, TimelineError> {
+pub(crate) fn prepare(
+    req: &TimelineRequest<'_>,
+    dir: &Path,
+) -> Result<PreparedTimeline, TimelineError> {
     let text =
         std::fs::read_to_string(req.rules_file).map_err(|source| TimelineError::ReadRules {
             path: req.rules_file.to_path_buf(),

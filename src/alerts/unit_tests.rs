@@ -33,10 +33,10 @@ pub struct AlertRuleTest {
     pub group: usize,
     pub index: usize,
     pub alert: String,
-    pub eval_time: String,
+    pub(crate) eval_time: String,
     pub shows: AlertShows,
     /// The group's `name`, when it has one.
-    pub group_name: Option<String>,
+    pub(crate) group_name: Option<String>,
     pub line: Option<u32>,
 }
 
@@ -55,7 +55,7 @@ impl AlertRuleTest {
 pub struct UnitTestFile {
     /// Relative to the repository root.
     pub path: String,
-    pub yaml: Mapping,
+    pub(crate) yaml: Mapping,
     /// The `rule_files` entries as written.
     pub rule_files: Vec<String>,
     pub cases: Vec<AlertRuleTest>,

@@ -42,7 +42,7 @@ pub struct CoveringCase {
 
 /// The cases of the run that count: passing behaviour cases of passing scenarios, and
 /// passing unit-test cases.
-pub fn run_cases(scenarios: &[ScenarioOutcomes]) -> Vec<CoveringCase> {
+pub(crate) fn run_cases(scenarios: &[ScenarioOutcomes]) -> Vec<CoveringCase> {
     let mut cases = Vec::new();
     for scenario in scenarios {
         let passed = scenario_passed(scenario);
@@ -224,7 +224,7 @@ pub struct FloorGap {
     /// No deployed rules file defines it.
     pub missing_rule: bool,
     pub missing_firing: bool,
-    pub missing_quiet: bool,
+    pub(crate) missing_quiet: bool,
 }
 
 /// The alerts of `required` that lack a firing or a quiet case in `coverage` (over every

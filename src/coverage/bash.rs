@@ -30,7 +30,8 @@ pub mod ids {
     use crate::finding::FindingId;
     /// A function a floor names is executed by fewer BATS tests than the floor asks (or is
     /// not defined at all); the subject is the function.
-    pub const FUNCTION_NOT_EXECUTED: FindingId = FindingId::new("coverage/function-not-executed");
+    pub(crate) const FUNCTION_NOT_EXECUTED: FindingId =
+        FindingId::new("coverage/function-not-executed");
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
@@ -110,7 +111,7 @@ pub fn floor(
 
 /// Removes from the copy at `root` every test of `tests` whose execution `keep_out` says so:
 /// its `@test` block, from the `@test` line to its closing `}`. Returns the removed cases.
-pub fn remove_tests(
+pub(crate) fn remove_tests(
     root: &Path,
     tests: &[TracedTest],
     keep_out: impl Fn(&TracedTest) -> bool,
@@ -160,7 +161,7 @@ pub struct TracedTest {
 
 /// Every BATS test the scenarios ran on the repository itself (not on a changed copy), each
 /// once (a shared run is returned by several scenarios), sorted by file and number.
-pub fn traced_tests(scenarios: &[ScenarioOutcomes]) -> Vec<TracedTest> {
+pub(crate) fn traced_tests(scenarios: &[ScenarioOutcomes]) -> Vec<TracedTest> {
     let executions = scenarios
         .iter()
         .flat_map(|s| &s.outcomes)
@@ -172,7 +173,9 @@ pub fn traced_tests(scenarios: &[ScenarioOutcomes]) -> Vec<TracedTest> {
 }
 
 /// The tests of `executions`, each (file, number) once, sorted.
-pub fn tests_of<'a>(executions: impl IntoIterator<Item = &'a BashExecution>) -> Vec<TracedTest> {
+pub(crate) fn tests_of<'a>(
+    executions: impl IntoIterator<Item = &'a BashExecution>,
+) -> Vec<TracedTest> {
     let mut by_test: BTreeMap<(String, usize), TracedTest> = BTreeMap::new();
     for execution in executions {
         for test in &execution.tests {
@@ -193,7 +196,7 @@ pub fn tests_of<'a>(executions: impl IntoIterator<Item = &'a BashExecution>) -> 
 }
 
 /// The tests that executed `function` of `file`, as cases, sorted.
-pub fn executed_by(tests: &[TracedTest], file: &str, function: &str) -> Vec<CaseRef> {
+pub(crate) fn executed_by(tests: &[TracedTest], file: &str, function: &str) -> Vec<CaseRef> {
     let mut cases: Vec<CaseRef> = tests
         .iter()
         .filter(|t| t.execution.ran_function(file, function))
@@ -261,7 +264,7 @@ pub fn functions(root: &Path, scenarios: &[ScenarioOutcomes]) -> Vec<FunctionCov
 }
 
 /// One entry per function each file defines, with the tests that executed it.
-pub fn functions_of(files: &[BashFile], tests: &[TracedTest]) -> Vec<FunctionCoverage> {
+pub(crate) fn functions_of(files: &[BashFile], tests: &[TracedTest]) -> Vec<FunctionCoverage> {
     let mut found: Vec<FunctionCoverage> = files
         .iter()
         .flat_map(|file| {
@@ -282,7 +285,7 @@ pub fn files(root: &Path, scenarios: &[ScenarioOutcomes]) -> Vec<FileLines> {
 }
 
 /// The line coverage of each file.
-pub fn files_of(files: &[BashFile], tests: &[TracedTest]) -> Vec<FileLines> {
+pub(crate) fn files_of(files: &[BashFile], tests: &[TracedTest]) -> Vec<FileLines> {
     files
         .iter()
         .map(|file| {
@@ -330,7 +333,7 @@ fn line_coverage(file: &BashFile, reported: &BTreeSet<u32>) -> FileLines {
     }
 }
 
-pub fn textfile_metrics(root: &Path, scenarios: &[ScenarioOutcomes]) -> Vec<TextfileMetric> {
+pub(crate) fn textfile_metrics(root: &Path, scenarios: &[ScenarioOutcomes]) -> Vec<TextfileMetric> {
     let Ok(homelab) = Homelab::discover(root) else {
         return Vec::new();
     };
@@ -340,7 +343,7 @@ pub fn textfile_metrics(root: &Path, scenarios: &[ScenarioOutcomes]) -> Vec<Text
 /// Every metric an alerting rule of a deployed rules file selects that is a textfile metric
 /// (declared by the textfile contract or written by a publishing script), with its publisher
 /// and the tests that executed the line that first writes it.
-pub fn textfile_metrics_of(homelab: &Homelab, tests: &[TracedTest]) -> Vec<TextfileMetric> {
+pub(crate) fn textfile_metrics_of(homelab: &Homelab, tests: &[TracedTest]) -> Vec<TextfileMetric> {
     let contract = crate::alerts::textfile::bundled_contract().ok();
     let mut alerts_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let deployed = crate::alerts::deployed_rules::DeployedRules::read(homelab);

@@ -8,8 +8,8 @@ use super::model::Coverage;
 /// How many of a layer's items a case covers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ratio {
-    pub covered: u32,
-    pub total: u32,
+    pub(crate) covered: u32,
+    pub(crate) total: u32,
 }
 
 impl Ratio {
@@ -21,7 +21,7 @@ impl Ratio {
     }
 
     /// The covered share in percent (0 when there is nothing to cover).
-    pub fn percent(self) -> f64 {
+    pub(crate) fn percent(self) -> f64 {
         if self.total == 0 {
             0.0
         } else {
@@ -40,15 +40,15 @@ impl std::fmt::Display for Ratio {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figures {
     /// Alerting rules with a firing case.
-    pub alerts_firing: Ratio,
+    pub(crate) alerts_firing: Ratio,
     /// Alerting rules with a firing and a quiet case.
-    pub alerts_tested: Ratio,
+    pub(crate) alerts_tested: Ratio,
     /// Terraform elements a test run touches.
     pub terraform: Ratio,
     /// Bash functions a BATS test executed.
     pub bash_functions: Ratio,
     /// Executable Bash lines a BATS test executed.
-    pub bash_lines: Ratio,
+    pub(crate) bash_lines: Ratio,
     /// Textfile metrics whose publishing code a BATS test runs.
     pub textfile: Ratio,
 }

@@ -5,12 +5,12 @@
 use serde::{Deserialize, Serialize};
 
 /// Bumped when a field changes meaning or goes away (adding a field does not bump it).
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// Everything the run knows about what is tested.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Coverage {
-    pub schema_version: u32,
+    pub(crate) schema_version: u32,
     /// One entry per alerting rule of every deployed rules file.
     pub alerts: Vec<RuleCoverage>,
     /// One entry per resource, data source, output and variable validation of every module
@@ -91,7 +91,7 @@ pub struct TerraformElement {
     pub line: Option<u32>,
     /// Runs whose `assert` conditions reference it, or (a validation) whose
     /// `expect_failures` exercise it.
-    pub covered_by: Vec<CaseRef>,
+    pub(crate) covered_by: Vec<CaseRef>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -109,7 +109,7 @@ pub struct FunctionCoverage {
     pub function: String,
     pub file: String,
     pub line: u32,
-    pub executed_by: Vec<CaseRef>,
+    pub(crate) executed_by: Vec<CaseRef>,
 }
 
 /// The lines of one Bash file the BATS runs executed.
@@ -117,7 +117,7 @@ pub struct FunctionCoverage {
 pub struct FileLines {
     pub file: String,
     /// Lines bash can execute (commands, not comments, blank lines or closing braces).
-    pub executable: u32,
+    pub(crate) executable: u32,
     pub executed: u32,
     /// Executable lines no test executed.
     pub missed: Vec<u32>,
@@ -133,5 +133,5 @@ pub struct TextfileMetric {
     /// The publishing script, `None` when no script of the homelab writes it.
     pub script: Option<String>,
     pub line: Option<u32>,
-    pub executed_by: Vec<CaseRef>,
+    pub(crate) executed_by: Vec<CaseRef>,
 }

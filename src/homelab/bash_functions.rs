@@ -21,9 +21,9 @@ pub struct BashFile {
     /// The first line of every simple command (`echo`, `[[ ]]`, an assignment, `local`):
     /// what xtrace reports when bash runs it. A function's `name() {` line, comments, blank
     /// lines and closing words are not commands.
-    pub command_lines: BTreeSet<u32>,
+    pub(crate) command_lines: BTreeSet<u32>,
     /// The lines that open a `for`, `select` or `case` (bash traces their headers).
-    pub header_lines: BTreeSet<u32>,
+    pub(crate) header_lines: BTreeSet<u32>,
 }
 
 /// Every shell script under `scripts/` of the homelab at `root`, sorted by path. Links are

@@ -102,7 +102,7 @@ impl RepositoryCopy {
     /// Every path in the scratch directory (the copy and anything beside it), relative to
     /// it, with each file's size, sorted: two snapshots differ when a step wrote into the
     /// copy or left something beside it.
-    pub fn snapshot(&self) -> std::io::Result<Vec<(String, u64)>> {
+    pub(crate) fn snapshot(&self) -> std::io::Result<Vec<(String, u64)>> {
         let mut entries = Vec::new();
         list(self.scratch.path(), self.scratch.path(), &mut entries)?;
         entries.sort();
@@ -115,13 +115,13 @@ impl RepositoryCopy {
     }
 
     /// Every link left out of the copy.
-    pub fn refused_links(&self) -> &[Finding] {
+    pub(crate) fn refused_links(&self) -> &[Finding] {
         &self.refused
     }
 
     /// The links left out below any of `dirs` (relative to the root): a run that reads
     /// these directories would read through them.
-    pub fn refused_links_under<'a>(
+    pub(crate) fn refused_links_under<'a>(
         &'a self,
         dirs: &'a [String],
     ) -> impl Iterator<Item = &'a Finding> + 'a {

@@ -30,7 +30,7 @@ const DESTINATION_KEYS: [&str; 3] = ["path", "destination", "file_name"];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileRead {
     /// The module or environment directory, relative to the root.
-    pub config: String,
+    pub(crate) config: String,
     /// The `.tf` file, relative to the root, and the line of the call.
     pub tf_file: String,
     pub line: usize,
@@ -39,7 +39,7 @@ pub struct FileRead {
     /// The path argument as written (`"${path.module}/files/${each.value}"`).
     pub argument: String,
     /// Where the content is written on the deployed host, when the configuration says.
-    pub destination: Option<String>,
+    pub(crate) destination: Option<String>,
 }
 
 /// A call found, before its path is checked.

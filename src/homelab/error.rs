@@ -8,16 +8,16 @@ use crate::finding::{Finding, FindingId};
 
 /// Stable ids of the layout findings.
 pub mod ids {
-    pub const NO_MODULES: &str = "layout/no-modules";
-    pub const MODULE_WITHOUT_TF: &str = "layout/module-without-tf";
-    pub const MISSING_FILE: &str = "layout/missing-file";
-    pub const MISSING_MODULE: &str = "layout/missing-module";
-    pub const OUTSIDE: &str = "layout/outside-repository";
-    pub const DANGLING_LINK: &str = "layout/dangling-link";
-    pub const LINK_OUTSIDE: &str = "layout/link-outside";
-    pub const LINK_LOOP: &str = "layout/link-loop";
+    pub(crate) const NO_MODULES: &str = "layout/no-modules";
+    pub(crate) const MODULE_WITHOUT_TF: &str = "layout/module-without-tf";
+    pub(crate) const MISSING_FILE: &str = "layout/missing-file";
+    pub(crate) const MISSING_MODULE: &str = "layout/missing-module";
+    pub(crate) const OUTSIDE: &str = "layout/outside-repository";
+    pub(crate) const DANGLING_LINK: &str = "layout/dangling-link";
+    pub(crate) const LINK_OUTSIDE: &str = "layout/link-outside";
+    pub(crate) const LINK_LOOP: &str = "layout/link-loop";
     pub const HCL: &str = "layout/hcl";
-    pub const IO: &str = "layout/io";
+    pub(crate) const IO: &str = "layout/io";
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).

@@ -17,58 +17,59 @@ pub const RULES_FILE: &str =
 /// The alert a valid growth adds (node-exporter's clock offset: a real, fireable series).
 pub const NEW_ALERT: &str = "NodeClockSkew";
 /// The module the module growth cases add.
-pub const NEW_MODULE: &str = "tooling-stack";
+pub(crate) const NEW_MODULE: &str = "tooling-stack";
 /// The second rules file the monitoring stack is made to deploy, relative to the root.
 pub const SECOND_RULES_FILE: &str =
     "infrastructure/proxmox/modules/monitoring-stack/files/prometheus/alerts/tooling.yml";
 /// The `.tf` file of the copy that deploys it.
-pub const SECOND_RULES_TF: &str = "infrastructure/proxmox/modules/monitoring-stack/tooling.tf";
+pub(crate) const SECOND_RULES_TF: &str =
+    "infrastructure/proxmox/modules/monitoring-stack/tooling.tf";
 /// The template of a second rules file, rendered by `templatefile()`, relative to the root.
-pub const TEMPLATED_RULES_FILE: &str =
+pub(crate) const TEMPLATED_RULES_FILE: &str =
     "infrastructure/proxmox/modules/monitoring-stack/files/prometheus/alerts/tooling.yml.tftpl";
 /// A metric no exporter of the homelab has, used by the second rules file.
-pub const UNKNOWN_METRIC: &str = "tooling_ci_queue_depth";
+pub(crate) const UNKNOWN_METRIC: &str = "tooling_ci_queue_depth";
 /// The alert of the second rules file that selects it.
 pub const UNKNOWN_METRIC_ALERT: &str = "ToolingQueueStuck";
 /// The script that publishes through `printf` into a temporary file moved into place.
-pub const PRINTF_SCRIPT: &str = "scripts/ops/pve-drift.sh";
+pub(crate) const PRINTF_SCRIPT: &str = "scripts/ops/pve-drift.sh";
 /// The script that publishes through `tee`.
-pub const TEE_SCRIPT: &str = "scripts/ops/zfs-scrub.sh";
+pub(crate) const TEE_SCRIPT: &str = "scripts/ops/zfs-scrub.sh";
 /// The alert on the printf script's metric, matching one of its labels.
 pub const PUBLISHED_LABEL_ALERT: &str = "PveConfigurationDrifted";
 /// The label the broken variant matches on, which no script writes.
-pub const UNWRITTEN_LABEL: &str = "cluster";
+pub(crate) const UNWRITTEN_LABEL: &str = "cluster";
 /// The BATS file the BATS cases add, relative to the root.
-pub const NEW_BATS_FILE: &str = "tests/tooling/test_tooling.bats";
+pub(crate) const NEW_BATS_FILE: &str = "tests/tooling/test_tooling.bats";
 /// The test of it that fails.
 pub const FAILING_BATS_TEST: &str = "the queue is drained";
 /// The environment the environment growth case adds, relative to the root.
-pub const NEW_ENVIRONMENT: &str = "infrastructure/proxmox/environments/prod";
+pub(crate) const NEW_ENVIRONMENT: &str = "infrastructure/proxmox/environments/prod";
 /// The shared file it links in, relative to the root.
-pub const SHARED_VERSIONS: &str = "infrastructure/proxmox/shared/versions.tf";
+pub(crate) const SHARED_VERSIONS: &str = "infrastructure/proxmox/shared/versions.tf";
 /// The module directory without `.tf` files the bad-input case adds.
-pub const EMPTY_MODULE: &str = "notes";
+pub(crate) const EMPTY_MODULE: &str = "notes";
 /// The link the link cases add, relative to the root.
-pub const BAD_LINK: &str = "infrastructure/proxmox/modules/vm/shared.tf";
+pub(crate) const BAD_LINK: &str = "infrastructure/proxmox/modules/vm/shared.tf";
 /// The template modules read from outside their directory, relative to the root.
-pub const SHARED_TEMPLATE: &str = "infrastructure/proxmox/shared/motd.tpl";
+pub(crate) const SHARED_TEMPLATE: &str = "infrastructure/proxmox/shared/motd.tpl";
 /// The file an environment reads through `path.root`, relative to the root.
-pub const SHARED_BANNER: &str = "infrastructure/proxmox/shared/banner.txt";
+pub(crate) const SHARED_BANNER: &str = "infrastructure/proxmox/shared/banner.txt";
 /// The BATS file that runs from the root, its script and its helper, relative to the root.
-pub const ROOT_BATS_FILE: &str = "tests/tooling/test_from_root.bats";
-pub const ROOT_BATS_SCRIPT: &str = "scripts/tooling/greet.sh";
-pub const ROOT_BATS_HELPER: &str = "tests/tooling/helpers.bash";
+pub(crate) const ROOT_BATS_FILE: &str = "tests/tooling/test_from_root.bats";
+pub(crate) const ROOT_BATS_SCRIPT: &str = "scripts/tooling/greet.sh";
+pub(crate) const ROOT_BATS_HELPER: &str = "tests/tooling/helpers.bash";
 /// The two BATS files that write a relative file each.
-pub const WRITING_BATS_FILES: [&str; 2] = [
+pub(crate) const WRITING_BATS_FILES: [&str; 2] = [
     "tests/tooling/test_writes_a.bats",
     "tests/tooling/test_writes_b.bats",
 ];
 /// The module whose provider requirements the `terraform init` cases change or call.
-pub const PINNED_MODULE: &str = "infrastructure/proxmox/modules/vm";
+pub(crate) const PINNED_MODULE: &str = "infrastructure/proxmox/modules/vm";
 /// The module pinned to a newer provider release the pin case adds.
-pub const PINNED_RELEASE_MODULE: &str = "cluster-options";
+pub(crate) const PINNED_RELEASE_MODULE: &str = "cluster-options";
 /// The environment the provider bump case adds, relative to the root.
-pub const BUMPED_ENVIRONMENT: &str = "infrastructure/proxmox/environments/bumped";
+pub(crate) const BUMPED_ENVIRONMENT: &str = "infrastructure/proxmox/environments/bumped";
 
 /// One change, by the words a feature file names it with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,7 +258,7 @@ pub const SENTENCES: [(&str, RepositoryChange); 26] = [
 ];
 
 /// The module the exporter growth cases add.
-pub const EDGE_MODULE: &str = "infrastructure/proxmox/modules/edge-stack";
+pub(crate) const EDGE_MODULE: &str = "infrastructure/proxmox/modules/edge-stack";
 /// Its rules file, relative to the root.
 pub const EDGE_RULES_FILE: &str =
     "infrastructure/proxmox/modules/edge-stack/files/prometheus/alerts/edge.yml";
@@ -277,12 +278,12 @@ pub struct ExporterRelease {
 }
 
 impl ExporterRelease {
-    pub const SENTENCE: &str = "the monitoring stack runs a node-exporter release that no longer has a metric an alert uses";
+    pub(crate) const SENTENCE: &str = "the monitoring stack runs a node-exporter release that no longer has a metric an alert uses";
     /// The finding a catalog check of the changed copy reports.
-    pub const EXPECTED: &str = "catalog/removed-metric";
+    pub(crate) const EXPECTED: &str = "catalog/removed-metric";
 
     /// Makes the change in the copy at `root`.
-    pub fn deploy(&self, root: &Path) -> Result<(), ChangeError> {
+    pub(crate) fn deploy(&self, root: &Path) -> Result<(), ChangeError> {
         existing(&root.join(MONITORING_MODULE))?;
         let dir = root.join(EDGE_MODULE);
         write(
@@ -545,7 +546,7 @@ impl RepositoryChange {
 
     /// The files the change adds when it only adds files (the rest of the copy is then
     /// byte for byte the repository); `None` when it changes or removes anything.
-    pub fn only_adds(self) -> Option<&'static [&'static str]> {
+    pub(crate) fn only_adds(self) -> Option<&'static [&'static str]> {
         match self {
             RepositoryChange::BatsFileWithFailingTest
             | RepositoryChange::BatsFileThatDoesNotParse => Some(&[NEW_BATS_FILE]),

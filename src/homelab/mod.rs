@@ -18,7 +18,7 @@ mod eval;
 mod glob;
 pub mod growth;
 mod promtool_tests;
-pub use promtool_tests::rule_file_names;
+pub(crate) use promtool_tests::rule_file_names;
 pub(crate) mod repo_fs;
 mod scripts;
 pub mod services;
@@ -30,7 +30,7 @@ mod walk;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use deployed::FileRead;
+pub(crate) use deployed::FileRead;
 pub use error::{DiscoveryError, ids};
 pub(crate) use scripts::publishing;
 pub use scripts::{LIBRARY_DIR, PublishingScript, SCRIPTS_DIR, TEXTFILE_LIBRARY};
@@ -60,7 +60,7 @@ pub struct Homelab {
     /// The Prometheus rules files the modules and environments deploy, sorted by path.
     pub rules_files: Vec<RulesFile>,
     /// The other files they read (an Alertmanager configuration, cloud-init templates...).
-    pub other_files: Vec<DeployedFile>,
+    pub(crate) other_files: Vec<DeployedFile>,
     /// Reads whose path depends on something discovery cannot know (a resource attribute,
     /// a variable without default).
     pub unresolved_reads: Vec<UnresolvedRead>,
@@ -80,7 +80,7 @@ pub struct Homelab {
 
 /// How a deployed file was recognised as a rules file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RulesEvidence {
+pub(crate) enum RulesEvidence {
     /// It parses as YAML with a top-level `groups:` list.
     Groups,
     /// It is written under this `rule_files` glob of the deployed Prometheus configuration
@@ -99,10 +99,10 @@ pub struct RulesFile {
     pub rendered: bool,
     /// Where the homelab reads it.
     pub reads: Vec<FileRead>,
-    pub evidence: RulesEvidence,
+    pub(crate) evidence: RulesEvidence,
     pub groups: usize,
     pub alerting_rules: usize,
-    pub recording_rules: usize,
+    pub(crate) recording_rules: usize,
 }
 
 impl RulesFile {
@@ -117,7 +117,7 @@ impl RulesFile {
     /// A file with exactly [`RulesFile::text`], for tools that read files (promtool,
     /// Prometheus): the file itself when it was not rendered, else a copy of the rendered
     /// text written at the same relative path under `scratch`.
-    pub fn file_on_disk(&self, root: &Path, scratch: &Path) -> std::io::Result<PathBuf> {
+    pub(crate) fn file_on_disk(&self, root: &Path, scratch: &Path) -> std::io::Result<PathBuf> {
         if !self.rendered {
             return Ok(root.join(&self.path));
         }
@@ -132,14 +132,14 @@ impl RulesFile {
 
 /// Any other file the homelab deploys.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeployedFile {
+pub(crate) struct DeployedFile {
     pub path: String,
     /// Its text as deployed (rendered when read through `templatefile()`); `None` when it
     /// is not text.
     pub text: Option<String>,
     pub rendered: bool,
     /// Why `templatefile()` could not render it (a variable without default...).
-    pub render_error: Option<String>,
+    pub(crate) render_error: Option<String>,
     pub reads: Vec<FileRead>,
 }
 
@@ -225,7 +225,7 @@ impl Homelab {
     }
 
     /// Modules and environments that have `terraform test` files, modules first.
-    pub fn tested_dirs(&self) -> impl Iterator<Item = &TerraformDir> {
+    pub(crate) fn tested_dirs(&self) -> impl Iterator<Item = &TerraformDir> {
         self.modules
             .iter()
             .chain(&self.environments)
@@ -239,7 +239,7 @@ impl Homelab {
 
     /// The deployed rules files as files tools can read (Prometheus, promtool): the files
     /// themselves, or their rendered text written under `scratch`.
-    pub fn rules_files_on_disk(&self, scratch: &Path) -> std::io::Result<Vec<PathBuf>> {
+    pub(crate) fn rules_files_on_disk(&self, scratch: &Path) -> std::io::Result<Vec<PathBuf>> {
         self.rules_files
             .iter()
             .map(|f| f.file_on_disk(&self.root, scratch))

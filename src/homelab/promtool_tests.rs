@@ -36,7 +36,7 @@ fn is_promtool_test(path: &Path) -> bool {
 /// Whether the `rule_files` entry `entry` of the unit-test file `test_file` (both as
 /// written; the entry relative to the file's directory, as promtool reads it, or absolute)
 /// names the rules file `rules_file` (relative to the root). Globs match as promtool's do.
-pub fn rule_file_names(test_file: &str, entry: &str, rules_file: &str) -> bool {
+pub(crate) fn rule_file_names(test_file: &str, entry: &str, rules_file: &str) -> bool {
     if entry.starts_with('/') {
         return false;
     }

@@ -30,11 +30,11 @@ pub struct PublishingScript {
     /// The file name without `.sh` (`backup-status`).
     pub name: String,
     /// Whether it sources `scripts/lib/textfile.sh`.
-    pub sources_textfile_library: bool,
+    pub(crate) sources_textfile_library: bool,
     /// The `.prom` files its sample lines end up in (`homelab_backup.prom`), sorted.
-    pub prom_files: Vec<String>,
+    pub(crate) prom_files: Vec<String>,
     /// The metrics it passes to the textfile library's functions.
-    pub library_metrics: Vec<WrittenMetric>,
+    pub(crate) library_metrics: Vec<WrittenMetric>,
     /// The metrics of the sample lines it writes into the textfile directory, with their
     /// label names.
     pub samples: Vec<WrittenMetric>,
@@ -42,7 +42,7 @@ pub struct PublishingScript {
 
 impl PublishingScript {
     /// Whether the textfile contract applies: the script uses the textfile library.
-    pub fn under_contract(&self) -> bool {
+    pub(crate) fn under_contract(&self) -> bool {
         self.sources_textfile_library || !self.library_metrics.is_empty()
     }
 }

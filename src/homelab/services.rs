@@ -34,11 +34,11 @@ pub mod ids {
     use crate::finding::FindingId;
     /// An exporter whose version cannot be known (tag `latest`, digest only, a package on
     /// an unnamed release, a tag from a template variable).
-    pub const VERSION_UNKNOWN: FindingId = FindingId::new("deployed/version-unknown");
+    pub(crate) const VERSION_UNKNOWN: FindingId = FindingId::new("deployed/version-unknown");
     /// A scrape job with no target.
-    pub const NO_TARGETS: FindingId = FindingId::new("deployed/no-targets");
+    pub(crate) const NO_TARGETS: FindingId = FindingId::new("deployed/no-targets");
     /// A compose template that does not render.
-    pub const NOT_RENDERED: FindingId = FindingId::new("deployed/not-rendered");
+    pub(crate) const NOT_RENDERED: FindingId = FindingId::new("deployed/not-rendered");
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
@@ -70,7 +70,7 @@ const GENERIC_WORDS: [&str; 2] = ["prometheus", "exporter"];
 
 /// The part of a name that says which product it is: lower case, split on `-`, `_`, `.`,
 /// the generic words left out unless nothing else remains.
-pub fn product_key(name: &str) -> String {
+pub(crate) fn product_key(name: &str) -> String {
     let name = name.rsplit('/').next().unwrap_or(name).to_lowercase();
     let words: Vec<&str> = name
         .split(['-', '_', '.'])
@@ -90,7 +90,7 @@ pub fn product_key(name: &str) -> String {
 
 /// How a service is declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Declaration {
+pub(crate) enum Declaration {
     /// A container image in a compose file or template.
     Image {
         /// As written, e.g. `prom/node-exporter:v1.10.2@sha256:...`.
@@ -116,11 +116,11 @@ pub struct Service {
     /// The upstream version (`1.10.2`), `None` when it cannot be known.
     pub version: Option<String>,
     /// Why the version is unknown.
-    pub unknown_because: Option<String>,
+    pub(crate) unknown_because: Option<String>,
     /// Where it is declared, relative to the root, and the line.
     pub file: String,
     pub line: usize,
-    pub declaration: Declaration,
+    pub(crate) declaration: Declaration,
 }
 
 impl Service {
@@ -138,12 +138,12 @@ impl Service {
     }
 
     /// Whether the service runs as a container (its names then say what it exposes).
-    pub fn is_container(&self) -> bool {
+    pub(crate) fn is_container(&self) -> bool {
         matches!(self.declaration, Declaration::Image { .. })
     }
 
     /// Whether `name` (an exporter, a job) names this service.
-    pub fn is_named(&self, name: &str) -> bool {
+    pub(crate) fn is_named(&self, name: &str) -> bool {
         let key = product_key(name);
         self.names().iter().any(|n| product_key(n) == key)
     }
@@ -155,7 +155,7 @@ impl Service {
     }
 
     /// `file:line`.
-    pub fn location(&self) -> String {
+    pub(crate) fn location(&self) -> String {
         format!("{}:{}", self.file, self.line)
     }
 
@@ -189,8 +189,8 @@ impl Service {
 pub struct ScrapeJob {
     pub name: String,
     /// Its static targets (`host:port`), as far as they evaluate.
-    pub targets: Vec<String>,
-    pub metrics_path: Option<String>,
+    pub(crate) targets: Vec<String>,
+    pub(crate) metrics_path: Option<String>,
     pub file: String,
     pub line: usize,
 }
@@ -199,16 +199,16 @@ pub struct ScrapeJob {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Deployment {
     /// Sorted by name, then file and line.
-    pub services: Vec<Service>,
+    pub(crate) services: Vec<Service>,
     /// Sorted by name, then file and line.
-    pub scrape_jobs: Vec<ScrapeJob>,
+    pub(crate) scrape_jobs: Vec<ScrapeJob>,
     /// What could not be known (notes: `deployed/*` ids).
     pub problems: Vec<Finding>,
 }
 
 impl Deployment {
     /// The services that `name` (a catalog's exporter, a job) names.
-    pub fn services_named(&self, name: &str) -> Vec<&Service> {
+    pub(crate) fn services_named(&self, name: &str) -> Vec<&Service> {
         self.services.iter().filter(|s| s.is_named(name)).collect()
     }
 
@@ -218,7 +218,7 @@ impl Deployment {
     }
 
     /// Whether a scrape job has the product name of `name`.
-    pub fn has_job_named(&self, name: &str) -> bool {
+    pub(crate) fn has_job_named(&self, name: &str) -> bool {
         let key = product_key(name);
         self.scrape_jobs.iter().any(|j| product_key(&j.name) == key)
     }
@@ -283,7 +283,7 @@ fn debian() -> &'static DebianReleases {
 }
 
 /// The leading version of a tag or default: `v1.10.2` -> `1.10.2`, `3.1-alpine` -> `3.1`.
-pub fn version_of(text: &str) -> Option<String> {
+pub(crate) fn version_of(text: &str) -> Option<String> {
     static VERSION: OnceLock<Regex> = OnceLock::new();
     let re = VERSION.get_or_init(|| {
         Regex::new(r"^v?(\d+(?:\.\d+){1,3})(?:[-+_.~][A-Za-z0-9.+_~-]*)?$")

@@ -35,16 +35,16 @@ pub struct TerraformDir {
     /// The directory, relative to the root (`infrastructure/proxmox/modules/vm`).
     pub dir: String,
     /// Its `*.tf` files by name, sorted (a symlinked file by its link's name).
-    pub tf_files: Vec<String>,
+    pub(crate) tf_files: Vec<String>,
     /// Its `terraform test` files relative to it (`tests/regression.tftest.hcl`), sorted.
-    pub test_files: Vec<String>,
+    pub(crate) test_files: Vec<String>,
     /// The modules it calls (`module "x" { source = ... }`).
-    pub module_calls: Vec<ModuleCall>,
+    pub(crate) module_calls: Vec<ModuleCall>,
 }
 
 impl TerraformDir {
     /// Whether it has `tests/regression.tftest.hcl`.
-    pub fn has_regression_file(&self) -> bool {
+    pub(crate) fn has_regression_file(&self) -> bool {
         self.test_files.iter().any(|f| f == REGRESSION_FILE)
     }
 
@@ -63,7 +63,7 @@ pub struct ModuleCall {
     pub source: Option<String>,
     /// For a local source (`./`, `../`): the module's directory relative to the root, links
     /// resolved.
-    pub local_dir: Option<String>,
+    pub(crate) local_dir: Option<String>,
     /// The `.tf` file with the block, relative to the root, and its line.
     pub tf_file: String,
     pub line: usize,

@@ -12,7 +12,7 @@ use super::sarif::{message, relative_file};
 use crate::finding::Finding;
 
 /// How many annotations of one kind (error, notice) GitHub shows for a step.
-pub const PER_KIND: usize = 10;
+pub(crate) const PER_KIND: usize = 10;
 
 /// Whether the run is a GitHub Actions job (GitHub sets `GITHUB_ACTIONS=true` itself).
 pub fn on_github_actions() -> bool {

@@ -20,7 +20,7 @@ pub enum CoverageJsonError {
 
 /// The coverage in its stable order: every list sorted by file, line and name, every list of
 /// cases sorted and each case once.
-pub fn sorted(mut coverage: Coverage) -> Coverage {
+pub(crate) fn sorted(mut coverage: Coverage) -> Coverage {
     fn cases(list: &mut Vec<crate::coverage::CaseRef>) {
         list.sort();
         list.dedup();

@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use crate::coverage::Figures;
 
 /// How many runs the file keeps.
-pub const KEPT: usize = 50;
+pub(crate) const KEPT: usize = 50;
 /// Bumped when a field changes meaning or goes away.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// A scenario's verdict in one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +54,7 @@ pub struct RunRecord {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct History {
-    pub schema_version: u32,
+    pub(crate) schema_version: u32,
     /// Oldest first.
     pub runs: Vec<RunRecord>,
 }
@@ -220,9 +220,9 @@ pub struct FigureChange {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
     /// Scenarios (their keys) that failed now and did not before.
-    pub newly_failing: Vec<String>,
+    pub(crate) newly_failing: Vec<String>,
     /// Scenarios that passed now and failed before.
-    pub newly_passing: Vec<String>,
+    pub(crate) newly_passing: Vec<String>,
     pub coverage: Vec<FigureChange>,
 }
 
@@ -233,7 +233,7 @@ impl Changes {
 }
 
 /// The figures a run records, with what each says.
-pub fn named_figures(f: &Figures) -> [(&'static str, crate::coverage::Ratio); 6] {
+pub(crate) fn named_figures(f: &Figures) -> [(&'static str, crate::coverage::Ratio); 6] {
     [
         ("alerts with a firing case", f.alerts_firing),
         ("alerts with a firing and a quiet case", f.alerts_tested),

@@ -62,7 +62,7 @@ pub fn distinct(runs: Vec<ToolRun>) -> Vec<ToolRun> {
 }
 
 /// One JUnit suite per tool run.
-pub fn test_suites(runs: &[ToolRun]) -> Vec<TestSuite> {
+pub(crate) fn test_suites(runs: &[ToolRun]) -> Vec<TestSuite> {
     runs.iter().map(test_suite).collect()
 }
 

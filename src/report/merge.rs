@@ -22,7 +22,7 @@ use crate::report::living_doc::{Criterion, FeatureReport, RunReport, ScenarioRep
 use crate::shard::{RECORD_FILE, Shard, ShardRecord};
 
 /// The model of the page (`index.html`), written by each run for the merge.
-pub const RUN_FILE: &str = "run.json";
+pub(crate) const RUN_FILE: &str = "run.json";
 
 /// Why the shards' reports cannot be merged.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +61,7 @@ pub enum MergeError {
 
 /// One shard's reports directory and what it says about itself.
 #[derive(Debug, Clone)]
-pub struct ShardDir {
+pub(crate) struct ShardDir {
     pub dir: PathBuf,
     pub record: ShardRecord,
 }
@@ -87,7 +87,7 @@ pub fn write_shard_files(
 
 /// Reads each directory's `shard.json` and checks that together they are every shard of
 /// one run, each once, and that no external run was made twice.
-pub fn check_shards(dirs: &[PathBuf]) -> Result<Vec<ShardDir>, MergeError> {
+pub(crate) fn check_shards(dirs: &[PathBuf]) -> Result<Vec<ShardDir>, MergeError> {
     let shards: Vec<ShardDir> = dirs
         .iter()
         .map(|dir| {

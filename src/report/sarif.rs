@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::finding::Finding;
 
 /// The `uriBaseId` every location is relative to: the root of the repository under test.
-pub const SRCROOT: &str = "SRCROOT";
+pub(crate) const SRCROOT: &str = "SRCROOT";
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -40,7 +40,7 @@ pub enum SarifError {
 
 /// What the log says about a check: its one-line summary and its documentation page.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleText {
+pub(crate) struct RuleText {
     pub summary: String,
     /// The check's page, relative to the suite's repository.
     pub page: String,
@@ -48,7 +48,7 @@ pub struct RuleText {
 
 /// The summary and page of a check id, from the registry of checks; an id the registry does
 /// not know (a finding from a newer check not yet registered) is its own summary.
-pub fn rule_for(id: &str) -> RuleText {
+pub(crate) fn rule_for(id: &str) -> RuleText {
     RuleText {
         summary: crate::checks::find(id).map_or_else(|| id.to_string(), |c| c.summary.to_string()),
         page: crate::checks::page(id),
@@ -58,7 +58,7 @@ pub fn rule_for(id: &str) -> RuleText {
 #[derive(Debug, Serialize)]
 pub struct Log {
     #[serde(rename = "$schema")]
-    pub schema: &'static str,
+    pub(crate) schema: &'static str,
     pub version: &'static str,
     pub runs: Vec<Run>,
 }
@@ -67,18 +67,18 @@ pub struct Log {
 #[serde(rename_all = "camelCase")]
 pub struct Run {
     pub tool: Tool,
-    pub original_uri_base_ids: std::collections::BTreeMap<String, ArtifactLocation>,
+    pub(crate) original_uri_base_ids: std::collections::BTreeMap<String, ArtifactLocation>,
     pub results: Vec<SarifResult>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Tool {
-    pub driver: Driver,
+    pub(crate) driver: Driver,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Driver {
+pub(crate) struct Driver {
     pub name: &'static str,
     pub version: &'static str,
     pub rules: Vec<Rule>,
@@ -88,16 +88,16 @@ pub struct Driver {
 #[serde(rename_all = "camelCase")]
 pub struct Rule {
     pub id: String,
-    pub short_description: Message,
+    pub(crate) short_description: Message,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub help_uri: Option<String>,
-    pub help: Help,
+    pub(crate) help_uri: Option<String>,
+    pub(crate) help: Help,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Help {
+pub(crate) struct Help {
     pub text: String,
-    pub markdown: String,
+    pub(crate) markdown: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -116,12 +116,12 @@ pub enum Level {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SarifResult {
-    pub rule_id: String,
-    pub rule_index: usize,
+    pub(crate) rule_id: String,
+    pub(crate) rule_index: usize,
     pub level: Level,
     pub message: Message,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub locations: Vec<Location>,
+    pub(crate) locations: Vec<Location>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<Suppression>,
 }
@@ -132,36 +132,36 @@ pub struct SarifResult {
 #[serde(rename_all = "camelCase")]
 pub struct Suppression {
     pub kind: &'static str,
-    pub justification: String,
-    pub location: Location,
+    pub(crate) justification: String,
+    pub(crate) location: Location,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Location {
-    pub physical_location: PhysicalLocation,
+pub(crate) struct Location {
+    pub(crate) physical_location: PhysicalLocation,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PhysicalLocation {
-    pub artifact_location: ArtifactLocation,
+pub(crate) struct PhysicalLocation {
+    pub(crate) artifact_location: ArtifactLocation,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub region: Option<Region>,
+    pub(crate) region: Option<Region>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ArtifactLocation {
-    pub uri: String,
+pub(crate) struct ArtifactLocation {
+    pub(crate) uri: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uri_base_id: Option<&'static str>,
+    pub(crate) uri_base_id: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Region {
-    pub start_line: usize,
+pub(crate) struct Region {
+    pub(crate) start_line: usize,
 }
 
 /// Where the rules' pages are read on the web, when known: on GitHub Actions, the pages of
@@ -290,7 +290,7 @@ pub fn message(finding: &Finding) -> String {
 
 /// The finding's file relative to the repository under test, when it has one there: a path
 /// under `root` is made relative, and a file outside it (a scratch copy) has none.
-pub fn relative_file(finding: &Finding, root: &Path) -> Option<String> {
+pub(crate) fn relative_file(finding: &Finding, root: &Path) -> Option<String> {
     let file = finding.file.trim();
     if file.is_empty() {
         return None;

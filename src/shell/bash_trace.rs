@@ -69,7 +69,7 @@ fi
 /// Where one BATS run's traces go: the `BASH_ENV` script and a directory of trace files.
 #[derive(Debug, Clone)]
 pub(crate) struct TraceSetup {
-    pub bash_env: PathBuf,
+    pub(crate) bash_env: PathBuf,
     pub dir: PathBuf,
 }
 

@@ -25,20 +25,20 @@ use crate::tools::{self, Tool, Tools};
 pub mod ids {
     use crate::finding::FindingId;
     /// A test failed; the subject is the test's name.
-    pub const TEST_FAILED: FindingId = FindingId::new("bats/test-failed");
+    pub(crate) const TEST_FAILED: FindingId = FindingId::new("bats/test-failed");
     /// bats reported fewer or more tests than it planned (a syntax error, a crash).
-    pub const PLAN: FindingId = FindingId::new("bats/plan");
+    pub(crate) const PLAN: FindingId = FindingId::new("bats/plan");
     /// bats failed although every test passed (a failing `teardown_file`, ...).
-    pub const STATUS: FindingId = FindingId::new("bats/status");
+    pub(crate) const STATUS: FindingId = FindingId::new("bats/status");
     /// A failing test read a file by an absolute path outside the repository, and the file
     /// is missing: a test that can only pass on its author's machine.
-    pub const ABSOLUTE_PATH: FindingId = FindingId::new("bats/absolute-path");
+    pub(crate) const ABSOLUTE_PATH: FindingId = FindingId::new("bats/absolute-path");
     /// The BATS file is missing.
-    pub const MISSING: FindingId = FindingId::new("bats/missing");
+    pub(crate) const MISSING: FindingId = FindingId::new("bats/missing");
     /// bash cannot parse the file (with the line).
     pub const PARSE: FindingId = FindingId::new("bats/parse");
     /// bats could not be started or finished on the file.
-    pub const RUN: FindingId = FindingId::new("bats/run");
+    pub(crate) const RUN: FindingId = FindingId::new("bats/run");
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
@@ -110,17 +110,17 @@ pub struct BatsRun {
     /// The file, relative to the repository under test.
     pub file: String,
     /// The number of tests bats announced (`1..N`).
-    pub planned: usize,
+    pub(crate) planned: usize,
     pub tests: Vec<BatsTest>,
     pub status: Option<i32>,
     pub duration: Duration,
     /// Diagnostics not under any test (a syntax error, a failing `setup_file`).
-    pub stray: Vec<String>,
+    pub(crate) stray: Vec<String>,
     pub stderr: String,
     /// What explains a failing test beside bats' message: a missing file it read by an
     /// absolute path outside the repository (`bats/absolute-path`), a link the copy refused
     /// that its output names (`layout/link-outside`, `layout/link-loop`).
-    pub explained: Vec<Finding>,
+    pub(crate) explained: Vec<Finding>,
     /// What each test executed, traced by bash during this run ([`crate::shell::bash_trace`]).
     pub execution: Vec<TestExecution>,
 }
@@ -194,7 +194,7 @@ impl BatsRun {
     }
 
     /// What each test executed, for the report (`broken_copy` set by the scenario).
-    pub fn bash_execution(&self) -> BashExecution {
+    pub(crate) fn bash_execution(&self) -> BashExecution {
         BashExecution {
             bats_file: self.file.clone(),
             tests: self.execution.clone(),
@@ -321,7 +321,7 @@ pub fn run_file(tools: &Tools, root: &SpecRoot, file: &str) -> Result<BatsRun, B
 
 /// Runs one BATS file (relative to `root`) from the root of its own copy of `root`; a file
 /// bash cannot parse is a [`BatsError::Parse`] naming the line and bash's reason.
-pub fn run_path(tools: &Tools, root: &Path, file: &Path) -> Result<BatsRun, BatsError> {
+pub(crate) fn run_path(tools: &Tools, root: &Path, file: &Path) -> Result<BatsRun, BatsError> {
     let name = file.display().to_string();
     if !root.join(file).is_file() {
         return Err(BatsError::Missing { file: name });
@@ -546,7 +546,7 @@ fn syntax_error(run: &BatsRun, path: &Path) -> Option<(usize, String)> {
 
 /// Reads bats' TAP output (with `--timing`): `1..N`, `ok N name in Tms [# skip reason]`,
 /// `not ok N name in Tms`, and `# ...` diagnostics under a failing test.
-pub fn parse_tap(file: &str, tap: &str) -> BatsRun {
+pub(crate) fn parse_tap(file: &str, tap: &str) -> BatsRun {
     static RESULT: OnceLock<regex::Regex> = OnceLock::new();
     let result = RESULT.get_or_init(|| {
         regex::Regex::new(r"^(ok|not ok) (\d+) (.*?)(?: in (\d+)ms)?(?: # skip(?: (.*))?)?$")

@@ -7,7 +7,7 @@ use crate::outcome::{Outcome, ToolRun};
 use crate::shell::bats::{BatsError, BatsRun};
 
 /// The runs of a scenario's BATS files, each a run or why the file gave no results.
-pub type BatsResults = [Result<BatsRun, BatsError>];
+pub(crate) type BatsResults = [Result<BatsRun, BatsError>];
 
 /// The files a scenario runs: on a copy that changed or added some of `files` (those
 /// `unchanged` says are not the checkout's), just those, since the others' results are the

@@ -19,7 +19,7 @@ use crate::tools::Command;
 
 /// Every variable the homelab's Bash library and operations scripts read from the
 /// environment (`scripts/lib/*.sh`, `scripts/*.sh`), scrubbed from every fake-command run.
-pub const LIBRARY_VARIABLES: [&str; 17] = [
+pub(crate) const LIBRARY_VARIABLES: [&str; 17] = [
     "BACKUP_STORAGE",
     "DNS_NAME",
     "DRY_RUN",
@@ -126,7 +126,7 @@ impl FakeCommands {
     }
 
     /// A recording fake `name` that exits with these statuses, call by call.
-    pub fn scripted(
+    pub(crate) fn scripted(
         &self,
         name: &str,
         statuses: impl IntoIterator<Item = i32>,

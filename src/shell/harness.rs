@@ -48,7 +48,7 @@ pub(crate) struct BashCall {
     /// Environment for the call (`RETRY_BASE_DELAY`, `DRY_RUN`, ...).
     pub env: Vec<(String, String)>,
     /// Fake commands and the statuses they give, call by call (the last repeats).
-    pub scripted: Vec<(String, Vec<i32>)>,
+    pub(crate) scripted: Vec<(String, Vec<i32>)>,
 }
 
 impl BashCall {

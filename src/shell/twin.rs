@@ -139,7 +139,7 @@ pub struct Observed {
     /// people, never compared.
     pub report: String,
     /// Bash only: ssh's argument lines, one per call.
-    pub ssh_calls: Vec<String>,
+    pub(crate) ssh_calls: Vec<String>,
 }
 
 impl Observed {

@@ -18,7 +18,7 @@ use super::module::{Module, REGRESSION_FILE};
 pub const HANG_FILE: &str = "tests/hang.tftest.hcl";
 
 /// A run added to the regression file that breaks all three rules of a regression run.
-pub const UNGUARDED_RUN: &str = "unguarded_apply";
+pub(crate) const UNGUARDED_RUN: &str = "unguarded_apply";
 
 /// One change, by the words a feature file names it with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -370,7 +370,7 @@ fn edit_tf_files(dir: &Path, edit: impl Fn(&mut Body) -> usize) -> Result<usize,
 /// A variable default a regression run guards: the run does not set the variable, and one
 /// of its assertions compares with the default's value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GuardedDefault {
+pub(crate) struct GuardedDefault {
     pub module: String,
     pub variable: String,
     /// The default, a string literal.
@@ -383,7 +383,7 @@ impl GuardedDefault {
     /// The change that breaks it: another value of the same shape for the default (its
     /// first letter or digit moved on by one), so that a validation of the variable's format
     /// still accepts it and the guarding run, not the validation, is what fails.
-    pub fn change(&self) -> ModuleChange {
+    pub(crate) fn change(&self) -> ModuleChange {
         ModuleChange::VariableDefault {
             variable: self.variable.clone(),
             value: altered(&self.value),
@@ -448,7 +448,7 @@ fn sets_variable(body: &Body, variable: &str) -> bool {
 
 /// The first module (in `modules`' order) with a guarded default: a string default that
 /// one of its regression runs asserts on without setting the variable.
-pub fn first_guarded_default(
+pub(crate) fn first_guarded_default(
     modules: &[super::module::Module],
 ) -> Result<GuardedDefault, crate::not_applicable::NotApplicable> {
     for module in modules {

@@ -24,11 +24,11 @@ use std::fmt;
 /// A version: three numbers, an optional pre-release (`-rc1`) and build metadata (`+x`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Version {
-    pub major: u64,
-    pub minor: u64,
-    pub patch: u64,
+    pub(crate) major: u64,
+    pub(crate) minor: u64,
+    pub(crate) patch: u64,
     /// Without its `-`; empty for a release.
-    pub pre: String,
+    pub(crate) pre: String,
     /// Without its `+`; never part of the order.
     pub meta: String,
 }
@@ -44,7 +44,7 @@ impl Version {
         }
     }
 
-    pub fn is_prerelease(&self) -> bool {
+    pub(crate) fn is_prerelease(&self) -> bool {
         !self.pre.is_empty()
     }
 
@@ -152,7 +152,7 @@ pub(crate) enum Operator {
 /// One constraint of a comma-separated list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Constraint {
-    pub operator: Operator,
+    pub(crate) operator: Operator,
     /// The version named, omitted parts as zero.
     pub version: Version,
 }

@@ -32,7 +32,7 @@ impl EnvironmentError {
 
 /// Runs `terraform get`, `validate` and `test` in the environment at `root`, in place in a
 /// copy of the repository. The outcome is named `environments/<name>`.
-pub fn run_environment(
+pub(crate) fn run_environment(
     runner: &TestRunner,
     root: &Path,
     environment: &TerraformDir,

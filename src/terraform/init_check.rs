@@ -27,21 +27,22 @@ use crate::homelab::repo_fs::RepoFs;
 pub mod ids {
     use crate::finding::FindingId;
     /// No release the suite knows meets every constraint on a provider.
-    pub const NO_MATCHING_RELEASE: FindingId = FindingId::new("terraform-init/no-matching-release");
+    pub(crate) const NO_MATCHING_RELEASE: FindingId =
+        FindingId::new("terraform-init/no-matching-release");
     /// The lock file pins a version the merged constraints do not allow.
-    pub const LOCK_MISMATCH: FindingId = FindingId::new("terraform-init/lock-mismatch");
+    pub(crate) const LOCK_MISMATCH: FindingId = FindingId::new("terraform-init/lock-mismatch");
     /// A note: the lock file pins a provider the configuration does not require.
-    pub const LOCK_UNUSED: FindingId = FindingId::new("terraform-init/lock-unused");
+    pub(crate) const LOCK_UNUSED: FindingId = FindingId::new("terraform-init/lock-unused");
     /// A `version` constraint Terraform cannot parse.
-    pub const CONSTRAINT: FindingId = FindingId::new("terraform-init/constraint");
+    pub(crate) const CONSTRAINT: FindingId = FindingId::new("terraform-init/constraint");
     /// A `source` that is not a provider address.
-    pub const PROVIDER_SOURCE: FindingId = FindingId::new("terraform-init/provider-source");
+    pub(crate) const PROVIDER_SOURCE: FindingId = FindingId::new("terraform-init/provider-source");
     /// A lock file Terraform cannot read.
-    pub const LOCK_FILE: FindingId = FindingId::new("terraform-init/lock-file");
+    pub(crate) const LOCK_FILE: FindingId = FindingId::new("terraform-init/lock-file");
     /// A note: the constraints allow only releases newer than every one the suite knows.
-    pub const UNKNOWN_RELEASE: FindingId = FindingId::new("terraform-init/unknown-release");
+    pub(crate) const UNKNOWN_RELEASE: FindingId = FindingId::new("terraform-init/unknown-release");
     /// A note: the selected version has no bundled schema; the nearest bundled one serves.
-    pub const NEAREST_SCHEMA: FindingId = FindingId::new("terraform-init/nearest-schema");
+    pub(crate) const NEAREST_SCHEMA: FindingId = FindingId::new("terraform-init/nearest-schema");
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
@@ -312,7 +313,7 @@ impl InitCheck {
 /// The offline providers' releases to serve the configuration at `dir` (an absolute path,
 /// e.g. a scratch copy): [`InitCheck::selection`] of its check. Links are followed
 /// anywhere: this only chooses versions; the layout is discovery's to judge.
-pub fn selection_for(dir: &Path) -> Vec<(String, String)> {
+pub(crate) fn selection_for(dir: &Path) -> Vec<(String, String)> {
     let relative = dir.strip_prefix("/").unwrap_or(dir);
     check(Path::new("/"), &relative.to_string_lossy()).selection()
 }

@@ -20,7 +20,7 @@ pub mod static_checks;
 pub mod tftest;
 pub mod verdicts;
 
-pub use context::RunnerContext;
+pub(crate) use context::RunnerContext;
 pub use error::TerraformError;
 pub use module::{Module, RequiredProvider};
 pub use runner::{ModuleOutcome, RunOutcome, RunStatus, TestRunner};

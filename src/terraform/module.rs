@@ -15,7 +15,7 @@ use crate::homelab::{MODULES_DIR, TerraformDir};
 pub use crate::homelab::REGRESSION_FILE;
 
 /// The five modules SPEC.md names (US2).
-pub const MODULE_NAMES: [&str; 5] = ["vm", "lxc", "backup", "minio", "monitoring-stack"];
+pub(crate) const MODULE_NAMES: [&str; 5] = ["vm", "lxc", "backup", "minio", "monitoring-stack"];
 
 /// One module directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub struct Module {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequiredProvider {
     /// The local name used in the module and in `mock_provider "<name>"`.
-    pub local_name: String,
+    pub(crate) local_name: String,
     /// `source`, when written as a literal (`bpg/proxmox`).
     pub source: Option<String>,
 }
@@ -71,7 +71,7 @@ impl Module {
     }
 
     /// `tests/*.tftest.hcl`, relative to the module, sorted.
-    pub fn test_files(&self) -> Result<Vec<PathBuf>, TerraformError> {
+    pub(crate) fn test_files(&self) -> Result<Vec<PathBuf>, TerraformError> {
         let tests = self.dir.join("tests");
         let entries = std::fs::read_dir(&tests).map_err(|e| {
             TerraformError::io(
@@ -90,7 +90,7 @@ impl Module {
     }
 
     /// The providers the module's `*.tf` files require.
-    pub fn required_providers(&self) -> Result<Vec<RequiredProvider>, HclError> {
+    pub(crate) fn required_providers(&self) -> Result<Vec<RequiredProvider>, HclError> {
         let mut found = Vec::new();
         for file in self.tf_files().map_err(|e| HclError {
             file: self.dir.clone(),

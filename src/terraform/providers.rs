@@ -18,7 +18,7 @@ pub use crate::settings::ProviderSource;
 /// The `tf-offline-provider` binary: `SPEC_OFFLINE_PROVIDER`, or the newest release or debug
 /// build in the cargo target directory this suite was built in. `explicit` is the setting
 /// (`Settings::offline_provider`).
-pub fn offline_provider_binary(explicit: Option<&Path>) -> Result<PathBuf, ProviderError> {
+pub(crate) fn offline_provider_binary(explicit: Option<&Path>) -> Result<PathBuf, ProviderError> {
     locate_offline_provider(
         explicit.map(|p| p.as_os_str().to_os_string()),
         &target_dirs(),
@@ -28,7 +28,7 @@ pub fn offline_provider_binary(explicit: Option<&Path>) -> Result<PathBuf, Provi
 /// The binary named by `explicit` (the value of `SPEC_OFFLINE_PROVIDER`), else the most
 /// recently built release or debug binary in `target_dirs`: a stale build of another profile
 /// would serve an old schema.
-pub fn locate_offline_provider(
+pub(crate) fn locate_offline_provider(
     explicit: Option<std::ffi::OsString>,
     target_dirs: &[PathBuf],
 ) -> Result<PathBuf, ProviderError> {
@@ -106,7 +106,7 @@ impl OfflineProviders {
 
     /// Installs the providers, `selection` naming releases other than the defaults by the
     /// provider's local name (`proxmox` → `0.95.0`): `install DIR --version proxmox=0.95.0`.
-    pub fn install_selected(
+    pub(crate) fn install_selected(
         binary: Option<&Path>,
         selection: &[(String, String)],
     ) -> Result<OfflineProviders, ProviderError> {

@@ -29,7 +29,7 @@ pub(crate) const DEFAULT_HOST: &str = "registry.terraform.io";
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ProviderAddress {
     pub host: String,
-    pub namespace: String,
+    pub(crate) namespace: String,
     pub name: String,
 }
 
@@ -85,7 +85,7 @@ impl fmt::Display for ProviderAddress {
 pub(crate) struct Declared {
     /// As written (`~> 0.94.0`).
     pub text: String,
-    pub constraints: Vec<Constraint>,
+    pub(crate) constraints: Vec<Constraint>,
     /// Relative to the root.
     pub file: String,
     pub line: usize,

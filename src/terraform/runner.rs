@@ -26,15 +26,15 @@ use crate::tools::{self, Command, RunError, Tool};
 pub mod ids {
     use crate::finding::FindingId;
     /// `terraform validate` refused the module.
-    pub const VALIDATE: FindingId = FindingId::new("terraform/validate");
+    pub(crate) const VALIDATE: FindingId = FindingId::new("terraform/validate");
     /// `terraform test` failed outside any one run (a test file it could not load, ...).
     pub const TEST: FindingId = FindingId::new("terraform/test");
     /// A `run` block failed.
     pub const RUN_FAILED: FindingId = FindingId::new("terraform/run-failed");
     /// A `run` block was skipped (an earlier one failed).
-    pub const RUN_SKIPPED: FindingId = FindingId::new("terraform/run-skipped");
+    pub(crate) const RUN_SKIPPED: FindingId = FindingId::new("terraform/run-skipped");
     /// The module could not be tested at all (no copy, no providers, a timeout).
-    pub const NOT_TESTED: FindingId = FindingId::new("terraform/not-tested");
+    pub(crate) const NOT_TESTED: FindingId = FindingId::new("terraform/not-tested");
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
@@ -102,7 +102,7 @@ pub struct ModuleOutcome {
     /// outside it): findings name their files from here.
     pub path: String,
     /// Terraform's output when `terraform validate` failed.
-    pub validate_error: Option<String>,
+    pub(crate) validate_error: Option<String>,
     pub runs: Vec<RunOutcome>,
     /// Failures not tied to one run (a test file Terraform could not load, ...).
     pub errors: Vec<String>,
@@ -119,7 +119,10 @@ impl ModuleOutcome {
     }
 
     /// The runs of one test file.
-    pub fn runs_in<'a>(&'a self, file: &'a str) -> impl Iterator<Item = &'a RunOutcome> + 'a {
+    pub(crate) fn runs_in<'a>(
+        &'a self,
+        file: &'a str,
+    ) -> impl Iterator<Item = &'a RunOutcome> + 'a {
         self.runs.iter().filter(move |r| r.file == file)
     }
 
@@ -321,7 +324,7 @@ impl TestRunner {
     }
 
     /// Like [`TestRunner::new`], but looks for terraform in the given PATH-style list.
-    pub fn with_terraform_on_path(
+    pub(crate) fn with_terraform_on_path(
         context: &Arc<RunnerContext>,
         path: &OsStr,
     ) -> Result<TestRunner, TerraformError> {
@@ -348,7 +351,7 @@ impl TestRunner {
 
     /// Where the temporary copies and scratch directories go (the system temp dir by
     /// default; then the runs of the repository under test share one copy).
-    pub fn scratch_in(mut self, dir: &Path) -> TestRunner {
+    pub(crate) fn scratch_in(mut self, dir: &Path) -> TestRunner {
         self.scratch = Some(dir.to_path_buf());
         self
     }
@@ -372,7 +375,7 @@ impl TestRunner {
     /// config and reports go to a scratch directory of the run's own. With
     /// `install_modules`, `terraform get` first installs the modules it calls (local
     /// sources only: no network).
-    pub fn run_in_place(
+    pub(crate) fn run_in_place(
         &self,
         name: &str,
         path: &str,
@@ -677,7 +680,7 @@ pub fn test_modules_in_scratch(
 /// The outcome of a module of the repository under test, computed once per suite run: the
 /// per-module scenarios and the all-modules scenario share it. Each scenario that uses it
 /// reports its [`ModuleOutcome::tool_run`]; the report writer keeps one copy of each run.
-pub fn shared_outcome(context: &Arc<RunnerContext>, module: &Module) -> SharedOutcome {
+pub(crate) fn shared_outcome(context: &Arc<RunnerContext>, module: &Module) -> SharedOutcome {
     context.outcomes.get_or_run(module.dir.clone(), || {
         TestRunner::new(context).and_then(|runner| runner.run(module))
     })

@@ -17,9 +17,9 @@ pub mod ids {
     pub const NO_TESTS: FindingId = FindingId::new("tftest/no-tests");
     pub const PARSE: FindingId = FindingId::new("tftest/parse");
     pub const MOCK_PROVIDER: FindingId = FindingId::new("tftest/mock-provider");
-    pub const VERSIONS: FindingId = FindingId::new("module/required-providers");
+    pub(crate) const VERSIONS: FindingId = FindingId::new("module/required-providers");
     pub const NO_REGRESSION_FILE: FindingId = FindingId::new("regression/file");
-    pub const NO_RUNS: FindingId = FindingId::new("regression/runs");
+    pub(crate) const NO_RUNS: FindingId = FindingId::new("regression/runs");
     pub const PLAN_ONLY: FindingId = FindingId::new("regression/plan-only");
     pub const ASSERT: FindingId = FindingId::new("regression/assert");
     pub const RELEASE_COMMENT: FindingId = FindingId::new("regression/release-comment");
@@ -97,7 +97,7 @@ fn release_comment() -> &'static regex::Regex {
 
 /// The release comment of a run (`Regression v0.7.2: ...`), among the comment lines just
 /// above it.
-pub fn release_comment_of(comment_above: &[String]) -> Option<&str> {
+pub(crate) fn release_comment_of(comment_above: &[String]) -> Option<&str> {
     comment_above
         .iter()
         .find(|line| release_comment().is_match(line))

@@ -10,7 +10,7 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body};
 
 mod lexer;
-pub mod schema;
+pub(crate) mod schema;
 
 pub use schema::check_file;
 
@@ -24,14 +24,14 @@ pub struct RunBlock {
     /// then applies).
     pub command: Option<String>,
     pub asserts: usize,
-    pub expects_failures: bool,
+    pub(crate) expects_failures: bool,
     /// The comment lines directly above the block (no blank line in between), without their
     /// `#` or `//` marker.
-    pub comment_above: Vec<String>,
+    pub(crate) comment_above: Vec<String>,
 }
 
 impl RunBlock {
-    pub fn is_plan_only(&self) -> bool {
+    pub(crate) fn is_plan_only(&self) -> bool {
         self.command.as_deref() == Some("plan")
     }
 }
@@ -43,7 +43,7 @@ pub struct TestFile {
     pub path: PathBuf,
     pub runs: Vec<RunBlock>,
     /// Local names of the `mock_provider` blocks (`proxmox`, `tls`).
-    pub mock_providers: Vec<String>,
+    pub(crate) mock_providers: Vec<String>,
 }
 
 /// A file that is not valid HCL.
@@ -80,7 +80,7 @@ impl HclError {
 /// (`1e309`, which Terraform keeps as a big float) parses; a quoted string that runs over a
 /// line end is an error, as in Terraform. Offsets in the body are relative to
 /// [`without_bom`]`(source)`.
-pub fn parse_hcl(source: &str, file: &Path) -> Result<Body, HclError> {
+pub(crate) fn parse_hcl(source: &str, file: &Path) -> Result<Body, HclError> {
     let source = without_bom(source);
     let lexed = lexer::scan(source);
     if let Some(offset) = lexed.multi_line_string {
@@ -110,7 +110,7 @@ pub fn parse_hcl(source: &str, file: &Path) -> Result<Body, HclError> {
 }
 
 /// The source without a leading UTF-8 byte order mark (Terraform ignores it).
-pub fn without_bom(source: &str) -> &str {
+pub(crate) fn without_bom(source: &str) -> &str {
     source.strip_prefix('\u{feff}').unwrap_or(source)
 }
 
@@ -118,7 +118,7 @@ pub fn without_bom(source: &str) -> &str {
 /// column of the first one (Terraform refuses them in code and strings) unless every one is
 /// inside a comment, where Terraform lets them through (they become U+FFFD here; line
 /// numbers do not change).
-pub fn decode<'a>(bytes: &'a [u8], file: &Path) -> Result<Cow<'a, str>, HclError> {
+pub(crate) fn decode<'a>(bytes: &'a [u8], file: &Path) -> Result<Cow<'a, str>, HclError> {
     let first_bad = match std::str::from_utf8(bytes) {
         Ok(text) => return Ok(Cow::Borrowed(text)),
         Err(e) => e.valid_up_to(),
@@ -217,12 +217,12 @@ fn expression_text(expr: &Expression) -> String {
 
 /// Where each line starts, found once, so that the line of any offset is a binary search
 /// (a file with thousands of runs must not be rescanned per run).
-pub struct LineIndex {
+pub(crate) struct LineIndex {
     starts: Vec<usize>,
 }
 
 impl LineIndex {
-    pub fn new(source: &str) -> LineIndex {
+    pub(crate) fn new(source: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(
             source
@@ -235,18 +235,18 @@ impl LineIndex {
     }
 
     /// 1-based line of a byte offset (past the end: the last line).
-    pub fn line_of(&self, offset: usize) -> usize {
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
         self.starts.partition_point(|&start| start <= offset)
     }
 
     /// 1-based column (in bytes) of a byte offset.
-    pub fn column_of(&self, source: &str, offset: usize) -> usize {
+    pub(crate) fn column_of(&self, source: &str, offset: usize) -> usize {
         let offset = offset.min(source.len());
         offset - self.starts[self.line_of(offset) - 1] + 1
     }
 
     /// The text of a 1-based line, without its line end.
-    pub fn line_text<'a>(&self, source: &'a str, line: usize) -> &'a str {
+    pub(crate) fn line_text<'a>(&self, source: &'a str, line: usize) -> &'a str {
         let start = self.starts[line - 1].min(source.len());
         let end = self
             .starts

@@ -243,7 +243,7 @@ pub struct TestsEverywhere {
     pub modules: usize,
     pub environments: usize,
     /// What `terraform init` would refuse (it fails the homelab's CI before any test runs).
-    pub init_refused: Vec<Finding>,
+    pub(crate) init_refused: Vec<Finding>,
 }
 
 impl TestsEverywhere {

@@ -79,7 +79,7 @@ impl ModuleEdit {
     }
 
     /// The module as it is in `workspace`.
-    pub fn module_in(&self, workspace: &Workspace) -> Result<Module, ChangeError> {
+    pub(crate) fn module_in(&self, workspace: &Workspace) -> Result<Module, ChangeError> {
         Module::in_root(workspace.root(), &self.module).map_err(|e| ChangeError::failed(self, e))
     }
 }
@@ -215,7 +215,7 @@ pub struct BatsTestsRemoved {
     /// The tests of the checkout and what each executed.
     pub tests: Vec<crate::coverage::bash::TracedTest>,
     /// The Bash files (relative to the root) that define the function.
-    pub defined_in: Vec<String>,
+    pub(crate) defined_in: Vec<String>,
 }
 
 impl BatsTestsRemoved {

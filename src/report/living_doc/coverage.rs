@@ -22,7 +22,7 @@ const MISSED_CHARS: usize = 160;
 pub(crate) struct CaseLink {
     pub name: String,
     /// `#<feature file>:<line>`: the scenario's entry on this page.
-    pub href: Option<String>,
+    pub(crate) href: Option<String>,
     /// `file:line`, for a case that is not on this page.
     pub place: String,
     pub kind: &'static str,
@@ -41,13 +41,13 @@ pub(crate) struct Row {
     /// empty elsewhere.
     pub group: String,
     /// The first row of its group.
-    pub heading: bool,
+    pub(crate) heading: bool,
     /// `untested`, `half-tested` or `tested`.
     pub status: &'static str,
     /// What is covered: an alert, `directory address`, a function, a metric.
     pub name: String,
     /// e.g. `resource`, the alerts that read a metric.
-    pub detail: String,
+    pub(crate) detail: String,
     pub place: String,
     /// One column per kind of case (alerts: firing, quiet).
     pub cases: Vec<Cases>,
@@ -57,8 +57,8 @@ pub(crate) struct Row {
 pub(crate) struct FileRow {
     pub file: String,
     pub executed: u32,
-    pub executable: u32,
-    pub percent: String,
+    pub(crate) executable: u32,
+    pub(crate) percent: String,
     pub missed: String,
 }
 
@@ -261,7 +261,7 @@ pub(crate) fn coverage_view(coverage: &Coverage) -> CoverageView {
 #[derive(Debug, Serialize)]
 pub(crate) struct ScenarioLink {
     pub name: String,
-    pub href: String,
+    pub(crate) href: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -272,12 +272,12 @@ pub(crate) struct HistoryView {
     pub runs: usize,
     /// When the run compared with started.
     pub previous: Option<String>,
-    pub newly_failing: Vec<ScenarioLink>,
-    pub newly_passing: Vec<ScenarioLink>,
+    pub(crate) newly_failing: Vec<ScenarioLink>,
+    pub(crate) newly_passing: Vec<ScenarioLink>,
     /// e.g. `alerts with a firing case: 3/5 → 4/5`.
-    pub coverage_up: Vec<String>,
-    pub coverage_down: Vec<String>,
-    pub trend: Option<TrendSvg>,
+    pub(crate) coverage_up: Vec<String>,
+    pub(crate) coverage_down: Vec<String>,
+    pub(crate) trend: Option<TrendSvg>,
 }
 
 pub(crate) fn history_view(report: &RunReport, history: &HistoryReport) -> HistoryView {

@@ -41,7 +41,7 @@ impl Status {
     }
 
     /// The status of a group: failed if any failed, passed if all passed.
-    pub fn of_all(statuses: impl IntoIterator<Item = Status>) -> Status {
+    pub(crate) fn of_all(statuses: impl IntoIterator<Item = Status>) -> Status {
         let mut all_passed = true;
         let mut any = false;
         for status in statuses {
@@ -170,7 +170,7 @@ impl FeatureReport {
 }
 
 /// The user stories, in the order the page shows them, with the title of their section.
-pub const STORIES: &[(&str, &str)] = &[
+pub(crate) const STORIES: &[(&str, &str)] = &[
     ("US1", "Monitoring alerts"),
     ("US2", "Regression tests for every module"),
     ("US3", "Scripts survive network blips"),
@@ -255,7 +255,7 @@ impl RunReport {
 
 /// The commit checked out in `repository`, or `None` when it is not a git repository (or git
 /// is missing or hangs: the report must not wait on it).
-pub fn git_commit(repository: &Path) -> Option<String> {
+pub(crate) fn git_commit(repository: &Path) -> Option<String> {
     let args: Vec<std::ffi::OsString> = vec![
         "-C".into(),
         repository.as_os_str().to_owned(),

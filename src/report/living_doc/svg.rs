@@ -23,7 +23,7 @@ const ROW_HEIGHT: f64 = 34.0;
 pub(crate) struct Segment {
     pub state: &'static str,
     pub x: f64,
-    pub width: f64,
+    pub(crate) width: f64,
     /// e.g. `minutes 6 to 10: firing`.
     pub title: String,
 }
@@ -36,11 +36,11 @@ pub(crate) struct SeriesRow {
     /// The labels that tell it apart from the other series of its metric, e.g.
     /// `name="backup.service"` (empty when it is the only one).
     pub distinct: String,
-    pub selector: String,
+    pub(crate) selector: String,
     pub values: String,
     pub y: f64,
     /// SVG polyline points; empty when the values could not be read back.
-    pub points: String,
+    pub(crate) points: String,
     pub min: String,
     pub max: String,
 }
@@ -49,22 +49,22 @@ pub(crate) struct SeriesRow {
 #[derive(Debug, Serialize)]
 pub(crate) struct TimelineSvg {
     pub alert: String,
-    pub width: f64,
-    pub height: f64,
+    pub(crate) width: f64,
+    pub(crate) height: f64,
     pub left: f64,
-    pub plot: f64,
-    pub band_top: f64,
-    pub band_height: f64,
-    pub segments: Vec<Segment>,
-    pub threshold: Option<String>,
-    pub for_text: Option<String>,
+    pub(crate) plot: f64,
+    pub(crate) band_top: f64,
+    pub(crate) band_height: f64,
+    pub(crate) segments: Vec<Segment>,
+    pub(crate) threshold: Option<String>,
+    pub(crate) for_text: Option<String>,
     /// The `for` window, drawn from where the alert became pending.
-    pub for_window: Option<(f64, f64)>,
-    pub when_x: f64,
-    pub when_text: String,
+    pub(crate) for_window: Option<(f64, f64)>,
+    pub(crate) when_x: f64,
+    pub(crate) when_text: String,
     pub rows: Vec<SeriesRow>,
-    pub ticks: Vec<(f64, String)>,
-    pub axis_y: f64,
+    pub(crate) ticks: Vec<(f64, String)>,
+    pub(crate) axis_y: f64,
     pub firing: bool,
 }
 
@@ -310,7 +310,7 @@ pub(crate) struct TrendLine {
     pub name: &'static str,
     /// The CSS class that colours it.
     pub class: &'static str,
-    pub points: String,
+    pub(crate) points: String,
     /// The latest value, e.g. `78 %`.
     pub last: String,
 }
@@ -318,8 +318,8 @@ pub(crate) struct TrendLine {
 /// The history's trend: a line per figure, oldest run left, on one 0-100 % scale.
 #[derive(Debug, Serialize)]
 pub(crate) struct TrendSvg {
-    pub width: f64,
-    pub height: f64,
+    pub(crate) width: f64,
+    pub(crate) height: f64,
     pub runs: usize,
     pub lines: Vec<TrendLine>,
 }
@@ -380,17 +380,17 @@ pub(crate) struct WaitBars {
     pub implementation: String,
     pub attempts: usize,
     pub status: i32,
-    pub width: f64,
-    pub height: f64,
-    pub bars: Vec<Bar>,
+    pub(crate) width: f64,
+    pub(crate) height: f64,
+    pub(crate) bars: Vec<Bar>,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Bar {
     pub x: f64,
     pub y: f64,
-    pub width: f64,
-    pub height: f64,
+    pub(crate) width: f64,
+    pub(crate) height: f64,
     pub label: String,
 }
 

@@ -10,9 +10,9 @@ use std::ops::Range;
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Lexed {
     /// The offset of the first line end inside a quoted string.
-    pub multi_line_string: Option<usize>,
+    pub(crate) multi_line_string: Option<usize>,
     /// Number literals in code whose value overflows an f64.
-    pub huge_numbers: Vec<Range<usize>>,
+    pub(crate) huge_numbers: Vec<Range<usize>>,
     /// Comments (`#`, `//`, `/* */`), where Terraform lets any bytes through.
     pub comments: Vec<Range<usize>>,
 }

@@ -20,27 +20,27 @@ use super::{LineIndex, decode, parse_hcl, without_bom};
 use crate::finding::{Finding, FindingId};
 
 /// Finding ids of the test-file checks.
-pub mod ids {
+pub(crate) mod ids {
     use crate::finding::FindingId;
 
     /// Not HCL as Terraform reads it: a syntax error, a quoted string over two lines, bytes
     /// that are not UTF-8.
-    pub const SYNTAX: FindingId = FindingId::new("tftest/syntax");
+    pub(crate) const SYNTAX: FindingId = FindingId::new("tftest/syntax");
     /// A block type or argument that is not allowed where it is, or the wrong labels.
-    pub const BLOCK: FindingId = FindingId::new("tftest/block");
+    pub(crate) const BLOCK: FindingId = FindingId::new("tftest/block");
     /// A `run` block without a name, or a name that is not an identifier.
-    pub const RUN_NAME: FindingId = FindingId::new("tftest/run-name");
+    pub(crate) const RUN_NAME: FindingId = FindingId::new("tftest/run-name");
     /// Two `run` blocks with one name in a file.
-    pub const DUPLICATE_RUN: FindingId = FindingId::new("tftest/duplicate-run");
+    pub(crate) const DUPLICATE_RUN: FindingId = FindingId::new("tftest/duplicate-run");
     /// A second `variables` (or `plan_options`, `module`) block where one is allowed.
-    pub const DUPLICATE_BLOCK: FindingId = FindingId::new("tftest/duplicate-block");
+    pub(crate) const DUPLICATE_BLOCK: FindingId = FindingId::new("tftest/duplicate-block");
     /// `command` that is not the keyword `plan` or `apply` (a quoted "plan" is not).
-    pub const COMMAND: FindingId = FindingId::new("tftest/command");
+    pub(crate) const COMMAND: FindingId = FindingId::new("tftest/command");
     /// An `assert` with a label, without `condition` or `error_message`, with another
     /// argument, or with a condition that refers to nothing.
-    pub const ASSERT: FindingId = FindingId::new("tftest/assert");
+    pub(crate) const ASSERT: FindingId = FindingId::new("tftest/assert");
     /// `plan_options` with an unknown argument or a `mode` that is not normal/refresh-only.
-    pub const PLAN_OPTIONS: FindingId = FindingId::new("tftest/plan-options");
+    pub(crate) const PLAN_OPTIONS: FindingId = FindingId::new("tftest/plan-options");
 }
 
 /// The checks of this module, for the one registry (`crate::checks`).
