@@ -60,8 +60,24 @@ fn file_name(index: usize) -> String {
     format!("case{index:05}.prom")
 }
 
-/// Serves the given files through one node-exporter with only the textfile collector.
+/// Serves the given files through one node-exporter with only the textfile collector. An
+/// exporter that did not answer but neither panicked nor exited (a slow start on a busy
+/// machine) or could not bind its port is asked again, with a fresh exporter: only a panic or
+/// another exit is the exporter's verdict on the files.
 fn serve(files: &[Vec<u8>], indices: &[usize]) -> Served {
+    let mut attempt = 1;
+    loop {
+        match serve_once(files, indices) {
+            Some(served) => return served,
+            None if attempt < 3 => attempt += 1,
+            None => panic!("node-exporter never answered a scrape, in three attempts"),
+        }
+    }
+}
+
+/// One exporter over the files; `None` when it stayed alive without answering or could not
+/// listen.
+fn serve_once(files: &[Vec<u8>], indices: &[usize]) -> Option<Served> {
     let dir = tempfile::tempdir().expect("a temp dir");
     let textfiles = dir.path().join("textfile");
     std::fs::create_dir(&textfiles).expect("the textfile dir");
@@ -87,10 +103,17 @@ fn serve(files: &[Vec<u8>], indices: &[usize]) -> Served {
         .spawn()
         .expect("node-exporter starts");
     let body = scrape(&mut child, port);
+    let exited = child.try_wait().ok().flatten().is_some();
     let _ = child.kill();
     let _ = child.wait();
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-    let crashed = body.is_none() || log.contains("panic:");
+    let panicked = log.contains("panic:");
+    // A port another process bound between our probe and the exporter's own bind.
+    let port_taken = log.contains("address already in use");
+    if body.is_none() && !panicked && (!exited || port_taken) {
+        return None;
+    }
+    let crashed = body.is_none() || panicked;
     let mut refused = BTreeSet::new();
     let mut dropped = BTreeSet::new();
     for line in log.lines() {
@@ -113,11 +136,11 @@ fn serve(files: &[Vec<u8>], indices: &[usize]) -> Served {
             }
         }
     }
-    Served {
+    Some(Served {
         crashed,
         refused,
         dropped,
-    }
+    })
 }
 
 /// The body of `/metrics`, once the exporter listens; `None` if it died or never answered.
