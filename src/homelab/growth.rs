@@ -14,8 +14,6 @@ pub const MONITORING_MODULE: &str = "infrastructure/proxmox/modules/monitoring-s
 /// The rules file it deploys today, relative to the root.
 pub const RULES_FILE: &str =
     "infrastructure/proxmox/modules/monitoring-stack/files/prometheus/alerts/default.yml";
-/// The alert a valid growth adds (node-exporter's clock offset: a real, fireable series).
-pub const NEW_ALERT: &str = "NodeClockSkew";
 /// The module the module growth cases add.
 pub(crate) const NEW_MODULE: &str = "tooling-stack";
 /// The second rules file the monitoring stack is made to deploy, relative to the root.
@@ -41,8 +39,6 @@ pub const PUBLISHED_LABEL_ALERT: &str = "PveConfigurationDrifted";
 pub(crate) const UNWRITTEN_LABEL: &str = "cluster";
 /// The BATS file the BATS cases add, relative to the root.
 pub(crate) const NEW_BATS_FILE: &str = "tests/tooling/test_tooling.bats";
-/// The test of it that fails.
-pub const FAILING_BATS_TEST: &str = "the queue is drained";
 /// The environment the environment growth case adds, relative to the root.
 pub(crate) const NEW_ENVIRONMENT: &str = "infrastructure/proxmox/environments/prod";
 /// The shared file it links in, relative to the root.
@@ -259,11 +255,6 @@ pub const SENTENCES: [(&str, RepositoryChange); 26] = [
 
 /// The module the exporter growth cases add.
 pub(crate) const EDGE_MODULE: &str = "infrastructure/proxmox/modules/edge-stack";
-/// Its rules file, relative to the root.
-pub const EDGE_RULES_FILE: &str =
-    "infrastructure/proxmox/modules/edge-stack/files/prometheus/alerts/edge.yml";
-/// The alerts of that file, on metrics of exporters without a catalog.
-pub const UNCATALOGUED_ALERTS: [&str; 2] = ["EdgeProxyServerErrors", "CertificatesExpiring"];
 /// The alert on a metric the deployed node-exporter release no longer has.
 pub const REMOVED_METRIC_ALERT: &str = "NodeMetricOfAnOlderRelease";
 

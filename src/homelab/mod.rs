@@ -106,14 +106,6 @@ pub struct RulesFile {
 }
 
 impl RulesFile {
-    pub fn has_alerting_rules(&self) -> bool {
-        self.alerting_rules > 0
-    }
-
-    pub fn has_recording_rules(&self) -> bool {
-        self.recording_rules > 0
-    }
-
     /// A file with exactly [`RulesFile::text`], for tools that read files (promtool,
     /// Prometheus): the file itself when it was not rendered, else a copy of the rendered
     /// text written at the same relative path under `scratch`.

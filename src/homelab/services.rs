@@ -148,12 +148,6 @@ impl Service {
         self.names().iter().any(|n| product_key(n) == key)
     }
 
-    pub fn version_text(&self) -> String {
-        self.version
-            .clone()
-            .unwrap_or_else(|| "version unknown".to_string())
-    }
-
     /// `file:line`.
     pub(crate) fn location(&self) -> String {
         format!("{}:{}", self.file, self.line)

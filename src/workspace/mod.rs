@@ -132,11 +132,6 @@ impl Workspace {
         }
     }
 
-    /// The checkout under test, whatever the workspace is.
-    pub fn checkout_root(&self) -> &Path {
-        &self.checkout
-    }
-
     /// The change made, on a copy.
     pub fn change(&self) -> Option<&dyn Change> {
         self.copy.as_ref().map(|c| c.change.as_ref())
