@@ -58,15 +58,17 @@ pub fn regression_findings(outcome: &ModuleOutcome, path: &str) -> Result<Vec<Fi
         .collect())
 }
 
-/// The module has runs besides its regression file's, and everything passed.
-pub fn other_runs_pass(outcome: &ModuleOutcome) -> Verdict {
+/// The module has runs besides its regression file's; `Ok` with what fails any of its runs
+/// (named from `path`, as [`regression_findings`] does), for the scenario to judge through
+/// its suppressions: empty when everything passed.
+pub fn other_runs_findings(outcome: &ModuleOutcome, path: &str) -> Result<Vec<Finding>, String> {
     if !outcome.runs.iter().any(|r| r.file != REGRESSION_FILE) {
         return Err(format!(
             "module {}: terraform test reported no runs besides {REGRESSION_FILE}",
             outcome.module
         ));
     }
-    verdict(outcome.passed(), || findings_of(outcome))
+    Ok(outcome.findings_at(path))
 }
 
 /// The regression file has at least `at_least` runs.
@@ -423,5 +425,28 @@ mod tests {
         assert!(findings(&[]).is_err());
         assert_eq!(findings(&[("a", RunStatus::Failed)]).unwrap().len(), 1);
         assert!(regression_runs_at_least(&outcome(&[("a", RunStatus::Passed)]), 2).is_err());
+    }
+
+    #[test]
+    fn other_runs_must_exist_and_every_run_pass() {
+        let with_other = |regression: RunStatus, other: RunStatus| {
+            let mut outcome = outcome(&[("a", regression), ("b", other)]);
+            outcome.runs[1].file = "tests/unit.tftest.hcl".into();
+            other_runs_findings(&outcome, "m")
+        };
+        let ok = with_other(RunStatus::Passed, RunStatus::Passed);
+        assert_eq!(ok, Ok(Vec::new()));
+        let other_failed = with_other(RunStatus::Passed, RunStatus::Failed).unwrap();
+        let failed = crate::finding::ids_and_subjects(&other_failed);
+        assert_eq!(failed, [(ids::RUN_FAILED.to_string(), "b".to_string())]);
+        // A failing regression run fails this criterion too: every run must pass.
+        assert_eq!(
+            with_other(RunStatus::Failed, RunStatus::Passed)
+                .unwrap()
+                .len(),
+            1
+        );
+        let only_regression = outcome(&[("a", RunStatus::Passed)]);
+        assert!(other_runs_findings(&only_regression, "m").is_err());
     }
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use cucumber::then;
-use homelab_spec::finding::listing;
+use homelab_spec::finding::{Finding, listing};
 use homelab_spec::terraform::verdicts;
 
 use super::super::World;
@@ -17,20 +17,26 @@ fn terraform_validates(world: &mut World) -> Result<(), String> {
 
 #[then("every regression run passes")]
 fn every_regression_run_passes(world: &mut World) -> Result<(), String> {
-    // Judged through the scenario's suppressions: a run's finding may be accepted on purpose.
     let path = world.terraform.module_path(world.root())?;
     let findings = verdicts::regression_findings(world.terraform.ran()?, &path)?;
-    let failures = world.failures(&findings)?;
+    no_failures(world, &findings)
+}
+
+#[then("every other test run passes")]
+fn every_other_run_passes(world: &mut World) -> Result<(), String> {
+    let path = world.terraform.module_path(world.root())?;
+    let findings = verdicts::other_runs_findings(world.terraform.ran()?, &path)?;
+    no_failures(world, &findings)
+}
+
+/// Judged through the scenario's suppressions: a run's finding may be accepted on purpose.
+fn no_failures(world: &mut World, findings: &[Finding]) -> Result<(), String> {
+    let failures = world.failures(findings)?;
     if failures.is_empty() {
         Ok(())
     } else {
         Err(listing(&failures))
     }
-}
-
-#[then("every other test run passes")]
-fn every_other_run_passes(world: &mut World) -> Result<(), String> {
-    verdicts::other_runs_pass(world.terraform.ran()?)
 }
 
 #[then(expr = "its regression file has at least {int} runs")]
