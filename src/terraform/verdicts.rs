@@ -236,12 +236,17 @@ pub fn nothing_left_in(scratch: &Path) -> Verdict {
     })
 }
 
-/// The tests of every module and environment that has tests, together: which failed or
-/// could not run, and what `terraform init` would refuse before any of them ran.
+/// The tests of every module and environment that has tests, together: what failed their
+/// runs, which could not run, and what `terraform init` would refuse before any of them ran.
 #[derive(Debug, Clone, Default)]
 pub struct TestsEverywhere {
-    /// One entry per module or environment whose tests did not pass.
-    pub failing: Vec<String>,
+    /// What failed the runs of the modules and environments whose tests ran, as findings
+    /// named from the repository's root: the scenario judges them through its suppressions.
+    pub findings: Vec<Finding>,
+    /// One entry per module or environment whose tests could not run at all.
+    pub not_run: Vec<String>,
+    /// How many modules and environments did not pass, suppressed or not.
+    not_passed: usize,
     pub modules: usize,
     pub environments: usize,
     /// What `terraform init` would refuse (it fails the homelab's CI before any test runs).
@@ -256,27 +261,30 @@ impl TestsEverywhere {
         environments: &[(String, Result<ModuleOutcome, EnvironmentError>)],
         init: Option<&[InitCheck]>,
     ) -> TestsEverywhere {
-        let mut failing = Vec::new();
-        for (outcome, module) in outcomes.iter().zip(modules) {
-            match outcome.as_ref() {
-                Ok(o) if o.passed() => {}
-                Ok(o) => failing.push(findings_of(o)),
-                Err(e) => failing.push(format!("module {}: {e}", module.name)),
-            }
-        }
-        for (dir, outcome) in environments {
-            match outcome {
-                Ok(o) if o.passed() => {}
-                Ok(o) => failing.push(findings_of(o)),
-                Err(e) => failing.push(format!("{dir}: {e}")),
-            }
-        }
-        TestsEverywhere {
-            failing,
+        let mut everywhere = TestsEverywhere {
             modules: outcomes.len(),
             environments: environments.len(),
             init_refused: init.map(init_check::failures).unwrap_or_default(),
+            ..TestsEverywhere::default()
+        };
+        let modules = outcomes.iter().zip(modules).map(|(outcome, module)| {
+            let outcome: &Result<ModuleOutcome, _> = outcome.as_ref();
+            outcome
+                .as_ref()
+                .map_err(|e| format!("module {}: {e}", module.name))
+        });
+        let environments = environments
+            .iter()
+            .map(|(dir, outcome)| outcome.as_ref().map_err(|e| format!("{dir}: {e}")));
+        for outcome in modules.chain(environments) {
+            match outcome {
+                Ok(o) if o.passed() => continue,
+                Ok(o) => everywhere.findings.extend(o.findings()),
+                Err(not_run) => everywhere.not_run.push(not_run),
+            }
+            everywhere.not_passed += 1;
         }
+        everywhere
     }
 
     /// How many passed, of how many.
@@ -284,18 +292,25 @@ impl TestsEverywhere {
         let of = self.modules + self.environments;
         format!(
             "terraform test passes in {} of {of} ({} modules, {} environments with tests)",
-            of - self.failing.len(),
+            of - self.not_passed,
             self.modules,
             self.environments
         )
     }
 
-    pub fn verdict(&self) -> Verdict {
-        let mut problems = self.failing.clone();
+    /// Passes when no run failed but those a suppression accepted (`failures` are
+    /// [`TestsEverywhere::findings`] less those), every module and environment ran, and
+    /// `terraform init` would refuse nothing.
+    pub fn verdict(&self, failures: &[Finding]) -> Verdict {
+        let mut problems = Vec::new();
         if !self.init_refused.is_empty() {
             let refused = listing(&self.init_refused);
-            problems.insert(0, format!("terraform init would refuse:\n{refused}"));
+            problems.push(format!("terraform init would refuse:\n{refused}"));
         }
+        if !failures.is_empty() {
+            problems.push(listing(failures));
+        }
+        problems.extend(self.not_run.iter().cloned());
         verdict(problems.is_empty(), || problems.join("\n"))
     }
 }
@@ -448,5 +463,40 @@ mod tests {
         );
         let only_regression = outcome(&[("a", RunStatus::Passed)]);
         assert!(other_runs_findings(&only_regression, "m").is_err());
+    }
+
+    #[test]
+    fn the_tests_everywhere_pass_when_every_failure_is_accepted_and_everything_ran() {
+        let modules = [Module {
+            name: "lxc".into(),
+            dir: "infrastructure/proxmox/modules/lxc".into(),
+        }];
+        let failing = outcome(&[("a", RunStatus::Failed), ("b", RunStatus::Passed)]);
+        let outcomes = [std::sync::Arc::new(Ok(failing))];
+        let everywhere = TestsEverywhere::of(&modules, &outcomes, &[], None);
+        let found = crate::finding::ids_and_subjects(&everywhere.findings);
+        assert_eq!(found, [(ids::RUN_FAILED.to_string(), "a".to_string())]);
+        assert!(everywhere.verdict(&everywhere.findings).is_err());
+        // A suppression accepted the one failure: nothing is left to fail the criterion.
+        assert_eq!(everywhere.verdict(&[]), Ok(()));
+        assert!(everywhere.summary().contains("passes in 0 of 1"));
+        let dir = "infrastructure/proxmox/environments/homelab";
+        let source = TerraformError::NoModule {
+            module: "homelab".into(),
+            dir: dir.into(),
+        };
+        let environment = "homelab".to_string();
+        let not_run = (
+            dir.to_string(),
+            Err(EnvironmentError {
+                environment,
+                source,
+            }),
+        );
+        let with_env = TestsEverywhere::of(&modules, &outcomes, &[not_run], None);
+        assert!(
+            with_env.verdict(&[]).is_err(),
+            "an environment that could not run fails"
+        );
     }
 }

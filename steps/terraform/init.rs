@@ -73,7 +73,8 @@ fn init_finding(world: &World, id: &str, subject: &str, file: &str) -> Result<Fi
 fn the_tests_pass_everywhere(world: &mut World) -> Result<(), String> {
     let tests = world.terraform.tests_everywhere()?;
     say!("{}", tests.summary());
-    tests.verdict()
+    let failures = world.failures(&tests.findings)?;
+    tests.verdict(&failures)
 }
 
 #[then(expr = "every module the plan does not name has at least {int} regression run(s)")]
