@@ -15,7 +15,7 @@
 //! nothing listed here.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, Traversal, TraversalOperator};
@@ -204,23 +204,8 @@ fn run_target<'d>(
         return Some(dir);
     };
     let source = module.body.get_attribute("source")?.value.as_str()?;
-    let target = normalize(&Path::new(&dir.dir).join(source));
+    let target = crate::paths::normalize(&Path::new(&dir.dir).join(source));
     dirs.get(target.to_string_lossy().as_ref()).copied()
-}
-
-/// `a/b/../c` as `a/c`, without the file system (a relative path stays relative).
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// What an expression refers to.
