@@ -5,6 +5,7 @@
 //! file), the file that defines an alert, the alerts' coverage.
 //!
 //! Discovery only finds and renders the files; reading them as rules is this area's job.
+//! The value owns what it read, so it can be kept next to the homelab it was read from.
 
 use std::time::Duration;
 
@@ -15,25 +16,27 @@ use super::rule_file::{self, RuleFile, RuleKind};
 use crate::homelab::{Homelab, RulesFile};
 
 /// Every deployed rules file of one homelab, read.
-pub struct DeployedRules<'h> {
-    files: Vec<DeployedRulesFile<'h>>,
+#[derive(Debug, Clone, Default)]
+pub struct DeployedRules {
+    files: Vec<DeployedRulesFile>,
 }
 
 /// One deployed rules file and what reading it gave.
-pub struct DeployedRulesFile<'h> {
+#[derive(Debug, Clone)]
+pub struct DeployedRulesFile {
     /// The file as discovery found it (path relative to the root, text as deployed).
-    pub file: &'h RulesFile,
+    pub file: RulesFile,
     /// Its groups and rules.
-    pub rules: RuleFile<'h>,
+    pub rules: RuleFile,
     /// What reading it found (YAML syntax, shapes, unknown keys): the checks report them.
     read_findings: Vec<Finding>,
     /// The CPU time reading it took, counted with its checks.
     read_time: Duration,
 }
 
-impl<'h> DeployedRules<'h> {
+impl DeployedRules {
     /// Reads each of the homelab's deployed rules files, in the homelab's order.
-    pub fn read(homelab: &'h Homelab) -> DeployedRules<'h> {
+    pub fn read(homelab: &Homelab) -> DeployedRules {
         let files = homelab
             .rules_files
             .iter()
@@ -41,7 +44,7 @@ impl<'h> DeployedRules<'h> {
                 let ((rules, read_findings), read_time) =
                     crate::timing::cpu_time_of(|| rule_file::parse(&file.path, &file.text));
                 DeployedRulesFile {
-                    file,
+                    file: file.clone(),
                     rules,
                     read_findings,
                     read_time,
@@ -52,7 +55,7 @@ impl<'h> DeployedRules<'h> {
     }
 
     /// The files, in the homelab's order.
-    pub fn files(&self) -> &[DeployedRulesFile<'h>] {
+    pub fn files(&self) -> &[DeployedRulesFile] {
         &self.files
     }
 
@@ -84,15 +87,12 @@ impl<'h> DeployedRules<'h> {
 
     /// The deployed rules file that defines the alerting rule `alert` (the first, in the
     /// homelab's order), for a behaviour scenario about that alert.
-    pub fn file_defining(&self, alert: &str) -> Option<&'h RulesFile> {
-        self.files
-            .iter()
-            .find(|file| file.defines(alert))
-            .map(|file| file.file)
+    pub fn file_defining(&self, alert: &str) -> Option<&DeployedRulesFile> {
+        self.files.iter().find(|file| file.defines(alert))
     }
 }
 
-impl DeployedRulesFile<'_> {
+impl DeployedRulesFile {
     /// Whether it has an alerting rule named `alert`.
     pub fn defines(&self, alert: &str) -> bool {
         self.rules.alerting_rules().any(|rule| rule.name == alert)

@@ -78,13 +78,13 @@ pub struct Group {
 
 /// A rules file: its name (as the user gave it), its text's lines, and its groups.
 #[derive(Debug, Clone)]
-pub struct RuleFile<'a> {
+pub struct RuleFile {
     pub name: String,
-    pub lines: Lines<'a>,
+    pub lines: Lines,
     pub groups: Vec<Group>,
 }
 
-impl RuleFile<'_> {
+impl RuleFile {
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
         self.groups.iter().flat_map(|g| g.rules.iter())
     }
@@ -117,7 +117,7 @@ impl RuleFile<'_> {
 }
 
 /// Reads a rules file. Never fails: what cannot be read becomes a finding.
-pub fn parse<'a>(name: &str, text: &'a str) -> (RuleFile<'a>, Vec<Finding>) {
+pub fn parse(name: &str, text: &str) -> (RuleFile, Vec<Finding>) {
     let lines = Lines::new(text);
     let mut reader = Reader {
         name,
@@ -149,9 +149,9 @@ pub fn parse<'a>(name: &str, text: &'a str) -> (RuleFile<'a>, Vec<Finding>) {
     )
 }
 
-struct Reader<'r, 'a> {
+struct Reader<'r> {
     name: &'r str,
-    lines: &'r Lines<'a>,
+    lines: &'r Lines,
     outline: Outline,
     findings: Vec<Finding>,
 }
@@ -178,7 +178,7 @@ fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
-impl Reader<'_, '_> {
+impl Reader<'_> {
     fn push(&mut self, check: CheckId, line: usize, rule: Option<String>, message: String) {
         self.findings
             .push(rule_finding(check, self.name, line, rule, message));

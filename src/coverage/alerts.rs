@@ -124,7 +124,7 @@ pub fn coverage(homelab: &Homelab, cases: &[CoveringCase]) -> Vec<RuleCoverage> 
 fn coverage_of(deployed: &DeployedRules, cases: &[CoveringCase]) -> Vec<RuleCoverage> {
     let mut rules = Vec::new();
     for deployed_file in deployed.files() {
-        let file = deployed_file.file;
+        let file = &deployed_file.file;
         for rule in deployed_file.rules.alerting_rules() {
             let of = |shows: AlertShows| -> Vec<CaseRef> {
                 let set: BTreeSet<CaseRef> = cases
@@ -203,7 +203,7 @@ pub fn defined(
             };
             cases.push(CoveringCase {
                 alert,
-                rules_file: file.path.clone(),
+                rules_file: file.file.path.clone(),
                 shows,
                 case: CaseRef {
                     kind: CaseKind::Scenario,

@@ -75,7 +75,7 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
 fn rules_file_defining(world: &mut World, alert: &str) -> Result<RulesFile, String> {
     let homelab = world.layout.homelab()?;
     match DeployedRules::read(homelab).file_defining(alert) {
-        Some(file) => Ok(file.clone()),
+        Some(deployed) => Ok(deployed.file.clone()),
         None if world.plan => Err(format!(
             "no deployed rules file defines the alert {alert}, which the v1.1 plan requires"
         )),
