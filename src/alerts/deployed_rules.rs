@@ -5,7 +5,9 @@
 //! file), the file that defines an alert, the alerts' coverage.
 //!
 //! Discovery only finds and renders the files; reading them as rules is this area's job.
-//! The value owns what it read, so it can be kept next to the homelab it was read from.
+//! The value owns what it read, so it is made once per workspace (the checkout, or a
+//! scenario's changed copy) and kept next to that workspace's homelab: the scenario's steps
+//! and the run's coverage look it up instead of reading the files again.
 
 use std::time::Duration;
 
@@ -35,7 +37,8 @@ pub struct DeployedRulesFile {
 }
 
 impl DeployedRules {
-    /// Reads each of the homelab's deployed rules files, in the homelab's order.
+    /// Reads each of the homelab's deployed rules files, in the homelab's order: once per
+    /// workspace, by whoever keeps its homelab.
     pub fn read(homelab: &Homelab) -> DeployedRules {
         let files = homelab
             .rules_files
@@ -159,5 +162,32 @@ mod tests {
             .filter(|f| f.id != CheckId::PromqlNeedsConfig)
             .collect();
         assert!(serious.is_empty(), "{serious:#?}");
+    }
+
+    #[test]
+    fn each_deployed_file_is_read_once_for_discovery_checks_lookup_and_coverage() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let before = rule_file::parses::so_far();
+        let homelab = Homelab::discover(root).expect("this repository's layout is valid");
+        let deployed = DeployedRules::read(&homelab);
+        let catalogs = CatalogSet::bundled().unwrap();
+        let published = published_metrics(&homelab).unwrap();
+        let reports = deployed.lint(Depth::CatalogAndScripts(catalogs, &published));
+        let alert = reports
+            .iter()
+            .flat_map(|r| r.alerts.iter())
+            .next()
+            .expect("an alerting rule")
+            .clone();
+        assert!(deployed.file_defining(&alert.name).is_some(), "{alert:?}");
+        let defined = crate::coverage::alerts::defined(&deployed, &[], &[]);
+        let coverage = crate::coverage::collect(root, Some((&homelab, &deployed)), &[]);
+        assert_eq!(defined.len(), coverage.alerts.len());
+        assert!(!coverage.textfile.is_empty());
+        assert_eq!(
+            rule_file::parses::so_far() - before,
+            homelab.rules_files.len(),
+            "one reading per deployed rules file"
+        );
     }
 }

@@ -118,6 +118,8 @@ impl RuleFile {
 
 /// Reads a rules file. Never fails: what cannot be read becomes a finding.
 pub fn parse(name: &str, text: &str) -> (RuleFile, Vec<Finding>) {
+    #[cfg(test)]
+    parses::count();
     let lines = Lines::new(text);
     let mut reader = Reader {
         name,
@@ -147,6 +149,26 @@ pub fn parse(name: &str, text: &str) -> (RuleFile, Vec<Finding>) {
         },
         findings,
     )
+}
+
+/// How many times this thread has read a rules file, for the tests that hold each deployed
+/// file to one reading.
+#[cfg(test)]
+pub(crate) mod parses {
+    use std::cell::Cell;
+
+    thread_local! {
+        static PARSES: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(super) fn count() {
+        PARSES.with(|n| n.set(n.get() + 1));
+    }
+
+    /// The readings so far on this thread.
+    pub(crate) fn so_far() -> usize {
+        PARSES.with(Cell::get)
+    }
 }
 
 struct Reader<'r> {

@@ -150,8 +150,13 @@ pub struct UnitTestRun {
     pub cases: Vec<AlertCase>,
 }
 
-/// Runs the unit-test file `path` of the checkout at `root` (a copy: promtool runs there).
-pub fn run(root: &Path, homelab: &Homelab, path: &str) -> Result<UnitTestRun, PromtoolError> {
+/// Runs the unit-test file `path` of the checkout at `root` (a copy: promtool runs there);
+/// `deployed` is the homelab's deployed rules files as read, to name each case's file.
+pub fn run(
+    root: &Path,
+    deployed: &DeployedRules,
+    path: &str,
+) -> Result<UnitTestRun, PromtoolError> {
     let file = read(root, path)?;
     let full = root.join(path);
     let dir = full.parent().unwrap_or(root);
@@ -173,13 +178,12 @@ pub fn run(root: &Path, homelab: &Homelab, path: &str) -> Result<UnitTestRun, Pr
             .map(|case| case_passes(&file, dir, case))
             .collect::<Result<_, _>>()?
     };
-    let deployed = DeployedRules::read(homelab);
     let cases = file
         .cases
         .iter()
         .zip(verdicts)
         .filter_map(|(case, passed)| {
-            let rules_file = deployed_rules_file(&deployed, &file, &case.alert)?;
+            let rules_file = deployed_rules_file(deployed, &file, &case.alert)?;
             Some(AlertCase {
                 alert: case.alert.clone(),
                 rules_file,
@@ -296,7 +300,11 @@ fn case_passes(
 /// The runs of every unit-test file of the repository under test at `root`, computed once
 /// per process in a copy of it (the scenario that runs them and the coverage floor share
 /// them); results in the homelab's order.
-pub fn shared_runs(root: &Path, homelab: &Homelab) -> Vec<Arc<Result<UnitTestRun, String>>> {
+pub fn shared_runs(
+    root: &Path,
+    homelab: &Homelab,
+    deployed: &DeployedRules,
+) -> Vec<Arc<Result<UnitTestRun, String>>> {
     static RUNS: RunOnce<Result<UnitTestRun, String>> = RunOnce::new();
     if homelab.promtool_test_files.is_empty() {
         return Vec::new();
@@ -314,7 +322,7 @@ pub fn shared_runs(root: &Path, homelab: &Homelab) -> Vec<Arc<Result<UnitTestRun
                     })
                     .as_ref()
                     .map_err(Clone::clone)?;
-                run(&copy.root, homelab, path).map_err(|e| e.to_string())
+                run(&copy.root, deployed, path).map_err(|e| e.to_string())
             })
         })
         .collect()
@@ -374,7 +382,8 @@ mod tests {
     #[test]
     fn a_passing_file_gives_a_firing_and_a_quiet_case() {
         let (dir, homelab) = homelab(&tests("1m"));
-        let run = run(dir.path(), &homelab, "prometheus/tests/alerts.test.yml").unwrap();
+        let deployed = DeployedRules::read(&homelab);
+        let run = run(dir.path(), &deployed, "prometheus/tests/alerts.test.yml").unwrap();
         assert!(run.passed, "{:?}", run.tool_run);
         assert_eq!(run.cases.len(), 2);
         assert!(run.cases.iter().all(|c| c.passed));
@@ -386,7 +395,8 @@ mod tests {
     fn in_a_failing_file_only_the_failing_case_does_not_count() {
         // At 5m HostDown fires, so "quiet at 5m" fails; "firing at 5m" still passes.
         let (dir, homelab) = homelab(&tests("5m"));
-        let run = run(dir.path(), &homelab, "prometheus/tests/alerts.test.yml").unwrap();
+        let deployed = DeployedRules::read(&homelab);
+        let run = run(dir.path(), &deployed, "prometheus/tests/alerts.test.yml").unwrap();
         assert!(!run.passed);
         let verdicts: Vec<(AlertShows, bool)> =
             run.cases.iter().map(|c| (c.shows, c.passed)).collect();

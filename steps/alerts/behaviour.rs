@@ -6,7 +6,6 @@ use std::time::Duration;
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 use homelab_spec::alerts::behaviour_case::{BehaviourCase, decide};
-use homelab_spec::alerts::deployed_rules::DeployedRules;
 use homelab_spec::alerts::promtool::{Expectation, InputSeries};
 use homelab_spec::homelab::RulesFile;
 use homelab_spec::not_applicable::NotApplicable;
@@ -73,8 +72,8 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
 /// scenario when the plan requires the alert (`@plan`), and otherwise makes it not
 /// applicable: another homelab's alerts are not this repository's.
 fn rules_file_defining(world: &mut World, alert: &str) -> Result<RulesFile, String> {
-    let homelab = world.layout.homelab()?;
-    match DeployedRules::read(homelab).file_defining(alert) {
+    let (_, deployed) = world.layout.homelab_with_rules()?;
+    match deployed.file_defining(alert) {
         Some(deployed) => Ok(deployed.file.clone()),
         None if world.plan => Err(format!(
             "no deployed rules file defines the alert {alert}, which the v1.1 plan requires"
