@@ -5,11 +5,12 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::deployed_rules::DeployedRulesFile;
 use super::promtool::{
     self, BehaviourOutcome, BehaviourTest, Expectation, InputSeries, PromtoolError,
 };
+use super::rule_file::RuleFile;
 use super::timeline::{self, TimelineError, TimelineRequest};
-use crate::homelab::RulesFile;
 use crate::outcome::{AlertCase, AlertShows, AlertTimeline};
 
 /// The scrape and evaluation interval of a case's input series.
@@ -43,13 +44,14 @@ pub struct DecidedCase {
     pub case: AlertCase,
 }
 
-/// Decides `case` against `file`, a deployed rules file of the homelab at `root` (a
-/// rendered template is written to a scratch directory first). Blocking.
+/// Decides `case` against `deployed`, a deployed rules file of the homelab at `root`, as
+/// read (a rendered template is written to a scratch directory first). Blocking.
 pub fn decide(
     root: &Path,
-    file: &RulesFile,
+    deployed: &DeployedRulesFile,
     case: BehaviourCase,
 ) -> Result<DecidedCase, CaseError> {
+    let file = &deployed.file;
     let alert = case
         .expectations
         .first()
@@ -70,8 +72,8 @@ pub fn decide(
         at: case.at,
         expectations: case.expectations,
     };
-    let outcome = promtool::run_behaviour_test(&test)?;
-    let timelines = alert_timelines(&test);
+    let outcome = promtool::run_behaviour_test(&test, &deployed.rules)?;
+    let timelines = alert_timelines(&test, &deployed.rules);
     let passed = outcome.passed;
     let rules_file = file.path.clone();
     let case = AlertCase {
@@ -90,14 +92,17 @@ pub fn decide(
 
 /// The state of each alert the test talks about at every minute up to its "when", by the
 /// real engine, for the living documentation's timeline.
-fn alert_timelines(test: &BehaviourTest) -> Vec<Result<AlertTimeline, TimelineError>> {
+fn alert_timelines(
+    test: &BehaviourTest,
+    rules: &RuleFile,
+) -> Vec<Result<AlertTimeline, TimelineError>> {
     let mut alerts: Vec<&str> = test.expectations.iter().map(Expectation::alert).collect();
     alerts.dedup();
     alerts
         .into_iter()
         .map(|alert| {
             timeline::alert_timeline(&TimelineRequest {
-                rules_file: &test.rules_file,
+                rules,
                 alert,
                 series: &test.series,
                 interval: test.interval,

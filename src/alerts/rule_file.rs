@@ -82,6 +82,9 @@ pub struct RuleFile {
     pub name: String,
     pub lines: Lines,
     pub groups: Vec<Group>,
+    /// The YAML as read, to derive a cut-down copy from (the report's timelines) without
+    /// reading the text again; `None` when the text is not YAML.
+    pub(crate) yaml: Option<Value>,
 }
 
 impl RuleFile {
@@ -127,8 +130,9 @@ pub fn parse(name: &str, text: &str) -> (RuleFile, Vec<Finding>) {
         outline: lines.outline(),
         findings: Vec::new(),
     };
-    let groups = match serde_yaml::from_str::<Value>(text) {
-        Ok(doc) => reader.file(&doc),
+    let yaml = serde_yaml::from_str::<Value>(text);
+    let groups = match &yaml {
+        Ok(doc) => reader.file(doc),
         Err(e) => {
             let line = e.location().map_or(1, |l| l.line());
             reader.push(
@@ -146,6 +150,7 @@ pub fn parse(name: &str, text: &str) -> (RuleFile, Vec<Finding>) {
             name: name.to_string(),
             lines,
             groups,
+            yaml: yaml.ok(),
         },
         findings,
     )
