@@ -1,10 +1,11 @@
 //! The rules files the homelab deploys (found by discovery, `crate::homelab`), each read
-//! once ([`super::rule_file::parse`]) and then looked up by every check that needs it: the
+//! once ([`super::rule_file::read_as_yaml`], from the YAML value discovery read) and then looked up by every check that needs it: the
 //! static and catalog checks over them all, as one Prometheus would load them (a series
 //! recorded by a recording rule of any deployed file is known to the rules of every other
 //! file), the file that defines an alert, the alerts' coverage.
 //!
-//! Discovery only finds and renders the files; reading them as rules is this area's job.
+//! Discovery only finds, renders and parses the files as YAML; reading them as rules is
+//! this area's job.
 //! The value owns what it read, so it is made once per workspace (the checkout, or a
 //! scenario's changed copy) and kept next to that workspace's homelab: the scenario's steps
 //! and the run's coverage look it up instead of reading the files again.
@@ -44,8 +45,9 @@ impl DeployedRules {
             .rules_files
             .iter()
             .map(|file| {
-                let ((rules, read_findings), read_time) =
-                    crate::timing::cpu_time_of(|| rule_file::parse(&file.path, &file.text));
+                let ((rules, read_findings), read_time) = crate::timing::cpu_time_of(|| {
+                    rule_file::read_as_yaml(&file.path, &file.text, file.yaml.clone())
+                });
                 DeployedRulesFile {
                     file: file.clone(),
                     rules,
@@ -167,7 +169,10 @@ mod tests {
     #[test]
     fn each_deployed_file_is_read_once_for_discovery_checks_lookup_and_coverage() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let before = rule_file::parses::so_far();
+        let (before, yaml_before) = (
+            rule_file::parses::so_far(),
+            rule_file::parses::yaml_so_far(),
+        );
         let homelab = Homelab::discover(root).expect("this repository's layout is valid");
         let deployed = DeployedRules::read(&homelab);
         let catalogs = CatalogSet::bundled().unwrap();
@@ -189,5 +194,9 @@ mod tests {
             homelab.rules_files.len(),
             "one reading per deployed rules file"
         );
+        // Discovery parsed each file's YAML (once, to classify it); reading it as rules
+        // did not parse it again.
+        assert!(homelab.rules_files.iter().all(|f| f.yaml.is_some()));
+        assert_eq!(rule_file::parses::yaml_so_far() - yaml_before, 0);
     }
 }

@@ -121,6 +121,13 @@ impl RuleFile {
 
 /// Reads a rules file. Never fails: what cannot be read becomes a finding.
 pub fn parse(name: &str, text: &str) -> (RuleFile, Vec<Finding>) {
+    read_as_yaml(name, text, None)
+}
+
+/// [`parse`] for a text whose YAML value was read already (`yaml`; discovery reads every
+/// deployed file's): the text is not parsed again. Without it (`None`), the text is parsed
+/// here, and a text that is not YAML gets its syntax finding.
+pub fn read_as_yaml(name: &str, text: &str, yaml: Option<Value>) -> (RuleFile, Vec<Finding>) {
     #[cfg(test)]
     parses::count();
     let lines = Lines::new(text);
@@ -130,7 +137,14 @@ pub fn parse(name: &str, text: &str) -> (RuleFile, Vec<Finding>) {
         outline: lines.outline(),
         findings: Vec::new(),
     };
-    let yaml = serde_yaml::from_str::<Value>(text);
+    let yaml = yaml.map_or_else(
+        || {
+            #[cfg(test)]
+            parses::count_yaml();
+            serde_yaml::from_str::<Value>(text)
+        },
+        Ok,
+    );
     let groups = match &yaml {
         Ok(doc) => reader.file(doc),
         Err(e) => {
@@ -156,23 +170,33 @@ pub fn parse(name: &str, text: &str) -> (RuleFile, Vec<Finding>) {
     )
 }
 
-/// How many times this thread has read a rules file, for the tests that hold each deployed
-/// file to one reading.
+/// How many times this thread has read a text as rules, and parsed a text as YAML to do it,
+/// for the tests that hold each deployed file to one reading.
 #[cfg(test)]
 pub(crate) mod parses {
     use std::cell::Cell;
 
     thread_local! {
-        static PARSES: Cell<usize> = const { Cell::new(0) };
+        static READS: Cell<usize> = const { Cell::new(0) };
+        static YAML: Cell<usize> = const { Cell::new(0) };
     }
 
     pub(super) fn count() {
-        PARSES.with(|n| n.set(n.get() + 1));
+        READS.with(|n| n.set(n.get() + 1));
     }
 
-    /// The readings so far on this thread.
+    pub(super) fn count_yaml() {
+        YAML.with(|n| n.set(n.get() + 1));
+    }
+
+    /// The readings as rules so far on this thread.
     pub(crate) fn so_far() -> usize {
-        PARSES.with(Cell::get)
+        READS.with(Cell::get)
+    }
+
+    /// The YAML parses of a rules text so far on this thread.
+    pub(crate) fn yaml_so_far() -> usize {
+        YAML.with(Cell::get)
     }
 }
 

@@ -102,6 +102,9 @@ pub struct RulesFile {
     pub groups: usize,
     pub alerting_rules: usize,
     pub recording_rules: usize,
+    /// `text` as YAML, read once here (to tell a rules file from other YAML) and kept so
+    /// that reading it as rules does not parse it again; `None` when it is not YAML.
+    pub yaml: Option<serde_yaml::Value>,
 }
 
 impl RulesFile {
@@ -470,6 +473,7 @@ fn classify(
                     groups: content.groups,
                     alerting_rules: content.alerting,
                     recording_rules: content.recording,
+                    yaml,
                 });
             }
             (_, text) => others.push(DeployedFile {
