@@ -1,14 +1,14 @@
 //! The rules files the homelab deploys (found by discovery, `crate::homelab`), each read
-//! once ([`super::rule_file::read_as_yaml`], from the YAML value discovery read) and then looked up by every check that needs it: the
-//! static and catalog checks over them all, as one Prometheus would load them (a series
-//! recorded by a recording rule of any deployed file is known to the rules of every other
-//! file), the file that defines an alert, the alerts' coverage.
+//! once ([`super::rule_file::read_as_yaml`], from the YAML value discovery parsed) and then
+//! looked up by every check that needs it: the static and catalog checks over them all, as
+//! one Prometheus would load them (a series recorded by a recording rule of any deployed
+//! file is known to the rules of every other file), the file that defines an alert, the
+//! alerts' coverage.
 //!
 //! Discovery only finds, renders and parses the files as YAML; reading them as rules is
-//! this area's job.
-//! The value owns what it read, so it is made once per workspace (the checkout, or a
-//! scenario's changed copy) and kept next to that workspace's homelab: the scenario's steps
-//! and the run's coverage look it up instead of reading the files again.
+//! this area's job. The value owns what it read, so it is made once per workspace (the
+//! checkout, or a scenario's changed copy) and kept next to that workspace's homelab: the
+//! scenario's steps and the run's coverage look it up instead of reading the files again.
 
 use std::time::Duration;
 
