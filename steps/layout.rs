@@ -5,9 +5,11 @@
 //! scenarios), and what discovery found there.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use cucumber::{given, then, when};
+use homelab_spec::alerts::deployed_rules::DeployedRules;
 use homelab_spec::finding::{Finding, listing};
 use homelab_spec::homelab::{DiscoveryError, Homelab};
 use homelab_spec::shell::bats::{BatsError, BatsRun};
@@ -24,6 +26,9 @@ pub struct LayoutState {
     base: Option<PathBuf>,
     /// What discovery found (or why it failed) in the scenario's repository.
     discovered: Option<Result<Homelab, DiscoveryError>>,
+    /// The homelab's deployed rules files, read once for this repository (on first use) and
+    /// shared by every step that checks or looks up its rules.
+    deployed: Option<Arc<DeployedRules>>,
     discovery_time: Option<Duration>,
     /// The runs of every BATS file (steps/bats.rs), in the homelab's order.
     pub(crate) bats: Vec<Result<BatsRun, BatsError>>,
@@ -36,6 +41,7 @@ impl LayoutState {
             discovered_at: root.to_path_buf(),
             base: None,
             discovered: None,
+            deployed: None,
             discovery_time: None,
             bats: Vec::new(),
         }
@@ -53,9 +59,31 @@ impl LayoutState {
         }
     }
 
+    /// The homelab of the scenario's repository and its deployed rules files as read, each
+    /// made once per scenario's repository.
+    pub fn homelab_with_rules(&mut self) -> Result<(&Homelab, &Arc<DeployedRules>), String> {
+        self.homelab()?;
+        let Some(Ok(homelab)) = self.discovered.as_ref() else {
+            return Err("discovery did not run".into());
+        };
+        let deployed = self
+            .deployed
+            .get_or_insert_with(|| Arc::new(DeployedRules::read(homelab)));
+        Ok((homelab, deployed))
+    }
+
     /// Forgets what discovery found, after a step changed the scenario's copy.
     pub(crate) fn rediscover(&mut self) {
         self.discovered = None;
+        self.deployed = None;
+    }
+
+    /// Keeps what discovery found and the CPU time it took; the rules files read from what
+    /// it found before are forgotten with it.
+    fn found(&mut self, found: Result<Homelab, DiscoveryError>, took: Duration) {
+        self.discovered = Some(found);
+        self.deployed = None;
+        self.discovery_time = Some(took);
     }
 
     /// The findings discovery refused the repository with; `expected` says what a step
@@ -77,8 +105,7 @@ impl LayoutState {
         // discovery itself meets (discovery runs on this one thread).
         let (found, took) =
             homelab_spec::timing::cpu_time_of(|| Homelab::discover(&self.discovered_at));
-        self.discovery_time = Some(took);
-        self.discovered = Some(found);
+        self.found(found, took);
     }
 }
 
@@ -135,8 +162,7 @@ fn the_homelab_is_discovered(world: &mut World) {
         let (at, summary) = (homelab.root.display(), homelab.summary());
         say!("discovered in {best:?} under {at}:\n{summary}");
     }
-    world.layout.discovered = Some(found);
-    world.layout.discovery_time = Some(best);
+    world.layout.found(found, best);
 }
 
 #[then(

@@ -82,9 +82,14 @@ fn main() -> ExitCode {
         }
     };
     println!("homelab-spec: checking {}", root.path().display());
-    // One discovery summary, here; the scenarios' own discoveries stay off the console.
-    match homelab_spec::homelab::Homelab::discover(root.path()) {
-        Ok(homelab) => println!(
+    // One discovery summary, here; the scenarios' own discoveries stay off the console. The
+    // checkout's deployed rules files are read here once, for the coverage at the end.
+    let checkout = homelab_spec::homelab::Homelab::discover(root.path()).map(|homelab| {
+        let deployed = homelab_spec::alerts::deployed_rules::DeployedRules::read(&homelab);
+        (homelab, deployed)
+    });
+    match &checkout {
+        Ok((homelab, _)) => println!(
             "{}\n{}",
             homelab.summary(),
             homelab_spec::alerts::textfile::contract_summary()
@@ -202,7 +207,11 @@ fn main() -> ExitCode {
     // What the run's cases exercise, and this run next to the ones before it.
     let mut report = living.report(root.path(), &suite.tools);
     let covering = std::time::Instant::now();
-    let coverage = homelab_spec::coverage::collect(root.path(), &collected.all());
+    let discovered = checkout
+        .as_ref()
+        .ok()
+        .map(|(homelab, deployed)| (homelab, deployed));
+    let coverage = homelab_spec::coverage::collect(root.path(), discovered, &collected.all());
     let coverage_ms = covering.elapsed().as_millis();
     let coverage_path = reports.join("coverage.json");
     if let Err(e) = report::coverage_json::write(&coverage_path, &coverage) {

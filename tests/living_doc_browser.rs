@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use homelab_spec::alerts::timeline::{TimelineRequest, alert_timeline};
-use homelab_spec::alerts::{self, Depth, lint_text, promtool::InputSeries, rule_edit};
+use homelab_spec::alerts::{self, Depth, lint_text, promtool::InputSeries, rule_edit, rule_file};
 use homelab_spec::finding::Finding;
 use homelab_spec::outcome::{
     CaseStatus, CheckedFindings, Outcome, RetryWaits, TerraformKind, TerraformRun, TerraformRuns,
@@ -64,10 +64,12 @@ fn us1(rules: &Path) -> FeatureReport {
         )
         .unwrap(),
     ];
+    let text = std::fs::read_to_string(rules).expect("the rules file");
+    let (parsed, _) = rule_file::parse(&rules.display().to_string(), &text);
     let timeline = alert_timeline(
         &Tools::new(),
         &TimelineRequest {
-            rules_file: rules,
+            rules: &parsed,
             alert: "SystemdServiceFailed",
             series: &series,
             interval: Duration::from_secs(60),

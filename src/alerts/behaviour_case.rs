@@ -5,11 +5,12 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::deployed_rules::DeployedRulesFile;
 use super::promtool::{
     self, BehaviourOutcome, BehaviourTest, Expectation, InputSeries, PromtoolError,
 };
+use super::rule_file::RuleFile;
 use super::timeline::{self, TimelineError, TimelineRequest};
-use crate::homelab::RulesFile;
 use crate::outcome::{AlertCase, AlertShows, AlertTimeline};
 use crate::tools::Tools;
 
@@ -44,15 +45,16 @@ pub struct DecidedCase {
     pub case: AlertCase,
 }
 
-/// Decides `case` against `file`, a deployed rules file of the homelab at `root` (a
-/// rendered template is written to a scratch directory first), with the promtool `tools`
-/// find. Blocking.
+/// Decides `case` against `deployed`, a deployed rules file of the homelab at `root`, as
+/// read (a rendered template is written to a scratch directory first), with the promtool
+/// `tools` find. Blocking.
 pub fn decide(
     tools: &Tools,
     root: &Path,
-    file: &RulesFile,
+    deployed: &DeployedRulesFile,
     case: BehaviourCase,
 ) -> Result<DecidedCase, CaseError> {
+    let file = &deployed.file;
     let alert = case
         .expectations
         .first()
@@ -73,8 +75,8 @@ pub fn decide(
         at: case.at,
         expectations: case.expectations,
     };
-    let outcome = promtool::run_behaviour_test(tools, &test)?;
-    let timelines = alert_timelines(tools, &test);
+    let outcome = promtool::run_behaviour_test(tools, &test, &deployed.rules)?;
+    let timelines = alert_timelines(tools, &test, &deployed.rules);
     let passed = outcome.passed;
     let rules_file = file.path.clone();
     let case = AlertCase {
@@ -96,6 +98,7 @@ pub fn decide(
 fn alert_timelines(
     tools: &Tools,
     test: &BehaviourTest,
+    rules: &RuleFile,
 ) -> Vec<Result<AlertTimeline, TimelineError>> {
     let mut alerts: Vec<&str> = test.expectations.iter().map(Expectation::alert).collect();
     alerts.dedup();
@@ -105,7 +108,7 @@ fn alert_timelines(
             timeline::alert_timeline(
                 tools,
                 &TimelineRequest {
-                    rules_file: &test.rules_file,
+                    rules,
                     alert,
                     series: &test.series,
                     interval: test.interval,

@@ -1,10 +1,14 @@
 //! The rules files the homelab deploys (found by discovery, `crate::homelab`), each read
-//! once ([`super::rule_file::parse`]) and then looked up by every check that needs it: the
-//! static and catalog checks over them all, as one Prometheus would load them (a series
-//! recorded by a recording rule of any deployed file is known to the rules of every other
-//! file), the file that defines an alert, the alerts' coverage.
+//! once ([`super::rule_file::read_as_yaml`], from the YAML value discovery parsed) and then
+//! looked up by every check that needs it: the static and catalog checks over them all, as
+//! one Prometheus would load them (a series recorded by a recording rule of any deployed
+//! file is known to the rules of every other file), the file that defines an alert, the
+//! alerts' coverage.
 //!
-//! Discovery only finds and renders the files; reading them as rules is this area's job.
+//! Discovery only finds, renders and parses the files as YAML; reading them as rules is
+//! this area's job. The value owns what it read, so it is made once per workspace (the
+//! checkout, or a scenario's changed copy) and kept next to that workspace's homelab: the
+//! scenario's steps and the run's coverage look it up instead of reading the files again.
 
 use std::time::Duration;
 
@@ -15,33 +19,37 @@ use super::rule_file::{self, RuleFile, RuleKind};
 use crate::homelab::{Homelab, RulesFile};
 
 /// Every deployed rules file of one homelab, read.
-pub struct DeployedRules<'h> {
-    files: Vec<DeployedRulesFile<'h>>,
+#[derive(Debug, Clone, Default)]
+pub struct DeployedRules {
+    files: Vec<DeployedRulesFile>,
 }
 
 /// One deployed rules file and what reading it gave.
-pub struct DeployedRulesFile<'h> {
+#[derive(Debug, Clone)]
+pub struct DeployedRulesFile {
     /// The file as discovery found it (path relative to the root, text as deployed).
-    pub file: &'h RulesFile,
+    pub file: RulesFile,
     /// Its groups and rules.
-    pub rules: RuleFile<'h>,
+    pub rules: RuleFile,
     /// What reading it found (YAML syntax, shapes, unknown keys): the checks report them.
     read_findings: Vec<Finding>,
     /// The CPU time reading it took, counted with its checks.
     read_time: Duration,
 }
 
-impl<'h> DeployedRules<'h> {
-    /// Reads each of the homelab's deployed rules files, in the homelab's order.
-    pub fn read(homelab: &'h Homelab) -> DeployedRules<'h> {
+impl DeployedRules {
+    /// Reads each of the homelab's deployed rules files, in the homelab's order: once per
+    /// workspace, by whoever keeps its homelab.
+    pub fn read(homelab: &Homelab) -> DeployedRules {
         let files = homelab
             .rules_files
             .iter()
             .map(|file| {
-                let ((rules, read_findings), read_time) =
-                    crate::timing::cpu_time_of(|| rule_file::parse(&file.path, &file.text));
+                let ((rules, read_findings), read_time) = crate::timing::cpu_time_of(|| {
+                    rule_file::read_as_yaml(&file.path, &file.text, file.yaml.clone())
+                });
                 DeployedRulesFile {
-                    file,
+                    file: file.clone(),
                     rules,
                     read_findings,
                     read_time,
@@ -52,7 +60,7 @@ impl<'h> DeployedRules<'h> {
     }
 
     /// The files, in the homelab's order.
-    pub fn files(&self) -> &[DeployedRulesFile<'h>] {
+    pub fn files(&self) -> &[DeployedRulesFile] {
         &self.files
     }
 
@@ -84,15 +92,12 @@ impl<'h> DeployedRules<'h> {
 
     /// The deployed rules file that defines the alerting rule `alert` (the first, in the
     /// homelab's order), for a behaviour scenario about that alert.
-    pub fn file_defining(&self, alert: &str) -> Option<&'h RulesFile> {
-        self.files
-            .iter()
-            .find(|file| file.defines(alert))
-            .map(|file| file.file)
+    pub fn file_defining(&self, alert: &str) -> Option<&DeployedRulesFile> {
+        self.files.iter().find(|file| file.defines(alert))
     }
 }
 
-impl DeployedRulesFile<'_> {
+impl DeployedRulesFile {
     /// Whether it has an alerting rule named `alert`.
     pub fn defines(&self, alert: &str) -> bool {
         self.rules.alerting_rules().any(|rule| rule.name == alert)
@@ -159,5 +164,39 @@ mod tests {
             .filter(|f| f.id != CheckId::PromqlNeedsConfig)
             .collect();
         assert!(serious.is_empty(), "{serious:#?}");
+    }
+
+    #[test]
+    fn each_deployed_file_is_read_once_for_discovery_checks_lookup_and_coverage() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (before, yaml_before) = (
+            rule_file::parses::so_far(),
+            rule_file::parses::yaml_so_far(),
+        );
+        let homelab = Homelab::discover(root).expect("this repository's layout is valid");
+        let deployed = DeployedRules::read(&homelab);
+        let catalogs = CatalogSet::bundled().unwrap();
+        let published = published_metrics(&homelab).unwrap();
+        let reports = deployed.lint(Depth::CatalogAndScripts(catalogs, &published));
+        let alert = reports
+            .iter()
+            .flat_map(|r| r.alerts.iter())
+            .next()
+            .expect("an alerting rule")
+            .clone();
+        assert!(deployed.file_defining(&alert.name).is_some(), "{alert:?}");
+        let defined = crate::coverage::alerts::defined(&deployed, &[], &[]);
+        let coverage = crate::coverage::collect(root, Some((&homelab, &deployed)), &[]);
+        assert_eq!(defined.len(), coverage.alerts.len());
+        assert!(!coverage.textfile.is_empty());
+        assert_eq!(
+            rule_file::parses::so_far() - before,
+            homelab.rules_files.len(),
+            "one reading per deployed rules file"
+        );
+        // Discovery parsed each file's YAML (once, to classify it); reading it as rules
+        // did not parse it again.
+        assert!(homelab.rules_files.iter().all(|f| f.yaml.is_some()));
+        assert_eq!(rule_file::parses::yaml_so_far() - yaml_before, 0);
     }
 }

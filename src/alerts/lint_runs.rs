@@ -24,15 +24,16 @@ pub fn lint_timed(path: &Path, name: &str, depth: Depth) -> Result<LintReport, R
     Ok(report)
 }
 
-/// One report per deployed rules file, checked against the catalogs `attribution` selected;
-/// the metrics the homelab's own scripts write count as published (`textfile/undeclared`
-/// when the contract lacks them).
+/// One report per deployed rules file (`deployed`, the homelab's files as read), checked
+/// against the catalogs `attribution` selected; the metrics the homelab's own scripts write
+/// count as published (`textfile/undeclared` when the contract lacks them).
 pub fn lint_deployed(
     homelab: &Homelab,
+    deployed: &DeployedRules,
     attribution: &Attribution,
 ) -> Result<Vec<LintReport>, PublishedError> {
     let published = published_metrics(homelab)?;
-    Ok(DeployedRules::read(homelab).lint(Depth::Deployed(attribution, &published)))
+    Ok(deployed.lint(Depth::Deployed(attribution, &published)))
 }
 
 /// How the reports name the checks `depth` runs.

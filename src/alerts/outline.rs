@@ -25,14 +25,17 @@ pub struct GroupOutline {
     pub rules: Vec<Range<usize>>,
 }
 
-/// The file's lines, for finding keys inside a range.
+/// The file's lines, for finding keys inside a range. Owns what it indexes, so a file read
+/// once can be kept and looked up by every check that needs it.
 #[derive(Debug, Clone)]
-pub struct Lines<'a> {
-    lines: Vec<&'a str>,
+pub struct Lines {
+    text: String,
+    /// Byte range of each line in `text`.
+    lines: Vec<Range<usize>>,
     /// Lines (0-based, ascending) by the key they start with, after an optional `- `.
-    by_key: HashMap<&'a str, Vec<usize>>,
+    by_key: HashMap<String, Vec<usize>>,
     /// The first line with each key at indentation 0.
-    top_level: HashMap<&'a str, usize>,
+    top_level: HashMap<String, usize>,
 }
 
 fn indent(line: &str) -> usize {
@@ -81,28 +84,47 @@ fn line_key(text: &str) -> Option<&str> {
     (!key.is_empty()).then_some(key)
 }
 
-impl<'a> Lines<'a> {
-    pub fn new(text: &'a str) -> Self {
-        let lines: Vec<&'a str> = text.lines().collect();
-        let mut by_key: HashMap<&'a str, Vec<usize>> = HashMap::new();
-        let mut top_level = HashMap::new();
-        for (i, line) in lines.iter().enumerate() {
+impl Lines {
+    pub fn new(text: &str) -> Self {
+        let lines: Vec<Range<usize>> = text
+            .lines()
+            .map(|line| {
+                let start = line.as_ptr() as usize - text.as_ptr() as usize;
+                start..start + line.len()
+            })
+            .collect();
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut top_level: HashMap<String, usize> = HashMap::new();
+        for (i, range) in lines.iter().enumerate() {
+            let line = &text[range.clone()];
             let Some(key) = line_key(key_text(line)) else {
                 continue;
             };
-            by_key.entry(key).or_default().push(i);
-            if indent(line) == 0 {
-                // A top-level key is written without a dash.
-                if let Some(key) = line_key(line) {
-                    top_level.entry(key).or_insert(i);
+            match by_key.get_mut(key) {
+                Some(found) => found.push(i),
+                None => {
+                    by_key.insert(key.to_string(), vec![i]);
                 }
+            }
+            // A top-level key is written without a dash.
+            if indent(line) == 0
+                && let Some(key) = line_key(line)
+                && !top_level.contains_key(key)
+            {
+                top_level.insert(key.to_string(), i);
             }
         }
         Self {
+            text: text.to_string(),
             lines,
             by_key,
             top_level,
         }
+    }
+
+    /// The 0-based line `i`, without its line ending.
+    fn line(&self, i: usize) -> &str {
+        &self.text[self.lines[i].clone()]
     }
 
     pub fn len(&self) -> usize {
@@ -127,12 +149,12 @@ impl<'a> Lines<'a> {
 
     /// Start lines of the items of the block list under the key on line `key_line`.
     fn list_items(&self, key_line: usize, limit: usize) -> (Vec<usize>, usize) {
-        let key_indent = indent(self.lines[key_line]);
+        let key_indent = indent(self.line(key_line));
         let mut items = Vec::new();
         let mut item_indent = None;
         let mut end = key_line + 1;
         for i in key_line + 1..limit.min(self.lines.len()) {
-            let line = self.lines[i];
+            let line = self.line(i);
             if !is_content(line) {
                 continue;
             }

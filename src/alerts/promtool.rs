@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::rule_file::RuleFile;
 use crate::finding::{Finding, FindingId};
 use crate::outcome::{CaseStatus, ToolCase, ToolRun};
 use crate::tools::{self, RunError, Tool, ToolError, Tools};
@@ -262,20 +263,15 @@ impl BehaviourTest {
     }
 }
 
-/// Every alert a test talks about must be in the rules file: promtool would report "no
-/// alert" for a name it does not know, and "does not fire" would pass without testing anything.
-fn require_alerts(test: &BehaviourTest) -> Result<(), PromtoolError> {
-    let text = std::fs::read_to_string(&test.rules_file).map_err(io(format!(
-        "cannot read the rules file {}",
-        test.rules_file.display()
-    )))?;
-    let name = test.rules_file.display().to_string();
-    let (file, _) = super::rule_file::parse(&name, &text);
+/// Every alert a test talks about must be in the rules file (`rules`, the test's file as read
+/// once for its workspace): promtool would report "no alert" for a name it does not know, and
+/// "does not fire" would pass without testing anything.
+fn require_alerts(test: &BehaviourTest, rules: &RuleFile) -> Result<(), PromtoolError> {
     for expectation in &test.expectations {
         let alert = expectation.alert();
-        if !file.alerting_rules().any(|r| r.name == alert) {
+        if !rules.alerting_rules().any(|r| r.name == alert) {
             return Err(PromtoolError::NoSuchAlert {
-                file: name,
+                file: test.rules_file.display().to_string(),
                 alert: alert.to_string(),
                 expectation: expectation.describe(),
             });
@@ -294,12 +290,14 @@ pub struct BehaviourOutcome {
     pub tool_run: ToolRun,
 }
 
-/// Runs one behaviour test with `promtool test rules` in a scratch directory.
+/// Runs one behaviour test with `promtool test rules` in a scratch directory; `rules` is its
+/// rules file as read.
 pub(crate) fn run_behaviour_test(
     tools: &Tools,
     test: &BehaviourTest,
+    rules: &RuleFile,
 ) -> Result<BehaviourOutcome, PromtoolError> {
-    require_alerts(test)?;
+    require_alerts(test, rules)?;
     let scratch =
         tempfile::tempdir().map_err(io("cannot create a scratch directory".to_string()))?;
     let test_file = scratch.path().join("behaviour_test.yml");
@@ -492,15 +490,11 @@ mod tests {
 
     #[test]
     fn an_alert_the_file_does_not_have_is_refused_before_promtool_runs() {
-        let dir = tempfile::tempdir().unwrap();
-        let rules = dir.path().join("rules.yml");
-        std::fs::write(
-            &rules,
-            "groups:\n  - name: g\n    rules:\n      - alert: HostDown\n        expr: up == 0\n",
-        )
-        .unwrap();
+        let text =
+            "groups:\n  - name: g\n    rules:\n      - alert: HostDown\n        expr: up == 0\n";
+        let (rules, _) = super::super::rule_file::parse("rules.yml", text);
         let test = BehaviourTest {
-            rules_file: rules,
+            rules_file: "rules.yml".into(),
             interval: Duration::from_secs(60),
             series: vec![InputSeries::new("up", "0x10").unwrap()],
             at: Duration::from_secs(60),
@@ -508,7 +502,7 @@ mod tests {
                 alert: "HostGone".into(),
             }],
         };
-        let err = run_behaviour_test(&Tools::new(), &test).unwrap_err();
+        let err = run_behaviour_test(&Tools::new(), &test, &rules).unwrap_err();
         assert!(
             matches!(&err, PromtoolError::NoSuchAlert { alert, .. } if alert == "HostGone"),
             "{err}"

@@ -78,13 +78,16 @@ pub struct Group {
 
 /// A rules file: its name (as the user gave it), its text's lines, and its groups.
 #[derive(Debug, Clone)]
-pub struct RuleFile<'a> {
+pub struct RuleFile {
     pub name: String,
-    pub lines: Lines<'a>,
+    pub lines: Lines,
     pub groups: Vec<Group>,
+    /// The YAML as read, to derive a cut-down copy from (the report's timelines) without
+    /// reading the text again; `None` when the text is not YAML.
+    pub(crate) yaml: Option<Value>,
 }
 
-impl RuleFile<'_> {
+impl RuleFile {
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
         self.groups.iter().flat_map(|g| g.rules.iter())
     }
@@ -117,7 +120,16 @@ impl RuleFile<'_> {
 }
 
 /// Reads a rules file. Never fails: what cannot be read becomes a finding.
-pub fn parse<'a>(name: &str, text: &'a str) -> (RuleFile<'a>, Vec<Finding>) {
+pub fn parse(name: &str, text: &str) -> (RuleFile, Vec<Finding>) {
+    read_as_yaml(name, text, None)
+}
+
+/// [`parse`] for a text whose YAML value was read already (`yaml`; discovery reads every
+/// deployed file's): the text is not parsed again. Without it (`None`), the text is parsed
+/// here, and a text that is not YAML gets its syntax finding.
+pub fn read_as_yaml(name: &str, text: &str, yaml: Option<Value>) -> (RuleFile, Vec<Finding>) {
+    #[cfg(test)]
+    parses::count();
     let lines = Lines::new(text);
     let mut reader = Reader {
         name,
@@ -125,8 +137,16 @@ pub fn parse<'a>(name: &str, text: &'a str) -> (RuleFile<'a>, Vec<Finding>) {
         outline: lines.outline(),
         findings: Vec::new(),
     };
-    let groups = match serde_yaml::from_str::<Value>(text) {
-        Ok(doc) => reader.file(&doc),
+    let yaml = yaml.map_or_else(
+        || {
+            #[cfg(test)]
+            parses::count_yaml();
+            serde_yaml::from_str::<Value>(text)
+        },
+        Ok,
+    );
+    let groups = match &yaml {
+        Ok(doc) => reader.file(doc),
         Err(e) => {
             let line = e.location().map_or(1, |l| l.line());
             reader.push(
@@ -144,14 +164,45 @@ pub fn parse<'a>(name: &str, text: &'a str) -> (RuleFile<'a>, Vec<Finding>) {
             name: name.to_string(),
             lines,
             groups,
+            yaml: yaml.ok(),
         },
         findings,
     )
 }
 
-struct Reader<'r, 'a> {
+/// How many times this thread has read a text as rules, and parsed a text as YAML to do it,
+/// for the tests that hold each deployed file to one reading.
+#[cfg(test)]
+pub(crate) mod parses {
+    use std::cell::Cell;
+
+    thread_local! {
+        static READS: Cell<usize> = const { Cell::new(0) };
+        static YAML: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(super) fn count() {
+        READS.with(|n| n.set(n.get() + 1));
+    }
+
+    pub(super) fn count_yaml() {
+        YAML.with(|n| n.set(n.get() + 1));
+    }
+
+    /// The readings as rules so far on this thread.
+    pub(crate) fn so_far() -> usize {
+        READS.with(Cell::get)
+    }
+
+    /// The YAML parses of a rules text so far on this thread.
+    pub(crate) fn yaml_so_far() -> usize {
+        YAML.with(Cell::get)
+    }
+}
+
+struct Reader<'r> {
     name: &'r str,
-    lines: &'r Lines<'a>,
+    lines: &'r Lines,
     outline: Outline,
     findings: Vec<Finding>,
 }
@@ -178,7 +229,7 @@ fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
-impl Reader<'_, '_> {
+impl Reader<'_> {
     fn push(&mut self, check: CheckId, line: usize, rule: Option<String>, message: String) {
         self.findings
             .push(rule_finding(check, self.name, line, rule, message));

@@ -21,6 +21,7 @@ use std::time::Duration;
 use promql_parser::parser::Expr;
 
 use super::promtool::{InputSeries, PromqlExprTest, TestFile, TestGroup};
+use super::rule_file::RuleFile;
 use crate::outcome::{AlertState, AlertTimeline};
 use crate::tools::{self, RunError, Tool, Tools};
 
@@ -30,11 +31,6 @@ const MAX_MINUTES: u64 = 24 * 60;
 /// Why a timeline could not be computed.
 #[derive(Debug, thiserror::Error)]
 pub enum TimelineError {
-    #[error("cannot read the rules file {path}: {source}")]
-    ReadRules {
-        path: PathBuf,
-        source: std::io::Error,
-    },
     #[error("{path} has no alerting rule named {alert}")]
     NoSuchAlert { path: PathBuf, alert: String },
     #[error("\"{0}\" is not an alert name (letters, digits and _ only)")]
@@ -54,7 +50,8 @@ pub enum TimelineError {
 /// The alert and scenario a timeline is for.
 #[derive(Debug, Clone)]
 pub struct TimelineRequest<'a> {
-    pub rules_file: &'a Path,
+    /// The rules file that defines the alert, as read once for its workspace.
+    pub rules: &'a RuleFile,
     pub alert: &'a str,
     pub series: &'a [InputSeries],
     /// Scrape and evaluation interval of the input series.
@@ -76,7 +73,11 @@ fn valid_alert_name(name: &str) -> Result<&str, TimelineError> {
 }
 
 /// The promtool test file that asks for the alert's state at each minute.
-fn test_file_text(req: &TimelineRequest<'_>, minutes: u64) -> Result<String, TimelineError> {
+fn test_file_text(
+    req: &TimelineRequest<'_>,
+    rules_file: &Path,
+    minutes: u64,
+) -> Result<String, TimelineError> {
     let alert = valid_alert_name(req.alert)?;
     let mut queries: Vec<PromqlExprTest> = (0..=minutes)
         .map(|m| PromqlExprTest {
@@ -93,7 +94,7 @@ fn test_file_text(req: &TimelineRequest<'_>, minutes: u64) -> Result<String, Tim
         exp_samples: Vec::new(),
     });
     let file = TestFile {
-        rule_files: vec![req.rules_file.display().to_string()],
+        rule_files: vec![rules_file.display().to_string()],
         evaluation_interval: seconds(req.interval),
         tests: vec![TestGroup {
             interval: seconds(req.interval),
@@ -151,9 +152,9 @@ fn parse_states(output: &str, alert: &str, minutes: u64) -> Option<Vec<AlertStat
 /// The rules file with every group's rules cut down to the recording rules and the alert
 /// named, groups left empty removed; the rules themselves (and group settings such as
 /// `interval`) are kept as written.
-fn only_alert(text: &str, alert: &str) -> Result<String, TimelineError> {
+fn only_alert(yaml: &serde_yaml::Value, alert: &str) -> Result<String, TimelineError> {
     use serde_yaml::Value;
-    let mut doc: Value = serde_yaml::from_str(text)?;
+    let mut doc = yaml.clone();
     if let Some(groups) = doc.get_mut("groups").and_then(Value::as_sequence_mut) {
         for group in groups.iter_mut() {
             if let Some(rules) = group.get_mut("rules").and_then(Value::as_sequence_mut) {
@@ -251,19 +252,17 @@ pub(crate) fn prepare(
     req: &TimelineRequest<'_>,
     dir: &Path,
 ) -> Result<PreparedTimeline, TimelineError> {
-    let text =
-        std::fs::read_to_string(req.rules_file).map_err(|source| TimelineError::ReadRules {
-            path: req.rules_file.to_path_buf(),
-            source,
-        })?;
-    let (file, _) = super::rule_file::parse(&req.rules_file.display().to_string(), &text);
-    let rule = file
+    let no_such_alert = || TimelineError::NoSuchAlert {
+        path: PathBuf::from(&req.rules.name),
+        alert: req.alert.to_string(),
+    };
+    let rule = req
+        .rules
         .alerting_rules()
         .find(|r| r.name == req.alert)
-        .ok_or_else(|| TimelineError::NoSuchAlert {
-            path: req.rules_file.to_path_buf(),
-            alert: req.alert.to_string(),
-        })?;
+        .ok_or_else(no_such_alert)?;
+    // A file with an alerting rule was read as YAML.
+    let yaml = req.rules.yaml.as_ref().ok_or_else(no_such_alert)?;
     let minutes = req.at.as_secs() / 60;
     if minutes > MAX_MINUTES {
         return Err(TimelineError::TooLong { minutes });
@@ -273,13 +272,9 @@ pub(crate) fn prepare(
     // Only this alert (and the recording rules it may read) is evaluated: the engine's work
     // for the other alerts would cost time and change nothing in this alert's states.
     let rules_file = dir.join(format!("timeline_rules_{alert}.yml"));
-    std::fs::write(&rules_file, only_alert(&text, alert)?)?;
+    std::fs::write(&rules_file, only_alert(yaml, alert)?)?;
     let test_file = dir.join(format!("timeline_test_{alert}.yml"));
-    let one_alert = TimelineRequest {
-        rules_file: &rules_file,
-        ..req.clone()
-    };
-    std::fs::write(&test_file, test_file_text(&one_alert, minutes)?)?;
+    std::fs::write(&test_file, test_file_text(req, &rules_file, minutes)?)?;
     Ok(PreparedTimeline {
         test_file,
         minutes,
@@ -330,15 +325,17 @@ mod tests {
 
     const RULES: &str = "groups:\n  - name: g\n    rules:\n      - alert: HighLoad\n        expr: (node_load15 > 2 * (1 + 1) / 2)\n        for: 3m\n        labels:\n          severity: warning\n";
 
+    fn parsed_rules() -> RuleFile {
+        super::super::rule_file::parse("rules.yml", RULES).0
+    }
+
     fn timeline_of(values: &str, at_minutes: u64) -> AlertTimeline {
-        let dir = tempfile::tempdir().unwrap();
-        let rules = dir.path().join("rules.yml");
-        std::fs::write(&rules, RULES).unwrap();
+        let rules = parsed_rules();
         let series = [InputSeries::new("node_load15{instance=\"a\"}", values).unwrap()];
         alert_timeline(
             &Tools::new(),
             &TimelineRequest {
-                rules_file: &rules,
+                rules: &rules,
                 alert: "HighLoad",
                 series: &series,
                 interval: Duration::from_secs(60),
@@ -375,13 +372,11 @@ mod tests {
 
     #[test]
     fn an_unknown_alert_is_named() {
-        let dir = tempfile::tempdir().unwrap();
-        let rules = dir.path().join("rules.yml");
-        std::fs::write(&rules, RULES).unwrap();
+        let rules = parsed_rules();
         let err = alert_timeline(
             &Tools::new(),
             &TimelineRequest {
-                rules_file: &rules,
+                rules: &rules,
                 alert: "LowLoad",
                 series: &[],
                 interval: Duration::from_secs(60),
@@ -395,7 +390,9 @@ mod tests {
     #[test]
     fn only_the_alert_and_recording_rules_are_evaluated() {
         let text = "groups:\n  - name: a\n    interval: 30s\n    rules:\n      - record: r\n        expr: up\n      - alert: X\n        expr: r == 0\n      - alert: Y\n        expr: up == 0\n  - name: b\n    rules:\n      - alert: Z\n        expr: up == 0\n";
-        let cut: serde_yaml::Value = serde_yaml::from_str(&only_alert(text, "X").unwrap()).unwrap();
+        let yaml = serde_yaml::from_str(text).unwrap();
+        let cut: serde_yaml::Value =
+            serde_yaml::from_str(&only_alert(&yaml, "X").unwrap()).unwrap();
         let groups = cut["groups"].as_sequence().unwrap();
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0]["interval"].as_str(), Some("30s"));
@@ -448,9 +445,10 @@ mod tests {
         let rules = dir.path().join("rules.yml");
         std::fs::write(&rules, RULES).unwrap();
         let series = [InputSeries::new("node_load15{instance=\"a\"}", "5x10").unwrap()];
+        let parsed = parsed_rules();
         let prepared = prepare(
             &TimelineRequest {
-                rules_file: &rules,
+                rules: &parsed,
                 alert: "HighLoad",
                 series: &series,
                 interval: Duration::from_secs(60),

@@ -150,11 +150,12 @@ pub struct UnitTestRun {
     pub cases: Vec<AlertCase>,
 }
 
-/// Runs the unit-test file `path` of the checkout at `root` (a copy: promtool runs there).
+/// Runs the unit-test file `path` of the checkout at `root` (a copy: promtool runs there);
+/// `deployed` is the homelab's deployed rules files as read, to name each case's file.
 pub fn run(
     tools: &Tools,
     root: &Path,
-    homelab: &Homelab,
+    deployed: &DeployedRules,
     path: &str,
 ) -> Result<UnitTestRun, PromtoolError> {
     let file = read(root, path)?;
@@ -179,13 +180,12 @@ pub fn run(
             .map(|case| case_passes(tools, &file, dir, case))
             .collect::<Result<_, _>>()?
     };
-    let deployed = DeployedRules::read(homelab);
     let cases = file
         .cases
         .iter()
         .zip(verdicts)
         .filter_map(|(case, passed)| {
-            let rules_file = deployed_rules_file(&deployed, &file, &case.alert)?;
+            let rules_file = deployed_rules_file(deployed, &file, &case.alert)?;
             Some(AlertCase {
                 alert: case.alert.clone(),
                 rules_file,
@@ -325,6 +325,7 @@ pub fn shared_runs(
     shared: &UnitTestRuns,
     root: &Path,
     homelab: &Homelab,
+    deployed: &DeployedRules,
 ) -> Vec<Arc<Result<UnitTestRun, String>>> {
     if homelab.promtool_test_files.is_empty() {
         return Vec::new();
@@ -342,7 +343,7 @@ pub fn shared_runs(
                     })
                     .as_ref()
                     .map_err(Clone::clone)?;
-                run(&shared.tools, &copy.root, homelab, path).map_err(|e| e.to_string())
+                run(&shared.tools, &copy.root, deployed, path).map_err(|e| e.to_string())
             })
         })
         .collect()
@@ -401,13 +402,9 @@ mod tests {
 
     /// The run of the homelab's unit-test file.
     fn run_alerts_test(root: &Path, homelab: &Homelab) -> UnitTestRun {
-        run(
-            &Tools::new(),
-            root,
-            homelab,
-            "prometheus/tests/alerts.test.yml",
-        )
-        .unwrap()
+        let deployed = DeployedRules::read(homelab);
+        let path = "prometheus/tests/alerts.test.yml";
+        run(&Tools::new(), root, &deployed, path).unwrap()
     }
 
     #[test]

@@ -18,17 +18,13 @@ use std::sync::OnceLock;
 
 use crate::alerts::deployed_rules::DeployedRules;
 use crate::coverage::model::{CaseKind, CaseRef, RuleCoverage, RuleStatus};
-use crate::homelab::Homelab;
 use crate::outcome::ScenarioOutcomes;
 use crate::outcome::{AlertCase, AlertShows, CaseStatus, Outcome};
 
-/// Every alerting rule of every deployed rules file of the homelab at `root`, with the
-/// cases of the run's scenarios. A root discovery refuses has no rules to report.
-pub fn collect(root: &Path, scenarios: &[ScenarioOutcomes]) -> Vec<RuleCoverage> {
-    let Ok(homelab) = Homelab::discover(root) else {
-        return Vec::new();
-    };
-    coverage(&homelab, &run_cases(scenarios))
+/// Every alerting rule of every deployed rules file (`deployed`, as the runner read them
+/// once), with the cases of the run's scenarios.
+pub fn collect(deployed: &DeployedRules, scenarios: &[ScenarioOutcomes]) -> Vec<RuleCoverage> {
+    coverage(deployed, &run_cases(scenarios))
 }
 
 /// A case and the rule it is about.
@@ -116,15 +112,10 @@ fn suite_relative(feature: &str) -> String {
 
 /// One entry per alerting rule of every deployed rules file, in the homelab's order, with
 /// the cases about it, sorted and each once.
-pub fn coverage(homelab: &Homelab, cases: &[CoveringCase]) -> Vec<RuleCoverage> {
-    coverage_of(&DeployedRules::read(homelab), cases)
-}
-
-/// [`coverage`] over the deployed rules files read already.
-fn coverage_of(deployed: &DeployedRules, cases: &[CoveringCase]) -> Vec<RuleCoverage> {
+pub fn coverage(deployed: &DeployedRules, cases: &[CoveringCase]) -> Vec<RuleCoverage> {
     let mut rules = Vec::new();
     for deployed_file in deployed.files() {
-        let file = deployed_file.file;
+        let file = &deployed_file.file;
         for rule in deployed_file.rules.alerting_rules() {
             let of = |shows: AlertShows| -> Vec<CaseRef> {
                 let set: BTreeSet<CaseRef> = cases
@@ -186,11 +177,10 @@ pub fn behaviour_sentence(sentence: &str) -> Option<(String, AlertShows)> {
 /// about an alert the homelab deploys (in the file that defines it, as the behaviour steps
 /// pick it), plus `unit_tests`, the homelab's promtool unit-test cases that passed.
 pub fn defined(
-    homelab: &Homelab,
+    deployed: &DeployedRules,
     scenarios: &[DefinedScenario],
     unit_tests: &[CoveringCase],
 ) -> Vec<RuleCoverage> {
-    let deployed = DeployedRules::read(homelab);
     let mut cases: Vec<CoveringCase> = unit_tests.to_vec();
     for scenario in scenarios {
         for (alert, shows) in scenario
@@ -203,7 +193,7 @@ pub fn defined(
             };
             cases.push(CoveringCase {
                 alert,
-                rules_file: file.path.clone(),
+                rules_file: file.file.path.clone(),
                 shows,
                 case: CaseRef {
                     kind: CaseKind::Scenario,
@@ -214,7 +204,7 @@ pub fn defined(
             });
         }
     }
-    coverage_of(&deployed, &cases)
+    coverage(deployed, &cases)
 }
 
 /// What a floor misses for one alert.
@@ -269,6 +259,7 @@ impl std::fmt::Display for FloorGap {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::homelab::Homelab;
     use crate::outcome::{ToolCase, ToolRun, UnitTestCase};
     use crate::test_support::write;
     use std::time::Duration;
@@ -327,7 +318,7 @@ mod tests {
             scenario("up", vec![case("HostDown", AlertShows::Quiet, true)]),
             scenario("full", vec![case("DiskFull", AlertShows::Firing, true)]),
         ];
-        let rules = coverage(&homelab, &run_cases(&scenarios));
+        let rules = coverage(&DeployedRules::read(&homelab), &run_cases(&scenarios));
         assert_eq!(rules.len(), 2);
         assert_eq!(status_of(&rules, "HostDown"), RuleStatus::Tested);
         assert_eq!(status_of(&rules, "DiskFull"), RuleStatus::HalfTested);
@@ -362,7 +353,7 @@ mod tests {
             ),
             scenario("full", vec![case("DiskFull", AlertShows::Firing, false)]),
         ];
-        let rules = coverage(&homelab, &run_cases(&scenarios));
+        let rules = coverage(&DeployedRules::read(&homelab), &run_cases(&scenarios));
         assert_eq!(status_of(&rules, "HostDown"), RuleStatus::Untested);
         assert_eq!(status_of(&rules, "DiskFull"), RuleStatus::Untested);
     }
@@ -390,7 +381,7 @@ mod tests {
                 unit(AlertShows::Quiet, false, 9),
             ],
         )];
-        let rules = coverage(&homelab, &run_cases(&scenarios));
+        let rules = coverage(&DeployedRules::read(&homelab), &run_cases(&scenarios));
         let host = rules.iter().find(|r| r.alert == "HostDown").unwrap();
         assert_eq!(host.status, RuleStatus::HalfTested);
         assert_eq!(host.firing[0].kind, CaseKind::Promtool);
@@ -407,7 +398,7 @@ mod tests {
             "down",
             vec![case("HostDown", AlertShows::Firing, true)],
         )];
-        let rules = collect(&homelab.root, &scenarios);
+        let rules = collect(&DeployedRules::read(&homelab), &scenarios);
         assert_eq!(rules.len(), 3);
         assert_eq!(status_of(&rules, "NodeClockSkew"), RuleStatus::Untested);
     }
@@ -459,7 +450,7 @@ mod tests {
             defined_scenario("up", "HostDown does not fire"),
             defined_scenario("not full", "DiskFull does not fire"),
         ];
-        let rules = defined(&homelab, &scenarios, &[]);
+        let rules = defined(&DeployedRules::read(&homelab), &scenarios, &[]);
         let required = vec!["HostDown".to_string(), "DiskFull".to_string()];
         let gaps = floor_gaps(&rules, &required);
         assert_eq!(gaps.len(), 1, "{gaps:?}");

@@ -16,6 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use crate::alerts::deployed_rules::DeployedRules;
 use crate::coverage::model::{CaseKind, CaseRef, FileLines, FunctionCoverage, TextfileMetric};
 use crate::finding::Finding;
 use crate::homelab::Homelab;
@@ -333,20 +334,26 @@ fn line_coverage(file: &BashFile, reported: &BTreeSet<u32>) -> FileLines {
     }
 }
 
-pub(crate) fn textfile_metrics(root: &Path, scenarios: &[ScenarioOutcomes]) -> Vec<TextfileMetric> {
-    let Ok(homelab) = Homelab::discover(root) else {
-        return Vec::new();
-    };
-    textfile_metrics_of(&homelab, &traced_tests(scenarios))
+/// The textfile metrics of the homelab (`homelab`, its deployed rules files `deployed` as
+/// read once), with the tests of the run's scenarios that wrote them.
+pub(crate) fn textfile_metrics(
+    homelab: &Homelab,
+    deployed: &DeployedRules,
+    scenarios: &[ScenarioOutcomes],
+) -> Vec<TextfileMetric> {
+    textfile_metrics_of(homelab, deployed, &traced_tests(scenarios))
 }
 
 /// Every metric an alerting rule of a deployed rules file selects that is a textfile metric
 /// (declared by the textfile contract or written by a publishing script), with its publisher
 /// and the tests that executed the line that first writes it.
-pub(crate) fn textfile_metrics_of(homelab: &Homelab, tests: &[TracedTest]) -> Vec<TextfileMetric> {
+pub(crate) fn textfile_metrics_of(
+    homelab: &Homelab,
+    deployed: &DeployedRules,
+    tests: &[TracedTest],
+) -> Vec<TextfileMetric> {
     let contract = crate::alerts::textfile::bundled_contract().ok();
     let mut alerts_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let deployed = crate::alerts::deployed_rules::DeployedRules::read(homelab);
     for file in deployed.files() {
         for rule in file.rules.alerting_rules() {
             let Some(expr) = rule.expr.as_deref() else {
@@ -550,7 +557,7 @@ mod tests {
     fn each_textfile_metric_an_alert_uses_has_its_publisher_and_the_tests_that_ran_it() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let homelab = Homelab::discover(root).unwrap();
-        let untraced = textfile_metrics_of(&homelab, &[]);
+        let untraced = textfile_metrics_of(&homelab, &DeployedRules::read(&homelab), &[]);
         let drift = untraced
             .iter()
             .find(|m| m.metric == "homelab_terraform_drift_detected")
@@ -574,7 +581,7 @@ mod tests {
             tests: vec![ran],
             broken_copy: None,
         }]);
-        let metrics = textfile_metrics_of(&homelab, &traced);
+        let metrics = textfile_metrics_of(&homelab, &DeployedRules::read(&homelab), &traced);
         let drift = metrics
             .iter()
             .find(|m| m.metric == "homelab_terraform_drift_detected")

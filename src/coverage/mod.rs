@@ -16,6 +16,8 @@ pub(crate) mod terraform;
 
 use std::path::Path;
 
+use crate::alerts::deployed_rules::DeployedRules;
+use crate::homelab::Homelab;
 use crate::outcome::ScenarioOutcomes;
 
 pub use figures::{Figures, Ratio};
@@ -25,13 +27,23 @@ pub use model::{
 };
 
 /// The coverage of the homelab at `root`, from what the run's scenarios returned.
-pub fn collect(root: &Path, scenarios: &[ScenarioOutcomes]) -> Coverage {
+/// `discovered` is the homelab there and its deployed rules files, read once by the runner;
+/// `None` when discovery refused the root (no rules, no textfile metrics to report).
+pub fn collect(
+    root: &Path,
+    discovered: Option<(&Homelab, &DeployedRules)>,
+    scenarios: &[ScenarioOutcomes],
+) -> Coverage {
     Coverage {
         schema_version: model::SCHEMA_VERSION,
-        alerts: alerts::collect(root, scenarios),
+        alerts: discovered.map_or_else(Vec::new, |(_, deployed)| {
+            alerts::collect(deployed, scenarios)
+        }),
         terraform: terraform::collect(root),
         bash: bash::functions(root, scenarios),
         bash_files: bash::files(root, scenarios),
-        textfile: bash::textfile_metrics(root, scenarios),
+        textfile: discovered.map_or_else(Vec::new, |(homelab, deployed)| {
+            bash::textfile_metrics(homelab, deployed, scenarios)
+        }),
     }
 }

@@ -23,7 +23,7 @@ use hcl_edit::structure::{Block, Body};
 use hcl_edit::visit::{Visit, visit_expr};
 
 use crate::coverage::model::{CaseKind, CaseRef, ElementKind, TerraformElement};
-use crate::homelab::repo_fs::{RepoFs, normalize};
+use crate::homelab::repo_fs::RepoFs;
 use crate::homelab::{ParsedConfig, TerraformDir, environments, modules};
 use crate::terraform::tftest::{LineIndex, parse_hcl};
 
@@ -204,7 +204,7 @@ fn run_target<'d>(
         return Some(dir);
     };
     let source = module.body.get_attribute("source")?.value.as_str()?;
-    let target = normalize(&Path::new(&dir.dir).join(source));
+    let target = crate::paths::normalize(&Path::new(&dir.dir).join(source));
     dirs.get(target.to_string_lossy().as_ref()).copied()
 }
 

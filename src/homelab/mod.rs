@@ -103,6 +103,9 @@ pub struct RulesFile {
     pub groups: usize,
     pub alerting_rules: usize,
     pub(crate) recording_rules: usize,
+    /// `text` as YAML, read once here (to tell a rules file from other YAML) and kept so
+    /// that reading it as rules does not parse it again; `None` when it is not YAML.
+    pub yaml: Option<serde_yaml::Value>,
 }
 
 impl RulesFile {
@@ -463,6 +466,7 @@ fn classify(
                     groups: content.groups,
                     alerting_rules: content.alerting,
                     recording_rules: content.recording,
+                    yaml,
                 });
             }
             (_, text) => others.push(DeployedFile {

@@ -6,9 +6,8 @@ use std::time::Duration;
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 use homelab_spec::alerts::behaviour_case::{BehaviourCase, decide};
-use homelab_spec::alerts::deployed_rules::DeployedRules;
+use homelab_spec::alerts::deployed_rules::DeployedRulesFile;
 use homelab_spec::alerts::promtool::{Expectation, InputSeries};
-use homelab_spec::homelab::RulesFile;
 use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::Outcome;
 
@@ -76,9 +75,9 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
 /// The deployed rules file that defines `alert`. A homelab without the alert fails the
 /// scenario when the plan requires the alert (`@plan`), and otherwise makes it not
 /// applicable: another homelab's alerts are not this repository's.
-fn rules_file_defining(world: &mut World, alert: &str) -> Result<RulesFile, String> {
-    let homelab = world.layout.homelab()?;
-    match DeployedRules::read(homelab).file_defining(alert) {
+fn rules_file_defining(world: &mut World, alert: &str) -> Result<DeployedRulesFile, String> {
+    let (_, deployed) = world.layout.homelab_with_rules()?;
+    match deployed.file_defining(alert) {
         Some(file) => Ok(file.clone()),
         None if world.plan => Err(format!(
             "no deployed rules file defines the alert {alert}, which the v1.1 plan requires"

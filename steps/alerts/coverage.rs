@@ -26,11 +26,12 @@ fn unit_test_files(world: &mut World) -> Result<(), String> {
 
 /// Every unit-test file's run (shared with the floor below: each file runs once).
 async fn unit_test_runs(world: &mut World) -> Result<Vec<UnitTestRun>, String> {
-    let homelab = world.layout.homelab()?.clone();
+    let (homelab, deployed) = world.layout.homelab_with_rules()?;
+    let (homelab, deployed) = (homelab.clone(), deployed.clone());
     let root = world.root().to_path_buf();
     let suite = world.suite.clone();
     let runs = tokio::task::spawn_blocking(move || {
-        unit_tests::shared_runs(&suite.unit_tests, &root, &homelab)
+        unit_tests::shared_runs(&suite.unit_tests, &root, &homelab, &deployed)
     })
     .await
     .map_err(|e| format!("the promtool runs did not finish: {e}"))?;
@@ -97,8 +98,8 @@ fn without_firing_cases(world: &mut World, alert: String) {
 fn coverage_of(world: &mut World) -> Result<Vec<homelab_spec::coverage::RuleCoverage>, String> {
     let scenarios = world.alerts.defined_scenarios.clone();
     let unit = world.alerts.unit_test_cases.clone();
-    let homelab = world.layout.homelab()?;
-    Ok(coverage::defined(homelab, &scenarios, &unit))
+    let (_, deployed) = world.layout.homelab_with_rules()?;
+    Ok(coverage::defined(deployed, &scenarios, &unit))
 }
 
 #[then("each of these alerts has a firing case and a quiet case:")]

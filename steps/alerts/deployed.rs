@@ -44,7 +44,8 @@ fn the_deployed_rules_files(world: &mut World) -> Result<(), String> {
 #[when("the static and catalog checks run over every deployed rules file")]
 fn checks_run_over_every_file(world: &mut World) -> Result<(), String> {
     let attribution = super::deployed_catalogs(world)?;
-    let reports = lint_deployed(world.layout.homelab()?, &attribution).or_fail()?;
+    let (homelab, deployed) = world.layout.homelab_with_rules()?;
+    let reports = lint_deployed(homelab, deployed, &attribution).or_fail()?;
     for report in &reports {
         say!("{}", counts(report));
         let checked = checked_findings("catalog checks", report);
