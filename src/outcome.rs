@@ -61,7 +61,7 @@ pub enum AlertShows {
 pub struct AlertCase {
     pub alert: String,
     /// The deployed rules file that defines the alert, relative to the repository root.
-    pub rules_file: String,
+    pub(crate) rules_file: String,
     pub shows: AlertShows,
     /// Where the case is written when it is not the scenario itself: a promtool unit test
     /// of the homelab (`None` for a behaviour scenario, which is its own case).

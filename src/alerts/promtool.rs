@@ -128,7 +128,7 @@ impl Expectation {
 /// A behaviour test: series, a point in time, expectations, against one rules file.
 #[derive(Debug, Clone)]
 pub(crate) struct BehaviourTest {
-    pub rules_file: PathBuf,
+    pub(crate) rules_file: PathBuf,
     /// Scrape interval of the input series.
     pub interval: Duration,
     pub series: Vec<InputSeries>,

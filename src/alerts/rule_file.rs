@@ -127,7 +127,11 @@ pub fn parse(name: &str, text: &str) -> (RuleFile, Vec<Finding>) {
 /// [`parse`] for a text whose YAML value was read already (`yaml`; discovery reads every
 /// deployed file's): the text is not parsed again. Without it (`None`), the text is parsed
 /// here, and a text that is not YAML gets its syntax finding.
-pub fn read_as_yaml(name: &str, text: &str, yaml: Option<Value>) -> (RuleFile, Vec<Finding>) {
+pub(crate) fn read_as_yaml(
+    name: &str,
+    text: &str,
+    yaml: Option<Value>,
+) -> (RuleFile, Vec<Finding>) {
     #[cfg(test)]
     parses::count();
     let lines = Lines::new(text);

@@ -31,7 +31,7 @@ pub fn collect(deployed: &DeployedRules, scenarios: &[ScenarioOutcomes]) -> Vec<
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoveringCase {
     pub alert: String,
-    pub rules_file: String,
+    pub(crate) rules_file: String,
     pub shows: AlertShows,
     pub case: CaseRef,
 }

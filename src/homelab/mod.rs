@@ -105,7 +105,7 @@ pub struct RulesFile {
     pub(crate) recording_rules: usize,
     /// `text` as YAML, read once here (to tell a rules file from other YAML) and kept so
     /// that reading it as rules does not parse it again; `None` when it is not YAML.
-    pub yaml: Option<serde_yaml::Value>,
+    pub(crate) yaml: Option<serde_yaml::Value>,
 }
 
 impl RulesFile {

@@ -244,7 +244,7 @@ pub struct TestsEverywhere {
     /// named from the repository's root: the scenario judges them through its suppressions.
     pub findings: Vec<Finding>,
     /// One entry per module or environment whose tests could not run at all.
-    pub not_run: Vec<String>,
+    pub(crate) not_run: Vec<String>,
     /// How many modules and environments did not pass, suppressed or not.
     not_passed: usize,
     pub modules: usize,
