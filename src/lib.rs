@@ -22,6 +22,7 @@ pub(crate) mod parallel;
 mod paths;
 pub mod report;
 pub(crate) mod retry;
+pub mod scratch;
 pub mod settings;
 pub mod shard;
 pub mod shell;

@@ -32,6 +32,12 @@ mod steps;
 use steps::World;
 
 fn main() -> ExitCode {
+    // Scratch work on a memory-backed file system when the machine has a usable one and the
+    // user did not choose TMPDIR (src/scratch.rs says why).
+    if let Some(dir) = homelab_spec::scratch::tmpfs_scratch(std::env::var_os("TMPDIR").as_deref()) {
+        // SAFETY: no other thread runs yet, and every temporary directory is made after this.
+        unsafe { std::env::set_var("TMPDIR", dir) };
+    }
     // Every SPEC_* variable is read and checked here, before any scenario: a bad value ends
     // the run with one line and exit status 2. This is the only place the suite exits.
     let settings = match Settings::from_env() {
