@@ -64,7 +64,10 @@ endif
 
 ## test: everything CI runs (`cargo test --workspace` includes tests/living_doc_browser.rs,
 ## which opens a generated report in headless Chromium)
-test: setup provider
+# No `provider` prerequisite: `cargo test --workspace` builds the provider's binary itself (for
+# its integration tests), with the workspace's unified features; building it alone first
+# compiled its dependency tree twice on a cold machine.
+test: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
 	bash tools/check-unused-deps.sh
