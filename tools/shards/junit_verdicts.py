@@ -6,7 +6,8 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
-TEMP = re.compile(r"/tmp/[^\s/]+(/repo)?")
+# /tmp, or /dev/shm where the runner puts scratch work when the machine has it (src/scratch.rs).
+TEMP = re.compile(r"/(?:tmp|dev/shm)/[^\s/]+(/repo)?")
 
 
 def verdicts(path):
