@@ -45,14 +45,14 @@ Feature: A finding is accepted on purpose, with a reason, in the file it is abou
 
   @US2
   Scenario: A failing Terraform test run without a suppression fails its scenario
-    Given a copy of the lxc module in which the description defaults to "Managed by hand"
+    Given a copy of the first module with a guarded default, in which that default is changed
     When its regression tests run
-    Then the failing run "description_defaults_to_managed_by_terraform" fails the scenario
+    Then the run that guards it fails the scenario
 
   @US2
   Scenario: A failing Terraform test run suppressed with a reason above its run block passes
-    Given a copy of the lxc module in which the description defaults to "Managed by hand"
+    Given a copy of the first module with a guarded default, in which that default is changed
     When its regression tests run
-    And the failing run "description_defaults_to_managed_by_terraform" is suppressed on the line above it with the reason "this host's containers are described by hand"
+    And the run that guards it is suppressed on the line above it with the reason "this host sets that default by hand"
     And its regression tests run
     Then every regression run passes

@@ -4,10 +4,11 @@
 
 use cucumber::{then, when};
 use homelab_spec::finding::{Finding, FindingId, listing};
+use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::{CheckedFindings, Outcome};
 use homelab_spec::report::collected::tool_runs_of;
 use homelab_spec::report::junit::skipped_messages;
-use homelab_spec::suppression::{Placement, Suppressions, write_comment};
+use homelab_spec::suppression::{Placement, Suppressions, failures_in, write_comment};
 use homelab_spec::terraform::runner::ids::RUN_FAILED;
 
 use super::alerts::found_or;
@@ -63,8 +64,11 @@ fn write_suppression(
     Ok(())
 }
 
-/// The finding of the run `run` of the scenario's module, which must have failed.
-fn failed_run(world: &World, run: &str) -> Result<Finding, String> {
+/// The finding of the run that guards the default an earlier step changed, which must
+/// have failed.
+fn guarding_run_failed(world: &World) -> Result<Finding, String> {
+    let chosen = world.terraform.guarding_run.as_deref();
+    let run = chosen.ok_or("no earlier step chose a guarded default")?;
     let path = world.terraform.module_path(world.root())?;
     let findings = world.terraform.ran()?.findings_at(&path);
     let found = findings
@@ -78,23 +82,34 @@ fn failed_run(world: &World, run: &str) -> Result<Finding, String> {
     })
 }
 
-#[when(expr = "the failing run {string} is suppressed {placement} with the reason {string}")]
-fn failing_run_suppressed(
+#[when(expr = "the run that guards it is suppressed {placement} with the reason {string}")]
+fn guarding_run_suppressed(
     world: &mut World,
-    run: String,
     placement: Where,
     reason: String,
 ) -> Result<(), String> {
-    let found = failed_run(world, &run)?;
+    let found = guarding_run_failed(world)?;
     write_suppression(world, &found, placement.0, Some(&reason))
 }
 
-#[then(expr = "the failing run {string} fails the scenario")]
-fn failing_run_fails(world: &mut World, run: String) -> Result<(), String> {
-    let found = failed_run(world, &run)?;
+#[then("the run that guards it fails the scenario")]
+fn guarding_run_fails(world: &mut World) -> Result<(), String> {
+    let found = guarding_run_failed(world)?;
+    // A homelab that accepts that run's failure itself has no run without a suppression.
+    let checkout = world.checkout().path().to_path_buf();
+    if failures_in(&checkout, false, std::slice::from_ref(&found))
+        .or_fail()?
+        .is_empty()
+    {
+        let why = format!(
+            "the homelab itself suppresses the failure of {}",
+            found.subject()
+        );
+        return Err(world.skip(NotApplicable::new(why)));
+    }
     let fails = !world.failures(std::slice::from_ref(&found))?.is_empty();
-    let expected = format!("expected the run \"{run}\" to fail the scenario");
-    found_or(fails, expected, std::slice::from_ref(&found))
+    let expected = "expected the run that guards the changed default to fail the scenario";
+    found_or(fails, expected.to_string(), std::slice::from_ref(&found))
 }
 
 #[when(
