@@ -20,7 +20,7 @@ use crate::alerts::deployed_rules::DeployedRules;
 use crate::coverage::model::{CaseKind, CaseRef, FileLines, FunctionCoverage, TextfileMetric};
 use crate::finding::Finding;
 use crate::homelab::Homelab;
-use crate::homelab::bash_functions::{BashFile, bash_files};
+use crate::homelab::bash_functions::BashFile;
 use crate::outcome::ScenarioOutcomes;
 use crate::outcome::{BashExecution, Outcome, TestExecution};
 use crate::shell::bats::BatsRun;
@@ -260,10 +260,6 @@ pub fn case_lines<'a>(cases: impl IntoIterator<Item = &'a CaseRef>) -> String {
     lines.join("\n  ")
 }
 
-pub fn functions(root: &Path, scenarios: &[ScenarioOutcomes]) -> Vec<FunctionCoverage> {
-    functions_of(&bash_files(root), &traced_tests(scenarios))
-}
-
 /// One entry per function each file defines, with the tests that executed it.
 pub(crate) fn functions_of(files: &[BashFile], tests: &[TracedTest]) -> Vec<FunctionCoverage> {
     let mut found: Vec<FunctionCoverage> = files
@@ -279,10 +275,6 @@ pub(crate) fn functions_of(files: &[BashFile], tests: &[TracedTest]) -> Vec<Func
         .collect();
     found.sort_by(|a, b| (&a.file, a.line, &a.function).cmp(&(&b.file, b.line, &b.function)));
     found
-}
-
-pub fn files(root: &Path, scenarios: &[ScenarioOutcomes]) -> Vec<FileLines> {
-    files_of(&bash_files(root), &traced_tests(scenarios))
 }
 
 /// The line coverage of each file.
@@ -332,16 +324,6 @@ fn line_coverage(file: &BashFile, reported: &BTreeSet<u32>) -> FileLines {
         executed: executed.len() as u32,
         missed: executable.difference(&executed).copied().collect(),
     }
-}
-
-/// The textfile metrics of the homelab (`homelab`, its deployed rules files `deployed` as
-/// read once), with the tests of the run's scenarios that wrote them.
-pub(crate) fn textfile_metrics(
-    homelab: &Homelab,
-    deployed: &DeployedRules,
-    scenarios: &[ScenarioOutcomes],
-) -> Vec<TextfileMetric> {
-    textfile_metrics_of(homelab, deployed, &traced_tests(scenarios))
 }
 
 /// Every metric an alerting rule of a deployed rules file selects that is a textfile metric

@@ -34,16 +34,19 @@ pub fn collect(
     discovered: Option<(&Homelab, &DeployedRules)>,
     scenarios: &[ScenarioOutcomes],
 ) -> Coverage {
+    // The Bash files and what the BATS runs traced, read once for the three Bash layers.
+    let files = crate::homelab::bash_functions::bash_files(root);
+    let traced = bash::traced_tests(scenarios);
     Coverage {
         schema_version: model::SCHEMA_VERSION,
         alerts: discovered.map_or_else(Vec::new, |(_, deployed)| {
             alerts::collect(deployed, scenarios)
         }),
         terraform: terraform::collect(root),
-        bash: bash::functions(root, scenarios),
-        bash_files: bash::files(root, scenarios),
+        bash: bash::functions_of(&files, &traced),
+        bash_files: bash::files_of(&files, &traced),
         textfile: discovered.map_or_else(Vec::new, |(homelab, deployed)| {
-            bash::textfile_metrics(homelab, deployed, scenarios)
+            bash::textfile_metrics_of(homelab, deployed, &traced)
         }),
     }
 }
