@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use super::finding::Finding;
 use super::lint::{Depth, LintReport, lint_read_among};
-use super::published_metrics::{PublishedError, PublishedMetrics};
+use super::published_metrics::PublishedMetrics;
 use super::rule_file::{self, RuleFile, RuleKind};
 use crate::homelab::{Homelab, RulesFile};
 
@@ -115,10 +115,8 @@ fn recorded_series(file: &DeployedRulesFile) -> Vec<String> {
 
 /// The textfile metrics the homelab's publishing scripts write (read, not run), for
 /// [`Depth::CatalogAndScripts`].
-pub fn published_metrics(homelab: &Homelab) -> Result<PublishedMetrics, PublishedError> {
-    Ok(PublishedMetrics::from_publishing(
-        &homelab.publishing_scripts,
-    ))
+pub fn published_metrics(homelab: &Homelab) -> PublishedMetrics {
+    PublishedMetrics::from_publishing(&homelab.publishing_scripts)
 }
 
 /// The reports of several files as one: findings, groups and alerts side by side, counts
@@ -153,7 +151,7 @@ mod tests {
         let homelab = Homelab::discover(root).expect("this repository's layout is valid");
         assert!(!homelab.rules_files.is_empty());
         let catalogs = CatalogSet::bundled().unwrap();
-        let published = published_metrics(&homelab).unwrap();
+        let published = published_metrics(&homelab);
         let report = merged(
             &DeployedRules::read(&homelab).lint(Depth::CatalogAndScripts(catalogs, &published)),
         );
@@ -176,7 +174,7 @@ mod tests {
         let homelab = Homelab::discover(root).expect("this repository's layout is valid");
         let deployed = DeployedRules::read(&homelab);
         let catalogs = CatalogSet::bundled().unwrap();
-        let published = published_metrics(&homelab).unwrap();
+        let published = published_metrics(&homelab);
         let reports = deployed.lint(Depth::CatalogAndScripts(catalogs, &published));
         let alert = reports
             .iter()

@@ -8,22 +8,8 @@
 //! - a metric nothing publishes: the rule never fires (`promql/series`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use crate::homelab::PublishingScript;
-
-/// Why the scripts could not be read.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum PublishedError {
-    #[error("cannot read the publishing script {}: {reason}", file.display())]
-    Read { file: PathBuf, reason: String },
-}
-
-impl From<PublishedError> for String {
-    fn from(e: PublishedError) -> String {
-        e.to_string()
-    }
-}
 
 /// Who publishes a metric.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,7 +119,7 @@ mod tests {
     fn the_repositorys_own_scripts_publish_the_contract() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let homelab = crate::homelab::Homelab::discover(root).unwrap();
-        let published = crate::alerts::deployed_rules::published_metrics(&homelab).unwrap();
+        let published = crate::alerts::deployed_rules::published_metrics(&homelab);
         assert_eq!(
             published.script_of("homelab_backup_last_run_success"),
             Some("scripts/backup-status.sh")
