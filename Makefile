@@ -29,14 +29,20 @@ setup:
 	  echo "setup: could not obtain the SARIF schema (offline?): the SARIF schema test will skip"
 
 ## provider: build the schema-only offline Terraform provider the suite points terraform at
-## (the dev profile: it shares its dependencies with `cargo test`, and starts in milliseconds)
+## (the dev profile: it starts in milliseconds; `make specs` builds it with the suite)
 provider:
 	$(CARGO) build --quiet -p tf-offline-provider
 
 ## specs: the acceptance suite against SPEC_ROOT (default: this checkout), then a summary
-specs: setup provider
+# The suite and the offline provider are built by one cargo invocation (both packages
+# selected): their shared dependencies (syn, serde, tokio, regex...) then resolve to one set of
+# features and compile once, where `make provider` and then `cargo test --test acceptance`
+# compiled them twice (and the test run below, with the same selection, rebuilds nothing).
+SPECS_BUILD := -p homelab-spec -p tf-offline-provider --test acceptance
+specs: setup
+	$(CARGO) build $(SPECS_BUILD) --bin tf-offline-provider
 	@rm -f $(REPORTS)/junit.xml $(REPORTS)/cucumber.json $(REPORTS)/findings.sarif $(REPORTS)/coverage.json $(REPORTS)/index.html $(REPORTS)/shard.json $(REPORTS)/run.json; \
-	status=0; $(CARGO) test --test acceptance -- $(ARGS) || status=$$?; \
+	status=0; $(CARGO) test $(SPECS_BUILD) -- $(ARGS) || status=$$?; \
 	$(MAKE) --no-print-directory summary; exit $$status
 
 summary:
