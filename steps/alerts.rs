@@ -22,10 +22,11 @@ use homelab_spec::alerts::promtool::{CheckRulesOutcome, InputSeries};
 use homelab_spec::alerts::rendered_rules::RenderedRules;
 use homelab_spec::alerts::server::{LoadedRule, PrometheusServer};
 use homelab_spec::alerts::{self, Depth, LintReport};
-use homelab_spec::finding::{Finding, FindingId};
+use homelab_spec::finding::FindingId;
 use homelab_spec::outcome::{CheckedFindings, Outcome};
 use homelab_spec::timing::best_of_three;
 
+use super::expect::{pass_if, same};
 use super::words::{FindingIdWords, NameList};
 use super::{OrFail, World};
 
@@ -235,15 +236,9 @@ fn alert_is_in_place(
     let report = world.alerts.report()?;
     let found = report.alert(&alert);
     let found = found.ok_or_else(|| format!("{} has no alert named {alert}", report.file))?;
-    let (in_group, waits, has) = found.placement();
-    let message = || {
-        let (file, line) = (&report.file, found.line);
-        format!(
-            "{file}:{line} {alert}: expected group {group}, for {wait}, severity {severity}; found group {in_group}, for {waits}, severity {has}"
-        )
-    };
+    let what = format!("{}:{} {alert}", report.file, found.line);
     let expected = (group.as_str(), wait.as_str(), severity.as_str());
-    pass_if((in_group, waits, has) == expected, message)
+    same(what, expected, found.placement())
 }
 
 /// The finding with `id` (for `rule`, when given), checked to name the file and a line.
@@ -317,29 +312,6 @@ fn catalogs_have_provenance(_world: &mut World) -> Result<(), String> {
         .iter()
         .find_map(|c| c.provenance_problem())
         .map_or(Ok(()), Err)
-}
-
-/// Passes when `ok`; else fails with the `message`.
-pub(crate) fn pass_if(ok: bool, message: impl FnOnce() -> String) -> Result<(), String> {
-    if ok { Ok(()) } else { Err(message()) }
-}
-
-/// Whether `findings` hold one with `id` about `subject` that `also` accepts.
-pub(crate) fn has(
-    findings: &[Finding],
-    id: &str,
-    subject: &str,
-    also: impl Fn(&Finding) -> bool,
-) -> bool {
-    findings.iter().any(|f| f.is(id, Some(subject)) && also(f))
-}
-
-/// Passes when `found`; else fails saying what was `expected`, with the `findings` listed.
-pub(crate) fn found_or(found: bool, expected: String, findings: &[Finding]) -> Result<(), String> {
-    match found {
-        true => Ok(()),
-        false => Err(format!("{expected}, found:\n{}", listing(findings))),
-    }
 }
 
 /// The rows of a step's table under the header `header` (`| series | values |`), each as

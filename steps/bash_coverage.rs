@@ -12,6 +12,7 @@ use homelab_spec::shell::bats_results::files_to_run;
 use homelab_spec::workspace::BatsTestsRemoved;
 
 use super::World;
+use super::expect::{finding, none_of};
 
 /// What the BATS runs of an earlier step executed, test by test.
 fn traced(world: &World) -> Result<Vec<TracedTest>, String> {
@@ -70,11 +71,7 @@ async fn executed_by_at_least(
     function: String,
     minimum: usize,
 ) -> Result<(), String> {
-    let findings = floor(world, &function, minimum).await?;
-    if findings.is_empty() {
-        return Ok(());
-    }
-    Err(listing(&findings))
+    none_of(&floor(world, &function, minimum).await?)
 }
 
 #[then(expr = "the floor of the Bash function {string} reports {string} about {string}")]
@@ -85,14 +82,8 @@ async fn the_floor_reports(
     subject: String,
 ) -> Result<(), String> {
     let findings = floor(world, &function, 1).await?;
-    let listed = listing(&findings);
-    say!("the floor reports:\n{listed}");
-    if findings.iter().any(|f| f.is(&id, Some(&subject))) {
-        return Ok(());
-    }
-    Err(format!(
-        "expected a {id} finding about {subject:?}, got:\n{listed}"
-    ))
+    say!("the floor reports:\n{}", listing(&findings));
+    finding(&findings, &id, Some(&subject), None).map(|_| ())
 }
 
 #[given(expr = "a copy of the repository without the BATS tests that execute {string}")]

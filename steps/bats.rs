@@ -8,6 +8,7 @@ use homelab_spec::shard::RunKind;
 use homelab_spec::shell::bats::{self, BatsError, BatsRun};
 use homelab_spec::shell::bats_results::{self, files_to_run, junit_gaps};
 
+use super::expect::{finding, no_problems, none_of};
 use super::{World, blocking};
 
 #[when("every BATS file of the homelab runs")]
@@ -76,22 +77,13 @@ fn bats_findings(world: &World) -> Result<Vec<Finding>, String> {
 #[then("every test of every BATS file passes")]
 fn every_test_passes(world: &mut World) -> Result<(), String> {
     let findings = bats_findings(world)?;
-    let failures = world.failures(&findings)?;
-    if failures.is_empty() {
-        return Ok(());
-    }
-    Err(listing(&failures))
+    none_of(&world.failures(&findings)?)
 }
 
 #[then("each test of every BATS file has its own result in the JUnit report, under its file")]
 fn each_test_is_a_case(world: &mut World) -> Result<(), String> {
     let runs = world.layout.bats.iter().flatten();
-    let gaps = runs.flat_map(|run| junit_gaps(run, world.outcomes.tool_runs()));
-    let gaps: Vec<String> = gaps.collect();
-    if gaps.is_empty() {
-        return Ok(());
-    }
-    Err(gaps.join("\n"))
+    no_problems(runs.flat_map(|run| junit_gaps(run, world.outcomes.tool_runs())))
 }
 
 #[then(expr = "the BATS check reports {string} about {string} in {string}")]
@@ -102,15 +94,6 @@ fn the_bats_check_reports(
     file: String,
 ) -> Result<(), String> {
     let findings = bats_findings(world)?;
-    let listed = listing(&findings);
-    say!("the BATS runs report:\n{listed}");
-    if findings
-        .iter()
-        .any(|f| f.is(&id, Some(&subject)) && f.file == file)
-    {
-        return Ok(());
-    }
-    Err(format!(
-        "expected a {id} finding about {subject:?} in {file}, got:\n{listed}"
-    ))
+    say!("the BATS runs report:\n{}", listing(&findings));
+    finding(&findings, &id, Some(&subject), Some(&file)).map(|_| ())
 }

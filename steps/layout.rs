@@ -16,6 +16,7 @@ use homelab_spec::shell::bats::{BatsError, BatsRun};
 use homelab_spec::timing::best_of_three;
 
 use super::World;
+use super::expect::{finding, pass_if};
 use super::words::{FindingIdWords, RepositoryChangeWords};
 
 #[derive(Debug)]
@@ -170,18 +171,9 @@ fn the_homelab_is_discovered(world: &mut World) {
 )]
 fn it_finds_every_kind_of_part(world: &mut World) -> Result<(), String> {
     let homelab = world.layout.homelab()?;
-    let none: Vec<&str> = [
-        ("modules", homelab.modules.is_empty()),
-        ("deployed rules files", homelab.rules_files.is_empty()),
-        ("publishing scripts", homelab.publishing_scripts.is_empty()),
-        ("BATS files", homelab.bats_files.is_empty()),
-    ]
-    .into_iter()
-    .filter_map(|(what, none)| none.then_some(what))
-    .collect();
-    let none = none.join(", no ");
+    let none = homelab.kinds_of_part_missing().join(", no ");
     let message = || format!("discovery found no {none}:\n{}", homelab.summary());
-    super::alerts::pass_if(none.is_empty(), message)
+    pass_if(none.is_empty(), message)
 }
 
 #[then(expr = "discovery took less than {int} milliseconds")]
@@ -189,7 +181,7 @@ fn discovery_took_less_than(world: &mut World, limit: u64) -> Result<(), String>
     let took = world.layout.discovery_time;
     let took = took.ok_or("discovery did not run in an earlier step")?;
     let message = || format!("discovery took {took:?}, expected less than {limit} ms");
-    super::alerts::pass_if(took < Duration::from_millis(limit), message)
+    pass_if(took < Duration::from_millis(limit), message)
 }
 
 #[then("discovery finds no broken convention")]
@@ -210,13 +202,7 @@ fn discovery_fails_with(
     let id = id.0;
     let findings = world.layout.refusal(|| format!("{id} about {subject}"))?;
     say!("discovery refused the copy:\n{}", listing(&findings));
-    if findings.iter().any(|f| f.is(id.as_str(), Some(&subject))) {
-        return Ok(());
-    }
-    Err(format!(
-        "expected a {id} finding about {subject}, got:\n{}",
-        listing(&findings)
-    ))
+    finding(&findings, id.as_str(), Some(&subject), None).map(|_| ())
 }
 
 #[then("nothing was written into the copy or left beside it")]

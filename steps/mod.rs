@@ -10,6 +10,7 @@ use homelab_spec::shard::RunKind;
 use homelab_spec::spec_root::SpecRoot;
 use homelab_spec::suite::Suite;
 use homelab_spec::suppression::{Suppressions, failures_in};
+use homelab_spec::tools::Tools;
 use homelab_spec::workspace::{Change, ChangeError, Workspace};
 use std::sync::{Arc, OnceLock};
 
@@ -25,6 +26,7 @@ macro_rules! say {
 pub mod alerts;
 pub mod bash_coverage;
 pub mod bats;
+pub mod expect;
 pub mod layout;
 pub mod retry;
 pub mod suppressions;
@@ -199,6 +201,17 @@ impl World {
         let message = why.to_string();
         self.not_applicable = Some(why);
         message
+    }
+
+    /// Runs `work` with the suite's tool lookups off the async runtime's threads (see
+    /// [`blocking`]): how a step runs promtool, Prometheus or terraform; `what` names the run.
+    pub async fn with_tools<T: Send + 'static>(
+        &self,
+        what: &str,
+        work: impl FnOnce(&Tools) -> T + Send + 'static,
+    ) -> Result<T, String> {
+        let tools = self.suite.tools.clone();
+        blocking(what, move || work(&tools)).await
     }
 
     /// This shard's share (`SPEC_SHARD`) of the external runs `items` of `kind`, each named

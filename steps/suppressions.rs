@@ -11,23 +11,14 @@ use homelab_spec::report::junit::skipped_messages;
 use homelab_spec::suppression::{Placement, Suppressions, failures_in, write_comment};
 use homelab_spec::terraform::runner::ids::RUN_FAILED;
 
-use super::alerts::found_or;
+use super::expect::{finding, found_or, none_of, pass_if};
 use super::words::{FindingIdWords, Where};
 use super::{OrFail, World};
 
 /// The finding the checks reported with `id` about `subject`.
-fn finding(world: &World, id: FindingId, subject: &str) -> Result<Finding, String> {
-    let report = world.alerts.report()?;
-    let found = report
-        .findings
-        .iter()
-        .find(|f| f.is(id.as_str(), Some(subject)));
-    found.cloned().ok_or_else(|| {
-        format!(
-            "expected a {id} finding about {subject}, found:\n{}",
-            listing(&report.findings)
-        )
-    })
+fn reported(world: &World, id: FindingId, subject: &str) -> Result<Finding, String> {
+    let findings = &world.alerts.report()?.findings;
+    finding(findings, id.as_str(), Some(subject), None).cloned()
 }
 
 /// Writes the comment for the finding into the scenario's copy, and makes discovery read
@@ -39,7 +30,7 @@ fn suppress(
     placement: Placement,
     reason: Option<&str>,
 ) -> Result<(), String> {
-    let found = finding(world, id.0, subject)?;
+    let found = reported(world, id.0, subject)?;
     write_suppression(world, &found, placement, reason)
 }
 
@@ -95,21 +86,25 @@ fn guarding_run_suppressed(
 #[then("the run that guards it fails the scenario")]
 fn guarding_run_fails(world: &mut World) -> Result<(), String> {
     let found = guarding_run_failed(world)?;
-    // A homelab that accepts that run's failure itself has no run without a suppression.
-    let checkout = world.checkout().path().to_path_buf();
-    if failures_in(&checkout, false, std::slice::from_ref(&found))
-        .or_fail()?
-        .is_empty()
-    {
-        let why = format!(
-            "the homelab itself suppresses the failure of {}",
-            found.subject()
-        );
-        return Err(world.skip(NotApplicable::new(why)));
-    }
+    not_suppressed_by_the_homelab(world, &found)?;
     let fails = !world.failures(std::slice::from_ref(&found))?.is_empty();
     let expected = "expected the run that guards the changed default to fail the scenario";
     found_or(fails, expected.to_string(), std::slice::from_ref(&found))
+}
+
+/// Ends the scenario as not applicable when the homelab itself suppresses the failure
+/// `found`: it then has no run without a suppression to show.
+fn not_suppressed_by_the_homelab(world: &mut World, found: &Finding) -> Result<(), String> {
+    let checkout = world.checkout().path().to_path_buf();
+    let failures = failures_in(&checkout, false, std::slice::from_ref(found)).or_fail()?;
+    if !failures.is_empty() {
+        return Ok(());
+    }
+    let why = format!(
+        "the homelab itself suppresses the failure of {}",
+        found.subject()
+    );
+    Err(world.skip(NotApplicable::new(why)))
 }
 
 #[when(
@@ -144,12 +139,13 @@ fn listed_as_skipped(
 ) -> Result<(), String> {
     let name = format!("{subject} [{}]", id.0);
     let skipped = skipped_messages(&tool_runs_of(world.reported_outcomes()?), &name);
-    if skipped.iter().any(|m| m.starts_with(&message)) {
-        return Ok(());
-    }
-    Err(format!(
-        "expected the case {name:?} skipped with a message starting {message:?}, found {skipped:?}"
-    ))
+    let found = skipped.iter().any(|m| m.starts_with(&message));
+    let expected = || {
+        format!(
+            "expected the case {name:?} skipped with a message starting {message:?}, found {skipped:?}"
+        )
+    };
+    pass_if(found, expected)
 }
 
 #[then(expr = "the {finding_id} finding for {word} still fails the scenario")]
@@ -191,25 +187,12 @@ fn suppression_check_reports(
     id: FindingIdWords,
     file: String,
 ) -> Result<(), String> {
-    let (id, findings) = (id.0, checked(world)?);
-    let in_file = |f: &&Finding| f.file == file && f.line.is_some();
-    let found = findings
-        .iter()
-        .filter(in_file)
-        .any(|f| f.is(id.as_str(), None));
-    found_or(
-        found,
-        format!("expected a {id} finding in {file}"),
-        &findings,
-    )
+    let findings = checked(world)?;
+    let found = finding(&findings, id.0.as_str(), None, Some(&file))?;
+    pass_if(found.line.is_some(), || format!("{found}\nnames no line"))
 }
 
 #[then("every suppression comment names a known check and gives a reason")]
 fn every_suppression_is_sound(world: &mut World) -> Result<(), String> {
-    let findings = checked(world)?;
-    if findings.is_empty() {
-        Ok(())
-    } else {
-        Err(listing(&findings))
-    }
+    none_of(&checked(world)?)
 }

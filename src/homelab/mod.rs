@@ -253,6 +253,20 @@ impl Homelab {
             .find(|s| s.name == name_or_path || s.path == name_or_path)
     }
 
+    /// The kinds of part a homelab of this family has and discovery found none of: modules,
+    /// deployed rules files, publishing scripts, BATS files.
+    pub fn kinds_of_part_missing(&self) -> Vec<&'static str> {
+        [
+            ("modules", self.modules.is_empty()),
+            ("deployed rules files", self.rules_files.is_empty()),
+            ("publishing scripts", self.publishing_scripts.is_empty()),
+            ("BATS files", self.bats_files.is_empty()),
+        ]
+        .into_iter()
+        .filter_map(|(what, none)| none.then_some(what))
+        .collect()
+    }
+
     /// What was found, for people: counts and names, one part per line.
     pub fn summary(&self) -> String {
         let names = |dirs: &[TerraformDir]| {

@@ -12,7 +12,7 @@ use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::Outcome;
 
 use super::super::words::TimeUnit;
-use super::super::{OrFail, World, blocking};
+use super::super::{OrFail, World};
 
 /// One series per table row: `| series | values |`, values in promtool's notation.
 #[given(regex = r"^Prometheus has scraped (.+):$")]
@@ -51,11 +51,10 @@ async fn engine_decides(world: &mut World, expectations: Vec<Expectation>) -> Re
         expectations,
     };
     let root = world.layout.homelab()?.root.clone();
-    let tools = world.suite.tools.clone();
-    let decided = blocking("the promtool run", move || {
-        decide(&tools, &root, &file, case)
-    })
-    .await?;
+    let decided = world.with_tools("the promtool run", move |tools| {
+        decide(tools, &root, &file, case)
+    });
+    let decided = decided.await?;
     let decided = decided.or_fail()?;
     world
         .outcomes

@@ -13,6 +13,7 @@ use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::Outcome;
 
 use super::super::World;
+use super::super::expect::no_problems;
 
 #[given("the promtool unit-test files the homelab has")]
 fn unit_test_files(world: &mut World) -> Result<(), String> {
@@ -57,7 +58,7 @@ fn every_case_passes(world: &mut World) -> Result<(), String> {
     let runs = runs.ok_or("no earlier step ran the unit tests")?;
     let failed = runs.iter().flat_map(|run| run.tool_run.failed());
     let failed: Vec<String> = failed.map(ToString::to_string).collect();
-    super::pass_if(failed.is_empty(), || failed.join("\n"))
+    no_problems(failed)
 }
 
 /// The floor is computed from what the suite defines, not from what the run has returned so
@@ -108,7 +109,7 @@ fn each_has_both(world: &mut World, #[step] step: &gherkin::Step) -> Result<(), 
     let required: Vec<String> = rows.into_iter().map(|row| row[0].clone()).collect();
     let gaps = coverage::floor_gaps(&coverage_of(world)?, &required);
     let gaps: Vec<String> = gaps.iter().map(ToString::to_string).collect();
-    super::pass_if(gaps.is_empty(), || gaps.join("\n"))
+    no_problems(gaps)
 }
 
 #[then(expr = "the floor names {word} as having no firing case")]

@@ -17,9 +17,9 @@ use homelab_spec::homelab::growth::{
 use homelab_spec::outcome::Outcome;
 use homelab_spec::shard::RunKind;
 
+use super::super::expect::{found_or, has, pass_if};
 use super::super::words::{FindingIdWords, NameList};
-use super::super::{OrFail, World, blocking};
-use super::{found_or, has, pass_if};
+use super::super::{OrFail, World};
 
 #[then(expr = "the check lists {word} and {word} as not checked, naming what deploys them")]
 fn listed_as_not_checked(world: &mut World, first: String, second: String) -> Result<(), String> {
@@ -126,17 +126,11 @@ async fn a_server_with_every_file(world: &mut World) -> Result<(), String> {
     let key = vec![load_key(&homelab)];
     world.shard_share(RunKind::PrometheusLoad, key, String::clone)?;
     // Which engine checks the rules, next to the Prometheus the homelab deploys.
-    say!(
-        "{}",
-        EngineVersions::of(&world.suite.tools, &homelab).header()
-    );
-    let tools = world.suite.tools.clone();
-    let served = blocking("starting prometheus", move || {
-        serve_deployed(&tools, &homelab)
-    });
+    let engine = EngineVersions::of(&world.suite.tools, &homelab);
+    say!("{}", engine.header());
+    let served = world.with_tools("starting prometheus", move |t| serve_deployed(t, &homelab));
     let served = served.await?.or_fail()?;
-    world.alerts.rendered = Some(served.rendered);
-    world.alerts.server = Some(served.server);
+    (world.alerts.rendered, world.alerts.server) = (Some(served.rendered), Some(served.server));
     Ok(())
 }
 
@@ -157,15 +151,13 @@ async fn promtool_checks_every_file(world: &mut World) -> Result<(), String> {
     let files = std::mem::take(&mut homelab.rules_files);
     homelab.rules_files = world.shard_share(RunKind::PromtoolCheck, files, |f| f.path.clone())?;
     let engine = EngineVersions::of(&world.suite.tools, &homelab);
-    let tools = world.suite.tools.clone();
-    let checked = blocking("promtool", move || check_each(&tools, &homelab));
+    let checked = world.with_tools("promtool", move |tools| check_each(tools, &homelab));
     let checked = checked.await?.or_fail()?;
     say!("{}", engine.header());
-    for run in checked.tool_runs(&engine) {
-        world.record(Outcome::ToolRun(run));
-    }
-    world.alerts.promtool_checks = checked.checks;
-    world.alerts.rendered = Some(checked.rendered);
+    let runs = checked.tool_runs(&engine).into_iter();
+    runs.for_each(|run| world.record(Outcome::ToolRun(run)));
+    (world.alerts.promtool_checks, world.alerts.rendered) =
+        (checked.checks, Some(checked.rendered));
     Ok(())
 }
 

@@ -7,8 +7,8 @@ use homelab_spec::alerts::{self, deploying_module, loaded_rules, promtool};
 use homelab_spec::outcome::Outcome;
 use homelab_spec::shard::RunKind;
 
+use super::super::expect::pass_if;
 use super::super::{OrFail, World, blocking};
-use super::pass_if;
 
 #[when("it has evaluated every rule whose group is due within the wait")]
 async fn evaluated_every_rule(world: &mut World) -> Result<(), String> {
@@ -43,8 +43,8 @@ async fn promtool_checks(world: &mut World) -> Result<(), String> {
         .alerts
         .shard_key(world.workspace().broken_copy().is_some());
     world.shard_share(RunKind::PromtoolCheck, vec![key], String::clone)?;
-    let tools = world.suite.tools.clone();
-    let outcome = blocking("promtool", move || promtool::check_rules(&tools, &path)).await?;
+    let outcome = world.with_tools("promtool", move |tools| promtool::check_rules(tools, &path));
+    let outcome = outcome.await?;
     // On a broken copy, promtool refusing it is what the scenario expects.
     let outcome = outcome.or_fail()?;
     let run = outcome.tool_run(&world.alerts.display_name);
@@ -56,13 +56,10 @@ async fn promtool_checks(world: &mut World) -> Result<(), String> {
 #[then(expr = "promtool refuses it, naming {string}")]
 fn promtool_refuses(world: &mut World, word: String) -> Result<(), String> {
     let outcome = world.alerts.promtool_check()?;
-    if !outcome.passed && outcome.output.contains(&word) {
-        return Ok(());
-    }
-    Err(format!(
-        "expected promtool check rules to fail naming \"{word}\"; it said:\n{}",
-        outcome.output
-    ))
+    let (refused, said) = (!outcome.passed, &outcome.output);
+    let message =
+        || format!("expected promtool check rules to fail naming \"{word}\"; it said:\n{said}");
+    pass_if(refused && said.contains(&word), message)
 }
 
 #[given("the homelab's monitoring-stack module")]

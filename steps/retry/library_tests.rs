@@ -5,13 +5,13 @@ use std::path::Path;
 
 use cucumber::{given, then, when};
 use homelab_spec::coverage::bash::passing_tests_executing;
-use homelab_spec::finding::listing;
 use homelab_spec::homelab::bash_functions::bash_files;
 use homelab_spec::shard::RunKind;
 use homelab_spec::shell::bats::{self, BatsRun};
 use homelab_spec::shell::bats_results::{self, junit_gaps};
 use homelab_spec::shell::twin::RETRY_FUNCTIONS;
 
+use super::super::expect::{no_problems, none_of, pass_if};
 use super::super::{OrFail, World, blocking};
 
 impl super::RetryState {
@@ -45,11 +45,7 @@ async fn the_bats_tests_run(world: &mut World) -> Result<(), String> {
 
 #[then("every BATS test passes")]
 fn every_bats_test_passes(world: &mut World) -> Result<(), String> {
-    let findings = world.retry.bats()?.findings();
-    if findings.is_empty() {
-        return Ok(());
-    }
-    Err(listing(&findings))
+    none_of(&world.retry.bats()?.findings())
 }
 
 #[then("each BATS test has its own result in the JUnit report")]
@@ -58,11 +54,7 @@ fn each_bats_test_reported(world: &mut World) -> Result<(), String> {
     if run.tests.is_empty() {
         return Err(format!("{}: bats reported no tests", run.file));
     }
-    let gaps = junit_gaps(run, world.outcomes.tool_runs());
-    if gaps.is_empty() {
-        return Ok(());
-    }
-    Err(gaps.join("\n"))
+    no_problems(junit_gaps(run, world.outcomes.tool_runs()))
 }
 
 #[then(expr = "at least {int} BATS tests execute the retry functions")]
@@ -72,11 +64,11 @@ fn bats_tests_execute_retry(world: &mut World, minimum: usize) -> Result<(), Str
     let executing = passing_tests_executing(run, &bash_files(world.root()), &RETRY_FUNCTIONS);
     let (file, count) = (&run.file, executing.len());
     say!("{count} passing tests of {file} executed {RETRY_FUNCTIONS:?} (traced)");
-    if count >= minimum {
-        return Ok(());
-    }
-    Err(format!(
-        "{file}: expected at least {minimum} passing tests that execute {RETRY_FUNCTIONS:?} \
-         (traced during the run), found {count}: {executing:?}"
-    ))
+    let message = || {
+        format!(
+            "{file}: expected at least {minimum} passing tests that execute {RETRY_FUNCTIONS:?} \
+             (traced during the run), found {count}: {executing:?}"
+        )
+    };
+    pass_if(count >= minimum, message)
 }

@@ -4,6 +4,7 @@
 use cucumber::then;
 use homelab_spec::shell::twin::{self, Ending, Observed};
 
+use super::super::expect::pass_if;
 use super::super::words::Numbers;
 use super::super::{OrFail, World};
 
@@ -15,26 +16,25 @@ fn expect(
     holds: impl FnOnce(&Observed) -> bool,
 ) -> Result<(), String> {
     let seen = world.retry.observed()?;
-    if holds(seen) {
-        return Ok(());
-    }
     let case = world.retry.describe();
-    Err(format!(
-        "{case}: expected {expected}, but it {seen}\n{}",
-        seen.report
-    ))
+    pass_if(holds(seen), || {
+        format!(
+            "{case}: expected {expected}, but it {seen}\n{}",
+            seen.report
+        )
+    })
 }
 
 /// Passes when the case ended as `expected`; else fails naming how it ended instead.
 fn expect_ending(world: &World, expected: Ending) -> Result<(), String> {
     let seen = world.retry.observed()?;
-    if seen.ending == expected {
-        return Ok(());
-    }
     let (case, ending, report) = (world.retry.describe(), &seen.ending, &seen.report);
-    Err(format!(
-        "{case}: expected it to report {expected:?}, but it ended {ending:?} and reported:\n{report}"
-    ))
+    let message = || {
+        format!(
+            "{case}: expected it to report {expected:?}, but it ended {ending:?} and reported:\n{report}"
+        )
+    };
+    pass_if(*ending == expected, message)
 }
 
 #[then(expr = "the command ran {int} time(s)")]
@@ -90,13 +90,10 @@ fn failure_message(world: &mut World, node: String, tried: usize) -> Result<(), 
 fn ssh_options(world: &mut World) -> Result<(), String> {
     let seen = world.retry.observed()?;
     let bad = seen.ssh_calls_without_options().or_fail()?;
-    if bad.is_empty() {
-        return Ok(());
-    }
-    let (required, bad) = (twin::SSH_OPTIONS, bad.join("\n"));
-    Err(format!(
-        "expected every ssh call to carry {required:?}, but these did not:\n{bad}"
-    ))
+    let (required, listed) = (twin::SSH_OPTIONS, bad.join("\n"));
+    let message =
+        || format!("expected every ssh call to carry {required:?}, but these did not:\n{listed}");
+    pass_if(bad.is_empty(), message)
 }
 
 #[then("they ran it the same number of times, waited the same and ended with the same status")]
@@ -104,12 +101,12 @@ fn both_agree(world: &mut World) -> Result<(), String> {
     let both = world.retry.both.as_ref();
     let (bash, rust) = both.ok_or("both implementations were not run by an earlier step")?;
     let differences = twin::differences(bash, rust);
-    if differences.is_empty() {
-        return Ok(());
-    }
-    let (case, differences) = (&world.retry.case, differences.join("\n  "));
-    Err(format!(
-        "the implementations disagree on {case}:\n  {differences}\nbash {bash}; rust {rust}\nbash said:\n{}",
-        bash.report
-    ))
+    let (case, listed) = (&world.retry.case, differences.join("\n  "));
+    let message = || {
+        format!(
+            "the implementations disagree on {case}:\n  {listed}\nbash {bash}; rust {rust}\nbash said:\n{}",
+            bash.report
+        )
+    };
+    pass_if(differences.is_empty(), message)
 }

@@ -8,6 +8,7 @@ use homelab_spec::terraform::verdicts::{finding_of, unguarded_run_is_named};
 use homelab_spec::terraform::{Module, check_module, modules_without_regression_file};
 
 use super::super::World;
+use super::super::expect::pass_if;
 
 // ---- Then: static rules over the five modules ----
 
@@ -18,13 +19,13 @@ fn every_module_has_a_regression_file(world: &mut World) -> Result<(), String> {
     let of = homelab.modules.len();
     let have = of - missing.len();
     say!("{have} of {of} modules have a regression test file");
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let missing = listing(&missing);
-    Err(format!(
-        "{have} of {of} modules have a regression test file:\n{missing}"
-    ))
+    let message = || {
+        format!(
+            "{have} of {of} modules have a regression test file:\n{}",
+            listing(&missing)
+        )
+    };
+    pass_if(missing.is_empty(), message)
 }
 
 #[then(expr = "the check finds that the module {word} has no regression test file")]
@@ -37,14 +38,10 @@ fn finds_no_regression_file(world: &mut World, module: String) -> Result<(), Str
 fn no_findings_of(world: &World, check: FindingId, rule: &str) -> Result<(), String> {
     let modules = world.terraform.modules.iter();
     let findings = modules.flat_map(|module| check_module(world.root(), module));
-    let found: Vec<String> = findings
-        .filter(|f| f.id == check)
-        .map(|f| f.to_string())
-        .collect();
-    if found.is_empty() {
-        return Ok(());
-    }
-    Err(format!("{rule}, but:\n{}", found.join("\n")))
+    let found: Vec<Finding> = findings.filter(|f| f.id == check).collect();
+    pass_if(found.is_empty(), || {
+        format!("{rule}, but:\n{}", listing(&found))
+    })
 }
 
 #[then("every regression run only plans")]
@@ -99,36 +96,25 @@ fn in_module(finding: &Finding, module: &Module, root: &std::path::Path) -> bool
 fn finds_no_tests(world: &mut World) -> Result<(), String> {
     let module = world.terraform.module()?;
     let finding = module_finding(world, ids::NO_TESTS, Some(&module.name))?;
-    if in_module(&finding, module, world.root()) {
-        return Ok(());
-    }
-    Err(format!(
-        "the finding does not name the module's directory: {finding}"
-    ))
+    let message = || format!("the finding does not name the module's directory: {finding}");
+    pass_if(in_module(&finding, module, world.root()), message)
 }
 
 #[then(expr = "the check finds that {string} is not valid HCL, with its line")]
 fn finds_a_parse_error(world: &mut World, file: String) -> Result<(), String> {
     let finding = module_finding(world, ids::PARSE, None)?;
     let expected = module_file(world, &file)?;
-    if finding.file == expected && finding.line.is_some() {
-        return Ok(());
-    }
-    Err(format!(
-        "expected a parse finding for {expected} with a line, got: {finding}"
-    ))
+    let message = || format!("expected a parse finding for {expected} with a line, got: {finding}");
+    pass_if(finding.file == expected && finding.line.is_some(), message)
 }
 
 #[then(expr = "the check finds that {string} does not mock the provider {string}")]
 fn finds_a_missing_mock(world: &mut World, file: String, provider: String) -> Result<(), String> {
     let finding = module_finding(world, ids::MOCK_PROVIDER, Some(&provider))?;
     let expected = module_file(world, &file)?;
-    if finding.file == expected {
-        return Ok(());
-    }
-    Err(format!(
-        "expected {expected} to be reported for provider {provider}, got: {finding}"
-    ))
+    let message =
+        || format!("expected {expected} to be reported for provider {provider}, got: {finding}");
+    pass_if(finding.file == expected, message)
 }
 
 #[then("the check names the file, line and run that applies, asserts nothing and names no release")]

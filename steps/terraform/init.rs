@@ -2,11 +2,11 @@
 //! environment together.
 
 use cucumber::then;
-use homelab_spec::finding::{Finding, listing};
 use homelab_spec::terraform::init_check;
 use homelab_spec::terraform::verdicts::RegressionRunsBeyondPlan;
 
 use super::super::World;
+use super::super::expect::{finding, names_each, none_of};
 use super::runs::init_checks;
 
 #[then("terraform init accepts every module and environment that has tests")]
@@ -16,10 +16,7 @@ fn terraform_init_accepts_everything(world: &mut World) -> Result<(), String> {
     let refused = checks.iter().filter(|c| !c.failures.is_empty()).count();
     let (accepted, of) = (checks.len() - refused, checks.len());
     say!("terraform init accepts {accepted} of {of} modules and environments with tests");
-    if failures.is_empty() {
-        return Ok(());
-    }
-    Err(listing(&failures))
+    none_of(&failures)
 }
 
 #[then(expr = "terraform init's checks report {string} about {string} in {string}")]
@@ -29,7 +26,8 @@ fn init_reports(
     subject: String,
     file: String,
 ) -> Result<(), String> {
-    init_finding(world, &id, &subject, &file).map(|_| ())
+    let failures = init_check::failures(init_checks(world)?);
+    finding(&failures, &id, Some(&subject), Some(&file)).map(|_| ())
 }
 
 #[then(
@@ -43,30 +41,9 @@ fn init_reports_naming(
     first: String,
     second: String,
 ) -> Result<(), String> {
-    let finding = init_finding(world, &id, &subject, &file)?;
-    let found = finding.found.as_deref().unwrap_or_default();
-    match [first, second]
-        .into_iter()
-        .find(|c| !found.contains(c.as_str()))
-    {
-        Some(constraint) => Err(format!(
-            "{finding}\ndoes not name the constraint {constraint:?}"
-        )),
-        None => Ok(()),
-    }
-}
-
-fn init_finding(world: &World, id: &str, subject: &str, file: &str) -> Result<Finding, String> {
     let failures = init_check::failures(init_checks(world)?);
-    let found = failures
-        .iter()
-        .find(|f| f.is(id, Some(subject)) && f.file == file);
-    found.cloned().ok_or_else(|| {
-        format!(
-            "expected a failing {id} finding about {subject} in {file}, got:\n{}",
-            listing(&failures)
-        )
-    })
+    let found = finding(&failures, &id, Some(&subject), Some(&file))?;
+    names_each(found, &[&first, &second])
 }
 
 #[then("the tests pass in every module and every environment that has tests")]
