@@ -364,30 +364,8 @@ pub enum RunError {
 /// The child runs in its own process group so that a timeout kills everything it started
 /// (terraform's provider plugins, a server's children), not just the direct child.
 pub fn run(cmd: &Command) -> Result<Output, RunError> {
-    use std::os::unix::process::CommandExt;
-
     let command = cmd.display();
-    let mut expr = duct::cmd(&cmd.program, &cmd.args)
-        .stdout_capture()
-        .stderr_capture()
-        .unchecked()
-        .before_spawn(|c| {
-            c.process_group(0);
-            Ok(())
-        });
-    if let Some(dir) = &cmd.dir {
-        expr = expr.dir(dir);
-    }
-    for (k, v) in &cmd.env {
-        expr = expr.env(k, v);
-    }
-    for k in &cmd.env_remove {
-        expr = expr.env_remove(k);
-    }
-    expr = match &cmd.stdin {
-        Some(bytes) => expr.stdin_bytes(bytes.clone()),
-        None => expr.stdin_null(),
-    };
+    let expr = expression(cmd).stdout_capture().stderr_capture();
     let started = Instant::now();
     let handle = expr.start().map_err(|source| RunError::Spawn {
         command: command.clone(),
@@ -417,6 +395,62 @@ pub fn run(cmd: &Command) -> Result<Output, RunError> {
             })
         }
         Err(source) => Err(RunError::Spawn { command, source }),
+    }
+}
+
+/// Starts a long-running command (a server) without waiting for it, in its own process
+/// group, its stdout and stderr written to `log`; whoever holds the handle stops it
+/// ([`stop`]). Commands run to completion go through [`run`].
+pub(crate) fn start(cmd: &Command, log: &std::fs::File) -> Result<duct::Handle, RunError> {
+    let spawn = |source| RunError::Spawn {
+        command: cmd.display(),
+        source,
+    };
+    let (out, err) = (
+        log.try_clone().map_err(spawn)?,
+        log.try_clone().map_err(spawn)?,
+    );
+    let expr = expression(cmd).stdout_file(out).stderr_file(err);
+    expr.start().map_err(spawn)
+}
+
+/// Stops a command [`start`] started: SIGTERM to its process group, so that it can close
+/// cleanly, then SIGKILL to the group when it has not ended within `grace`.
+pub(crate) fn stop(handle: &duct::Handle, grace: Duration) {
+    if let Ok(None) = handle.try_wait() {
+        for pid in handle.pids() {
+            signal_group(pid, rustix::process::Signal::TERM);
+        }
+        if let Ok(None) = handle.wait_timeout(grace) {
+            kill_group(handle);
+            let _ = handle.wait();
+        }
+    }
+}
+
+/// The duct expression for `cmd`, its output not yet redirected: in its own process group,
+/// with its directory, environment and stdin, its exit status left to the caller.
+fn expression(cmd: &Command) -> duct::Expression {
+    use std::os::unix::process::CommandExt;
+
+    let mut expr = duct::cmd(&cmd.program, &cmd.args)
+        .unchecked()
+        .before_spawn(|c| {
+            c.process_group(0);
+            Ok(())
+        });
+    if let Some(dir) = &cmd.dir {
+        expr = expr.dir(dir);
+    }
+    for (k, v) in &cmd.env {
+        expr = expr.env(k, v);
+    }
+    for k in &cmd.env_remove {
+        expr = expr.env_remove(k);
+    }
+    match &cmd.stdin {
+        Some(bytes) => expr.stdin_bytes(bytes.clone()),
+        None => expr.stdin_null(),
     }
 }
 
@@ -508,6 +542,49 @@ mod tests {
             started.elapsed() < Duration::from_secs(5),
             "took {:?}",
             started.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_started_command_writes_its_log_and_stop_ends_its_whole_group() {
+        let scratch = tempfile::tempdir().unwrap();
+        let (log_path, pid_path) = (scratch.path().join("log"), scratch.path().join("pid"));
+        let log = std::fs::File::create(&log_path).unwrap();
+        // The grandchild ignores nothing but is not the direct child: only a group signal
+        // reaches it. It writes its pid so the test can look for it afterwards.
+        let script = format!(
+            "echo started; echo oops >&2; sleep 30 & echo $! > {}; wait",
+            pid_path.display()
+        );
+        let handle = start(&Command::new("sh", ["-c", script.as_str()]), &log).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::fs::read_to_string(&pid_path).map_or(true, |p| p.trim().is_empty()) {
+            assert!(Instant::now() < deadline, "the started command never ran");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(
+            handle.try_wait().unwrap().map(|o| o.status.code()),
+            None,
+            "still running"
+        );
+        stop(&handle, Duration::from_secs(5));
+        assert!(handle.try_wait().unwrap().is_some(), "stopped");
+        let grandchild: i32 = std::fs::read_to_string(&pid_path)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let pid = rustix::process::Pid::from_raw(grandchild).unwrap();
+        let gone = || rustix::process::test_kill_process(pid).is_err();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !gone() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(gone(), "the started command's own child outlived stop");
+        let logged = std::fs::read_to_string(&log_path).unwrap();
+        assert!(
+            logged.contains("started") && logged.contains("oops"),
+            "{logged:?}"
         );
     }
 

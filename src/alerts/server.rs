@@ -1,25 +1,26 @@
 //! A real Prometheus server, started on 127.0.0.1 at a free port with a scratch storage
 //! directory and a configuration that loads one rules file; and its rules API.
 //!
-//! The server is a long-running child, so it is spawned directly (in its own process group)
-//! rather than through `tools::run`, which waits for completion. It is stopped when the
+//! The server is a long-running child, started with `tools::start` (in its own process
+//! group) rather than `tools::run`, which waits for completion. It is stopped when the
 //! [`PrometheusServer`] is dropped, so a failing scenario does not leave it running.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
 use crate::retry::RetryPolicy;
-use crate::tools::{self, Tool, ToolError, Tools};
+use crate::tools::{self, RunError, Tool, ToolError, Tools};
 
 /// Why the server could not be started or asked.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     #[error(transparent)]
     Tool(#[from] ToolError),
+    #[error(transparent)]
+    Start(#[from] RunError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -45,7 +46,7 @@ fn io(context: String) -> impl FnOnce(std::io::Error) -> ServerError {
 
 /// A running Prometheus, owned by the test that started it.
 pub struct PrometheusServer {
-    child: Child,
+    process: duct::Handle,
     pub address: SocketAddr,
     scratch: tempfile::TempDir,
 }
@@ -53,7 +54,7 @@ pub struct PrometheusServer {
 impl std::fmt::Debug for PrometheusServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PrometheusServer")
-            .field("pid", &self.child.id())
+            .field("pids", &self.process.pids())
             .field("address", &self.address)
             .field("scratch", &self.scratch.path())
             .finish()
@@ -321,33 +322,18 @@ impl PrometheusServer {
         let log_path = scratch.path().join("prometheus.log");
         let log = std::fs::File::create(&log_path)
             .map_err(io(format!("cannot write {}", log_path.display())))?;
-        let log_err = log
-            .try_clone()
-            .map_err(io(format!("cannot write {}", log_path.display())))?;
         let port = free_port()?;
         let address = SocketAddr::from(([127, 0, 0, 1], port));
-        let mut command = std::process::Command::new(&binary);
-        command
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                scratch.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address={address}"))
-            .current_dir(scratch.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::from(log_err));
-        {
-            use std::os::unix::process::CommandExt;
-            // Its own group, so that stopping it never touches the test runner.
-            command.process_group(0);
-        }
-        let child = command
-            .spawn()
-            .map_err(io(format!("could not start {}", binary.display())))?;
+        let data = scratch.path().join("data");
+        let args = [
+            format!("--config.file={}", config.display()),
+            format!("--storage.tsdb.path={}", data.display()),
+            format!("--web.listen-address={address}"),
+        ];
+        let command = tools::Command::new(binary, args).dir(scratch.path());
+        let process = tools::start(&command, &log)?;
         Ok(Self {
-            child,
+            process,
             address,
             scratch,
         })
@@ -363,9 +349,10 @@ impl PrometheusServer {
     }
 
     fn exited(&mut self) -> Option<String> {
-        match self.child.try_wait() {
-            Ok(Some(status)) => Some(format!(
-                "prometheus exited ({status}) before it was ready; its log:\n{}",
+        match self.process.try_wait() {
+            Ok(Some(ended)) => Some(format!(
+                "prometheus exited ({}) before it was ready; its log:\n{}",
+                ended.status,
                 self.log()
             )),
             _ => None,
@@ -455,19 +442,8 @@ impl PrometheusServer {
 
 impl Drop for PrometheusServer {
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            // SIGTERM the group first so the TSDB closes cleanly, then make sure.
-            tools::signal_group(self.child.id(), rustix::process::Signal::TERM);
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = self.child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(25));
-            }
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+        // SIGTERM first so the TSDB closes cleanly, then make sure.
+        tools::stop(&self.process, Duration::from_secs(5));
     }
 }
 
