@@ -12,8 +12,8 @@ use homelab_spec::coverage::alerts::{self as coverage, CoveringCase, DefinedScen
 use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::Outcome;
 
-use super::super::World;
 use super::super::expect::no_problems;
+use super::super::{World, blocking};
 
 #[given("the promtool unit-test files the homelab has")]
 fn unit_test_files(world: &mut World) -> Result<(), String> {
@@ -31,11 +31,8 @@ async fn unit_test_runs(world: &mut World) -> Result<Vec<UnitTestRun>, String> {
     let (homelab, deployed) = (homelab.clone(), deployed.clone());
     let root = world.root().to_path_buf();
     let suite = world.suite.clone();
-    let runs = tokio::task::spawn_blocking(move || {
-        unit_tests::shared_runs(&suite.unit_tests, &root, &homelab, &deployed)
-    })
-    .await
-    .map_err(|e| format!("the promtool runs did not finish: {e}"))?;
+    let run = move || unit_tests::shared_runs(&suite.unit_tests, &root, &homelab, &deployed);
+    let runs = blocking("the promtool runs", run).await?;
     runs.iter().map(|run| (**run).clone()).collect()
 }
 
