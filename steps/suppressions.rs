@@ -140,11 +140,7 @@ fn listed_as_skipped(
     let name = format!("{subject} [{}]", id.0);
     let skipped = skipped_messages(&tool_runs_of(world.reported_outcomes()?), &name);
     let found = skipped.iter().any(|m| m.starts_with(&message));
-    let expected = || {
-        format!(
-            "expected the case {name:?} skipped with a message starting {message:?}, found {skipped:?}"
-        )
-    };
+    let expected = || format!("expected {name:?} skipped with \"{message}...\", found {skipped:?}");
     pass_if(found, expected)
 }
 
