@@ -236,6 +236,26 @@ pub fn notes(findings: &[Finding]) -> Vec<&Finding> {
     findings.iter().filter(|f| f.is_note()).collect()
 }
 
+/// The finding with `id` about `subject` in `file` (any subject or file when `None`) among
+/// `findings`; else a failure message naming what was expected, with the findings listed:
+/// what a step or a verdict says when a finding it expects is missing.
+pub fn expected_finding<'a>(
+    findings: &'a [Finding],
+    id: &str,
+    subject: Option<&str>,
+    file: Option<&str>,
+) -> Result<&'a Finding, String> {
+    let wanted = |f: &&Finding| f.is(id, subject) && file.is_none_or(|file| f.file == file);
+    findings.iter().find(wanted).ok_or_else(|| {
+        let about = subject.map(|s| format!(" about {s:?}")).unwrap_or_default();
+        let within = file.map(|f| format!(" in {f}")).unwrap_or_default();
+        format!(
+            "expected a {id} finding{about}{within}, found:\n{}",
+            listing(findings)
+        )
+    })
+}
+
 /// Findings as one block of text, one per line, for a step's failure message.
 pub fn listing(findings: &[Finding]) -> String {
     findings
@@ -312,6 +332,35 @@ mod tests {
         assert_eq!(
             finding.to_string(),
             "default.yml:42 SystemdServiceFailed [alerts/severity] severity \"warn\" is not one of info, warning, critical"
+        );
+    }
+
+    #[test]
+    fn an_expected_finding_is_found_by_id_subject_and_file_or_the_others_are_listed() {
+        let findings = [
+            Finding::new(FindingId::new("bats/test-failed"), "tests/a.bats", "failed").about("one"),
+            Finding::new(FindingId::new("bats/test-failed"), "tests/b.bats", "failed").about("two"),
+        ];
+        let found = expected_finding(
+            &findings,
+            "bats/test-failed",
+            Some("two"),
+            Some("tests/b.bats"),
+        );
+        assert_eq!(found.map(|f| f.subject()), Ok("two"));
+        let any_subject =
+            expected_finding(&findings, "bats/test-failed", None, Some("tests/b.bats"));
+        assert_eq!(any_subject.map(|f| f.subject()), Ok("two"));
+        let missing = expected_finding(
+            &findings,
+            "bats/test-failed",
+            Some("two"),
+            Some("tests/a.bats"),
+        );
+        let listed = missing.unwrap_err();
+        assert!(
+            listed.contains(&findings[0].to_string()) && listed.contains(&findings[1].to_string()),
+            "the findings are listed: {listed}"
         );
     }
 

@@ -4,7 +4,7 @@
 
 use cucumber::{given, then};
 use homelab_spec::coverage::bash::{self, TracedTest};
-use homelab_spec::finding::{Finding, listing};
+use homelab_spec::finding::{Finding, expected_finding, listing};
 use homelab_spec::homelab::bash_functions::bash_files;
 use homelab_spec::outcome::{CheckedFindings, Outcome};
 use homelab_spec::shard::RunKind;
@@ -12,7 +12,7 @@ use homelab_spec::shell::bats_results::files_to_run;
 use homelab_spec::workspace::BatsTestsRemoved;
 
 use super::World;
-use super::expect::{finding, none_of};
+use super::expect::none_of;
 
 /// What the BATS runs of an earlier step executed, test by test.
 fn traced(world: &World) -> Result<Vec<TracedTest>, String> {
@@ -83,7 +83,7 @@ async fn the_floor_reports(
 ) -> Result<(), String> {
     let findings = floor(world, &function, 1).await?;
     say!("the floor reports:\n{}", listing(&findings));
-    finding(&findings, &id, Some(&subject), None).map(|_| ())
+    expected_finding(&findings, &id, Some(&subject), None).map(|_| ())
 }
 
 #[given(expr = "a copy of the repository without the BATS tests that execute {string}")]

@@ -3,12 +3,12 @@
 //! file; a failing test fails the scenario naming the file and the test.
 
 use cucumber::{then, when};
-use homelab_spec::finding::{Finding, listing};
+use homelab_spec::finding::{Finding, expected_finding, listing};
 use homelab_spec::shard::RunKind;
 use homelab_spec::shell::bats::{self, BatsError, BatsRun};
 use homelab_spec::shell::bats_results::{self, files_to_run, junit_gaps};
 
-use super::expect::{finding, no_problems, none_of};
+use super::expect::{no_problems, none_of};
 use super::{World, blocking};
 
 #[when("every BATS file of the homelab runs")]
@@ -95,5 +95,5 @@ fn the_bats_check_reports(
 ) -> Result<(), String> {
     let findings = bats_findings(world)?;
     say!("the BATS runs report:\n{}", listing(&findings));
-    finding(&findings, &id, Some(&subject), Some(&file)).map(|_| ())
+    expected_finding(&findings, &id, Some(&subject), Some(&file)).map(|_| ())
 }

@@ -38,25 +38,6 @@ pub(crate) fn no_problems(problems: impl IntoIterator<Item = String>) -> Result<
     pass_if(problems.is_empty(), || problems.join("\n"))
 }
 
-/// The finding with `id` about `subject` in `file` (any subject or file when `None`) among
-/// `findings`; else the step's failure naming what was expected, with the findings listed.
-pub(crate) fn finding<'a>(
-    findings: &'a [Finding],
-    id: &str,
-    subject: Option<&str>,
-    file: Option<&str>,
-) -> Result<&'a Finding, String> {
-    let wanted = |f: &&Finding| f.is(id, subject) && file.is_none_or(|file| f.file == file);
-    findings.iter().find(wanted).ok_or_else(|| {
-        let about = subject.map(|s| format!(" about {s:?}")).unwrap_or_default();
-        let within = file.map(|f| format!(" in {f}")).unwrap_or_default();
-        format!(
-            "expected a {id} finding{about}{within}, found:\n{}",
-            listing(findings)
-        )
-    })
-}
-
 /// Passes when what was `found` is what was `expected`; else fails naming `what` with both.
 pub(crate) fn same<T: PartialEq + std::fmt::Debug>(
     what: impl std::fmt::Display,

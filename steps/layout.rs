@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use cucumber::{given, then, when};
 use homelab_spec::alerts::deployed_rules::DeployedRules;
-use homelab_spec::finding::{Finding, listing};
+use homelab_spec::finding::{Finding, expected_finding, listing};
 use homelab_spec::homelab::{DiscoveryError, Homelab};
 use homelab_spec::shell::bats::{BatsError, BatsRun};
 use homelab_spec::timing::best_of_three;
 
 use super::World;
-use super::expect::{finding, pass_if};
+use super::expect::pass_if;
 use super::words::{FindingIdWords, RepositoryChangeWords};
 
 #[derive(Debug)]
@@ -202,7 +202,7 @@ fn discovery_fails_with(
     let id = id.0;
     let findings = world.layout.refusal(|| format!("{id} about {subject}"))?;
     say!("discovery refused the copy:\n{}", listing(&findings));
-    finding(&findings, id.as_str(), Some(&subject), None).map(|_| ())
+    expected_finding(&findings, id.as_str(), Some(&subject), None).map(|_| ())
 }
 
 #[then("nothing was written into the copy or left beside it")]

@@ -3,7 +3,7 @@
 //! a copy of the repository, never in the repository under test.
 
 use cucumber::{then, when};
-use homelab_spec::finding::{Finding, FindingId, listing};
+use homelab_spec::finding::{Finding, FindingId, expected_finding};
 use homelab_spec::not_applicable::NotApplicable;
 use homelab_spec::outcome::{CheckedFindings, Outcome};
 use homelab_spec::report::collected::tool_runs_of;
@@ -11,14 +11,14 @@ use homelab_spec::report::junit::skipped_messages;
 use homelab_spec::suppression::{Placement, Suppressions, failures_in, write_comment};
 use homelab_spec::terraform::runner::ids::RUN_FAILED;
 
-use super::expect::{finding, found_or, none_of, pass_if};
+use super::expect::{found_or, none_of, pass_if};
 use super::words::{FindingIdWords, Where};
 use super::{OrFail, World};
 
 /// The finding the checks reported with `id` about `subject`.
 fn reported(world: &World, id: FindingId, subject: &str) -> Result<Finding, String> {
     let findings = &world.alerts.report()?.findings;
-    finding(findings, id.as_str(), Some(subject), None).cloned()
+    expected_finding(findings, id.as_str(), Some(subject), None).cloned()
 }
 
 /// Writes the comment for the finding into the scenario's copy, and makes discovery read
@@ -62,15 +62,7 @@ fn guarding_run_failed(world: &World) -> Result<Finding, String> {
     let run = chosen.ok_or("no earlier step chose a guarded default")?;
     let path = world.terraform.module_path(world.root())?;
     let findings = world.terraform.ran()?.findings_at(&path);
-    let found = findings
-        .iter()
-        .find(|f| f.is(RUN_FAILED.as_str(), Some(run)));
-    found.cloned().ok_or_else(|| {
-        format!(
-            "expected the run \"{run}\" to have failed, found:\n{}",
-            listing(&findings)
-        )
-    })
+    expected_finding(&findings, RUN_FAILED.as_str(), Some(run), None).cloned()
 }
 
 #[when(expr = "the run that guards it is suppressed {placement} with the reason {string}")]
@@ -183,9 +175,12 @@ fn suppression_check_reports(
     id: FindingIdWords,
     file: String,
 ) -> Result<(), String> {
-    let findings = checked(world)?;
-    let found = finding(&findings, id.0.as_str(), None, Some(&file))?;
-    pass_if(found.line.is_some(), || format!("{found}\nnames no line"))
+    // A finding at the comment's line: the comment is named, not just its file.
+    let at_a_line: Vec<Finding> = checked(world)?
+        .into_iter()
+        .filter(|f| f.line.is_some())
+        .collect();
+    expected_finding(&at_a_line, id.0.as_str(), None, Some(&file)).map(|_| ())
 }
 
 #[then("every suppression comment names a known check and gives a reason")]

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::finding::{Finding, FindingId, listing};
+use crate::finding::{Finding, expected_finding, listing};
 use crate::terraform::broken_copy::UNGUARDED_RUN;
 use crate::terraform::environment::EnvironmentError;
 use crate::terraform::init_check::{self, InitCheck};
@@ -351,23 +351,6 @@ impl RegressionRunsBeyondPlan {
     }
 }
 
-/// The finding of `check` (about `subject`, when given) among `findings`, or a failure
-/// listing what was found instead.
-pub fn finding_of(
-    findings: &[Finding],
-    check: FindingId,
-    subject: Option<&str>,
-) -> Result<Finding, String> {
-    let found = findings.iter().find(|f| f.is(check.as_str(), subject));
-    found.cloned().ok_or_else(|| {
-        format!(
-            "expected a {check} finding{}, got:\n{}",
-            subject.map(|s| format!(" about {s}")).unwrap_or_default(),
-            listing(findings)
-        )
-    })
-}
-
 /// The run of `module`'s regression file that applies, asserts nothing and names no release
 /// ([`UNGUARDED_RUN`]) is reported by each of those three checks, at its line.
 pub fn unguarded_run_is_named(findings: &[Finding], module: &Module, root: &Path) -> Verdict {
@@ -383,7 +366,7 @@ pub fn unguarded_run_is_named(findings: &[Finding], module: &Module, root: &Path
         static_ids::ASSERT,
         static_ids::RELEASE_COMMENT,
     ] {
-        let finding = finding_of(findings, check, Some(UNGUARDED_RUN))?;
+        let finding = expected_finding(findings, check.as_str(), Some(UNGUARDED_RUN), None)?;
         if finding.file != expected_file || finding.line != Some(line) {
             return Err(format!(
                 "expected the {check} finding for run \"{UNGUARDED_RUN}\" at {expected_file}:{line}, got: {finding}"

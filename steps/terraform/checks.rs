@@ -2,9 +2,9 @@
 //! that only plan, assert and name their release, mocked providers.
 
 use cucumber::then;
-use homelab_spec::finding::{Finding, FindingId, listing};
+use homelab_spec::finding::{Finding, FindingId, expected_finding, listing};
 use homelab_spec::terraform::static_checks::ids;
-use homelab_spec::terraform::verdicts::{finding_of, unguarded_run_is_named};
+use homelab_spec::terraform::verdicts::unguarded_run_is_named;
 use homelab_spec::terraform::{Module, check_module, modules_without_regression_file};
 
 use super::super::World;
@@ -31,7 +31,13 @@ fn every_module_has_a_regression_file(world: &mut World) -> Result<(), String> {
 #[then(expr = "the check finds that the module {word} has no regression test file")]
 fn finds_no_regression_file(world: &mut World, module: String) -> Result<(), String> {
     let missing = modules_without_regression_file(world.layout.homelab()?);
-    finding_of(&missing, ids::NO_REGRESSION_FILE, Some(&module)).map(|_| ())
+    expected_finding(
+        &missing,
+        ids::NO_REGRESSION_FILE.as_str(),
+        Some(&module),
+        None,
+    )
+    .map(|_| ())
 }
 
 /// Fails stating `rule` with every finding of `check` over the scenario's modules.
@@ -77,7 +83,7 @@ fn module_finding(
     check: FindingId,
     subject: Option<&str>,
 ) -> Result<Finding, String> {
-    finding_of(&world.terraform.findings, check, subject)
+    expected_finding(&world.terraform.findings, check.as_str(), subject, None).cloned()
 }
 
 /// The path of `file` of the scenario's module, relative to the repository.

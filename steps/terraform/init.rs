@@ -2,11 +2,12 @@
 //! environment together.
 
 use cucumber::then;
+use homelab_spec::finding::expected_finding;
 use homelab_spec::terraform::init_check;
 use homelab_spec::terraform::verdicts::RegressionRunsBeyondPlan;
 
 use super::super::World;
-use super::super::expect::{finding, names_each, none_of};
+use super::super::expect::{names_each, none_of};
 use super::runs::init_checks;
 
 #[then("terraform init accepts every module and environment that has tests")]
@@ -27,7 +28,7 @@ fn init_reports(
     file: String,
 ) -> Result<(), String> {
     let failures = init_check::failures(init_checks(world)?);
-    finding(&failures, &id, Some(&subject), Some(&file)).map(|_| ())
+    expected_finding(&failures, &id, Some(&subject), Some(&file)).map(|_| ())
 }
 
 #[then(
@@ -42,7 +43,7 @@ fn init_reports_naming(
     second: String,
 ) -> Result<(), String> {
     let failures = init_check::failures(init_checks(world)?);
-    let found = finding(&failures, &id, Some(&subject), Some(&file))?;
+    let found = expected_finding(&failures, &id, Some(&subject), Some(&file))?;
     names_each(found, &[&first, &second])
 }
 
