@@ -418,9 +418,7 @@ pub(crate) fn start(cmd: &Command, log: &std::fs::File) -> Result<duct::Handle, 
 /// cleanly, then SIGKILL to the group when it has not ended within `grace`.
 pub(crate) fn stop(handle: &duct::Handle, grace: Duration) {
     if let Ok(None) = handle.try_wait() {
-        for pid in handle.pids() {
-            signal_group(pid, rustix::process::Signal::TERM);
-        }
+        signal_groups(handle, rustix::process::Signal::TERM);
         if let Ok(None) = handle.wait_timeout(grace) {
             kill_group(handle);
             let _ = handle.wait();
@@ -455,10 +453,15 @@ fn expression(cmd: &Command) -> duct::Expression {
 }
 
 fn kill_group(handle: &duct::Handle) {
-    for pid in handle.pids() {
-        signal_group(pid, rustix::process::Signal::KILL);
-    }
+    signal_groups(handle, rustix::process::Signal::KILL);
     let _ = handle.kill();
+}
+
+/// Sends `signal` to the process group of each process `handle` started.
+fn signal_groups(handle: &duct::Handle, signal: rustix::process::Signal) {
+    for pid in handle.pids() {
+        signal_group(pid, signal);
+    }
 }
 
 /// Sends `signal` to the process group led by `pid` (a child started with
@@ -550,8 +553,8 @@ mod tests {
         let scratch = tempfile::tempdir().unwrap();
         let (log_path, pid_path) = (scratch.path().join("log"), scratch.path().join("pid"));
         let log = std::fs::File::create(&log_path).unwrap();
-        // The grandchild ignores nothing but is not the direct child: only a group signal
-        // reaches it. It writes its pid so the test can look for it afterwards.
+        // The `sleep` is the started command's own child: only a signal to the group reaches
+        // it. Its pid is written down so that the test can look for it afterwards.
         let script = format!(
             "echo started; echo oops >&2; sleep 30 & echo $! > {}; wait",
             pid_path.display()
